@@ -1,0 +1,167 @@
+// The local control plane: real etcd, kube-apiserver, kube-controller-manager and kube-scheduler
+// run as processes by kwokctl's binary runtime, with kwok simulating the two GPU nodes and their pods.
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { binDir, clusterName, kubeconfigPath, kwokStagesDir, kwokWorkdir, repoRoot, stateDir, tool } from "./paths.ts";
+import { run } from "./run.ts";
+import { nodeManifest, notReadyLabel, nvidiaRuntimeClass, simulatedNodes } from "./topology.ts";
+
+/** How long a pod tolerates a NotReady or unreachable node before eviction (Kubernetes' default: 300 s). */
+export const tolerationSeconds = 10;
+
+const kwokEnv = { KWOK_WORKDIR: kwokWorkdir };
+const log = (msg: string) => process.stderr.write(`==> ${msg}\n`);
+
+export async function ensureTools(): Promise<void> {
+  try {
+    await run("bash", [path.join(repoRoot, "hack/tools.sh"), "--check"]);
+    await run("bash", [path.join(repoRoot, "hack/tools.sh")]); // links only
+  } catch {
+    log("Building the control plane's binaries (first use; cached for later runs)");
+    await run("bash", [path.join(repoRoot, "hack/tools.sh")], { inherit: true });
+  }
+}
+
+export function kubectl(args: readonly string[], input?: string): Promise<string> {
+  return run(tool("kubectl"), ["--kubeconfig", kubeconfigPath, ...args], input === undefined ? {} : { input });
+}
+
+/** True when the cluster's processes run and its API server answers. */
+export async function isUp(): Promise<boolean> {
+  if (!existsSync(kubeconfigPath) || !existsSync(tool("kubectl"))) return false;
+  try {
+    const ready = await run(tool("kubectl"), [
+      "--kubeconfig",
+      kubeconfigPath,
+      "--request-timeout=3s",
+      "get",
+      "--raw",
+      "/readyz",
+    ]);
+    return ready.trim() === "ok";
+  } catch {
+    return false;
+  }
+}
+
+async function stagesConfig(): Promise<string> {
+  const files = (await readdir(kwokStagesDir)).filter((f) => f.endsWith(".yaml")).sort();
+  const docs = await Promise.all(files.map((f) => readFile(path.join(kwokStagesDir, f), "utf8")));
+  return docs.map((d) => d.trim()).join("\n---\n");
+}
+
+export async function up(): Promise<void> {
+  await ensureTools();
+  if (await isUp()) {
+    log(`Cluster "${clusterName}" is already up`);
+  } else {
+    await mkdir(stateDir, { recursive: true });
+    // A cluster left half-made by an interrupted run would make kwokctl refuse to create it again.
+    await run(tool("kwokctl"), ["delete", "cluster", "--name", clusterName, "--kubeconfig", kubeconfigPath], {
+      env: kwokEnv,
+    }).catch(() => undefined);
+    const configPath = path.join(stateDir, "kwok-config.yaml");
+    await writeFile(configPath, await stagesConfig());
+    log(`Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (cluster "${clusterName}")`);
+    await run(
+      tool("kwokctl"),
+      [
+        "create",
+        "cluster",
+        "--name",
+        clusterName,
+        "--runtime",
+        "binary",
+        "--kubeconfig",
+        kubeconfigPath,
+        "--config",
+        configPath,
+        "--etcd-binary",
+        tool("etcd"),
+        "--kube-apiserver-binary",
+        tool("kube-apiserver"),
+        "--kube-controller-manager-binary",
+        tool("kube-controller-manager"),
+        "--kube-scheduler-binary",
+        tool("kube-scheduler"),
+        "--kwok-controller-binary",
+        tool("kwok"),
+        // Admission (DefaultTolerationSeconds, PodSecurity, ServiceAccount…) and RBAC as on a real cluster.
+        "--kube-admission",
+        "--kube-authorization",
+        "--extra-args",
+        `kube-apiserver=default-not-ready-toleration-seconds=${tolerationSeconds}`,
+        "--extra-args",
+        `kube-apiserver=default-unreachable-toleration-seconds=${tolerationSeconds}`,
+        "--wait",
+        "2m",
+      ],
+      { env: kwokEnv },
+    );
+  }
+  await applyTopology();
+  await waitForNodesReady();
+}
+
+/** Creates the GPU nodes and the RuntimeClass, or brings them back to their defined shape. */
+async function applyTopology(): Promise<void> {
+  for (const node of simulatedNodes) {
+    const manifest = nodeManifest(node);
+    // Nodes accept status on create; afterwards status only changes through its subresource.
+    await kubectl(["create", "-f", "-"], JSON.stringify(manifest)).catch((err: Error) => {
+      if (!/AlreadyExists/.test(err.message)) throw err;
+    });
+    await kubectl(
+      ["apply", "--server-side", "--force-conflicts", "--field-manager=agentfleet-cluster", "-f", "-"],
+      JSON.stringify(manifest),
+    );
+    await kubectl([
+      "patch",
+      "node",
+      node.name,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: manifest.status }),
+    ]);
+  }
+  await kubectl(
+    ["apply", "--server-side", "--field-manager=agentfleet-cluster", "-f", "-"],
+    JSON.stringify(nvidiaRuntimeClass),
+  );
+}
+
+async function waitForNodesReady(): Promise<void> {
+  const names = simulatedNodes.map((n) => `node/${n.name}`);
+  await kubectl(["wait", "--for=condition=Ready", "--timeout=60s", ...names]);
+}
+
+export async function down(): Promise<void> {
+  if (!existsSync(tool("kwokctl"))) {
+    log("Nothing to stop: the tools were never built in this checkout");
+    return;
+  }
+  log(`Stopping cluster "${clusterName}"`);
+  await run(tool("kwokctl"), ["delete", "cluster", "--name", clusterName, "--kubeconfig", kubeconfigPath], {
+    env: kwokEnv,
+  }).catch((err: Error) => log(`kwokctl: ${err.message}`));
+  await rm(kubeconfigPath, { force: true });
+  await rm(path.join(kwokWorkdir, "clusters", clusterName), { recursive: true, force: true });
+}
+
+/** Switches a simulated PC off (kwok's not-ready stage turns its Ready condition False) or back on. */
+export async function setNodePower(name: string, power: "down" | "up"): Promise<void> {
+  if (!simulatedNodes.some((n) => n.name === name)) {
+    throw new Error(`unknown node "${name}": the simulated nodes are ${simulatedNodes.map((n) => n.name).join(", ")}`);
+  }
+  if (power === "down") {
+    await kubectl(["label", "node", name, `${notReadyLabel}=true`, "--overwrite"]);
+    await kubectl(["wait", "--for=condition=Ready=False", "--timeout=60s", `node/${name}`]);
+  } else {
+    await kubectl(["label", "node", name, `${notReadyLabel}-`]);
+    await kubectl(["wait", "--for=condition=Ready", "--timeout=60s", `node/${name}`]);
+  }
+}
+
+export { binDir, kubeconfigPath };

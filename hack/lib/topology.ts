@@ -1,0 +1,126 @@
+// The simulated home lab: two desktop PCs joined by k3s, each with one NVIDIA card shared by
+// time-slicing, as the NVIDIA device plugin and GPU Feature Discovery (GFD) describe them.
+// Pure data: the cluster scripts apply it, the tests read it.
+
+export interface SimulatedGpu {
+  /** GFD's product label without the -SHARED suffix that time-slicing adds. */
+  product: string;
+  /** GFD's nvidia.com/gpu.memory label, in MiB. */
+  memoryMiB: number;
+  family: string;
+  computeMajor: number;
+  computeMinor: number;
+  count: number;
+  /** Time-slicing replicas per GPU: the device plugin advertises count × replicas `nvidia.com/gpu`. */
+  replicas: number;
+}
+
+export interface SimulatedNode {
+  name: string;
+  cpu: string;
+  memory: string;
+  /** A k3s home lab running a few hundred agents on two machines raises kubelet's max-pods above 110. */
+  pods: string;
+  gpu: SimulatedGpu;
+}
+
+export const simulatedNodes: readonly SimulatedNode[] = [
+  {
+    name: "mainpc",
+    cpu: "32",
+    memory: "64Gi",
+    pods: "250",
+    gpu: {
+      product: "NVIDIA-GeForce-RTX-4090",
+      memoryMiB: 24564,
+      family: "ada-lovelace",
+      computeMajor: 8,
+      computeMinor: 9,
+      count: 1,
+      replicas: 8,
+    },
+  },
+  {
+    name: "pc2",
+    cpu: "12",
+    memory: "32Gi",
+    pods: "250",
+    gpu: {
+      product: "NVIDIA-GeForce-RTX-3060",
+      memoryMiB: 12288,
+      family: "ampere",
+      computeMajor: 8,
+      computeMinor: 6,
+      count: 1,
+      replicas: 4,
+    },
+  },
+];
+
+/** The label kwok's chaos stage `node-not-ready` selects on. */
+export const notReadyLabel = "node-not-ready.stage.kwok.x-k8s.io";
+
+export function gpuLabels(gpu: SimulatedGpu): Record<string, string> {
+  const shared = gpu.replicas > 1;
+  return {
+    "nvidia.com/gpu.present": "true",
+    // With time-slicing and no rename, GFD appends -SHARED to the product.
+    "nvidia.com/gpu.product": shared ? `${gpu.product}-SHARED` : gpu.product,
+    "nvidia.com/gpu.memory": String(gpu.memoryMiB),
+    "nvidia.com/gpu.count": String(gpu.count),
+    "nvidia.com/gpu.replicas": String(gpu.replicas),
+    "nvidia.com/gpu.sharing-strategy": shared ? "time-slicing" : "none",
+    "nvidia.com/gpu.family": gpu.family,
+    "nvidia.com/gpu.compute.major": String(gpu.computeMajor),
+    "nvidia.com/gpu.compute.minor": String(gpu.computeMinor),
+    "nvidia.com/gpu.machine": "Desktop",
+    "nvidia.com/cuda.driver.major": "575",
+    "nvidia.com/cuda.runtime.major": "12",
+  };
+}
+
+export function nodeManifest(node: SimulatedNode) {
+  const resources = {
+    cpu: node.cpu,
+    memory: node.memory,
+    pods: node.pods,
+    "ephemeral-storage": "500Gi",
+    "nvidia.com/gpu": String(node.gpu.count * node.gpu.replicas),
+  };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name: node.name,
+      annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+      labels: {
+        "kubernetes.io/hostname": node.name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "node-role.kubernetes.io/agent": "",
+        type: "kwok",
+        ...gpuLabels(node.gpu),
+      },
+    },
+    spec: {},
+    status: {
+      allocatable: resources,
+      capacity: resources,
+      nodeInfo: {
+        architecture: "amd64",
+        operatingSystem: "linux",
+        osImage: "Ubuntu 24.04 LTS",
+        kubeletVersion: "v1.36.3+k3s1",
+        containerRuntimeVersion: "containerd://2.1.4-k3s1",
+      },
+    },
+  };
+}
+
+/** k3s creates this RuntimeClass when it finds the NVIDIA container runtime on a node. */
+export const nvidiaRuntimeClass = {
+  apiVersion: "node.k8s.io/v1",
+  kind: "RuntimeClass",
+  metadata: { name: "nvidia", labels: { "app.kubernetes.io/managed-by": "k3s" } },
+  handler: "nvidia",
+};
