@@ -1,0 +1,296 @@
+// AgentDeployment: one agent of the fleet. Namespaced; short name `agd`; category `agents`.
+import { z } from "zod";
+import { conditionList, dnsLabel, dnsLabelPattern, labelMap, portName, resourceList } from "./common.ts";
+
+export const agentPortSchema = z
+  .object({
+    name: portName("The port's name, used by healthCheck.port and as the Service port's name (at most 15 characters)."),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .describe("The port the agent listens on, in the container and on its Service."),
+    protocol: z.enum(["TCP", "UDP"]).default("TCP").describe("TCP or UDP."),
+  })
+  .strict()
+  .describe("A port the agent listens on.");
+
+export const healthCheckSchema = z
+  .object({
+    port: portName("The name of the declared port to probe."),
+    path: z
+      .string()
+      .regex(/^\//)
+      .optional()
+      .describe("HTTP GET path to probe (/health); leave empty and set tcp for a TCP check."),
+    tcp: z.boolean().optional().describe("Probe by opening a TCP connection instead of an HTTP GET."),
+    periodSeconds: z.number().int().min(1).max(300).default(10).describe("How often to probe."),
+    failureThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .describe("Consecutive failures before the agent is marked unready (and, for liveness, restarted)."),
+    startupSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(600)
+      .describe("How long the agent may take to start (loading a model) before liveness checks begin."),
+  })
+  .strict()
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "has(self.path) != (has(self.tcp) && self.tcp)",
+        message: "set either path (an HTTP GET check) or tcp: true (a TCP check), not both and not neither",
+      },
+    ],
+  })
+  .describe("How to tell that the agent is healthy: readiness, liveness and startup probes are built from it.");
+
+export const envVarSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/)
+      .describe("The variable's name."),
+    value: z.string().describe("The variable's value. Never put a secret here: use secretEnv."),
+  })
+  .strict()
+  .describe("An environment variable with a literal value.");
+
+export const secretEnvVarSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/)
+      .describe("The variable's name."),
+    secretName: dnsLabel("The Secret, in the agent's namespace, that holds the value."),
+    key: z.string().min(1).max(253).describe("The key of the value in the Secret."),
+    optional: z.boolean().optional().describe("Start the agent even when the Secret or key is missing."),
+  })
+  .strict()
+  .describe("An environment variable taken from a Secret by reference; the value never appears in the agent.");
+
+export const volumeSchema = z
+  .object({
+    name: dnsLabel("The volume's name."),
+    mountPath: z.string().regex(/^\//).describe("Where the volume appears in the agent's container."),
+    readOnly: z.boolean().optional().describe("Mount read-only (model files usually are)."),
+    hostPath: z
+      .object({ path: z.string().regex(/^\//).describe("The directory on the node.") })
+      .strict()
+      .optional()
+      .describe("A directory of the node, such as a shared model cache. Ties the agent to nodes that have it."),
+    persistentVolumeClaim: z
+      .object({ claimName: dnsLabel("The PersistentVolumeClaim in the agent's namespace.") })
+      .strict()
+      .optional()
+      .describe("A PersistentVolumeClaim."),
+    emptyDir: z
+      .object({ sizeLimit: z.string().optional().describe("Largest size, as a quantity (10Gi).") })
+      .strict()
+      .optional()
+      .describe("Scratch space that lives as long as the pod."),
+  })
+  .strict()
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "[has(self.hostPath), has(self.persistentVolumeClaim), has(self.emptyDir)].filter(x, x).size() == 1",
+        message: "set exactly one of hostPath, persistentVolumeClaim or emptyDir",
+      },
+    ],
+  })
+  .describe("A volume mounted into the agent, for model files and caches.");
+
+export const gpuOverrideSchema = z
+  .object({
+    class: dnsLabel("The fallback GPU class this override applies to."),
+    vramMiB: z.number().int().min(1).optional().describe("The VRAM the agent needs on that class (a smaller model)."),
+    env: z.array(envVarSchema).optional().describe("Extra environment for that class, such as a smaller model's name."),
+  })
+  .strict()
+  .describe("What changes when the agent runs on a fallback class.");
+
+export const gpuRequestSchema = z
+  .object({
+    class: dnsLabel("The GPUClass the agent runs on."),
+    vramMiB: z.number().int().min(1).describe("The VRAM the agent needs, in MiB, counted against the card's ledger."),
+    fallbackClasses: z
+      .array(dnsLabel("A GPUClass."))
+      .max(8)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "set" })
+      .describe("Classes to run on, in order, when the class has no Ready node or no room."),
+    failback: z
+      .boolean()
+      .default(true)
+      .describe("Move back to the class when it is Ready and has room again, one agent at a time."),
+    overrides: z
+      .array(gpuOverrideSchema)
+      .max(8)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["class"] })
+      .describe("Per fallback class changes: a lower VRAM need, other environment."),
+  })
+  .strict()
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.fallbackClasses) || !(self.class in self.fallbackClasses)",
+        message: "fallbackClasses must not contain the agent's own class",
+        fieldPath: ".fallbackClasses",
+      },
+    ],
+  })
+  .describe("The GPU the agent needs. Without it, the agent runs on CPU and sees no GPU.");
+
+export const agentDeploymentSpecSchema = z
+  .object({
+    image: z.string().min(1).describe("The container image, with a tag or digest (cascade/stt-service:1.4.2)."),
+    imagePullPolicy: z
+      .enum(["Always", "IfNotPresent", "Never"])
+      .optional()
+      .describe("When to pull the image; Kubernetes' default when empty."),
+    command: z.array(z.string()).optional().describe("The entrypoint (python -m …); the image's when empty."),
+    args: z.array(z.string()).optional().describe("Arguments to the entrypoint."),
+    workingDir: z.string().optional().describe("The working directory of the agent's process."),
+    replicas: z.number().int().min(0).max(100).default(1).describe("How many pods run the agent."),
+    ports: z
+      .array(agentPortSchema)
+      .max(32)
+      .optional()
+      .meta({
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+        "x-kubernetes-validations": [
+          { rule: "self.all(p, self.filter(q, q.port == p.port).size() == 1)", message: "port numbers must be unique" },
+        ],
+      })
+      .describe("The ports the agent listens on. Each becomes a named port of its Service."),
+    healthCheck: healthCheckSchema.optional(),
+    env: z
+      .array(envVarSchema)
+      .max(128)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
+      .describe("Environment variables with literal values."),
+    secretEnv: z
+      .array(secretEnvVarSchema)
+      .max(64)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
+      .describe("Environment variables taken from Secrets by reference."),
+    config: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        "Free-form configuration of the agent. It becomes a ConfigMap mounted as a YAML file; a change rolls the pods.",
+      ),
+    configMountPath: z
+      .string()
+      .regex(/^\//)
+      .default("/etc/agentfleet/config.yaml")
+      .describe("Where the config file appears in the container."),
+    resources: z
+      .object({
+        requests: resourceList("What the agent is guaranteed.").optional(),
+        limits: resourceList("The most the agent may use.").optional(),
+      })
+      .strict()
+      .optional()
+      .describe("CPU and memory; GPU is set by gpu, never here."),
+    gpu: gpuRequestSchema.optional(),
+    dependencies: z
+      .array(dnsLabel("The name of another AgentDeployment in the same namespace."))
+      .max(64)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "set" })
+      .describe("Agents, in the same namespace, that this one needs; DependenciesReady says whether they are."),
+    required: z
+      .boolean()
+      .default(false)
+      .describe("A required agent is placed first, may displace others, and is protected through a drain."),
+    priority: z
+      .number()
+      .int()
+      .min(-1000)
+      .max(1000)
+      .default(0)
+      .describe("Among agents that are equally required, higher priority is placed first."),
+    volumes: z
+      .array(volumeSchema)
+      .max(16)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
+      .describe("Volumes mounted into the agent, for model files and caches."),
+    podLabels: labelMap("Extra labels for the agent's pods.").optional(),
+    podAnnotations: labelMap("Extra annotations for the agent's pods.").optional(),
+    serviceAccountName: dnsLabel(
+      "The ServiceAccount the agent's pods run as; the namespace's default when empty.",
+    ).optional(),
+  })
+  .strict()
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.healthCheck) || (has(self.ports) && self.ports.exists(p, p.name == self.healthCheck.port))",
+        message: "healthCheck.port must name one of the declared ports",
+        fieldPath: ".healthCheck.port",
+      },
+      {
+        rule: "!has(self.env) || !has(self.secretEnv) || self.secretEnv.all(s, !self.env.exists(e, e.name == s.name))",
+        message: "a variable is set both in env and in secretEnv",
+        fieldPath: ".secretEnv",
+      },
+    ],
+  })
+  .describe("What the agent runs, what it needs, and how it is protected.");
+
+export const agentDeploymentStatusSchema = z
+  .object({
+    observedGeneration: z.number().int().optional().describe("The generation of the spec this status reflects."),
+    replicas: z.number().int().optional().describe("Pods the agent's Deployment has."),
+    readyReplicas: z.number().int().optional().describe("Pods that are Ready."),
+    ready: z.string().optional().describe("readyReplicas/replicas, for kubectl get."),
+    gpuClass: z.string().optional().describe("The GPU class the agent runs on (a fallback class while one is active)."),
+    node: z.string().optional().describe("The node the agent's pods are placed on."),
+    vramMiB: z.number().int().optional().describe("The VRAM counted against that node's ledger."),
+    conditions: conditionList.optional(),
+  })
+  .describe("What the operator observed and decided: where the agent runs, and why not when it does not.");
+
+export const agentDeploymentSchema = z.object({
+  apiVersion: z.string(),
+  kind: z.literal("AgentDeployment"),
+  metadata: z
+    .object({
+      name: z.string(),
+      namespace: z.string().optional(),
+      uid: z.string().optional(),
+      generation: z.number().optional(),
+      resourceVersion: z.string().optional(),
+      labels: labelMap("Labels.").optional(),
+      annotations: labelMap("Annotations.").optional(),
+      deletionTimestamp: z.string().optional(),
+    })
+    .loose(),
+  spec: agentDeploymentSpecSchema,
+  status: agentDeploymentStatusSchema.optional(),
+});
+
+export const agentNamePattern = dnsLabelPattern;
+
+export type AgentPort = z.infer<typeof agentPortSchema>;
+export type HealthCheck = z.infer<typeof healthCheckSchema>;
+export type GpuRequest = z.infer<typeof gpuRequestSchema>;
+export type AgentDeploymentSpec = z.infer<typeof agentDeploymentSpecSchema>;
+export type AgentDeploymentStatus = z.infer<typeof agentDeploymentStatusSchema>;
+export type AgentDeployment = z.infer<typeof agentDeploymentSchema>;

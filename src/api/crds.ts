@@ -1,0 +1,132 @@
+// The CustomResourceDefinitions, built from the zod schemas: the single source of truth. crds/ holds
+// their YAML (written by `npm run generate`, checked by a test).
+import { agentDeploymentSpecSchema, agentDeploymentStatusSchema } from "./agentdeployment.ts";
+import { dnsLabelPattern } from "./common.ts";
+import { gpuClassSpecSchema, gpuClassStatusSchema } from "./gpuclass.ts";
+import { group, version } from "./group.ts";
+import { type JSONSchema, toStructuralSchema } from "./openapi.ts";
+
+interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "date" | "boolean" | "number";
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+interface CrdDefinition {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  scope: "Namespaced" | "Cluster";
+  description: string;
+  spec: JSONSchema;
+  status: JSONSchema;
+  columns: PrinterColumn[];
+}
+
+const nameIsDnsLabel = {
+  rule: `self.metadata.name.size() <= 63 && self.metadata.name.matches('${dnsLabelPattern}')`,
+  message:
+    "metadata.name must be a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+};
+
+function crd(def: CrdDefinition) {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: {
+      name: `${def.plural}.${group}`,
+      labels: { "app.kubernetes.io/name": "agentfleet", "app.kubernetes.io/part-of": "agentfleet" },
+    },
+    spec: {
+      group,
+      scope: def.scope,
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.singular,
+        shortNames: def.shortNames,
+        categories: def.categories,
+      },
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: def.columns,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              description: def.description,
+              required: ["spec"],
+              "x-kubernetes-validations": [nameIsDnsLabel],
+              properties: {
+                apiVersion: { type: "string", description: "The API version: agentfleet.io/v1alpha1." },
+                kind: { type: "string", description: `The kind: ${def.kind}.` },
+                metadata: { type: "object", description: "Standard object metadata: name, namespace, labels…" },
+                spec: def.spec,
+                status: def.status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function gpuClassCrd() {
+  return crd({
+    kind: "GPUClass",
+    plural: "gpuclasses",
+    singular: "gpuclass",
+    shortNames: ["gpuc"],
+    categories: ["agents"],
+    scope: "Cluster",
+    description:
+      "GPUClass names a GPU model, the nodes that carry it (by their NVIDIA GPU Feature Discovery labels), the device plugin's resource and how much VRAM agents may use on each card.",
+    spec: toStructuralSchema(gpuClassSpecSchema),
+    status: toStructuralSchema(gpuClassStatusSchema),
+    columns: [
+      { name: "VRAM", type: "integer", jsonPath: ".spec.vramMiB", description: "VRAM per GPU, in MiB." },
+      { name: "Nodes", type: "integer", jsonPath: ".status.readyNodes", description: "Ready nodes of the class." },
+      { name: "Free MiB", type: "integer", jsonPath: ".status.freeMiB", description: "VRAM not yet requested." },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Age." },
+    ],
+  });
+}
+
+export function agentDeploymentCrd() {
+  return crd({
+    kind: "AgentDeployment",
+    plural: "agentdeployments",
+    singular: "agentdeployment",
+    shortNames: ["agd", "agents"],
+    categories: ["agents"],
+    scope: "Namespaced",
+    description:
+      "AgentDeployment runs one AI agent: its image, ports, health check, configuration, secrets by reference, the GPU class and VRAM it needs with fallbacks, and the agents it depends on. The operator places it on a GPU, runs it, protects it with a PodDisruptionBudget and reports in its status.",
+    spec: toStructuralSchema(agentDeploymentSpecSchema),
+    status: toStructuralSchema(agentDeploymentStatusSchema),
+    columns: [
+      { name: "Class", type: "string", jsonPath: ".status.gpuClass", description: "The GPU class it runs on." },
+      { name: "Node", type: "string", jsonPath: ".status.node", description: "The node it is placed on." },
+      { name: "Ready", type: "string", jsonPath: ".status.ready", description: "Ready pods / pods." },
+      { name: "VRAM", type: "integer", jsonPath: ".spec.gpu.vramMiB", description: "VRAM it needs, in MiB." },
+      {
+        name: "Status",
+        type: "string",
+        jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+        description: "Why it is or is not Ready.",
+      },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Age." },
+    ],
+  });
+}
+
+export const allCrds = () => [agentDeploymentCrd(), gpuClassCrd()];
