@@ -44,6 +44,7 @@ link_all() {
   mkdir -p "$bin_link_dir"
   local t
   for t in "${!tool_dir[@]}"; do ln -sfn "${tool_dir[$t]}/$t" "$bin_link_dir/$t"; done
+  ln -sfn "$kwok_dir/stages" "$root/.agentfleet/kwok-stages"
 }
 
 if [[ ${1:-} == --check ]]; then all_built; exit; fi

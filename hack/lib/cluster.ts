@@ -45,10 +45,20 @@ export async function isUp(): Promise<boolean> {
   }
 }
 
-async function stagesConfig(): Promise<string> {
+/** How often the node lifecycle controller looks at nodes (kwokctl's default, 25 s, makes tests wait). */
+const nodeMonitorPeriodMs = 2000;
+
+/** kwokctl's configuration: faster node monitoring, and kwok's default stages plus its not-ready chaos stage. */
+async function kwokConfig(): Promise<string> {
+  const options = [
+    "apiVersion: config.kwok.x-k8s.io/v1alpha1",
+    "kind: KwokctlConfiguration",
+    "options:",
+    `  kubeControllerManagerNodeMonitorPeriodMilliseconds: ${nodeMonitorPeriodMs}`,
+  ].join("\n");
   const files = (await readdir(kwokStagesDir)).filter((f) => f.endsWith(".yaml")).sort();
-  const docs = await Promise.all(files.map((f) => readFile(path.join(kwokStagesDir, f), "utf8")));
-  return docs.map((d) => d.trim()).join("\n---\n");
+  const stages = await Promise.all(files.map((f) => readFile(path.join(kwokStagesDir, f), "utf8")));
+  return [options, ...stages.map((d) => d.trim())].join("\n---\n");
 }
 
 export async function up(): Promise<void> {
@@ -62,7 +72,7 @@ export async function up(): Promise<void> {
       env: kwokEnv,
     }).catch(() => undefined);
     const configPath = path.join(stateDir, "kwok-config.yaml");
-    await writeFile(configPath, await stagesConfig());
+    await writeFile(configPath, await kwokConfig());
     log(`Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (cluster "${clusterName}")`);
     await run(
       tool("kwokctl"),
@@ -88,6 +98,9 @@ export async function up(): Promise<void> {
         "--kwok-controller-binary",
         tool("kwok"),
         // Admission (DefaultTolerationSeconds, PodSecurity, ServiceAccount…) and RBAC as on a real cluster.
+        // kwokctl multiplies every heartbeat timing by this factor (5 by default).
+        "--heartbeat-factor",
+        "1",
         "--kube-admission",
         "--kube-authorization",
         "--extra-args",
