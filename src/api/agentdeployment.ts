@@ -52,13 +52,17 @@ export const healthCheckSchema = z
   })
   .describe("How to tell that the agent is healthy: readiness, liveness and startup probes are built from it.");
 
+// Bounded, so that the CEL rule comparing env with secretEnv stays within the API server's cost budget.
+const envVarName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/)
+  .describe("The variable's name.");
+
 export const envVarSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/)
-      .describe("The variable's name."),
+    name: envVarName,
     value: z.string().describe("The variable's value. Never put a secret here: use secretEnv."),
   })
   .strict()
@@ -66,11 +70,7 @@ export const envVarSchema = z
 
 export const secretEnvVarSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/)
-      .describe("The variable's name."),
+    name: envVarName,
     secretName: dnsLabel("The Secret, in the agent's namespace, that holds the value."),
     key: z.string().min(1).max(253).describe("The key of the value in the Secret."),
     optional: z.boolean().optional().describe("Start the agent even when the Secret or key is missing."),

@@ -68,7 +68,8 @@ function crd(def: CrdDefinition) {
               properties: {
                 apiVersion: { type: "string", description: "The API version: agentfleet.io/v1alpha1." },
                 kind: { type: "string", description: `The kind: ${def.kind}.` },
-                metadata: { type: "object", description: "Standard object metadata: name, namespace, labels…" },
+                // The API server owns metadata's schema and refuses a description here.
+                metadata: { type: "object" },
                 spec: def.spec,
                 status: def.status,
               },

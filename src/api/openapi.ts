@@ -58,6 +58,7 @@ export function undescribedPaths(schema: JSONSchema, at = ""): string[] {
   const missing: string[] = [];
   if (isObject(schema.properties)) {
     for (const [k, v] of Object.entries(schema.properties)) {
+      if (at === "" && k === "metadata") continue; // described by the API server itself
       const child = v as JSONSchema;
       if (typeof child.description !== "string" || child.description === "") missing.push(`${at}.${k}`);
       missing.push(...undescribedPaths(child, `${at}.${k}`));

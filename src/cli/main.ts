@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The `agentfleet` command. In a checkout: npm run agentfleet -- <command>.
+import { parseArgs } from "node:util";
+import { runOperator } from "./run.ts";
+
+const usage = `Usage: agentfleet <command> [flags]
+
+Commands:
+  run       run the operator against KUBECONFIG (or the in-cluster config)
+            --kubeconfig FILE     a kubeconfig other than KUBECONFIG's
+            --metrics-port N      serve /metrics, /healthz and /readyz on N (default 8080; 0 picks one)
+            --workers N           agents reconciled at once (default 4)
+            --log-level LEVEL     trace, debug, info, warn or error (default info)
+  help      show this text
+`;
+
+class UsageError extends Error {}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${flag} must be a whole number of at least ${min}, not "${value}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "run": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          kubeconfig: { type: "string" },
+          "metrics-port": { type: "string" },
+          workers: { type: "string" },
+          "log-level": { type: "string" },
+        },
+        strict: true,
+      });
+      await runOperator({
+        ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+        metricsPort: positiveInt("metrics-port", values["metrics-port"], 8080, 0),
+        workers: positiveInt("workers", values.workers, 4),
+        ...(values["log-level"] ? { logLevel: values["log-level"] } : {}),
+      });
+      return;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(usage);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`agentfleet: ${message}\n`);
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    process.stderr.write(`\n${usage}`);
+    process.exitCode = 2;
+  } else {
+    process.exitCode = 1;
+  }
+});

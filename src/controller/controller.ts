@@ -1,0 +1,137 @@
+// The generic controller: informers feed keys into a work queue; workers reconcile one key at a
+// time from the caches. Knows nothing about agents or GPUs.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../observability/logger.ts";
+import type { OperatorMetrics } from "../observability/metrics.ts";
+import { type KubeObject, objectKey } from "./objects.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+export interface ReconcileResult {
+  /** Reconcile this key again after the delay, even if nothing changes (a level-triggered timer). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileContext {
+  logger: Logger;
+}
+
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined>;
+
+/** What a controller needs of a cache: its change events and its objects. */
+export interface EventSource {
+  onChange(handler: (obj: KubeObject) => void): void;
+  list(): readonly KubeObject[];
+}
+
+export interface Watch {
+  informer: EventSource;
+  /** The primary keys an object of this informer affects. */
+  map: (obj: KubeObject) => string[];
+}
+
+export interface ControllerOptions {
+  name: string;
+  primary: EventSource;
+  watches?: Watch[];
+  reconcile: Reconciler;
+  workers?: number;
+  /** Reconcile every primary object this often, as a safety net for missed events. */
+  resyncMs?: number;
+  logger: Logger;
+  metrics: OperatorMetrics;
+}
+
+/** Maps a child to the key of its controlling owner of the given kind. */
+export function ownerKeyOf(kind: string) {
+  return (obj: KubeObject): string[] => {
+    const owner = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === kind);
+    return owner ? [objectKey({ name: owner.name, namespace: obj.metadata.namespace })] : [];
+  };
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  private readonly opts: ControllerOptions;
+  private readonly logger: Logger;
+  private workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private active = 0;
+
+  constructor(opts: ControllerOptions) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.logger = opts.logger.child({ controller: opts.name });
+    this.queue = new WorkQueue({ metrics: opts.metrics.queue(opts.name) });
+  }
+
+  /** Wires the event handlers; call before the informers start. */
+  bind(): void {
+    this.opts.primary.onChange((obj) => this.queue.add(objectKey(obj.metadata)));
+    for (const watch of this.opts.watches ?? []) {
+      watch.informer.onChange((obj) => {
+        for (const key of watch.map(obj)) this.queue.add(key);
+      });
+    }
+  }
+
+  /** Starts the workers; the informers must have synced. */
+  start(): void {
+    this.enqueueAll();
+    const resyncMs = this.opts.resyncMs ?? 10 * 60_000;
+    this.resyncTimer = setInterval(() => this.enqueueAll(), resyncMs);
+    this.resyncTimer.unref();
+    const n = this.opts.workers ?? 4;
+    this.workers = Array.from({ length: n }, () => this.work());
+    this.logger.info({ workers: n }, "controller started");
+  }
+
+  enqueueAll(): void {
+    for (const obj of this.opts.primary.list()) this.queue.add(objectKey(obj.metadata));
+  }
+
+  /** Stops taking new keys and waits for the keys in progress to finish. */
+  async stop(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      await this.process(key);
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const { metrics } = this.opts;
+    const controller = this.name;
+    const logger = this.logger.child({ key, reconcileID: randomUUID() });
+    const started = performance.now();
+    metrics.activeWorkers.set({ controller }, ++this.active);
+    try {
+      const result = await this.opts.reconcile(key, { logger });
+      this.queue.forget(key);
+      if (result?.requeueAfterMs !== undefined) {
+        this.queue.addAfter(key, result.requeueAfterMs);
+        metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
+      } else {
+        metrics.reconcileTotal.inc({ controller, result: "success" });
+      }
+    } catch (err) {
+      const retryInMs = this.queue.addRateLimited(key);
+      metrics.reconcileTotal.inc({ controller, result: "error" });
+      metrics.reconcileErrors.inc({ controller });
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err), retryInMs },
+        "reconcile failed; will retry",
+      );
+    } finally {
+      metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
+      metrics.activeWorkers.set({ controller }, --this.active);
+      this.queue.done(key);
+    }
+  }
+}

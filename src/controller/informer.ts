@@ -1,0 +1,115 @@
+// A cache of one resource kept current by list and watch. client-node's ListWatch re-lists on 410 and
+// reconnects after its inactivity timeout, but stops for good on any other error; this wrapper restarts
+// it with exponential backoff, so a broken watch never leaves the operator blind.
+import { type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { type KubeObject, objectKey } from "./objects.ts";
+import { type ResourceType, resourcePath } from "./resources.ts";
+import type { KubeClient } from "./rest.ts";
+
+export type InformerEvent = "add" | "update" | "delete";
+export type ChangeHandler<T> = (obj: T, event: InformerEvent) => void;
+
+export interface InformerOptions {
+  labelSelector?: string;
+  /** Called when a watch or list fails, with the delay before the next try. */
+  onError?: (err: unknown, retryInMs: number) => void;
+}
+
+const minRetryMs = 500;
+const maxRetryMs = 30_000;
+
+export class Informer<T extends KubeObject> {
+  readonly resource: ResourceType;
+  private readonly listWatch: ListWatch<KubernetesObject>;
+  private readonly handlers: ChangeHandler<T>[] = [];
+  private readonly logger: Logger;
+  private readonly options: InformerOptions;
+  private retryMs = minRetryMs;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private resolveSynced: () => void = () => {};
+  readonly synced: Promise<void>;
+  hasSynced = false;
+
+  constructor(client: KubeClient, resource: ResourceType, logger: Logger, options: InformerOptions = {}) {
+    this.resource = resource;
+    this.logger = logger.child({ informer: resource.plural });
+    this.options = options;
+    this.synced = new Promise((resolve) => {
+      this.resolveSynced = resolve;
+    });
+    const path = resourcePath(resource);
+    const list = () =>
+      client.get<{ items: KubernetesObject[]; metadata: { resourceVersion: string } }>(path, {
+        labelSelector: options.labelSelector,
+      });
+    this.listWatch = new ListWatch(path, new Watch(client.kubeConfig), list, false, options.labelSelector);
+    this.listWatch.on("add", (o) => this.emit(o as T, "add"));
+    this.listWatch.on("update", (o) => this.emit(o as T, "update"));
+    this.listWatch.on("delete", (o) => this.emit(o as T, "delete"));
+    this.listWatch.on("error", (err) => this.restartLater(err));
+  }
+
+  onChange(handler: ChangeHandler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  /** Starts listing and watching; resolves once the cache holds the first full list. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+    await this.synced;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    void this.listWatch.stop();
+  }
+
+  list(namespace?: string): T[] {
+    return this.listWatch.list(namespace) as T[];
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.listWatch.get(name, namespace) as T | undefined;
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      await this.listWatch.start();
+    } catch (err) {
+      this.restartLater(err);
+      return;
+    }
+    if (!this.hasSynced && this.listWatch.latestResourceVersion() !== "") {
+      this.hasSynced = true;
+      this.retryMs = minRetryMs;
+      this.resolveSynced();
+    }
+  }
+
+  private restartLater(err: unknown): void {
+    if (this.stopped) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, maxRetryMs);
+    this.logger.warn({ err: String(err), retryInMs: delay }, "watch failed; restarting");
+    this.options.onError?.(err, delay);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (!this.stopped) void this.connect();
+    }, delay);
+  }
+
+  private emit(obj: T, event: InformerEvent): void {
+    this.retryMs = minRetryMs;
+    for (const handler of this.handlers) {
+      try {
+        handler(obj, event);
+      } catch (err) {
+        this.logger.error({ err, key: objectKey(obj.metadata) }, "event handler failed");
+      }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// The resources the operator reads and writes, by group, version and plural: what the REST paths
+// are built from. Knows nothing of agents: the reconcilers name what they need.
+
+export interface ResourceType {
+  group: string; // "" for the core group
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export const resource = (
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+): ResourceType => ({ group, version, kind, plural, namespaced });
+
+export const apiVersionOf = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
+
+/** The REST path of a collection (name undefined) or an object; across namespaces when namespace is undefined. */
+export function resourcePath(r: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  const prefix = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const obj = name ? `/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ""}` : "";
+  return `${prefix}${ns}/${r.plural}${obj}`;
+}
+
+export const core = {
+  node: resource("", "v1", "Node", "nodes", false),
+  pod: resource("", "v1", "Pod", "pods", true),
+  service: resource("", "v1", "Service", "services", true),
+  configMap: resource("", "v1", "ConfigMap", "configmaps", true),
+  deployment: resource("apps", "v1", "Deployment", "deployments", true),
+  podDisruptionBudget: resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true),
+  event: resource("events.k8s.io", "v1", "Event", "events", true),
+  lease: resource("coordination.k8s.io", "v1", "Lease", "leases", true),
+};

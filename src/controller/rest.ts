@@ -1,0 +1,109 @@
+// A small REST client over the kubeconfig's credentials. The typed clients of @kubernetes/client-node
+// serialise through generated models that drop fields they do not know, and cannot apply to /status;
+// the operator needs raw JSON, server-side apply and a count of every request it makes
+// (docs/adr/0002-raw-rest-client.md).
+import { HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { fetch } from "undici";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly details: unknown;
+  constructor(status: number, reason: string, message: string, details?: unknown) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+export const isNotFound = (err: unknown) => err instanceof ApiError && err.status === 404;
+export const isConflict = (err: unknown) => err instanceof ApiError && err.status === 409;
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+export type RequestObserver = (method: string, code: number) => void;
+
+export class KubeClient {
+  readonly kubeConfig: KubeConfig;
+  private readonly server: string;
+  private readonly observers: RequestObserver[] = [];
+
+  constructor(kubeConfig: KubeConfig) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster; set KUBECONFIG or its current-context");
+    this.kubeConfig = kubeConfig;
+    this.server = cluster.server.replace(/\/+$/, "");
+  }
+
+  /** Called after every request, with its method and HTTP status (0 when no answer came). */
+  onRequest(observer: RequestObserver): void {
+    this.observers.push(observer);
+  }
+
+  async request<T>(
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
+    await this.kubeConfig.applySecurityAuthentication(ctx);
+    const headers = ctx.getHeaders() as Record<string, string>;
+    headers.Accept = "application/json";
+    if (opts.body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
+    let code = 0;
+    try {
+      const response = await fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? null : JSON.stringify(opts.body),
+        dispatcher: ctx.getDispatcher(),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+      });
+      code = response.status;
+      const text = await response.text();
+      const parsed: unknown = text ? JSON.parse(text) : undefined;
+      if (!response.ok) {
+        const status = (parsed ?? {}) as { reason?: string; message?: string; details?: unknown };
+        throw new ApiError(
+          response.status,
+          status.reason ?? "Unknown",
+          status.message ?? `${method} ${path}: HTTP ${response.status}`,
+          status.details,
+        );
+      }
+      return parsed as T;
+    } finally {
+      for (const observe of this.observers) observe(method, code);
+    }
+  }
+
+  get<T>(path: string, query?: RequestOptions["query"]): Promise<T> {
+    return this.request<T>("GET", path, query ? { query } : {});
+  }
+
+  /** Server-side apply: the object as this field manager wants it; forced, since the operator owns its children. */
+  apply<T>(path: string, object: unknown, fieldManager: string): Promise<T> {
+    return this.request<T>("PATCH", path, {
+      body: object,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager, force: true },
+    });
+  }
+
+  delete(path: string, query?: RequestOptions["query"]): Promise<unknown> {
+    return this.request("DELETE", path, query ? { query } : {});
+  }
+
+  create<T>(path: string, object: unknown): Promise<T> {
+    return this.request<T>("POST", path, { body: object });
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay, WorkQueue } from "./workqueue.ts";
+
+describe("WorkQueue", () => {
+  it("hands out a key added twice only once", async () => {
+    const q = new WorkQueue();
+    q.add("a");
+    q.add("a");
+    q.add("b");
+    expect(q.length).toBe(2);
+    expect(await q.get()).toBe("a");
+    expect(await q.get()).toBe("b");
+  });
+
+  it("never gives a key to a second worker while the first works on it, and requeues it after", async () => {
+    const q = new WorkQueue();
+    q.add("a");
+    const first = await q.get();
+    q.add("a"); // changed while being processed
+    expect(q.length).toBe(0);
+    let second: string | undefined;
+    void q.get().then((k) => {
+      second = k;
+    });
+    await Promise.resolve();
+    expect(second).toBeUndefined();
+    q.done(first as string);
+    await Promise.resolve();
+    expect(second).toBe("a");
+  });
+
+  it("wakes a waiting worker when a key arrives, and releases workers on shutdown", async () => {
+    const q = new WorkQueue();
+    const waiting = q.get();
+    q.add("x");
+    expect(await waiting).toBe("x");
+    const released = q.get();
+    q.shutDown();
+    expect(await released).toBeUndefined();
+  });
+
+  it("backs off exponentially per key and resets on forget", () => {
+    const q = new WorkQueue({ backoff: { baseMs: 5, maxMs: 1000 } });
+    expect(q.addRateLimited("k")).toBe(5);
+    expect(q.addRateLimited("k")).toBe(10);
+    expect(q.addRateLimited("k")).toBe(20);
+    expect(q.addRateLimited("other")).toBe(5);
+    q.forget("k");
+    expect(q.addRateLimited("k")).toBe(5);
+    q.shutDown();
+  });
+
+  it("caps the backoff", () => {
+    expect(backoffDelay(0)).toBe(5);
+    expect(backoffDelay(100)).toBe(1_000_000);
+  });
+
+  it("is idle only when nothing waits, runs or is scheduled", async () => {
+    const q = new WorkQueue();
+    expect(q.idle).toBe(true);
+    q.addAfter("later", 10_000);
+    expect(q.idle).toBe(false);
+    q.shutDown();
+    expect(q.idle).toBe(true);
+  });
+});

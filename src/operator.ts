@@ -1,0 +1,145 @@
+// The operator's composition root: the caches it keeps, the controllers it runs, the endpoints it serves.
+import type { Server } from "node:http";
+import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { AgentDeployment } from "./api/agentdeployment.ts";
+import type { GPUClass } from "./api/gpuclass.ts";
+import { Controller, ownerKeyOf } from "./controller/controller.ts";
+import { Informer } from "./controller/informer.ts";
+import { type KubeObject, objectKey } from "./controller/objects.ts";
+import { core } from "./controller/resources.ts";
+import { KubeClient } from "./controller/rest.ts";
+import { EventRecorder } from "./observability/events.ts";
+import type { Logger } from "./observability/logger.ts";
+import { OperatorMetrics } from "./observability/metrics.ts";
+import { startProbeServer } from "./observability/server.ts";
+import {
+  agentDeploymentResource,
+  agentReconciler,
+  type ChildCaches,
+  childResources,
+  gpuClassResource,
+  nodeInfo,
+} from "./reconcilers/agentdeployment.ts";
+import { managedBySelector } from "./render/labels.ts";
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** Port of /metrics, /healthz and /readyz; 0 picks a free one, undefined serves none. */
+  metricsPort?: number;
+  workers?: number;
+}
+
+export class Operator {
+  readonly metrics = new OperatorMetrics();
+  readonly client: KubeClient;
+  readonly agents: Informer<AgentDeployment>;
+  readonly controller: Controller;
+  private readonly informers: { start(): Promise<void>; stop(): void }[];
+  private readonly opts: OperatorOptions;
+  private server: Server | undefined;
+  private synced = false;
+
+  constructor(opts: OperatorOptions) {
+    this.opts = opts;
+    const { logger } = opts;
+    const client = new KubeClient(opts.kubeConfig);
+    this.client = client;
+    const host = new URL(opts.kubeConfig.getCurrentCluster()?.server ?? "http://unknown").host;
+    client.onRequest((method, code) => this.metrics.restRequests.inc({ method, code: String(code), host }));
+
+    const informer = <T extends KubeObject>(r: typeof core.pod, labelSelector?: string) =>
+      new Informer<T>(client, r, logger, {
+        ...(labelSelector ? { labelSelector } : {}),
+        onError: () => this.metrics.watchErrors.inc({ resource: r.plural }),
+      });
+    this.agents = informer<AgentDeployment>(agentDeploymentResource);
+    const classes = informer<GPUClass>(gpuClassResource);
+    const nodes = informer<V1Node & KubeObject>(core.node);
+    const pods = informer<V1Pod & KubeObject>(core.pod, managedBySelector);
+    const children: ChildCaches = {
+      ConfigMap: informer(childResources.ConfigMap, managedBySelector),
+      Service: informer(childResources.Service, managedBySelector),
+      Deployment: informer(childResources.Deployment, managedBySelector),
+      PodDisruptionBudget: informer(childResources.PodDisruptionBudget, managedBySelector),
+    };
+    this.informers = [this.agents, classes, nodes, pods, ...Object.values(children)];
+
+    const allAgents = () => this.agents.list().map((a) => objectKey(a.metadata));
+    // Nodes report status often; only a change that placement sees concerns the agents.
+    const nodeSeen = new Map<string, string>();
+    const nodeChange = (node: KubeObject) => {
+      const signature = JSON.stringify(nodeInfo(node as V1Node & KubeObject));
+      if (nodeSeen.get(node.metadata.name) === signature) return [];
+      nodeSeen.set(node.metadata.name, signature);
+      return allAgents();
+    };
+    // An agent's readiness is its dependents' DependenciesReady.
+    const dependents = (obj: KubeObject) =>
+      this.agents
+        .list(obj.metadata.namespace)
+        .filter((a) => a.spec.dependencies?.includes(obj.metadata.name))
+        .map((a) => objectKey(a.metadata));
+
+    this.controller = new Controller({
+      name: "agentdeployment",
+      primary: this.agents,
+      watches: [
+        { informer: this.agents, map: dependents },
+        { informer: classes, map: allAgents },
+        { informer: nodes, map: nodeChange },
+        {
+          informer: pods,
+          map: (p) => {
+            const agent = p.metadata.labels?.["app.kubernetes.io/name"];
+            return agent ? [objectKey({ name: agent, namespace: p.metadata.namespace })] : [];
+          },
+        },
+        ...Object.values(children).map((i) => ({ informer: i, map: ownerKeyOf("AgentDeployment") })),
+      ],
+      reconcile: agentReconciler({
+        client,
+        agents: this.agents,
+        classes,
+        nodes,
+        pods,
+        children,
+        events: new EventRecorder(client, logger),
+      }),
+      workers: opts.workers ?? 4,
+      logger,
+      metrics: this.metrics,
+    });
+  }
+
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.metricsPort !== undefined) {
+      this.server = await startProbeServer({
+        port: this.opts.metricsPort,
+        registry: this.metrics.registry,
+        ready: () => this.synced,
+      });
+    }
+    this.controller.bind();
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.synced = true;
+    this.controller.start();
+    this.opts.logger.info("caches synced; reconciling");
+  }
+
+  /** Finishes the reconciles in progress, then stops watching. */
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    for (const i of this.informers) i.stop();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  metricsAddress(): string | undefined {
+    const address = this.server?.address();
+    return address && typeof address === "object" ? `http://127.0.0.1:${address.port}` : undefined;
+  }
+}

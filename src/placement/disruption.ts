@@ -1,0 +1,48 @@
+// How an agent's PodDisruptionBudget guards it through a drain. A budget must never make a node
+// undrainable on its own: a single replica is held only while another class could take it.
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { GPUClass } from "../api/gpuclass.ts";
+import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
+
+export interface DisruptionPolicy {
+  /** minAvailable: 1 when true; maxUnavailable: 1 otherwise. */
+  protect: boolean;
+  reason: "MultipleReplicas" | "FallbackAvailable" | "NotRequired" | "NoFallback" | "NoReplicas";
+  message: string;
+}
+
+export function disruptionPolicy(
+  agent: Pick<AgentDeployment, "spec">,
+  classes: ReadonlyMap<string, GPUClass>,
+  nodes: readonly NodeInfo[],
+  runningOn: string | undefined,
+): DisruptionPolicy {
+  const { replicas, required, gpu } = agent.spec;
+  if (replicas === 0) return { protect: false, reason: "NoReplicas", message: "scaled to zero" };
+  if (replicas > 1) {
+    return { protect: true, reason: "MultipleReplicas", message: `a drain keeps at least 1 of ${replicas} pods up` };
+  }
+  if (!required) {
+    return { protect: false, reason: "NotRequired", message: "not required: a drain may stop its only pod" };
+  }
+  const elsewhere = (candidates: readonly NodeInfo[]) =>
+    candidates.filter((n) => usable(n) && n.name !== runningOn).map((n) => n.name);
+  const targets = gpu
+    ? [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((name) => {
+        const c = classes.get(name);
+        return c ? elsewhere(nodesOfClass(nodes, c)) : [];
+      })
+    : elsewhere(nodes);
+  if (targets.length > 0) {
+    return {
+      protect: true,
+      reason: "FallbackAvailable",
+      message: `a drain waits until its pod runs again on ${[...new Set(targets)].join(", ")}`,
+    };
+  }
+  return {
+    protect: false,
+    reason: "NoFallback",
+    message: `no other node can run it${gpu ? ` (class ${gpu.class}${gpu.fallbackClasses?.length ? ` or ${gpu.fallbackClasses.join(", ")}` : ""})` : ""}: a drain will stop it; add a fallback class to keep it up`,
+  };
+}

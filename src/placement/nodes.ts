@@ -1,0 +1,48 @@
+// What placement needs to know of a node, and whether it belongs to a GPU class. Pure.
+import type { GPUClass } from "../api/gpuclass.ts";
+
+export interface NodeInfo {
+  name: string;
+  labels: Record<string, string>;
+  /** Ready condition True. */
+  ready: boolean;
+  /** Not cordoned. */
+  schedulable: boolean;
+}
+
+type Requirement = GPUClass["spec"]["nodeSelectorTerms"][number]["matchExpressions"][number];
+
+function requirementHolds(labels: Record<string, string>, r: Requirement): boolean {
+  const value = labels[r.key];
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case "In":
+      return value !== undefined && values.includes(value);
+    case "NotIn":
+      return value === undefined || !values.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt": {
+      const bound = Number(values[0]);
+      const actual = Number(value);
+      if (value === undefined || !Number.isInteger(actual) || !Number.isInteger(bound)) return false;
+      return r.operator === "Gt" ? actual > bound : actual < bound;
+    }
+  }
+}
+
+/** True when the node satisfies one of the class's terms (terms are ORed, expressions ANDed), as the scheduler judges. */
+export function nodeInClass(node: Pick<NodeInfo, "labels">, gpuClass: GPUClass): boolean {
+  return gpuClass.spec.nodeSelectorTerms.some((term) =>
+    term.matchExpressions.every((r) => requirementHolds(node.labels, r)),
+  );
+}
+
+export const usable = (node: NodeInfo) => node.ready && node.schedulable;
+
+export function nodesOfClass(nodes: readonly NodeInfo[], gpuClass: GPUClass): NodeInfo[] {
+  return nodes.filter((n) => nodeInClass(n, gpuClass));
+}

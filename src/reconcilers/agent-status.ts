@@ -1,0 +1,180 @@
+// An agent's status, decided from what the caches hold. Pure: the reconciler writes the result.
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { DisruptionPolicy } from "../placement/disruption.ts";
+import type { GpuChoice } from "../placement/gpu-choice.ts";
+import type { ConditionInput } from "./conditions.ts";
+
+export interface StatusInput {
+  agent: AgentDeployment;
+  gpu: GpuChoice;
+  disruption: DisruptionPolicy;
+  deployment: V1Deployment | undefined;
+  pods: readonly V1Pod[];
+  /** Dependencies by name: undefined when the agent does not exist, else whether it is Ready. */
+  dependencies: ReadonlyMap<string, boolean | undefined>;
+}
+
+export interface DecidedStatus {
+  conditions: ConditionInput[];
+  replicas: number;
+  readyReplicas: number;
+  ready: string;
+  gpuClass?: string;
+  node?: string;
+  vramMiB?: number;
+}
+
+const isPodReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+const live = (p: V1Pod) => !p.metadata?.deletionTimestamp;
+
+function unschedulable(pods: readonly V1Pod[]): string | undefined {
+  for (const p of pods) {
+    const c = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+    if (c?.reason === "Unschedulable") return c.message ?? "no node fits";
+  }
+  return undefined;
+}
+
+function placed(input: StatusInput, node: string | undefined): ConditionInput {
+  const { gpu, pods } = input;
+  if (gpu.kind === "unplaceable") return { type: "Placed", status: "False", reason: gpu.reason, message: gpu.message };
+  const blocked = unschedulable(pods.filter(live));
+  if (blocked && !node) {
+    return {
+      type: "Placed",
+      status: "False",
+      reason: "Unschedulable",
+      message: `the scheduler cannot place its pod: ${blocked}`,
+    };
+  }
+  const where = node ? `on node ${node}` : "waiting for the scheduler";
+  if (gpu.kind === "cpu")
+    return { type: "Placed", status: "True", reason: "CPUOnly", message: `needs no GPU; runs ${where}` };
+  const className = gpu.gpuClass.metadata.name;
+  return gpu.fallback
+    ? {
+        type: "Placed",
+        status: "True",
+        reason: "FallbackActive",
+        message: `runs on fallback class ${className} (${gpu.vramMiB} MiB VRAM) ${where}: its own class ${input.agent.spec.gpu?.class} has no Ready node`,
+      }
+    : {
+        type: "Placed",
+        status: "True",
+        reason: "Placed",
+        message: `runs on ${className} (${gpu.vramMiB} MiB VRAM) ${where}`,
+      };
+}
+
+function dependenciesReady(deps: ReadonlyMap<string, boolean | undefined>): ConditionInput {
+  const missing = [...deps].filter(([, ready]) => ready === undefined).map(([n]) => n);
+  const waiting = [...deps].filter(([, ready]) => ready === false).map(([n]) => n);
+  if (missing.length) {
+    return {
+      type: "DependenciesReady",
+      status: "False",
+      reason: "MissingDependency",
+      message: `no AgentDeployment named ${missing.join(", ")} in this namespace${waiting.length ? `; not Ready yet: ${waiting.join(", ")}` : ""}`,
+    };
+  }
+  if (waiting.length) {
+    return {
+      type: "DependenciesReady",
+      status: "False",
+      reason: "DependenciesNotReady",
+      message: `waiting for ${waiting.join(", ")}`,
+    };
+  }
+  return {
+    type: "DependenciesReady",
+    status: "True",
+    reason: deps.size ? "AllReady" : "NoDependencies",
+    message: deps.size ? `${[...deps.keys()].join(", ")} Ready` : "depends on no other agent",
+  };
+}
+
+export function decideStatus(input: StatusInput): DecidedStatus {
+  const { agent, gpu, deployment, disruption } = input;
+  const want = agent.spec.replicas;
+  const pods = input.pods.filter(live);
+  const readyPods = pods.filter(isPodReady);
+  const node = (readyPods[0] ?? pods.find((p) => p.spec?.nodeName))?.spec?.nodeName;
+  const placedCondition = placed(input, node);
+
+  const generationSeen = (deployment?.status?.observedGeneration ?? -1) >= (deployment?.metadata?.generation ?? 0);
+  const updated = deployment?.status?.updatedReplicas ?? 0;
+  const readyReplicas = deployment?.status?.readyReplicas ?? 0;
+  const available = deployment?.status?.availableReplicas ?? 0;
+  const total = deployment?.status?.replicas ?? 0;
+  const rolledOut = deployment !== undefined && generationSeen && updated >= want && total <= want && available >= want;
+
+  let ready: ConditionInput;
+  if (placedCondition.status === "False") {
+    ready = { type: "Ready", status: "False", reason: placedCondition.reason, message: placedCondition.message };
+  } else if (rolledOut) {
+    ready =
+      want === 0
+        ? { type: "Ready", status: "True", reason: "ScaledToZero", message: "replicas is 0" }
+        : {
+            type: "Ready",
+            status: "True",
+            reason: "Available",
+            message: `${readyReplicas}/${want} pods Ready${node ? ` on ${node}` : ""}`,
+          };
+  } else {
+    ready = {
+      type: "Ready",
+      status: "False",
+      reason: deployment ? "Starting" : "Creating",
+      message: `${readyReplicas}/${want} pods Ready`,
+    };
+  }
+
+  const failure = deployment?.status?.conditions?.find(
+    (c) =>
+      (c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded") ||
+      (c.type === "ReplicaFailure" && c.status === "True"),
+  );
+  const conditions: ConditionInput[] = [
+    ready,
+    placedCondition,
+    rolledOut || placedCondition.status === "False"
+      ? {
+          type: "Progressing",
+          status: "False",
+          reason: rolledOut ? "RolloutComplete" : "NotPlaced",
+          message: rolledOut ? `${updated}/${want} pods up to date` : "nothing to roll out until the agent is placed",
+        }
+      : {
+          type: "Progressing",
+          status: "True",
+          reason: "RollingOut",
+          message: `${updated}/${want} pods up to date, ${available} available`,
+        },
+    failure
+      ? {
+          type: "Degraded",
+          status: "True",
+          reason: failure.reason ?? "ReplicaFailure",
+          message: failure.message ?? "the Deployment reports a failure",
+        }
+      : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failure reported" },
+    dependenciesReady(input.dependencies),
+    {
+      type: "DisruptionProtected",
+      status: disruption.protect ? "True" : "False",
+      reason: disruption.reason,
+      message: disruption.message,
+    },
+  ];
+
+  return {
+    conditions,
+    replicas: total,
+    readyReplicas,
+    ready: `${readyReplicas}/${want}`,
+    ...(gpu.kind === "gpu" ? { gpuClass: gpu.gpuClass.metadata.name, vramMiB: gpu.vramMiB } : {}),
+    ...(node ? { node } : {}),
+  };
+}

@@ -1,0 +1,185 @@
+// The AgentDeployment reconciler: read the caches → decide (placement) → render → apply what
+// changed → write the status if it changed. An unchanged agent causes no write at all.
+import type { V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
+import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
+import type { Condition } from "../api/common.ts";
+import type { GPUClass } from "../api/gpuclass.ts";
+import { apiVersion, fieldManager } from "../api/group.ts";
+import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
+import type { Informer } from "../controller/informer.ts";
+import { type KubeObject, splitKey } from "../controller/objects.ts";
+import { core, type ResourceType, resource, resourcePath } from "../controller/resources.ts";
+import { isNotFound, type KubeClient } from "../controller/rest.ts";
+import type { EventSink } from "../observability/events.ts";
+import { disruptionPolicy } from "../placement/disruption.ts";
+import { chooseGpu } from "../placement/gpu-choice.ts";
+import type { NodeInfo } from "../placement/nodes.ts";
+import { type Child, renderChildren } from "../render/children.ts";
+import { canonical } from "../render/hash.ts";
+import { annotations } from "../render/labels.ts";
+import { decideStatus } from "./agent-status.ts";
+import { changedConditions, mergeConditions } from "./conditions.ts";
+
+export const agentDeploymentResource = resource(
+  "agentfleet.io",
+  "v1alpha1",
+  "AgentDeployment",
+  "agentdeployments",
+  true,
+);
+export const gpuClassResource = resource("agentfleet.io", "v1alpha1", "GPUClass", "gpuclasses", false);
+
+/** The kinds of child an agent has, with the cache of each. */
+export interface ChildCaches {
+  ConfigMap: Informer<KubeObject>;
+  Service: Informer<KubeObject>;
+  Deployment: Informer<KubeObject>;
+  PodDisruptionBudget: Informer<KubeObject>;
+}
+
+export const childResources: Record<keyof ChildCaches, ResourceType> = {
+  ConfigMap: core.configMap,
+  Service: core.service,
+  Deployment: core.deployment,
+  PodDisruptionBudget: core.podDisruptionBudget,
+};
+
+export interface AgentReconcilerDeps {
+  client: KubeClient;
+  agents: Informer<AgentDeployment>;
+  classes: Informer<GPUClass>;
+  nodes: Informer<V1Node & KubeObject>;
+  pods: Informer<V1Pod & KubeObject>;
+  children: ChildCaches;
+  events: EventSink;
+  now?: () => Date;
+}
+
+export function nodeInfo(node: V1Node & KubeObject): NodeInfo {
+  return {
+    name: node.metadata.name,
+    labels: node.metadata.labels ?? {},
+    ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+    schedulable: !node.spec?.unschedulable,
+  };
+}
+
+const isReady = (a: AgentDeployment | undefined) =>
+  a?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
+export function agentReconciler(deps: AgentReconcilerDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  async function writeStatus(agent: AgentDeployment, status: Record<string, unknown>): Promise<void> {
+    const { name, namespace } = agent.metadata;
+    await deps.client.apply(
+      resourcePath(agentDeploymentResource, namespace, name, "status"),
+      { apiVersion, kind: "AgentDeployment", metadata: { name, namespace }, status },
+      fieldManager,
+    );
+  }
+
+  async function applyChildren(agent: AgentDeployment, desired: Child[], ctx: ReconcileContext): Promise<void> {
+    const namespace = agent.metadata.namespace;
+    for (const child of desired) {
+      const kind = child.kind as keyof ChildCaches;
+      const live = deps.children[kind].get(child.metadata.name, namespace);
+      if (
+        live?.metadata.annotations?.[annotations.appliedHash] === child.metadata.annotations?.[annotations.appliedHash]
+      )
+        continue;
+      await deps.client.apply(resourcePath(childResources[kind], namespace, child.metadata.name), child, fieldManager);
+      ctx.logger.info({ kind, child: child.metadata.name }, live ? "updated child" : "created child");
+    }
+    // Children the agent no longer needs (config removed, ports removed). The Deployment of an agent that
+    // cannot be placed stays as it was: the condition says why, and nothing running is torn down.
+    for (const kind of ["ConfigMap", "Service"] as const) {
+      for (const live of deps.children[kind].list(namespace)) {
+        const owned = live.metadata.ownerReferences?.some((o) => o.controller && o.uid === agent.metadata.uid);
+        if (!owned || desired.some((c) => c.kind === kind && c.metadata.name === live.metadata.name)) continue;
+        await deps.client
+          .delete(resourcePath(childResources[kind], namespace, live.metadata.name))
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
+        ctx.logger.info({ kind, child: live.metadata.name }, "deleted child no longer needed");
+      }
+    }
+  }
+
+  return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
+    const { namespace, name } = splitKey(key);
+    const agent = deps.agents.get(name, namespace);
+    // Deleted: the garbage collector removes the children through their owner references.
+    if (!agent || agent.metadata.deletionTimestamp) return undefined;
+
+    const parsed = agentDeploymentSpecSchema.safeParse(agent.spec);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
+      const conditions = mergeConditions(
+        agent.status?.conditions,
+        [{ type: "Ready", status: "False", reason: "InvalidSpec", message: problems }],
+        agent.metadata.generation,
+        now(),
+      );
+      if (changedConditions(agent.status?.conditions, conditions).length) {
+        await writeStatus(agent, { observedGeneration: agent.metadata.generation, conditions });
+        deps.events.record(agent, { type: "Warning", reason: "InvalidSpec", action: "Validate", message: problems });
+      }
+      return undefined;
+    }
+    const typed: AgentDeployment = { ...agent, spec: parsed.data };
+
+    const classes = new Map(deps.classes.list().map((c) => [c.metadata.name, c]));
+    const nodes = deps.nodes.list().map(nodeInfo);
+    const pods = deps.pods.list(namespace).filter((p) => p.metadata.labels?.["app.kubernetes.io/name"] === name);
+    const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
+
+    const gpu = chooseGpu(typed, classes, nodes);
+    const disruption = disruptionPolicy(typed, classes, nodes, runningOn);
+    await applyChildren(typed, renderChildren({ agent: typed, gpu, disruption }), ctx);
+
+    const dependencies = new Map(
+      (typed.spec.dependencies ?? []).map((dep) => {
+        const other = deps.agents.get(dep, namespace);
+        return [dep, other ? isReady(other) : undefined] as const;
+      }),
+    );
+    const decided = decideStatus({
+      agent: typed,
+      gpu,
+      disruption,
+      deployment: deps.children.Deployment.get(name, namespace) as V1Deployment | undefined,
+      pods,
+      dependencies,
+    });
+    const conditions = mergeConditions(agent.status?.conditions, decided.conditions, agent.metadata.generation, now());
+    const status = { observedGeneration: agent.metadata.generation, ...decided, conditions };
+    if (!sameStatus(agent.status, status)) {
+      await writeStatus(agent, status);
+      for (const c of changedConditions(agent.status?.conditions, conditions)) {
+        deps.events.record(agent, { type: eventType(c), reason: c.reason, action: c.type, message: c.message });
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Warning for a condition that asks a person to act; Normal for progress and good news. */
+function eventType(c: Condition): "Normal" | "Warning" {
+  switch (c.type) {
+    case "Degraded":
+      return c.status === "True" ? "Warning" : "Normal";
+    case "Ready":
+      return c.status === "True" || c.reason === "Creating" || c.reason === "Starting" ? "Normal" : "Warning";
+    case "Placed":
+    case "DependenciesReady":
+      return c.status === "False" ? "Warning" : "Normal";
+    default:
+      return "Normal";
+  }
+}
+
+function sameStatus(before: unknown, after: Record<string, unknown>): boolean {
+  return JSON.stringify(canonical(before)) === JSON.stringify(canonical(after));
+}

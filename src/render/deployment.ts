@@ -1,0 +1,143 @@
+// The Deployment that runs an agent: pinned to its GPU class's nodes with the class's resource and
+// RuntimeClass, probed as its health check says, configured by reference, secrets by reference.
+import path from "node:path/posix";
+import type { AgentDeployment, HealthCheck } from "../api/agentdeployment.ts";
+import type { GpuChoice } from "../placement/gpu-choice.ts";
+import { configFileName, configMapName } from "./configmap.ts";
+import { annotations, childMetadata, selectorLabels, standardLabels } from "./labels.ts";
+
+type GpuPlacement = Extract<GpuChoice, { kind: "gpu" }>;
+
+function probe(check: HealthCheck, failureThreshold: number) {
+  const action = check.tcp ? { tcpSocket: { port: check.port } } : { httpGet: { port: check.port, path: check.path } };
+  return { ...action, periodSeconds: check.periodSeconds, timeoutSeconds: 5, failureThreshold };
+}
+
+function probes(check: HealthCheck | undefined) {
+  if (!check) return {};
+  return {
+    readinessProbe: probe(check, check.failureThreshold),
+    // Restart only after a longer run of failures than makes the agent unready.
+    livenessProbe: probe(check, check.failureThreshold * 2),
+    // Model loading can take minutes; liveness waits for the startup probe.
+    startupProbe: probe(check, Math.ceil(check.startupSeconds / check.periodSeconds)),
+  };
+}
+
+/** A non-root, unprivileged container (Pod Security Standards "restricted"). */
+const containerSecurity = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+export function renderDeployment(
+  agent: AgentDeployment,
+  gpu: GpuPlacement | undefined,
+  configHash: string | undefined,
+) {
+  const { spec } = agent;
+  const name = agent.metadata.name;
+  const volumes: Record<string, unknown>[] = [{ name: "tmp", emptyDir: {} }];
+  const mounts: Record<string, unknown>[] = [{ name: "tmp", mountPath: "/tmp" }];
+  if (spec.config !== undefined) {
+    volumes.push({
+      name: "config",
+      configMap: {
+        name: configMapName(name),
+        items: [{ key: configFileName(spec.configMountPath), path: configFileName(spec.configMountPath) }],
+      },
+    });
+    mounts.push({ name: "config", mountPath: path.dirname(spec.configMountPath), readOnly: true });
+  }
+  for (const v of spec.volumes ?? []) {
+    const source = v.hostPath
+      ? { hostPath: { path: v.hostPath.path, type: "Directory" } }
+      : v.persistentVolumeClaim
+        ? { persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } }
+        : { emptyDir: v.emptyDir?.sizeLimit ? { sizeLimit: v.emptyDir.sizeLimit } : {} };
+    volumes.push({ name: `vol-${v.name}`, ...source });
+    mounts.push({ name: `vol-${v.name}`, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) });
+  }
+
+  const env = [
+    ...(spec.env ?? []),
+    ...(gpu?.env ?? []),
+    // Without this, a container that requests no GPU still sees every GPU of the node.
+    ...(gpu ? [] : [{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }]),
+    ...(spec.secretEnv ?? []).map((s) => ({
+      name: s.name,
+      valueFrom: { secretKeyRef: { name: s.secretName, key: s.key, ...(s.optional ? { optional: true } : {}) } },
+    })),
+  ];
+
+  const gpuResources = gpu ? { [gpu.gpuClass.spec.resourceName]: "1" } : {};
+  const resources = {
+    requests: { ...(spec.resources?.requests ?? {}), ...gpuResources },
+    limits: { ...(spec.resources?.limits ?? {}), ...gpuResources },
+  };
+
+  const podAnnotations = {
+    ...(spec.podAnnotations ?? {}),
+    ...(configHash ? { [annotations.configHash]: configHash } : {}),
+  };
+
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: childMetadata(agent, name),
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: selectorLabels(name) },
+      template: {
+        metadata: {
+          labels: { ...(spec.podLabels ?? {}), ...standardLabels(name) },
+          ...(Object.keys(podAnnotations).length ? { annotations: podAnnotations } : {}),
+        },
+        spec: {
+          ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          ...(gpu?.gpuClass.spec.runtimeClassName ? { runtimeClassName: gpu.gpuClass.spec.runtimeClassName } : {}),
+          ...(gpu
+            ? {
+                affinity: {
+                  nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: {
+                      nodeSelectorTerms: gpu.gpuClass.spec.nodeSelectorTerms,
+                    },
+                  },
+                },
+              }
+            : {}),
+          containers: [
+            {
+              name: "agent",
+              image: spec.image,
+              ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
+              ...(spec.command ? { command: spec.command } : {}),
+              ...(spec.args ? { args: spec.args } : {}),
+              ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+              ports: (spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+              env,
+              resources,
+              volumeMounts: mounts,
+              securityContext: containerSecurity,
+              ...probes(spec.healthCheck),
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}

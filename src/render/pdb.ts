@@ -1,0 +1,17 @@
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { DisruptionPolicy } from "../placement/disruption.ts";
+import { childMetadata, selectorLabels } from "./labels.ts";
+
+export function renderPodDisruptionBudget(agent: AgentDeployment, policy: DisruptionPolicy) {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: childMetadata(agent, agent.metadata.name),
+    spec: {
+      selector: { matchLabels: selectorLabels(agent.metadata.name) },
+      ...(policy.protect ? { minAvailable: 1 } : { maxUnavailable: 1 }),
+      // A crash-looping pod must never hold a drain hostage.
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    },
+  };
+}
