@@ -13,6 +13,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["e2e/**/*.e2e.ts"],
+          env: { AGENTFLEET_CLUSTER: "agentfleet-e2e" },
           // Brings the local cluster up when it is not, and takes it down again afterwards.
           globalSetup: ["e2e/support/global-setup.ts"],
           // One cluster is shared by every e2e file; they run one after another.

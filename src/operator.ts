@@ -128,7 +128,7 @@ export class Operator {
     await Promise.all(this.informers.map((i) => i.start()));
     this.synced = true;
     this.controller.start();
-    this.opts.logger.info("caches synced; reconciling");
+    this.opts.logger.info({ metricsAddress: this.metricsAddress() }, "caches synced; reconciling");
   }
 
   /** Finishes the reconciles in progress, then stops watching. */

@@ -55,8 +55,18 @@ export async function withNamespace(
   await core.createNamespace({ body: { metadata: { name } } });
   return {
     name,
+    // Waits until the namespace is gone, so that its pods no longer hold GPU replicas for the next test.
     remove: async () => {
       await core.deleteNamespace({ name }).catch(() => undefined);
+      await eventually(
+        `namespace ${name} to be deleted`,
+        () =>
+          core.readNamespace({ name }).then(
+            () => undefined,
+            (err: unknown) => (httpStatus(err) === 404 ? true : undefined),
+          ),
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
     },
   };
 }

@@ -71,7 +71,7 @@ export async function up(): Promise<void> {
     await run(tool("kwokctl"), ["delete", "cluster", "--name", clusterName, "--kubeconfig", kubeconfigPath], {
       env: kwokEnv,
     }).catch(() => undefined);
-    const configPath = path.join(stateDir, "kwok-config.yaml");
+    const configPath = path.join(stateDir, `${clusterName}.kwok-config.yaml`);
     await writeFile(configPath, await kwokConfig());
     log(`Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (cluster "${clusterName}")`);
     await run(

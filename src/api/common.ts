@@ -17,10 +17,14 @@ export const portName = (description: string) =>
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
     .describe(description);
 
+/** resource.Quantity's syntax, as controller-gen writes it into CRDs. */
+const quantityPattern =
+  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+
 /** A Kubernetes resource quantity ("500m", "2Gi", or a bare number). */
 export const quantity = (description: string) =>
   z
-    .union([z.string().regex(/^[+]?[0-9.]+([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/), z.number().nonnegative()])
+    .union([z.string().regex(quantityPattern), z.number().nonnegative()])
     .meta({ "x-kubernetes-int-or-string": true })
     .describe(description);
 

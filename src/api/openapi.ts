@@ -16,11 +16,15 @@ function structural(node: JSONSchema): JSONSchema {
     out[key] = value;
   }
   if (out["x-kubernetes-int-or-string"] === true) {
-    // A quantity: integer or string. The branches may only carry value validations.
+    // A quantity: integer or string. The API server allows only this exact anyOf; the string's pattern
+    // goes beside it, as controller-gen writes resource.Quantity (a pattern applies to strings only).
+    const branches = Array.isArray(out.anyOf) ? (out.anyOf as JSONSchema[]) : [];
+    const pattern = branches.find((b) => b.type === "string")?.pattern;
     return {
       ...(out.description === undefined ? {} : { description: out.description }),
       "x-kubernetes-int-or-string": true,
       anyOf: [{ type: "integer" }, { type: "string" }],
+      ...(pattern === undefined ? {} : { pattern }),
     };
   }
   if (out.type === "integer" || out.type === "number") {

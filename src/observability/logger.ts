@@ -4,8 +4,10 @@ import { type Logger, pino } from "pino";
 
 export type { Logger };
 
-export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
-  return pino({ level, base: { app: "agentfleet" }, timestamp: pino.stdTimeFunctions.isoTime });
+/** JSON lines to standard output, or appended to a file when one is named. */
+export function createLogger(level = process.env.LOG_LEVEL ?? "info", file?: string): Logger {
+  const options = { level, base: { app: "agentfleet" }, timestamp: pino.stdTimeFunctions.isoTime };
+  return file ? pino(options, pino.destination({ dest: file, mkdir: true, sync: false })) : pino(options);
 }
 
 /** A logger that writes nothing, for code paths exercised in unit tests. */

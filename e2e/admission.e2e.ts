@@ -1,0 +1,218 @@
+// Bad input is refused at admission (schema and CEL rules) with a message that names the field, or,
+// where only the cluster can know, accepted with a condition that says what is wrong. The operator
+// keeps running through all of it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { kubectl } from "../hack/lib/cluster.ts";
+import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { clients, eventually, withNamespace } from "./support/kube.ts";
+import { type RunningOperator, startOperator } from "./support/operator.ts";
+
+const { core } = clients();
+let ns: { name: string; remove: () => Promise<void> };
+let operator: RunningOperator;
+
+beforeAll(async () => {
+  await installCrds();
+  await applyManifests(sampleGpuClasses);
+  ns = await withNamespace(core, "e2e-admission");
+  operator = await startOperator("admission");
+});
+afterAll(async () => {
+  await operator?.stop();
+  await ns?.remove();
+});
+
+const agent = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "agentfleet.io/v1alpha1",
+  kind: "AgentDeployment",
+  metadata: { name, namespace: ns.name },
+  spec: { image: "cascade/agent:1.0", ...spec },
+});
+const gpuClass = (spec: Record<string, unknown>) => ({
+  apiVersion: "agentfleet.io/v1alpha1",
+  kind: "GPUClass",
+  metadata: { name: "bad-class" },
+  spec: {
+    nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["X"] }] }],
+    vramMiB: 8192,
+    ...spec,
+  },
+});
+const ports = [
+  { name: "zmq", port: 5800 },
+  { name: "health", port: 6800 },
+];
+
+// Each case: what a user might write, and what the refusal must name.
+const refused: [string, () => unknown, RegExp][] = [
+  ["a missing image", () => ({ ...agent("no-image", {}), spec: { replicas: 1 } }), /spec\.image: Required value/],
+  ["an empty image", () => agent("empty-image", { image: "" }), /spec\.image/],
+  ["a port above 65535", () => agent("port-high", { ports: [{ name: "zmq", port: 70000 }] }), /spec\.ports\[0\]\.port/],
+  ["port 0", () => agent("port-zero", { ports: [{ name: "zmq", port: 0 }] }), /spec\.ports\[0\]\.port/],
+  [
+    "two ports with one name",
+    () =>
+      agent("dup-port-name", {
+        ports: [
+          { name: "zmq", port: 1 },
+          { name: "zmq", port: 2 },
+        ],
+      }),
+    /\.spec\.ports: duplicate entries for key \[name=\\?"zmq\\?"\]/,
+  ],
+  [
+    "two ports with one number",
+    () =>
+      agent("dup-port-number", {
+        ports: [
+          { name: "a", port: 5800 },
+          { name: "b", port: 5800 },
+        ],
+      }),
+    /spec\.ports.*port numbers must be unique/,
+  ],
+  [
+    "a port name over 15 characters",
+    () => agent("long-port", { ports: [{ name: "health-check-port", port: 1 }] }),
+    /spec\.ports\[0\]\.name/,
+  ],
+  [
+    "an SCTP port",
+    () => agent("sctp", { ports: [{ name: "a", port: 1, protocol: "SCTP" }] }),
+    /spec\.ports\[0\]\.protocol/,
+  ],
+  [
+    "a health check on an undeclared port",
+    () => agent("health-undeclared", { ports, healthCheck: { port: "metrics", path: "/health" } }),
+    /spec\.healthCheck\.port.*must name one of the declared ports/,
+  ],
+  [
+    "a health check with both path and tcp",
+    () => agent("health-both", { ports, healthCheck: { port: "health", path: "/health", tcp: true } }),
+    /spec\.healthCheck.*set either path/,
+  ],
+  ["negative VRAM", () => agent("vram-negative", { gpu: { class: "rtx-4090", vramMiB: -1 } }), /spec\.gpu\.vramMiB/],
+  [
+    "a fallback equal to the class",
+    () => agent("fallback-self", { gpu: { class: "rtx-4090", vramMiB: 1000, fallbackClasses: ["rtx-4090"] } }),
+    /spec\.gpu\.fallbackClasses.*must not contain the agent's own class/,
+  ],
+  [
+    "a GPU class that is not a DNS label",
+    () => agent("class-spaces", { gpu: { class: "RTX 4090", vramMiB: 1 } }),
+    /spec\.gpu\.class/,
+  ],
+  ["a name that is not a DNS label", () => agent("stt.service", {}), /metadata\.name must be a DNS label/],
+  ["an unknown field", () => agent("typo", { imagee: "x" }), /\.spec\.imagee: field not declared in schema/],
+  ["an unknown field inside gpu", () => agent("typo-gpu", { gpu: { class: "rtx-4090", vram: 10 } }), /spec\.gpu/],
+  ["negative replicas", () => agent("replicas-negative", { replicas: -1 }), /spec\.replicas/],
+  ["an invalid env name", () => agent("env-name", { env: [{ name: "1BAD", value: "x" }] }), /spec\.env\[0\]\.name/],
+  [
+    "a secret name that is not a DNS label",
+    () => agent("secret-name", { secretEnv: [{ name: "KEY", secretName: "Cloud_Keys", key: "k" }] }),
+    /spec\.secretEnv\[0\]\.secretName/,
+  ],
+  [
+    "one variable in env and secretEnv",
+    () =>
+      agent("env-twice", {
+        env: [{ name: "KEY", value: "x" }],
+        secretEnv: [{ name: "KEY", secretName: "keys", key: "k" }],
+      }),
+    /spec\.secretEnv.*set both in env and in secretEnv/,
+  ],
+  [
+    "a volume with two sources",
+    () => agent("vol-two", { volumes: [{ name: "m", mountPath: "/m", hostPath: { path: "/srv" }, emptyDir: {} }] }),
+    /spec\.volumes\[0\].*exactly one of/,
+  ],
+  [
+    "a relative mount path",
+    () => agent("vol-relative", { volumes: [{ name: "m", mountPath: "models", emptyDir: {} }] }),
+    /spec\.volumes\[0\]\.mountPath/,
+  ],
+  [
+    "a CPU request that is no quantity",
+    () => agent("cpu-lots", { resources: { requests: { cpu: "lots" } } }),
+    /spec\.resources\.requests\.cpu/,
+  ],
+  [
+    "a dependency listed twice",
+    () => agent("dep-twice", { dependencies: ["a", "a"] }),
+    /\.spec\.dependencies: duplicate entries/,
+  ],
+  [
+    "a GPUClass whose reserve eats the card",
+    () => gpuClass({ reservedMiB: 8192 }),
+    /spec\.reservedMiB.*reservedMiB must be less than vramMiB/,
+  ],
+  ["a GPUClass with zero VRAM", () => gpuClass({ vramMiB: 0 }), /spec\.vramMiB/],
+  [
+    "an Exists requirement with values",
+    () => gpuClass({ nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "Exists", values: ["v"] }] }] }),
+    /spec\.nodeSelectorTerms\[0\]\.matchExpressions\[0\].*values must be empty/,
+  ],
+  [
+    "a GPUClass without node selector terms",
+    () => ({ ...gpuClass({}), spec: { vramMiB: 1 } }),
+    /spec\.nodeSelectorTerms: Required value/,
+  ],
+];
+
+describe("admission", () => {
+  it.each(refused)("refuses %s, naming the field", async (_what, manifest, expected) => {
+    const error = await kubectl(
+      ["apply", "--server-side", "--field-manager=e2e", "-f", "-"],
+      stringify(manifest()),
+    ).then(
+      () => "accepted",
+      (err: Error) => err.message,
+    );
+    expect(error).not.toBe("accepted");
+    expect(error).toMatch(expected);
+  });
+
+  it("accepts an unknown GPU class, and says so in Placed and Ready", async () => {
+    await kubectl(
+      ["apply", "--server-side", "-f", "-"],
+      stringify(agent("needs-5090", { gpu: { class: "rtx-5090", vramMiB: 20000 } })),
+    );
+    const placed = await eventually("the Placed condition", async () => {
+      const a = JSON.parse(await kubectl(["get", "agd", "needs-5090", "-n", ns.name, "-o", "json"])) as {
+        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+      };
+      return a.status?.conditions?.find((c) => c.type === "Placed");
+    });
+    expect(placed).toMatchObject({ status: "False", reason: "UnknownGPUClass" });
+    expect(placed.message).toContain("rtx-5090");
+    const events = await kubectl([
+      "get",
+      "events",
+      "-n",
+      ns.name,
+      "--field-selector",
+      "involvedObject.name=needs-5090",
+      "-o",
+      "json",
+    ]);
+    expect(events).toContain("UnknownGPUClass");
+  });
+
+  it("accepts a missing dependency, and names it in DependenciesReady", async () => {
+    await kubectl(["apply", "--server-side", "-f", "-"], stringify(agent("lonely", { dependencies: ["ghost-agent"] })));
+    const deps = await eventually("the DependenciesReady condition", async () => {
+      const a = JSON.parse(await kubectl(["get", "agd", "lonely", "-n", ns.name, "-o", "json"])) as {
+        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+      };
+      return a.status?.conditions?.find((c) => c.type === "DependenciesReady");
+    });
+    expect(deps).toMatchObject({ status: "False", reason: "MissingDependency" });
+    expect(deps.message).toContain("ghost-agent");
+  });
+
+  it("keeps the operator running", async () => {
+    expect(operator.process.exitCode).toBeNull();
+    expect(await operator.writes()).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,190 @@
+// The operator turns AgentDeployments into running, pinned, protected agents on the real control
+// plane, writes nothing when nothing changed, and converges after a crash.
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl } from "../hack/lib/cluster.ts";
+import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { applyObjects, createSecret, type Manifest, sampleAgents } from "./support/fleet.ts";
+import { clients, eventually, withNamespace } from "./support/kube.ts";
+import { type RunningOperator, startOperator } from "./support/operator.ts";
+
+const { core, apps, policy } = clients();
+const classNode: Record<string, string> = { "rtx-4090": "mainpc", "rtx-3060": "pc2" };
+let ns: { name: string; remove: () => Promise<void> };
+let operator: RunningOperator;
+let fleet: Manifest[];
+
+interface AgentStatus {
+  metadata: { name: string; resourceVersion: string };
+  spec: { gpu?: { class: string } };
+  status?: { conditions?: { type: string; status: string; reason: string; message: string }[]; node?: string };
+}
+
+async function agents(): Promise<AgentStatus[]> {
+  return (JSON.parse(await kubectl(["get", "agd", "-n", ns.name, "-o", "json"])) as { items: AgentStatus[] }).items;
+}
+
+const condition = (a: AgentStatus, type: string) => a.status?.conditions?.find((c) => c.type === type);
+
+async function podsOf(agent: string): Promise<V1Pod[]> {
+  const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/name=${agent}` });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+/** Every object the operator owns in the namespace, with its resourceVersion. */
+async function childVersions(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const selector = { namespace: ns.name, labelSelector: "app.kubernetes.io/managed-by=agentfleet" };
+  for (const d of (await apps.listNamespacedDeployment(selector)).items)
+    out.set(`Deployment/${d.metadata?.name}`, d.metadata?.resourceVersion ?? "");
+  for (const s of (await core.listNamespacedService(selector)).items)
+    out.set(`Service/${s.metadata?.name}`, s.metadata?.resourceVersion ?? "");
+  for (const c of (await core.listNamespacedConfigMap(selector)).items)
+    out.set(`ConfigMap/${c.metadata?.name}`, c.metadata?.resourceVersion ?? "");
+  for (const p of (await policy.listNamespacedPodDisruptionBudget(selector)).items)
+    out.set(`PodDisruptionBudget/${p.metadata?.name}`, p.metadata?.resourceVersion ?? "");
+  for (const a of await agents()) out.set(`AgentDeployment/${a.metadata.name}`, a.metadata.resourceVersion);
+  return out;
+}
+
+beforeAll(async () => {
+  await installCrds();
+  await applyManifests(sampleGpuClasses);
+  ns = await withNamespace(core, "e2e-operator");
+  await createSecret(ns.name, "cloud-keys", "openai");
+  fleet = await sampleAgents(ns.name);
+  operator = await startOperator("operator");
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await ns?.remove();
+});
+
+describe("agentfleet run", () => {
+  it("runs a mixed fleet: GPU pods on their class's node, CPU pods blind to GPUs, every agent Ready", async () => {
+    await applyObjects(fleet);
+    await kubectl(["wait", "--for=condition=Ready", "agd", "--all", "-n", ns.name, "--timeout=120s"]);
+
+    for (const agent of fleet) {
+      const name = agent.metadata.name;
+      const gpu = agent.spec?.gpu as { class: string } | undefined;
+      const pods = await podsOf(name);
+      expect(pods.length, `${name} pods`).toBeGreaterThan(0);
+      for (const pod of pods) {
+        const container = pod.spec?.containers[0];
+        expect(pod.metadata?.labels).toMatchObject({
+          "app.kubernetes.io/name": name,
+          "app.kubernetes.io/managed-by": "agentfleet",
+          "app.kubernetes.io/part-of": "agentfleet",
+        });
+        if (gpu) {
+          expect(pod.spec?.nodeName, `${name} node`).toBe(classNode[gpu.class]);
+          expect(pod.spec?.runtimeClassName).toBe("nvidia");
+          expect(container?.resources?.limits?.["nvidia.com/gpu"]).toBe("1");
+        } else {
+          expect(container?.env).toContainEqual({ name: "NVIDIA_VISIBLE_DEVICES", value: "void" });
+          expect(container?.resources?.limits?.["nvidia.com/gpu"]).toBeUndefined();
+        }
+      }
+    }
+    const stt = (await agents()).find((a) => a.metadata.name === "stt-service");
+    expect(condition(stt as AgentStatus, "Placed")?.message).toMatch(/rtx-4090 .* on node mainpc/);
+    const sttPod = (await podsOf("stt-service"))[0];
+    expect(sttPod?.spec?.containers[0]?.env).toContainEqual({
+      name: "OPENAI_API_KEY",
+      valueFrom: { secretKeyRef: { name: "cloud-keys", key: "openai" } },
+    });
+    const service = await core.readNamespacedService({ name: "stt-service", namespace: ns.name });
+    expect(service.spec?.ports?.map((p) => p.name)).toEqual(["zmq", "health"]);
+    const pdb = await policy.readNamespacedPodDisruptionBudget({ name: "stt-service", namespace: ns.name });
+    expect(pdb.spec?.minAvailable).toBe(1); // required, with a fallback class that has a Ready node
+  });
+
+  it("writes nothing while nothing changes", async () => {
+    await new Promise((r) => setTimeout(r, 2000)); // let the last status writes of the rollout land
+    const before = await operator.writes();
+    const versions = await childVersions();
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(await operator.writes()).toBe(before);
+    expect(await childVersions()).toEqual(versions);
+  });
+
+  it("rolls only the agent whose config changed, and writes nothing else", async () => {
+    const before = await childVersions();
+    const oldHash = (await apps.readNamespacedDeployment({ name: "tts-service", namespace: ns.name })).spec?.template
+      .metadata?.annotations?.["agentfleet.io/config-hash"];
+    await kubectl([
+      "patch",
+      "agd",
+      "tts-service",
+      "-n",
+      ns.name,
+      "--type=merge",
+      "-p",
+      '{"spec":{"config":{"voice":"en_GB-alan"}}}',
+    ]);
+    await eventually("the tts-service pods to roll", async () => {
+      const d = await apps.readNamespacedDeployment({ name: "tts-service", namespace: ns.name });
+      const hash = d.spec?.template.metadata?.annotations?.["agentfleet.io/config-hash"];
+      const done =
+        d.status?.updatedReplicas === 1 && d.status.availableReplicas === 1 && (d.status.replicas ?? 0) === 1;
+      return hash !== oldHash && done ? true : undefined;
+    });
+    await kubectl(["wait", "--for=condition=Ready", "agd/tts-service", "-n", ns.name, "--timeout=60s"]);
+    const cm = await core.readNamespacedConfigMap({ name: "tts-service-config", namespace: ns.name });
+    expect(Object.values(cm.data ?? {})[0]).toContain("en_GB-alan");
+
+    const after = await childVersions();
+    const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+    // tts-service's own objects change (its PDB's status too, as its pods roll); so may the status of
+    // the agents that depend on it. Nothing else may.
+    const dependents = fleet
+      .filter((a) => (a.spec?.dependencies as string[] | undefined)?.includes("tts-service"))
+      .map((a) => `AgentDeployment/${a.metadata.name}`);
+    const others = changed.filter((k) => !/\/tts-service(-config)?$/.test(k) && !dependents.includes(k));
+    expect(others).toEqual([]);
+    expect(changed).toContain("Deployment/tts-service");
+  });
+
+  it("deletes every child with its agent", async () => {
+    await kubectl(["delete", "agd", "observability-hub", "-n", ns.name, "--wait=true"]);
+    await eventually("observability-hub's children to go", async () => {
+      const left = [...(await childVersions()).keys()].filter((k) => k.includes("observability-hub"));
+      return left.length === 0 ? true : undefined;
+    });
+  });
+
+  it("converges after being killed mid-rollout, with no duplicate or orphaned child", async () => {
+    const extra = Array.from({ length: 10 }, (_, i) => ({
+      apiVersion: "agentfleet.io/v1alpha1",
+      kind: "AgentDeployment",
+      metadata: { name: `burst-${i}`, namespace: ns.name },
+      spec: {
+        image: "cascade/worker:1.0",
+        ports: [{ name: "http", port: 8080 }],
+        config: { shard: i },
+        // The fleet above leaves 4 of mainpc's 8 GPU replicas free, and none of pc2's 4.
+        ...(i % 5 === 0 ? { gpu: { class: "rtx-4090", vramMiB: 500 } } : {}),
+      },
+    }));
+    await applyObjects(extra);
+    await eventually("the rollout to be under way", async () =>
+      (await childVersions()).has("Deployment/burst-0") ? true : undefined,
+    );
+    await operator.kill();
+    operator = await startOperator("operator-restarted");
+    await kubectl(["wait", "--for=condition=Ready", "agd", "--all", "-n", ns.name, "--timeout=120s"]);
+
+    const names = new Set((await agents()).map((a) => a.metadata.name));
+    const deployments = (await apps.listNamespacedDeployment({ namespace: ns.name })).items;
+    expect(deployments.map((d) => d.metadata?.name).sort()).toEqual([...names].sort());
+    for (const d of deployments) {
+      const owners = d.metadata?.ownerReferences ?? [];
+      expect(owners, `${d.metadata?.name} owners`).toHaveLength(1);
+      expect(names.has(owners[0]?.name ?? "")).toBe(true);
+    }
+    const pdbs = (await policy.listNamespacedPodDisruptionBudget({ namespace: ns.name })).items;
+    expect(pdbs.map((p) => p.metadata?.name).sort()).toEqual([...names].sort());
+  });
+});
