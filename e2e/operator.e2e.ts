@@ -101,6 +101,33 @@ describe("agentfleet run", () => {
     expect(pdb.spec?.minAvailable).toBe(1); // required, with a fallback class that has a Ready node
   });
 
+  it("shows each GPU class's nodes and VRAM ledger in its status", async () => {
+    interface ClassStatus {
+      status?: {
+        readyNodes?: number;
+        nodes?: { name: string; ready: boolean; capacityMiB: number; requestedMiB: number; agents?: string[] }[];
+        conditions?: { type: string; status: string; message: string }[];
+      };
+    }
+    const all = (JSON.parse(await kubectl(["get", "agd", "-A", "-o", "json"])) as { items: AgentStatus[] })
+      .items as (AgentStatus & {
+      status?: { gpuClass?: string; vramMiB?: number };
+      metadata: { namespace: string };
+    })[];
+    const expected = all
+      .filter((a) => a.status?.gpuClass === "rtx-3060" && a.status.node === "pc2")
+      .reduce((sum, a) => sum + (a.status?.vramMiB ?? 0), 0);
+    expect(expected).toBeGreaterThan(0);
+    const pc2 = await eventually("rtx-3060's ledger to count the fleet", async () => {
+      const c = JSON.parse(await kubectl(["get", "gpuclass", "rtx-3060", "-o", "json"])) as ClassStatus;
+      const n = c.status?.nodes?.find((x) => x.name === "pc2");
+      return n?.requestedMiB === expected ? { c, n } : undefined;
+    });
+    expect(pc2.n).toMatchObject({ ready: true, capacityMiB: 12288 - 768 });
+    expect(pc2.n.agents).toContain(`${ns.name}/face-recognition`);
+    expect(pc2.c.status?.conditions?.find((x) => x.type === "Ready")).toMatchObject({ status: "True" });
+  });
+
   it("writes nothing while nothing changes", async () => {
     await new Promise((r) => setTimeout(r, 2000)); // let the last status writes of the rollout land
     const before = await operator.writes();

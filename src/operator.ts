@@ -20,6 +20,7 @@ import {
   gpuClassResource,
   nodeInfo,
 } from "./reconcilers/agentdeployment.ts";
+import { gpuClassReconciler } from "./reconcilers/gpuclass.ts";
 import { managedBySelector } from "./render/labels.ts";
 
 export interface OperatorOptions {
@@ -35,6 +36,7 @@ export class Operator {
   readonly client: KubeClient;
   readonly agents: Informer<AgentDeployment>;
   readonly controller: Controller;
+  readonly classController: Controller;
   private readonly informers: { start(): Promise<void>; stop(): void }[];
   private readonly opts: OperatorOptions;
   private server: Server | undefined;
@@ -110,6 +112,33 @@ export class Operator {
       logger,
       metrics: this.metrics,
     });
+
+    const allClasses = () => classes.list().map((c) => c.metadata.name);
+    const classNodeSeen = new Map<string, string>();
+    this.classController = new Controller({
+      name: "gpuclass",
+      primary: classes,
+      watches: [
+        {
+          informer: nodes,
+          map: (node) => {
+            const signature = JSON.stringify(nodeInfo(node as V1Node & KubeObject));
+            if (classNodeSeen.get(node.metadata.name) === signature) return [];
+            classNodeSeen.set(node.metadata.name, signature);
+            return allClasses();
+          },
+        },
+        { informer: this.agents, map: allClasses },
+      ],
+      reconcile: gpuClassReconciler({ client, classes, nodes, agents: this.agents }),
+      workers: 1,
+      logger,
+      metrics: this.metrics,
+    });
+  }
+
+  private get controllers(): Controller[] {
+    return [this.controller, this.classController];
   }
 
   get ready(): boolean {
@@ -124,16 +153,16 @@ export class Operator {
         ready: () => this.synced,
       });
     }
-    this.controller.bind();
+    for (const c of this.controllers) c.bind();
     await Promise.all(this.informers.map((i) => i.start()));
     this.synced = true;
-    this.controller.start();
+    for (const c of this.controllers) c.start();
     this.opts.logger.info({ metricsAddress: this.metricsAddress() }, "caches synced; reconciling");
   }
 
   /** Finishes the reconciles in progress, then stops watching. */
   async stop(): Promise<void> {
-    await this.controller.stop();
+    await Promise.all(this.controllers.map((c) => c.stop()));
     for (const i of this.informers) i.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

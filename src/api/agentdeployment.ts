@@ -1,6 +1,14 @@
 // AgentDeployment: one agent of the fleet. Namespaced; short name `agd`; category `agents`.
 import { z } from "zod";
-import { conditionList, dnsLabel, dnsLabelPattern, labelMap, portName, resourceList } from "./common.ts";
+import {
+  conditionList,
+  dnsLabel,
+  dnsLabelPattern,
+  labelMap,
+  objectMetaSchema,
+  portName,
+  resourceList,
+} from "./common.ts";
 
 export const agentPortSchema = z
   .object({
@@ -270,18 +278,7 @@ export const agentDeploymentStatusSchema = z
 export const agentDeploymentSchema = z.object({
   apiVersion: z.string(),
   kind: z.literal("AgentDeployment"),
-  metadata: z
-    .object({
-      name: z.string(),
-      namespace: z.string().optional(),
-      uid: z.string().optional(),
-      generation: z.number().optional(),
-      resourceVersion: z.string().optional(),
-      labels: labelMap("Labels.").optional(),
-      annotations: labelMap("Annotations.").optional(),
-      deletionTimestamp: z.string().optional(),
-    })
-    .loose(),
+  metadata: objectMetaSchema,
   spec: agentDeploymentSpecSchema,
   status: agentDeploymentStatusSchema.optional(),
 });

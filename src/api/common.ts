@@ -62,3 +62,17 @@ export const conditionList = z
   .array(conditionSchema)
   .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
   .describe("The latest observations of the object's state, one per condition type.");
+
+/** The metadata fields the operator reads; the API server validates metadata itself. */
+export const objectMetaSchema = z
+  .object({
+    name: z.string(),
+    namespace: z.string().optional(),
+    uid: z.string().optional(),
+    generation: z.number().optional(),
+    resourceVersion: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    deletionTimestamp: z.string().optional(),
+  })
+  .loose();

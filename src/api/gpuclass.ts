@@ -1,6 +1,6 @@
 // GPUClass: a model of GPU and the nodes that carry it. Cluster-scoped, like a StorageClass.
 import { z } from "zod";
-import { conditionList, dnsLabel, labelMap } from "./common.ts";
+import { conditionList, objectMetaSchema } from "./common.ts";
 
 export const nodeSelectorRequirementSchema = z
   .object({
@@ -124,7 +124,7 @@ export const gpuClassStatusSchema = z
 export const gpuClassSchema = z.object({
   apiVersion: z.string(),
   kind: z.literal("GPUClass"),
-  metadata: z.object({ name: dnsLabel("The class's name."), labels: labelMap("Labels.").optional() }).loose(),
+  metadata: objectMetaSchema,
   spec: gpuClassSpecSchema,
   status: gpuClassStatusSchema.optional(),
 });

@@ -36,6 +36,27 @@ function unschedulable(pods: readonly V1Pod[]): string | undefined {
   return undefined;
 }
 
+/** Container states kubelet reports that a person must act on: a missing Secret, a bad image, a crash loop. */
+const stuckReasons = new Set([
+  "CreateContainerConfigError",
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "CrashLoopBackOff",
+  "InvalidImageName",
+]);
+
+function stuckContainer(pods: readonly V1Pod[]): { reason: string; message: string } | undefined {
+  for (const p of pods) {
+    for (const c of p.status?.containerStatuses ?? []) {
+      const waiting = c.state?.waiting;
+      if (waiting?.reason && stuckReasons.has(waiting.reason)) {
+        return { reason: waiting.reason, message: `pod ${p.metadata?.name}: ${waiting.message ?? waiting.reason}` };
+      }
+    }
+  }
+  return undefined;
+}
+
 function placed(input: StatusInput, node: string | undefined): ConditionInput {
   const { gpu, pods } = input;
   if (gpu.kind === "unplaceable") return { type: "Placed", status: "False", reason: gpu.reason, message: gpu.message };
@@ -109,6 +130,7 @@ export function decideStatus(input: StatusInput): DecidedStatus {
   const total = deployment?.status?.replicas ?? 0;
   const rolledOut = deployment !== undefined && generationSeen && updated >= want && total <= want && available >= want;
 
+  const stuck = stuckContainer(pods);
   let ready: ConditionInput;
   if (placedCondition.status === "False") {
     ready = { type: "Ready", status: "False", reason: placedCondition.reason, message: placedCondition.message };
@@ -122,6 +144,8 @@ export function decideStatus(input: StatusInput): DecidedStatus {
             reason: "Available",
             message: `${readyReplicas}/${want} pods Ready${node ? ` on ${node}` : ""}`,
           };
+  } else if (stuck) {
+    ready = { type: "Ready", status: "False", reason: stuck.reason, message: stuck.message };
   } else {
     ready = {
       type: "Ready",
@@ -152,14 +176,16 @@ export function decideStatus(input: StatusInput): DecidedStatus {
           reason: "RollingOut",
           message: `${updated}/${want} pods up to date, ${available} available`,
         },
-    failure
-      ? {
-          type: "Degraded",
-          status: "True",
-          reason: failure.reason ?? "ReplicaFailure",
-          message: failure.message ?? "the Deployment reports a failure",
-        }
-      : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failure reported" },
+    stuck
+      ? { type: "Degraded", status: "True", reason: stuck.reason, message: stuck.message }
+      : failure
+        ? {
+            type: "Degraded",
+            status: "True",
+            reason: failure.reason ?? "ReplicaFailure",
+            message: failure.message ?? "the Deployment reports a failure",
+          }
+        : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failure reported" },
     dependenciesReady(input.dependencies),
     {
       type: "DisruptionProtected",

@@ -4,7 +4,7 @@ import type { V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import type { Condition } from "../api/common.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
-import { apiVersion, fieldManager } from "../api/group.ts";
+import { fieldManager } from "../api/group.ts";
 import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
 import type { Informer } from "../controller/informer.ts";
 import { type KubeObject, splitKey } from "../controller/objects.ts";
@@ -15,10 +15,10 @@ import { disruptionPolicy } from "../placement/disruption.ts";
 import { chooseGpu } from "../placement/gpu-choice.ts";
 import type { NodeInfo } from "../placement/nodes.ts";
 import { type Child, renderChildren } from "../render/children.ts";
-import { canonical } from "../render/hash.ts";
 import { annotations } from "../render/labels.ts";
 import { decideStatus } from "./agent-status.ts";
 import { changedConditions, mergeConditions } from "./conditions.ts";
+import { applyStatus, sameStatus } from "./status-writer.ts";
 
 export const agentDeploymentResource = resource(
   "agentfleet.io",
@@ -55,9 +55,10 @@ export interface AgentReconcilerDeps {
   now?: () => Date;
 }
 
-export function nodeInfo(node: V1Node & KubeObject): NodeInfo {
+export function nodeInfo(node: V1Node & KubeObject): NodeInfo & { allocatable: Record<string, string> } {
   return {
     name: node.metadata.name,
+    allocatable: node.status?.allocatable ?? {},
     labels: node.metadata.labels ?? {},
     ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
     schedulable: !node.spec?.unschedulable,
@@ -70,14 +71,8 @@ const isReady = (a: AgentDeployment | undefined) =>
 export function agentReconciler(deps: AgentReconcilerDeps) {
   const now = deps.now ?? (() => new Date());
 
-  async function writeStatus(agent: AgentDeployment, status: Record<string, unknown>): Promise<void> {
-    const { name, namespace } = agent.metadata;
-    await deps.client.apply(
-      resourcePath(agentDeploymentResource, namespace, name, "status"),
-      { apiVersion, kind: "AgentDeployment", metadata: { name, namespace }, status },
-      fieldManager,
-    );
-  }
+  const writeStatus = (agent: AgentDeployment, status: Record<string, unknown>) =>
+    applyStatus(deps.client, agentDeploymentResource, agent, status);
 
   async function applyChildren(agent: AgentDeployment, desired: Child[], ctx: ReconcileContext): Promise<void> {
     const namespace = agent.metadata.namespace;
@@ -178,8 +173,4 @@ function eventType(c: Condition): "Normal" | "Warning" {
     default:
       return "Normal";
   }
-}
-
-function sameStatus(before: unknown, after: Record<string, unknown>): boolean {
-  return JSON.stringify(canonical(before)) === JSON.stringify(canonical(after));
 }

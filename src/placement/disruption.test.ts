@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { agent, classes, mainpc, node, pc2 } from "../testing/fixtures.ts";
+import { disruptionPolicy } from "./disruption.ts";
+
+describe("disruptionPolicy", () => {
+  it("keeps one of several replicas up", () => {
+    expect(disruptionPolicy(agent("hub", { replicas: 3 }), classes, [mainpc], "mainpc")).toMatchObject({
+      protect: true,
+      reason: "MultipleReplicas",
+    });
+  });
+
+  it("never holds a single replica that is not required", () => {
+    expect(disruptionPolicy(agent("tts", {}), classes, [mainpc, pc2], "mainpc").protect).toBe(false);
+  });
+
+  it("holds a required single replica while a fallback class has another usable node", () => {
+    const stt = agent("stt", {
+      required: true,
+      gpu: { class: "rtx-4090", vramMiB: 6000, fallbackClasses: ["rtx-3060"] },
+    });
+    expect(disruptionPolicy(stt, classes, [mainpc, pc2], "mainpc")).toMatchObject({
+      protect: true,
+      reason: "FallbackAvailable",
+      message: "a drain waits until its pod runs again on pc2",
+    });
+  });
+
+  it("lets a drain through when the required agent has nowhere else to go, and says how to fix it", () => {
+    const llm = agent("llm", { required: true, gpu: { class: "rtx-4090", vramMiB: 9000 } });
+    const policy = disruptionPolicy(llm, classes, [mainpc, pc2], "mainpc");
+    expect(policy).toMatchObject({ protect: false, reason: "NoFallback" });
+    expect(policy.message).toMatch(/add a fallback class/);
+  });
+
+  it("does not count a fallback node that is down", () => {
+    const stt = agent("stt", {
+      required: true,
+      gpu: { class: "rtx-4090", vramMiB: 6000, fallbackClasses: ["rtx-3060"] },
+    });
+    const down = node("pc2", "NVIDIA-GeForce-RTX-3060", false);
+    expect(disruptionPolicy(stt, classes, [mainpc, down], "mainpc").protect).toBe(false);
+  });
+
+  it("holds a required CPU agent while another node is usable", () => {
+    expect(disruptionPolicy(agent("hub", { required: true }), classes, [mainpc, pc2], "pc2").protect).toBe(true);
+  });
+});

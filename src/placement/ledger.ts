@@ -1,0 +1,56 @@
+// The VRAM ledger of a GPU class: for each of its nodes, what agents may use and what the agents
+// placed there request. Pure.
+import type { GPUClass, GPUClassStatus } from "../api/gpuclass.ts";
+import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
+
+export interface PlacedAgent {
+  key: string; // namespace/name
+  gpuClass: string;
+  node: string;
+  vramMiB: number;
+}
+
+/** Physical GPUs on a node: GFD's count label, else the device plugin's allocatable over the replicas. */
+export function gpusOn(node: NodeInfo & { allocatable?: Record<string, string> }, gpuClass: GPUClass): number {
+  const counted = Number(node.labels["nvidia.com/gpu.count"]);
+  if (Number.isInteger(counted) && counted > 0) return counted;
+  const advertised = Number(node.allocatable?.[gpuClass.spec.resourceName] ?? 0);
+  return Math.max(1, Math.floor(advertised / gpuClass.spec.sharing.replicas));
+}
+
+export function classLedger(
+  gpuClass: GPUClass,
+  nodes: readonly (NodeInfo & { allocatable?: Record<string, string> })[],
+  agents: readonly PlacedAgent[],
+): Omit<GPUClassStatus, "conditions" | "observedGeneration"> {
+  const perGpu = gpuClass.spec.vramMiB - gpuClass.spec.reservedMiB;
+  const members = nodesOfClass(nodes, gpuClass)
+    .map((node) => {
+      const gpus = gpusOn(node, gpuClass);
+      const placed = agents
+        .filter((a) => a.gpuClass === gpuClass.metadata.name && a.node === node.name)
+        .sort((a, b) => (a.key < b.key ? -1 : 1));
+      const capacityMiB = gpus * perGpu;
+      const requestedMiB = placed.reduce((sum, a) => sum + a.vramMiB, 0);
+      return {
+        name: node.name,
+        ready: usable(node),
+        gpus,
+        capacityMiB,
+        requestedMiB,
+        freeMiB: capacityMiB - requestedMiB,
+        agents: placed.map((a) => a.key),
+      };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const ready = members.filter((n) => n.ready);
+  const capacityMiB = ready.reduce((s, n) => s + n.capacityMiB, 0);
+  const requestedMiB = members.reduce((s, n) => s + n.requestedMiB, 0);
+  return {
+    nodes: members,
+    readyNodes: ready.length,
+    capacityMiB,
+    requestedMiB,
+    freeMiB: capacityMiB - ready.reduce((s, n) => s + n.requestedMiB, 0),
+  };
+}

@@ -1,0 +1,116 @@
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { chooseGpu } from "../placement/gpu-choice.ts";
+import { agent, classes, mainpc, node, pc2 } from "../testing/fixtures.ts";
+import { decideStatus } from "./agent-status.ts";
+
+const allow = { protect: false, reason: "NotRequired", message: "not required" } as const;
+const a = agent("stt", { gpu: { class: "rtx-3060", vramMiB: 3000, fallbackClasses: ["rtx-4090"] } });
+
+const deployment = (ready: number, generation = 1, observed = 1): V1Deployment => ({
+  metadata: { generation },
+  status: {
+    observedGeneration: observed,
+    replicas: 1,
+    updatedReplicas: ready,
+    readyReplicas: ready,
+    availableReplicas: ready,
+  },
+});
+const pod = (nodeName: string | undefined, ready: boolean, extra: Partial<V1Pod["status"]> = {}): V1Pod => ({
+  metadata: { name: "stt-abc" },
+  spec: { containers: [], ...(nodeName ? { nodeName } : {}) },
+  status: { conditions: [{ type: "Ready", status: ready ? "True" : "False" }], ...extra },
+});
+
+function decide(over: Partial<Parameters<typeof decideStatus>[0]> = {}) {
+  const status = decideStatus({
+    agent: a,
+    gpu: chooseGpu(a, classes, [mainpc, pc2]),
+    disruption: allow,
+    deployment: deployment(1),
+    pods: [pod("pc2", true)],
+    dependencies: new Map(),
+    ...over,
+  });
+  const c = (type: string) => status.conditions.find((x) => x.type === type);
+  return { status, c };
+}
+
+describe("decideStatus", () => {
+  it("says Ready, where, on which class, with the VRAM", () => {
+    const { status, c } = decide();
+    expect(c("Ready")).toMatchObject({ status: "True", reason: "Available", message: "1/1 pods Ready on pc2" });
+    expect(c("Placed")).toMatchObject({
+      status: "True",
+      reason: "Placed",
+      message: "runs on rtx-3060 (3000 MiB VRAM) on node pc2",
+    });
+    expect(status).toMatchObject({ gpuClass: "rtx-3060", node: "pc2", vramMiB: 3000, ready: "1/1" });
+  });
+
+  it("says when a fallback class is in use, and why", () => {
+    const { c } = decide({
+      gpu: chooseGpu(a, classes, [mainpc, node("pc2", "NVIDIA-GeForce-RTX-3060", false)]),
+      pods: [pod("mainpc", true)],
+    });
+    expect(c("Placed")).toMatchObject({ reason: "FallbackActive" });
+    expect(c("Placed")?.message).toMatch(/fallback class rtx-4090 .* its own class rtx-3060 has no Ready node/);
+  });
+
+  it("passes on the scheduler's words when the pod cannot be placed", () => {
+    const pending = pod(undefined, false, {
+      conditions: [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "Unschedulable",
+          message: "0/2 nodes are available: 2 Insufficient nvidia.com/gpu.",
+        },
+      ],
+    });
+    const { c } = decide({ deployment: deployment(0), pods: [pending] });
+    expect(c("Placed")).toMatchObject({ status: "False", reason: "Unschedulable" });
+    expect(c("Ready")?.message).toContain("Insufficient nvidia.com/gpu");
+  });
+
+  it("reports a missing Secret that kubelet cannot start the container without", () => {
+    const stuck = pod("pc2", false, {
+      containerStatuses: [
+        {
+          name: "agent",
+          image: "x",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: "CreateContainerConfigError", message: 'secret "cloud-keys" not found' } },
+        },
+      ],
+    });
+    const { c } = decide({ deployment: deployment(0), pods: [stuck] });
+    expect(c("Ready")).toMatchObject({ status: "False", reason: "CreateContainerConfigError" });
+    expect(c("Degraded")).toMatchObject({ status: "True", reason: "CreateContainerConfigError" });
+    expect(c("Degraded")?.message).toContain('secret "cloud-keys" not found');
+  });
+
+  it("is Progressing while the Deployment has not seen or finished the new generation", () => {
+    const { c } = decide({ deployment: deployment(1, 2, 1) });
+    expect(c("Progressing")).toMatchObject({ status: "True", reason: "RollingOut" });
+    expect(c("Ready")?.status).toBe("False");
+  });
+
+  it("names missing and unready dependencies", () => {
+    const { c } = decide({
+      dependencies: new Map([
+        ["memory-hub", false],
+        ["ghost", undefined],
+      ]),
+    });
+    expect(c("DependenciesReady")).toMatchObject({
+      status: "False",
+      reason: "MissingDependency",
+      message: "no AgentDeployment named ghost in this namespace; not Ready yet: memory-hub",
+    });
+    expect(decide({ dependencies: new Map([["memory-hub", true]]) }).c("DependenciesReady")?.status).toBe("True");
+  });
+});

@@ -1,0 +1,67 @@
+// The GPUClass reconciler: its status shows its nodes, whether each is Ready, and the VRAM ledger of
+// the agents placed there, so `kubectl get gpuclasses` answers "how much room is left?".
+import type { V1Node } from "@kubernetes/client-node";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { GPUClass } from "../api/gpuclass.ts";
+import type { ReconcileResult } from "../controller/controller.ts";
+import type { Informer } from "../controller/informer.ts";
+import { type KubeObject, objectKey } from "../controller/objects.ts";
+import type { KubeClient } from "../controller/rest.ts";
+import { classLedger, type PlacedAgent } from "../placement/ledger.ts";
+import { gpuClassResource, nodeInfo } from "./agentdeployment.ts";
+import type { ConditionInput } from "./conditions.ts";
+import { mergeConditions } from "./conditions.ts";
+import { applyStatus, sameStatus } from "./status-writer.ts";
+
+export interface GpuClassReconcilerDeps {
+  client: KubeClient;
+  classes: Informer<GPUClass>;
+  nodes: Informer<V1Node & KubeObject>;
+  agents: Informer<AgentDeployment>;
+  now?: () => Date;
+}
+
+/** Agents whose status says they run on a node of some class. */
+export function placedAgents(agents: readonly AgentDeployment[]): PlacedAgent[] {
+  return agents.flatMap((a) =>
+    a.status?.gpuClass && a.status.node && a.status.vramMiB !== undefined
+      ? [{ key: objectKey(a.metadata), gpuClass: a.status.gpuClass, node: a.status.node, vramMiB: a.status.vramMiB }]
+      : [],
+  );
+}
+
+export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function reconcile(key: string): Promise<ReconcileResult | undefined> {
+    const gpuClass = deps.classes.get(key);
+    if (!gpuClass || gpuClass.metadata.deletionTimestamp) return undefined;
+    const ledger = classLedger(gpuClass, deps.nodes.list().map(nodeInfo), placedAgents(deps.agents.list()));
+    const total = ledger.nodes?.length ?? 0;
+    const ready: ConditionInput =
+      total === 0
+        ? {
+            type: "Ready",
+            status: "False",
+            reason: "NoMatchingNode",
+            message:
+              "no node matches the class's nodeSelectorTerms: check the GPU Feature Discovery labels on your nodes",
+          }
+        : ledger.readyNodes === 0
+          ? {
+              type: "Ready",
+              status: "False",
+              reason: "NoReadyNode",
+              message: `none of its ${total} nodes is Ready and schedulable`,
+            }
+          : {
+              type: "Ready",
+              status: "True",
+              reason: "NodesReady",
+              message: `${ledger.readyNodes} of ${total} nodes Ready; ${ledger.freeMiB} of ${ledger.capacityMiB} MiB VRAM free`,
+            };
+    const conditions = mergeConditions(gpuClass.status?.conditions, [ready], gpuClass.metadata.generation, now());
+    const status = { observedGeneration: gpuClass.metadata.generation, ...ledger, conditions };
+    if (!sameStatus(gpuClass.status, status)) await applyStatus(deps.client, gpuClassResource, gpuClass, status);
+    return undefined;
+  };
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { chooseGpu } from "../placement/gpu-choice.ts";
+import { agent, classes, mainpc, pc2 } from "../testing/fixtures.ts";
+import { renderChildren } from "./children.ts";
+
+const protect = { protect: true, reason: "FallbackAvailable", message: "" } as const;
+const allow = { protect: false, reason: "NotRequired", message: "" } as const;
+
+function render(spec: Record<string, unknown>, disruption: typeof protect | typeof allow = allow) {
+  const a = agent("stt-service", spec);
+  const children = renderChildren({ agent: a, gpu: chooseGpu(a, classes, [mainpc, pc2]), disruption });
+  const byKind = (kind: string) => children.find((c) => c.kind === kind) as Record<string, never> | undefined;
+  const deployment = byKind("Deployment") as unknown as {
+    spec: { template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, never> } };
+  };
+  const pod = deployment?.spec.template.spec as unknown as {
+    runtimeClassName?: string;
+    affinity?: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: unknown[] } } };
+    containers: {
+      env: { name: string; value?: string; valueFrom?: unknown }[];
+      resources: { limits: Record<string, string>; requests: Record<string, string> };
+      readinessProbe?: Record<string, unknown>;
+      startupProbe?: { failureThreshold: number; periodSeconds: number };
+      livenessProbe?: Record<string, unknown>;
+      volumeMounts: { name: string; mountPath: string }[];
+    }[];
+  };
+  return { children, byKind, deployment, pod, container: pod?.containers[0] };
+}
+
+describe("renderChildren", () => {
+  it("pins a GPU agent to its class's nodes with the class's resource and RuntimeClass", () => {
+    const { pod, container } = render({ gpu: { class: "rtx-3060", vramMiB: 3000 } });
+    expect(pod.runtimeClassName).toBe("nvidia");
+    expect(pod.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual(
+      classes.get("rtx-3060")?.spec.nodeSelectorTerms,
+    );
+    expect(container?.resources.limits["nvidia.com/gpu"]).toBe("1");
+    expect(container?.env.some((e) => e.name === "NVIDIA_VISIBLE_DEVICES")).toBe(false);
+  });
+
+  it("hides every GPU from a CPU-only agent", () => {
+    const { pod, container } = render({});
+    expect(container?.env).toContainEqual({ name: "NVIDIA_VISIBLE_DEVICES", value: "void" });
+    expect(pod.affinity).toBeUndefined();
+    expect(pod.runtimeClassName).toBeUndefined();
+    expect(container?.resources.limits["nvidia.com/gpu"]).toBeUndefined();
+  });
+
+  it("builds readiness, liveness and a startup probe long enough to load a model", () => {
+    const { container } = render({
+      ports: [{ name: "health", port: 6800 }],
+      healthCheck: { port: "health", path: "/health", startupSeconds: 900, periodSeconds: 10 },
+    });
+    expect(container?.readinessProbe).toMatchObject({ httpGet: { port: "health", path: "/health" } });
+    expect(container?.livenessProbe).toMatchObject({
+      httpGet: { port: "health", path: "/health" },
+      failureThreshold: 6,
+    });
+    expect(container?.startupProbe).toMatchObject({ failureThreshold: 90, periodSeconds: 10 });
+  });
+
+  it("probes TCP when asked", () => {
+    const { container } = render({ ports: [{ name: "zmq", port: 5800 }], healthCheck: { port: "zmq", tcp: true } });
+    expect(container?.readinessProbe).toMatchObject({ tcpSocket: { port: "zmq" } });
+  });
+
+  it("takes secrets only by reference", () => {
+    const { container } = render({ secretEnv: [{ name: "OPENAI_API_KEY", secretName: "cloud-keys", key: "openai" }] });
+    expect(container?.env).toContainEqual({
+      name: "OPENAI_API_KEY",
+      valueFrom: { secretKeyRef: { name: "cloud-keys", key: "openai" } },
+    });
+  });
+
+  it("mounts the config, and rolls the pods when it changes", () => {
+    const before = render({ config: { sample_rate: 16000 } });
+    const after = render({ config: { sample_rate: 22050 } });
+    expect(before.container?.volumeMounts).toContainEqual({
+      name: "config",
+      mountPath: "/etc/agentfleet",
+      readOnly: true,
+    });
+    const hash = (r: typeof before) => r.deployment.spec.template.metadata.annotations?.["agentfleet.io/config-hash"];
+    expect(hash(before)).toBeDefined();
+    expect(hash(before)).not.toBe(hash(after));
+    expect(before.byKind("ConfigMap")).toMatchObject({ data: { "config.yaml": "sample_rate: 16000\n" } });
+  });
+
+  it("renders no Service without ports and no ConfigMap without config", () => {
+    const { byKind } = render({});
+    expect(byKind("Service")).toBeUndefined();
+    expect(byKind("ConfigMap")).toBeUndefined();
+  });
+
+  it("guards a protected agent with minAvailable and never blocks on an unhealthy pod", () => {
+    expect(render({}, protect).byKind("PodDisruptionBudget")).toMatchObject({
+      spec: { minAvailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+    });
+    expect(render({}, allow).byKind("PodDisruptionBudget")).toMatchObject({ spec: { maxUnavailable: 1 } });
+  });
+
+  it("labels and owns every child, and marks it with a digest that changes only with its content", () => {
+    const { children } = render({ ports: [{ name: "zmq", port: 5800 }], config: { a: 1 } });
+    expect(children.map((c) => c.kind).sort()).toEqual(["ConfigMap", "Deployment", "PodDisruptionBudget", "Service"]);
+    for (const child of children) {
+      expect(child.metadata).toMatchObject({
+        labels: {
+          "app.kubernetes.io/name": "stt-service",
+          "app.kubernetes.io/managed-by": "agentfleet",
+          "app.kubernetes.io/part-of": "agentfleet",
+        },
+        ownerReferences: [{ kind: "AgentDeployment", name: "stt-service", uid: "uid-stt-service", controller: true }],
+      });
+    }
+    const again = render({ ports: [{ name: "zmq", port: 5800 }], config: { a: 1 } }).children;
+    expect(again).toEqual(children);
+    const changed = render({ ports: [{ name: "zmq", port: 5801 }], config: { a: 1 } }).children;
+    const digest = (cs: typeof children, kind: string) =>
+      cs.find((c) => c.kind === kind)?.metadata.annotations?.["agentfleet.io/applied-hash"];
+    expect(digest(changed, "Service")).not.toBe(digest(children, "Service"));
+    expect(digest(changed, "ConfigMap")).toBe(digest(children, "ConfigMap"));
+  });
+
+  it("renders no Deployment for an agent that cannot be placed", () => {
+    const a = agent("big", { gpu: { class: "rtx-5090", vramMiB: 30000 } });
+    const kinds = renderChildren({ agent: a, gpu: chooseGpu(a, classes, [mainpc]), disruption: allow }).map(
+      (c) => c.kind,
+    );
+    expect(kinds).not.toContain("Deployment");
+  });
+});
