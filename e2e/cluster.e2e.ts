@@ -3,7 +3,7 @@
 // Eviction API, and a switched-off PC is tainted and emptied by the real node lifecycle controller.
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setNodePower } from "../hack/lib/cluster.ts";
+import { nodeNameOf, setNodePower } from "../hack/lib/cluster.ts";
 import { simulatedNodes } from "../hack/lib/topology.ts";
 import { clients, eventually, httpStatus, withNamespace } from "./support/kube.ts";
 
@@ -60,7 +60,7 @@ describe("the simulated home lab", () => {
     const nodes = await core.listNode();
     const byName = new Map(nodes.items.map((n) => [n.metadata?.name, n]));
     for (const expected of simulatedNodes) {
-      const node = byName.get(expected.name);
+      const node = byName.get(await nodeNameOf(expected.name));
       expect(node, `node ${expected.name}`).toBeDefined();
       expect(node?.metadata?.labels?.["nvidia.com/gpu.product"]).toBe(`${expected.gpu.product}-SHARED`);
       expect(node?.metadata?.labels?.["nvidia.com/gpu.memory"]).toBe(String(expected.gpu.memoryMiB));
@@ -79,7 +79,7 @@ describe("the simulated home lab", () => {
       const p = await core.readNamespacedPod({ name: "on-3060", namespace: ns.name });
       return isReady(p) ? p : undefined;
     });
-    expect(pod.spec?.nodeName).toBe("pc2");
+    expect(pod.spec?.nodeName).toBe(await nodeNameOf("pc2"));
   });
 
   it("leaves a pod that asks for more GPU replicas than any node has Pending, with the scheduler's reason", async () => {
@@ -133,12 +133,15 @@ describe("the simulated home lab", () => {
 
   it("taints a switched-off pc2, evicts its pods, and makes it Ready again when switched on", async () => {
     const onPc2 = await core.readNamespacedPod({ name: "on-3060", namespace: ns.name });
-    expect(onPc2.spec?.nodeName).toBe("pc2");
+    const pc2 = await nodeNameOf("pc2");
+    expect(onPc2.spec?.nodeName).toBe(pc2);
 
     await setNodePower("pc2", "down");
     const taint = await eventually("the not-ready taint on pc2", async () => {
-      const node = await core.readNode({ name: "pc2" });
-      return node.spec?.taints?.find((t) => t.key === "node.kubernetes.io/not-ready" && t.effect === "NoExecute");
+      const node = await core.readNode({ name: pc2 });
+      return node.spec?.taints?.find(
+        (t) => /^node\.kubernetes\.io\/(not-ready|unreachable)$/.test(t.key) && t.effect === "NoExecute",
+      );
     });
     expect(taint.effect).toBe("NoExecute");
     await eventually(
@@ -152,10 +155,10 @@ describe("the simulated home lab", () => {
     );
 
     await setNodePower("pc2", "up");
-    const node = await core.readNode({ name: "pc2" });
+    const node = await core.readNode({ name: pc2 });
     expect(node.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
     await eventually("the NoExecute taints to be lifted", async () => {
-      const n = await core.readNode({ name: "pc2" });
+      const n = await core.readNode({ name: pc2 });
       return (n.spec?.taints ?? []).some((t) => t.effect === "NoExecute") ? undefined : true;
     });
   });

@@ -2,14 +2,14 @@
 // plane, writes nothing when nothing changed, and converges after a crash.
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectl } from "../hack/lib/cluster.ts";
+import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { applyObjects, createSecret, type Manifest, sampleAgents } from "./support/fleet.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
 import { type RunningOperator, startOperator } from "./support/operator.ts";
 
 const { core, apps, policy } = clients();
-const classNode: Record<string, string> = { "rtx-4090": "mainpc", "rtx-3060": "pc2" };
+const classNode: Record<string, string> = {};
 let ns: { name: string; remove: () => Promise<void> };
 let operator: RunningOperator;
 let fleet: Manifest[];
@@ -48,6 +48,8 @@ async function childVersions(): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
+  classNode["rtx-4090"] = await nodeNameOf("mainpc");
+  classNode["rtx-3060"] = await nodeNameOf("pc2");
   await installCrds();
   await applyManifests(sampleGpuClasses);
   ns = await withNamespace(core, "e2e-operator");
@@ -89,7 +91,9 @@ describe("agentfleet run", () => {
       }
     }
     const stt = (await agents()).find((a) => a.metadata.name === "stt-service");
-    expect(condition(stt as AgentStatus, "Placed")?.message).toMatch(/rtx-4090 .* on node mainpc/);
+    expect(condition(stt as AgentStatus, "Placed")?.message).toContain(
+      `runs on rtx-4090 (6000 MiB VRAM) on node ${classNode["rtx-4090"]}`,
+    );
     const sttPod = (await podsOf("stt-service"))[0];
     expect(sttPod?.spec?.containers[0]?.env).toContainEqual({
       name: "OPENAI_API_KEY",
@@ -115,12 +119,12 @@ describe("agentfleet run", () => {
       metadata: { namespace: string };
     })[];
     const expected = all
-      .filter((a) => a.status?.gpuClass === "rtx-3060" && a.status.node === "pc2")
+      .filter((a) => a.status?.gpuClass === "rtx-3060" && a.status.node === classNode["rtx-3060"])
       .reduce((sum, a) => sum + (a.status?.vramMiB ?? 0), 0);
     expect(expected).toBeGreaterThan(0);
     const pc2 = await eventually("rtx-3060's ledger to count the fleet", async () => {
       const c = JSON.parse(await kubectl(["get", "gpuclass", "rtx-3060", "-o", "json"])) as ClassStatus;
-      const n = c.status?.nodes?.find((x) => x.name === "pc2");
+      const n = c.status?.nodes?.find((x) => x.name === classNode["rtx-3060"]);
       return n?.requestedMiB === expected ? { c, n } : undefined;
     });
     expect(pc2.n).toMatchObject({ ready: true, capacityMiB: 12288 - 768 });

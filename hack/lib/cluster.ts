@@ -3,9 +3,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { kindDown, kindIsUp, kindSetNodePower, kindUp, useKind } from "./kind.ts";
 import { binDir, clusterName, kubeconfigPath, kwokStagesDir, kwokWorkdir, repoRoot, stateDir, tool } from "./paths.ts";
 import { run } from "./run.ts";
-import { nodeManifest, notReadyLabel, nvidiaRuntimeClass, simulatedNodes } from "./topology.ts";
+import { gpuLabels, nodeManifest, notReadyLabel, nvidiaRuntimeClass, pcLabel, simulatedNodes } from "./topology.ts";
 
 /** How long a pod tolerates a NotReady or unreachable node before eviction (Kubernetes' default: 300 s). */
 export const tolerationSeconds = 10;
@@ -30,6 +31,7 @@ export function kubectl(args: readonly string[], input?: string): Promise<string
 /** True when the cluster's processes run and its API server answers. */
 export async function isUp(): Promise<boolean> {
   if (!existsSync(kubeconfigPath) || !existsSync(tool("kubectl"))) return false;
+  if (useKind && !(await kindIsUp())) return false;
   try {
     const ready = await run(tool("kubectl"), [
       "--kubeconfig",
@@ -63,7 +65,10 @@ async function kwokConfig(): Promise<string> {
 
 export async function up(): Promise<void> {
   await ensureTools();
-  if (await isUp()) {
+  if (useKind) {
+    await kindUp();
+    await labelKindNodes();
+  } else if (await isUp()) {
     log(`Cluster "${clusterName}" is already up`);
   } else {
     await mkdir(stateDir, { recursive: true });
@@ -117,8 +122,37 @@ export async function up(): Promise<void> {
   await waitForNodesReady();
 }
 
+/** On kind the nodes exist: give each the GPU labels and the device plugin's capacity of its PC. */
+async function labelKindNodes(): Promise<void> {
+  for (const pc of simulatedNodes) {
+    const name = await nodeNameOf(pc.name);
+    const labels = Object.entries(gpuLabels(pc.gpu)).map(([k, v]) => `${k}=${v}`);
+    await kubectl(["label", "node", name, "--overwrite", ...labels]);
+    const gpus = String(pc.gpu.count * pc.gpu.replicas);
+    const patch = { status: { capacity: { "nvidia.com/gpu": gpus }, allocatable: { "nvidia.com/gpu": gpus } } };
+    await kubectl(["patch", "node", name, "--subresource=status", "--type=merge", "-p", JSON.stringify(patch)]);
+  }
+}
+
+/** The node that plays a PC: named after it on kwok, found by its agentfleet.io/pc label on kind. */
+export async function nodeNameOf(pc: string): Promise<string> {
+  if (!useKind) return pc;
+  const name = (
+    await kubectl(["get", "nodes", "-l", `${pcLabel}=${pc}`, "-o", "jsonpath={.items[0].metadata.name}"])
+  ).trim();
+  if (!name) throw new Error(`no node carries ${pcLabel}=${pc}`);
+  return name;
+}
+
 /** Creates the GPU nodes and the RuntimeClass, or brings them back to their defined shape. */
 async function applyTopology(): Promise<void> {
+  if (useKind) {
+    await kubectl(
+      ["apply", "--server-side", "--field-manager=agentfleet-cluster", "-f", "-"],
+      JSON.stringify(nvidiaRuntimeClass),
+    );
+    return;
+  }
   for (const node of simulatedNodes) {
     const manifest = nodeManifest(node);
     // Nodes accept status on create; afterwards status only changes through its subresource.
@@ -146,11 +180,16 @@ async function applyTopology(): Promise<void> {
 }
 
 async function waitForNodesReady(): Promise<void> {
-  const names = simulatedNodes.map((n) => `node/${n.name}`);
+  const names = await Promise.all(simulatedNodes.map(async (n) => `node/${await nodeNameOf(n.name)}`));
   await kubectl(["wait", "--for=condition=Ready", "--timeout=60s", ...names]);
 }
 
 export async function down(): Promise<void> {
+  if (useKind) {
+    await kindDown();
+    await rm(kubeconfigPath, { force: true });
+    return;
+  }
   if (!existsSync(tool("kwokctl"))) {
     log("Nothing to stop: the tools were never built in this checkout");
     return;
@@ -168,13 +207,17 @@ export async function setNodePower(name: string, power: "down" | "up"): Promise<
   if (!simulatedNodes.some((n) => n.name === name)) {
     throw new Error(`unknown node "${name}": the simulated nodes are ${simulatedNodes.map((n) => n.name).join(", ")}`);
   }
-  if (power === "down") {
-    await kubectl(["label", "node", name, `${notReadyLabel}=true`, "--overwrite"]);
-    await kubectl(["wait", "--for=condition=Ready=False", "--timeout=60s", `node/${name}`]);
-  } else {
-    await kubectl(["label", "node", name, `${notReadyLabel}-`]);
-    await kubectl(["wait", "--for=condition=Ready", "--timeout=60s", `node/${name}`]);
-  }
+  const node = await nodeNameOf(name);
+  if (useKind) await kindSetNodePower(node, power);
+  else if (power === "down") await kubectl(["label", "node", node, `${notReadyLabel}=true`, "--overwrite"]);
+  else await kubectl(["label", "node", node, `${notReadyLabel}-`]);
+  const timeout = useKind ? "180s" : "60s";
+  await kubectl([
+    "wait",
+    `--for=condition=Ready${power === "down" ? "=False" : ""}`,
+    `--timeout=${timeout}`,
+    `node/${node}`,
+  ]);
 }
 
 export { binDir, kubeconfigPath };

@@ -57,6 +57,9 @@ export const simulatedNodes: readonly SimulatedNode[] = [
   },
 ];
 
+/** Which PC a node plays: on kwok the node is named after it, on kind it is not. */
+export const pcLabel = "agentfleet.io/pc";
+
 /** The label kwok's chaos stage `node-not-ready` selects on. */
 export const notReadyLabel = "node-not-ready.stage.kwok.x-k8s.io";
 
@@ -98,6 +101,7 @@ export function nodeManifest(node: SimulatedNode) {
         "kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64",
         "node-role.kubernetes.io/agent": "",
+        [pcLabel]: node.name,
         type: "kwok",
         ...gpuLabels(node.gpu),
       },
