@@ -1,11 +1,17 @@
 // npm run generate: writes the files derived from src/api (the CRDs). A unit test fails when the
 // checked-in files drift from what this would write.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renderGeneratedFiles } from "./lib/generated.ts";
 import { repoRoot } from "./lib/paths.ts";
 
-for (const [file, content] of Object.entries(renderGeneratedFiles())) {
+const generated = renderGeneratedFiles();
+// An agent the samples no longer define must not leave its old manifest behind.
+const legacyDir = path.join(repoRoot, "manifests/legacy");
+for (const name of await readdir(legacyDir).catch(() => [] as string[])) {
+  if (!(`manifests/legacy/${name}` in generated)) await rm(path.join(legacyDir, name));
+}
+for (const [file, content] of Object.entries(generated)) {
   const target = path.join(repoRoot, file);
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, content);

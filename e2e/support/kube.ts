@@ -46,6 +46,20 @@ export function httpStatus(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
 
+/** Deletes a namespace and waits until it is gone, so its pods no longer hold GPU replicas for the next test. */
+export async function removeNamespace(core: CoreV1Api, name: string): Promise<void> {
+  await core.deleteNamespace({ name }).catch(() => undefined);
+  await eventually(
+    `namespace ${name} to be deleted`,
+    () =>
+      core.readNamespace({ name }).then(
+        () => undefined,
+        (err: unknown) => (httpStatus(err) === 404 ? true : undefined),
+      ),
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+}
+
 /** A namespace of its own for each test file, deleted afterwards. */
 export async function withNamespace(
   core: CoreV1Api,
@@ -53,20 +67,5 @@ export async function withNamespace(
 ): Promise<{ name: string; remove: () => Promise<void> }> {
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
   await core.createNamespace({ body: { metadata: { name } } });
-  return {
-    name,
-    // Waits until the namespace is gone, so that its pods no longer hold GPU replicas for the next test.
-    remove: async () => {
-      await core.deleteNamespace({ name }).catch(() => undefined);
-      await eventually(
-        `namespace ${name} to be deleted`,
-        () =>
-          core.readNamespace({ name }).then(
-            () => undefined,
-            (err: unknown) => (httpStatus(err) === 404 ? true : undefined),
-          ),
-        { timeoutMs: 120_000, intervalMs: 500 },
-      );
-    },
-  };
+  return { name, remove: () => removeNamespace(core, name) };
 }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderGeneratedFiles } from "./generated.ts";
@@ -11,4 +11,14 @@ describe("generated files", () => {
       expect(actual).toBe(expected);
     });
   }
+});
+
+describe("manifests/legacy", () => {
+  it("holds only what importing the samples writes", async () => {
+    const expected = Object.keys(renderGeneratedFiles())
+      .filter((f) => f.startsWith("manifests/legacy/"))
+      .map((f) => f.slice("manifests/legacy/".length))
+      .sort();
+    expect((await readdir(path.join(repoRoot, "manifests/legacy"))).sort()).toEqual(expected);
+  });
 });

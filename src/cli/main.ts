@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `agentfleet` command. In a checkout: npm run agentfleet -- <command>.
 import { parseArgs } from "node:util";
+import { InputError } from "../legacy/model.ts";
+import { ImportUsageError, importUsage, OutputError, runImport } from "./import.ts";
 import { runOperator } from "./run.ts";
 
 const usage = `Usage: agentfleet <command> [flags]
@@ -11,7 +13,10 @@ Commands:
             --metrics-port N      serve /metrics, /healthz and /readyz on N (default 8080; 0 picks one)
             --workers N           agents reconciled at once (default 4)
             --log-level LEVEL     trace, debug, info, warn or error (default info)
+  import    turn legacy startup configs and compose files into AgentDeployments (see below)
   help      show this text
+
+${importUsage}
 `;
 
 class UsageError extends Error {}
@@ -46,6 +51,19 @@ async function main(argv: string[]): Promise<void> {
       });
       return;
     }
+    case "import":
+      try {
+        process.exitCode = await runImport(rest);
+      } catch (err) {
+        if (err instanceof InputError || err instanceof OutputError) {
+          process.stderr.write(`agentfleet import: ${err.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        if (err instanceof ImportUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+      return;
     case undefined:
     case "help":
     case "--help":

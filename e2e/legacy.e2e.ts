@@ -1,0 +1,71 @@
+// The imported legacy fleet (manifests/legacy, from the user's own files) on the real control plane:
+// every agent is accepted, and every GPU agent runs on the machine its legacy file put it on, or its
+// Placed condition says why not.
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
+import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { repoRoot } from "../hack/lib/paths.ts";
+import { clients, eventually, removeNamespace } from "./support/kube.ts";
+import { type RunningOperator, startOperator } from "./support/operator.ts";
+
+const legacyDir = path.join(repoRoot, "manifests/legacy");
+const { core } = clients();
+let operator: RunningOperator;
+
+interface Agent {
+  metadata: { name: string; labels: Record<string, string> };
+  spec: { gpu?: { class: string } };
+  status?: { node?: string; conditions?: { type: string; status: string; reason: string; message: string }[] };
+}
+
+beforeAll(async () => {
+  await installCrds();
+  await applyManifests(sampleGpuClasses);
+  operator = await startOperator("legacy");
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await removeNamespace(core, "agents");
+});
+
+describe("the imported legacy fleet", () => {
+  it("is accepted whole, and puts every GPU agent on its legacy machine or says why not", async () => {
+    await kubectl(["apply", "--server-side", "-k", legacyDir]);
+    const expected = (await readdir(legacyDir)).filter(
+      (f) => !["kustomization.yaml", "namespace.yaml"].includes(f),
+    ).length;
+    const agents = await eventually(
+      "every agent to have a Placed condition",
+      async () => {
+        const list = (JSON.parse(await kubectl(["get", "agd", "-n", "agents", "-o", "json"])) as { items: Agent[] })
+          .items;
+        const decided = list.filter((a) => {
+          const placed = a.status?.conditions?.find((c) => c.type === "Placed");
+          return placed && (placed.status === "False" || a.status?.node);
+        });
+        return list.length === expected && decided.length === expected ? list : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 1000 },
+    );
+    const gpuAgents = agents.filter((a) => a.spec.gpu);
+    expect(gpuAgents.length).toBeGreaterThan(0);
+    let placed = 0;
+    for (const a of gpuAgents) {
+      const condition = a.status?.conditions?.find((c) => c.type === "Placed");
+      if (condition?.status === "True") {
+        placed++;
+        expect(a.status?.node, a.metadata.name).toBe(
+          await nodeNameOf(a.metadata.labels["agentfleet.io/legacy-machine"] ?? ""),
+        );
+      } else {
+        // More GPU agents than time-sliced replicas: the scheduler's reason, in the agent's status.
+        expect(condition?.reason, a.metadata.name).toBe("Unschedulable");
+        expect(condition?.message).toMatch(/Insufficient nvidia\.com\/gpu/);
+      }
+    }
+    expect(placed).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,115 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runImport } from "./import.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const samples = path.join(here, "../legacy/testdata/samples");
+const cli = path.join(here, "main.ts");
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "agentfleet-import-"));
+});
+
+const quiet = () => {};
+const write = async (name: string, text: string) => {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+};
+
+describe("agentfleet import", () => {
+  it("writes the manifests and a kustomization, and exits 1 when it finds blockers", async () => {
+    const out = path.join(dir, "out");
+    const files = (await readdir(samples)).map((f) => path.join(samples, f));
+    let report = "";
+    const code = await runImport([...files, "--out", out], (s) => {
+      report += s;
+    });
+    expect(code).toBe(1);
+    expect(report).toMatch(/^Imported \d+ agents\n {2}mainpc +rtx-4090/);
+    expect(report).toMatch(/BLOCKERS \(\d+\)\n {2}host-mount/);
+    const written = await readdir(out);
+    expect(written).toContain("kustomization.yaml");
+    expect(written).toContain("stt-service.yaml");
+    const kustomization = await readFile(path.join(out, "kustomization.yaml"), "utf8");
+    expect(kustomization).toContain("- stt-service.yaml");
+  });
+
+  it("prints the machine-readable report with --json", async () => {
+    const file = await write("mainpc.yaml", "g:\n  A: {port: 1, dependencies: [B]}\n  B: {port: 2}\n");
+    let out = "";
+    const code = await runImport([file, "--json", "--out", path.join(dir, "o")], (s) => {
+      out += s;
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.agents[0]).toEqual({
+      name: "a",
+      legacyName: "A",
+      machine: "mainpc",
+      gpuClass: null,
+      vramMiB: null,
+      ports: [1],
+      dependencies: ["b"],
+      source: `${file}:2`,
+    });
+    expect(Array.isArray(report.findings)).toBe(true);
+  });
+
+  it("writes nothing with --strict when there are blockers", async () => {
+    const file = await write("pc2.yaml", "pc2_services:\n  - {name: A, port: 1, dependencies: [Ghost]}\n");
+    const out = path.join(dir, "strict");
+    expect(await runImport([file, "--strict", "--out", out], quiet)).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("maps machines with MACHINE=FILE and --class", async () => {
+    const file = await write("anything.yaml", "list:\n  - {name: A, port: 1, cuda_device: 'cuda:0'}\n");
+    let out = "";
+    await runImport([`pc3=${file}`, "--class", "pc3=rtx-3090", "--json", "--out", path.join(dir, "o")], (s) => {
+      out += s;
+    });
+    expect(JSON.parse(out).agents[0]).toMatchObject({ machine: "pc3", gpuClass: "rtx-3090" });
+  });
+
+  it("replaces its own earlier output, and refuses a directory of someone else's files", async () => {
+    const file = await write("mainpc.yaml", "g:\n  A: {port: 1}\n");
+    const out = path.join(dir, "o");
+    await runImport([file, "--out", out], quiet);
+    await write("mainpc.yaml", "g:\n  B: {port: 1}\n");
+    await runImport([file, "--out", out], quiet);
+    expect((await readdir(out)).sort()).toEqual(["b.yaml", "kustomization.yaml", "namespace.yaml"]);
+    const theirs = path.join(dir, "theirs");
+    await runImport([file, "--out", path.join(theirs, "..", "theirs")], quiet);
+    await writeFile(path.join(theirs, "kustomization.yaml"), "resources: [mine.yaml]\n");
+    await expect(runImport([file, "--out", theirs], quiet)).rejects.toThrow(/holds files this command did not write/);
+  });
+
+  it("exits 2 with file:line:column on unusable input, and leaves nothing behind", async () => {
+    const bad = await write("mainpc.yaml", "agent_groups:\n  core:\n    A: {port: 1\n");
+    const out = path.join(dir, "never");
+    const result = spawnSync(process.execPath, [cli, "import", bad, "--out", out], { encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(`^agentfleet import: ${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: invalid YAML`),
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.startsWith("never"))).toEqual([]);
+  });
+
+  it("exits 2 when a file does not exist, and shows usage for a bad flag", () => {
+    const missing = spawnSync(process.execPath, [cli, "import", path.join(dir, "nope.yaml")], { encoding: "utf8" });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("nope.yaml: no such file");
+    const flag = spawnSync(process.execPath, [cli, "import", "x.yaml", "--class", "bad"], { encoding: "utf8" });
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toMatch(/--class takes MACHINE=GPUCLASS/);
+  });
+});

@@ -1,0 +1,79 @@
+// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict]`
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { LegacyFile } from "../legacy/fleet.ts";
+import { defaultClasses, importLegacy } from "../legacy/import.ts";
+import { InputError } from "../legacy/model.ts";
+import { textReport } from "../legacy/report.ts";
+import { OutputError, writeDirectoryAtomically } from "./write-atomically.ts";
+
+export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
+  Turns legacy startup_config.yaml and docker-compose files into AgentDeployment manifests and a report.
+  MACHINE is mainpc, pc2, or a machine named by --class; without it, the machine is inferred.
+    --out DIR                  where to write the manifests (default: agentfleet-import)
+    --json                     print a machine-readable report instead of the text one
+    --namespace NS             the namespace of the manifests (default: agents)
+    --class MACHINE=GPUCLASS   the GPU class of a machine's agents (default: mainpc=rtx-4090, pc2=rtx-3060)
+    --strict                   write nothing when there are blockers
+  Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
+
+const marker = "agentfleet import";
+
+export class ImportUsageError extends Error {}
+
+export async function runImport(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: "string", default: "agentfleet-import" },
+      json: { type: "boolean", default: false },
+      namespace: { type: "string", default: "agents" },
+      class: { type: "string", multiple: true, default: [] },
+      strict: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length === 0) throw new ImportUsageError("name at least one legacy file");
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(values.namespace)) {
+    throw new ImportUsageError(
+      `--namespace ${values.namespace} is not a valid namespace name (lowercase letters, digits and '-')`,
+    );
+  }
+  const classes = new Map(defaultClasses);
+  for (const c of values.class) {
+    const [machine, gpuClass] = c.split("=");
+    if (!machine || !gpuClass || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(gpuClass)) {
+      throw new ImportUsageError(`--class takes MACHINE=GPUCLASS with a GPUClass name such as rtx-3060, not "${c}"`);
+    }
+    classes.set(machine, gpuClass);
+  }
+
+  const files: LegacyFile[] = [];
+  for (const arg of positionals) {
+    const eq = arg.indexOf("=");
+    const [machine, path] =
+      eq > 0 && !arg.slice(0, eq).includes("/") ? [arg.slice(0, eq), arg.slice(eq + 1)] : [undefined, arg];
+    const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(err.code === "ENOENT" ? `${path}: no such file` : `${path}: ${err.message}`);
+    });
+    files.push({ path, text, ...(machine ? { machine } : {}) });
+  }
+
+  const { report, files: manifests } = importLegacy(files, { namespace: values.namespace, classes });
+  const blockers = report.findings.filter((f) => f.severity === "blocker").length;
+  const write = !(values.strict && blockers > 0);
+  if (write) await writeDirectoryAtomically(values.out, manifests, marker);
+  const outcome = write
+    ? `Wrote ${manifests.size - 2} AgentDeployments, namespace.yaml and kustomization.yaml to ${values.out}/.${
+        blockers ? ` Fix the ${blockers} blockers first, then` : " Next:"
+      } kubectl apply -k ${values.out}`
+    : `Wrote nothing: --strict and ${blockers} blockers.`;
+  out(values.json ? `${JSON.stringify(report, null, 2)}\n` : textReport(report, outcome));
+  return blockers > 0 ? 1 : 0;
+}
+
+export { OutputError };

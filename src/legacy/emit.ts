@@ -1,0 +1,172 @@
+// AgentDeployment manifests for the imported fleet, in the API the operator serves: names as DNS
+// labels with the legacy name kept in an annotation, GPU class from the machine, secrets by reference.
+import { stringify } from "yaml";
+import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
+import { apiVersion } from "../api/group.ts";
+import { type SecretValue, secretKey } from "./findings/scans.ts";
+import type { FleetAgent } from "./fleet.ts";
+import { InputError, where } from "./model.ts";
+import { toPortName } from "./names.ts";
+import { resolveDeep, substitute } from "./values.ts";
+
+export const legacySecretName = "legacy-secrets";
+/** What an agent's VRAM is taken to be when its files state none. */
+export const defaultVramMiB = 2048;
+
+export interface EmitOptions {
+  namespace: string;
+  classOf: (machine: string) => string;
+  /** Image repository prefix for agents no compose file names an image for ("cascade/"). */
+  imagePrefix: string;
+  edges: ReadonlyMap<string, string[]>;
+  secrets: readonly SecretValue[];
+}
+
+function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
+  const out: { name: string; port: number }[] = [];
+  for (const p of agent.ports) {
+    if (p.role === "host" || out.some((o) => o.port === p.port)) continue;
+    const base =
+      p.role === "port"
+        ? "main"
+        : p.role === "health"
+          ? "health"
+          : toPortName(
+              p.role
+                .replace(/^config /, "")
+                .split(".")
+                .pop() ?? "",
+            );
+    let name = base;
+    for (let i = 2; out.some((o) => o.name === name); i++) name = `${base.slice(0, 13)}-${i}`;
+    out.push({ name, port: p.port });
+  }
+  return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
+}
+
+function vramMiB(agent: FleetAgent): number {
+  return agent.vram?.mib ?? defaultVramMiB;
+}
+
+export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
+  const secrets = opts.secrets.filter((s) => s.agent === agent.legacyName && s.machine === agent.machine);
+  const secretNames = new Set(secrets.map((s) => s.key));
+  const declared = ports(agent) ?? [];
+  const healthPort =
+    declared.find((p) => p.port === agent.healthCheck?.port) ?? declared.find((p) => p.name === "health");
+  const env = agent.env
+    .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))
+    .map((e) => ({ name: e.name, value: substitute(e.value).value }))
+    .filter((e, i, all) => all.findLastIndex((o) => o.name === e.name) === i);
+  const secretEnv = [...new Set(secrets.map((s) => s.key))].map((key) => ({
+    name: /^[A-Z0-9_]+$/.test(key) ? key : key.toUpperCase().replace(/[^A-Z0-9_]/g, "_"),
+    secretName: legacySecretName,
+    key: `${agent.name}.${key}`.replace(/[^-._a-zA-Z0-9]/g, "_"),
+  }));
+  const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
+  const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
+  const spec = {
+    image: agent.image ?? `${opts.imagePrefix}${agent.name}:latest`,
+    ...(command ? { command } : {}),
+    ...(agent.replicas ? { replicas: agent.replicas } : {}),
+    ...(declared.length ? { ports: declared } : {}),
+    ...(healthPort
+      ? {
+          healthCheck: agent.healthCheck?.tcp
+            ? { port: healthPort.name, tcp: true }
+            : { port: healthPort.name, path: "/health" },
+        }
+      : {}),
+    ...(env.length ? { env } : {}),
+    ...(secretEnv.length ? { secretEnv } : {}),
+    ...(Object.keys(config).length ? { config } : {}),
+    ...(agent.resources
+      ? {
+          resources: {
+            ...(agent.resources.cpu || agent.resources.memory
+              ? {
+                  requests: {
+                    ...(agent.resources.cpu ? { cpu: agent.resources.cpu } : {}),
+                    ...(agent.resources.memory ? { memory: agent.resources.memory } : {}),
+                  },
+                }
+              : {}),
+            ...(agent.resources.memoryLimit ? { limits: { memory: agent.resources.memoryLimit } } : {}),
+          },
+        }
+      : {}),
+    ...(agent.gpu.length ? { gpu: { class: opts.classOf(agent.machine), vramMiB: vramMiB(agent) } } : {}),
+    ...((opts.edges.get(agent.name) ?? []).length ? { dependencies: opts.edges.get(agent.name) } : {}),
+    required: agent.required,
+  };
+  // The operator's own schema judges the result: what it refuses, the cluster would refuse too.
+  const checked = agentDeploymentSpecSchema.safeParse(spec);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new InputError(
+      `agent ${agent.legacyName} cannot become an AgentDeployment (${problems}); fix it in the legacy file`,
+      agent.source,
+    );
+  }
+  return {
+    apiVersion,
+    kind: "AgentDeployment",
+    metadata: {
+      name: agent.name,
+      namespace: opts.namespace,
+      labels: { "app.kubernetes.io/part-of": "agentfleet", "agentfleet.io/legacy-machine": agent.machine },
+      annotations: {
+        "agentfleet.io/legacy-name": agent.legacyName,
+        "agentfleet.io/legacy-source": where(agent.source),
+        ...(agent.gpu.length
+          ? { "agentfleet.io/gpu-evidence": agent.gpu.map((g) => `${g.reason} (${where(g.source)})`).join("; ") }
+          : {}),
+      },
+    },
+    spec,
+  };
+}
+
+function stripSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !(secretKey.test(k) && !/_env$|_file$|_path$/i.test(k)))
+        .map(([k, v]) => [k, stripSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+/** File name → content: one manifest per agent, the namespace, and a kustomization listing them. */
+export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOptions): Map<string, string> {
+  const files = new Map<string, string>();
+  const header = "# Imported from legacy configs by `agentfleet import`. Review, then: kubectl apply -k .\n";
+  files.set(
+    "namespace.yaml",
+    header + stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace } }),
+  );
+  for (const a of agents) files.set(`${a.name}.yaml`, header + stringify(agentManifest(a, opts), { lineWidth: 0 }));
+  files.set(
+    "kustomization.yaml",
+    header +
+      stringify({
+        apiVersion: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        namespace: opts.namespace,
+        resources: ["namespace.yaml", ...agents.map((a) => `${a.name}.yaml`)],
+      }),
+  );
+  return files;
+}
+
+/** The image prefix most compose images share ("cascade/"), for agents without one. */
+export function commonImagePrefix(agents: readonly FleetAgent[]): string {
+  const counts = new Map<string, number>();
+  for (const a of agents) {
+    const m = /^(.*\/)[^/]+$/.exec(a.image ?? "");
+    if (m?.[1]) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+  }
+  return [...counts].sort((x, y) => y[1] - x[1])[0]?.[0] ?? "";
+}

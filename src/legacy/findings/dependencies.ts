@@ -1,0 +1,99 @@
+// Dependencies: resolved on the agent's own machine first (as localhost was), else on another
+// machine (it worked only across the network), else missing; and cycles among them.
+import type { FleetAgent } from "../fleet.ts";
+import { type Decommissioned, type Finding, where } from "../model.ts";
+import { sameName } from "../names.ts";
+
+export interface ResolvedDependencies {
+  /** Agent name → the names of the AgentDeployments it depends on. */
+  edges: Map<string, string[]>;
+  findings: Finding[];
+}
+
+export function resolveDependencies(
+  agents: readonly FleetAgent[],
+  decommissioned: readonly Decommissioned[],
+): ResolvedDependencies {
+  const edges = new Map<string, string[]>();
+  const findings: Finding[] = [];
+  for (const a of agents) {
+    const targets: string[] = [];
+    for (const dep of a.dependencies) {
+      const local = agents.find((b) => b.machine === a.machine && sameName(b.legacyName, dep.name));
+      const remote = local ? undefined : agents.find((b) => sameName(b.legacyName, dep.name));
+      const target = local ?? remote;
+      if (target) {
+        if (target !== a) targets.push(target.name);
+        if (remote) {
+          findings.push({
+            kind: "cross-machine-dependency",
+            severity: "warning",
+            machine: a.machine,
+            agents: [a.legacyName, remote.legacyName],
+            message: `${a.legacyName} on ${a.machine} depends on ${remote.legacyName}, which only ${remote.machine} runs. In Kubernetes it reaches it by its Service (${remote.name}); check that nothing in its config still expects it on localhost`,
+            source: where(dep.source),
+          });
+        }
+        continue;
+      }
+      const gone = decommissioned.find((d) => sameName(d.legacyName, dep.name));
+      findings.push({
+        kind: "missing-dependency",
+        severity: "blocker",
+        machine: a.machine,
+        agents: [a.legacyName, dep.name],
+        message: gone
+          ? `${a.legacyName} depends on ${dep.name}, which ${where(gone.source)} decommissioned (${gone.reason}): point it at the replacement`
+          : `${a.legacyName} depends on ${dep.name}, which no file defines: add it, or remove the dependency`,
+        source: where(dep.source),
+      });
+    }
+    edges.set(a.name, [...new Set(targets)]);
+  }
+  findings.push(...cycles(agents, edges));
+  return { edges, findings };
+}
+
+/** Strongly connected components of more than one agent (or an agent that needs itself). */
+function cycles(agents: readonly FleetAgent[], edges: Map<string, string[]>): Finding[] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    indices.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!indices.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) as number, indices.get(w) as number));
+    }
+    if (low.get(v) === indices.get(v)) {
+      const component: string[] = [];
+      let w: string | undefined;
+      do {
+        w = stack.pop() as string;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.reverse());
+    }
+  };
+  for (const a of agents) if (!indices.has(a.name)) visit(a.name);
+  return found.map((component) => {
+    const members = component.map((n) => agents.find((a) => a.name === n) as FleetAgent);
+    return {
+      kind: "dependency-cycle" as const,
+      severity: "warning" as const,
+      machine: members[0]?.machine as string,
+      agents: members.map((m) => m.legacyName),
+      message: `${members.map((m) => m.legacyName).join(" → ")} → ${members[0]?.legacyName} depend on each other: none can wait for the others to start. Kubernetes starts them all; make sure each retries`,
+      source: where(members[0]?.source ?? { file: "", line: 0, column: 0 }),
+    };
+  });
+}

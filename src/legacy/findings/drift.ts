@@ -1,0 +1,101 @@
+// What the files disagree on: compose services the startup config does not define (or decommissioned),
+// agents defined on both machines, agents that live only in comments.
+import type { Fleet, FleetAgent } from "../fleet.ts";
+import { type Finding, where } from "../model.ts";
+import { sameName } from "../names.ts";
+
+export function driftFindings(fleet: Fleet): Finding[] {
+  const findings: Finding[] = [];
+  const { agents, composeOnly, decommissioned } = fleet;
+
+  for (const s of composeOnly) {
+    const runs = s.serviceName ?? s.legacyName;
+    const gone = decommissioned.find(
+      (d) => d.machine === s.machine && (sameName(d.legacyName, runs) || sameName(d.legacyName, s.legacyName)),
+    );
+    findings.push({
+      kind: "compose-drift",
+      severity: gone ? "warning" : "info",
+      machine: s.machine,
+      agents: [s.legacyName],
+      message: gone
+        ? `compose service ${s.legacyName} still runs ${runs}, which the startup config decommissioned at ${where(gone.source)} (${gone.reason}); not imported`
+        : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${s.machine}'s startup config; not imported${
+            s.image && !s.serviceName ? ` (infrastructure: ${s.image}; run it with its own chart)` : ""
+          }`,
+      source: where(s.source),
+    });
+  }
+
+  // Startup agents no compose file runs, per machine that has a compose file: one finding, not dozens.
+  for (const machine of fleet.machines) {
+    const hasCompose =
+      agents.some((a) => a.machine === machine && a.composeService) || composeOnly.some((s) => s.machine === machine);
+    if (!hasCompose) continue;
+    const missing = agents.filter((a) => a.machine === machine && a.from === "startup" && !a.composeService);
+    if (missing.length === 0) continue;
+    findings.push({
+      kind: "compose-drift",
+      severity: "info",
+      machine,
+      agents: missing.map((a) => a.legacyName),
+      message: `${missing.length} ${missing.length === 1 ? "agent" : "agents"} of ${machine}'s startup config ${missing.length === 1 ? "has" : "have"} no compose service: ${missing.map((a) => a.legacyName).join(", ")}; their images are guessed`,
+      source: where(missing[0]?.source ?? { file: "", line: 0, column: 0 }),
+    });
+  }
+
+  // One agent on two machines.
+  const byLabel = new Map<string, typeof agents>();
+  for (const a of agents) {
+    const key = a.legacyName.toLowerCase().replace(/[^a-z0-9]/g, "");
+    byLabel.set(key, [...(byLabel.get(key) ?? []), a]);
+  }
+  for (const group of byLabel.values()) {
+    if (new Set(group.map((a) => a.machine)).size < 2) continue;
+    findings.push({
+      kind: "duplicate-agent",
+      severity: "warning",
+      machine: group[1]?.machine as string,
+      agents: group.map((a) => a.legacyName),
+      message: `${group[0]?.legacyName} is defined on ${group.map((a) => `${a.machine} (${where(a.source)})`).join(" and on ")}. Imported as ${group
+        .map((a) => a.name)
+        .join(" and ")}; if one instance is enough, delete the other`,
+      source: where((group[1] ?? (group[0] as FleetAgent)).source),
+    });
+  }
+  // The same script under two names on two machines.
+  for (const a of agents) {
+    const twin = agents.find(
+      (b) =>
+        b !== a &&
+        b.machine !== a.machine &&
+        b.scriptPath &&
+        b.scriptPath === a.scriptPath &&
+        !sameName(a.legacyName, b.legacyName),
+    );
+    if (twin && a.machine < twin.machine) {
+      findings.push({
+        kind: "duplicate-agent",
+        severity: "info",
+        machine: twin.machine,
+        agents: [a.legacyName, twin.legacyName],
+        message: `${a.legacyName} (${a.machine}) and ${twin.legacyName} (${twin.machine}) run the same script, ${a.scriptPath}`,
+        source: where(twin.source),
+      });
+    }
+  }
+
+  // Agents only comments define.
+  for (const d of decommissioned) {
+    if (agents.some((a) => sameName(a.legacyName, d.legacyName))) continue;
+    findings.push({
+      kind: "decommissioned-agent",
+      severity: "info",
+      machine: d.machine,
+      agents: [d.legacyName],
+      message: `${d.legacyName} exists only in a comment: ${d.reason}; not imported`,
+      source: where(d.source),
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,170 @@
+// What a definition holds that must not travel as it is: literal secrets (and secret defaults such
+// as ${X:-admin}), host paths mounted into containers, and fixed addresses.
+import type { FleetAgent } from "../fleet.ts";
+import { type Finding, type LegacyAgent, type Location, where } from "../model.ts";
+import { substitute } from "../values.ts";
+
+/** Names of values that are secrets. */
+export const secretKey = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|credential|auth[_-]?key)$/i;
+/** Values that are tokens whatever their name. */
+const tokenValue =
+  /\b(sk-[A-Za-z0-9_-]{16,}|ghp_[A-Za-z0-9]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})/;
+
+export interface SecretValue {
+  agent: string;
+  machine: string;
+  /** The variable or config key holding it. */
+  key: string;
+  source: Location;
+  /** "literal" or "default of ${VAR}" */
+  how: string;
+}
+
+/** Secrets held in env or config of any definition, imported or not. Never returns the values. */
+export function findSecrets(defs: readonly LegacyAgent[]): SecretValue[] {
+  const found: SecretValue[] = [];
+  for (const d of defs) {
+    const candidates = [
+      ...d.env.map((e) => ({ key: e.name, value: e.value, source: e.source })),
+      ...d.scalars
+        .filter((s) => !/^environment\b/.test(s.path))
+        .map((s) => ({ key: s.path.split(".").pop() ?? s.path, value: s.value, source: s.source })),
+    ];
+    for (const c of candidates) {
+      if (/_env$|_file$|_path$/i.test(c.key)) continue; // names a variable or a file, holds no secret
+      const { value, references } = substitute(c.value);
+      const literal = references.length === 0 && value.trim() !== "";
+      const defaulted = references.find((r) => r.default !== undefined && r.default !== "");
+      if (secretKey.test(c.key) && (literal || defaulted)) {
+        found.push({
+          agent: d.legacyName,
+          machine: d.machine,
+          key: c.key,
+          source: c.source,
+          how: literal ? "a literal value" : `the default of \${${defaulted?.name}}`,
+        });
+      } else if (tokenValue.test(c.value)) {
+        found.push({
+          agent: d.legacyName,
+          machine: d.machine,
+          key: c.key,
+          source: c.source,
+          how: "a token-shaped value",
+        });
+      }
+    }
+  }
+  // One finding per place, even when compose and the startup config both carry it.
+  return found.filter((s, i) => found.findIndex((o) => where(o.source) === where(s.source) && o.key === s.key) === i);
+}
+
+export function secretFindings(secrets: readonly SecretValue[], imported: ReadonlySet<string>): Finding[] {
+  return secrets.map((s) => ({
+    kind: "secret" as const,
+    severity: "warning" as const,
+    machine: s.machine,
+    agents: [s.agent],
+    message: `${s.agent} holds a secret in ${s.key} (${s.how}). ${
+      imported.has(s.agent)
+        ? "The manifest takes it from the Secret legacy-secrets instead; create it with the real value, and rotate the old one"
+        : "It is not imported; move it into a Secret wherever it runs now, and rotate it"
+    }`,
+    source: where(s.source),
+  }));
+}
+
+const sensitive = /^\/(var\/run\/docker\.sock|run\/docker\.sock|var\/run|proc|sys|dev|etc|root|)$|docker\.sock$/;
+
+export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const d of defs) {
+    const paths = [
+      ...d.mounts.map((m) => ({ path: m.hostPath, source: m.source, how: `mounts ${m.hostPath} at ${m.target}` })),
+      ...d.scalars
+        .filter((s) => !/^volumes\b/.test(s.path) && /docker\.sock$|^\/var\/run\/|^\/proc\b|^\/sys\b/.test(s.value))
+        .map((s) => ({ path: s.value, source: s.source, how: `needs ${s.value} (config ${s.path})` })),
+    ];
+    for (const p of paths) {
+      const dockerSocket = /docker\.sock$/.test(p.path);
+      findings.push({
+        kind: "host-mount",
+        severity: dockerSocket || sensitive.test(p.path) ? "blocker" : "warning",
+        machine: d.machine,
+        agents: [d.legacyName],
+        message: dockerSocket
+          ? `${d.legacyName} ${p.how}: the Docker socket is root on the host, and there is no Docker on a k3s node. Kubernetes restarts failed pods itself; drop this agent or give it RBAC on pods instead. It is imported without the mount`
+          : `${d.legacyName} ${p.how}: a host path ties it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must`,
+        source: where(p.source),
+      });
+    }
+  }
+  return findings;
+}
+
+const ipv4 = /\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(\/\d{1,2})?\b/;
+const localhost = /\b(localhost|127\.0\.0\.1)\b/;
+
+export function addressFindings(defs: readonly LegacyAgent[], fileScalars: LegacyAgent["scalars"]): Finding[] {
+  const findings: Finding[] = [];
+  // Fixed addresses (container IPs, subnets): one finding per file, listing them all.
+  const fixed = new Map<
+    string,
+    { uses: string[]; agents: Set<string>; machine: string | undefined; source: Location }
+  >();
+  // localhost in a URL: one finding per address and file, naming every definition that uses it.
+  const local = new Map<string, { value: string; agents: Set<string>; machine: string; source: Location }>();
+  const scan = (
+    path: string,
+    value: string,
+    agent: string | undefined,
+    machine: string | undefined,
+    source: Location,
+  ) => {
+    // A healthcheck runs inside its own container, where localhost is right.
+    if (/(^|\.)healthcheck\./.test(path)) return;
+    const ip = ipv4.exec(value);
+    if (ip && ip[1] !== "0.0.0.0" && !ip[1]?.startsWith("127.")) {
+      const entry = fixed.get(source.file) ?? { uses: [], agents: new Set<string>(), machine, source };
+      entry.uses.push(agent ? `${ip[0]} (${agent})` : ip[0]);
+      if (agent) entry.agents.add(agent);
+      fixed.set(source.file, entry);
+    } else if (agent && machine && localhost.test(value) && /:\/\/|:\d+/.test(value)) {
+      const key = `${source.file}|${value}`;
+      const entry = local.get(key) ?? { value, agents: new Set<string>(), machine, source };
+      entry.agents.add(agent);
+      local.set(key, entry);
+    }
+  };
+  for (const d of defs) {
+    // Environment is scanned as variables (name and value), not again as raw list entries.
+    for (const s of d.scalars)
+      if (!/^env(ironment)?\b/.test(s.path)) scan(s.path, s.value, d.legacyName, d.machine, s.source);
+    for (const e of d.env) scan(`environment.${e.name}`, e.value, d.legacyName, d.machine, e.source);
+  }
+  for (const s of fileScalars) scan(s.path, s.value, undefined, undefined, s.source);
+  for (const e of fixed.values()) {
+    findings.push({
+      kind: "hardcoded-address",
+      severity: "info",
+      ...(e.machine ? { machine: e.machine } : {}),
+      agents: [...e.agents],
+      message: `${e.uses.length} fixed addresses: ${e.uses.join(", ")}. Kubernetes assigns pod and Service addresses; agents reach each other by Service name`,
+      source: where(e.source),
+    });
+  }
+  for (const e of local.values()) {
+    findings.push({
+      kind: "hardcoded-address",
+      severity: "warning",
+      machine: e.machine,
+      agents: [...e.agents],
+      message: `${e.value} (${[...e.agents].join(", ")}): in a pod, localhost is the pod itself; point it at the Service of what it needs`,
+      source: where(e.source),
+    });
+  }
+  return findings;
+}
+
+export function agentSecrets(agent: FleetAgent, secrets: readonly SecretValue[]): SecretValue[] {
+  return secrets.filter((s) => s.agent === agent.legacyName && s.machine === agent.machine);
+}

@@ -1,0 +1,211 @@
+// From legacy files to one fleet: read each file, assign machines, merge each machine's compose
+// services into its startup-config agents, and keep everything the analysis needs to explain.
+import { decommissionedInComments } from "./comments.ts";
+import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
+import { inferMachine } from "./machine.ts";
+import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
+import { sameName, toDnsLabel } from "./names.ts";
+import { isStartupConfig, readStartupConfig, type StartupAgentDraft, sameMachine } from "./startup-config.ts";
+import { parseYaml } from "./yaml-source.ts";
+
+export interface LegacyFile {
+  path: string;
+  text: string;
+  /** From MACHINE=FILE on the command line. */
+  machine?: string;
+}
+
+export interface FleetAgent extends LegacyAgent {
+  /** The AgentDeployment's name: the legacy name as a DNS label, suffixed with the machine when two machines define it. */
+  name: string;
+  /** The compose service that runs this agent, when one does. */
+  composeService?: string;
+}
+
+export interface Fleet {
+  agents: FleetAgent[];
+  /** Compose services that are not agents of the startup config (infrastructure, or drift). */
+  composeOnly: LegacyAgent[];
+  decommissioned: Decommissioned[];
+  findings: Finding[];
+  /** File-level scalars (networks, subnets) per file, for the address scan. */
+  fileScalars: LegacyAgent["scalars"];
+  machines: string[];
+}
+
+const at = (loc: Location) => where(loc);
+
+function assignMachines(
+  drafts: StartupAgentDraft[],
+  profiles: Map<string, Set<string>>,
+  fileMachine: string | undefined,
+  machines: readonly string[],
+  file: string,
+): LegacyAgent[] {
+  return drafts.flatMap(({ machines: named, ...agent }) => {
+    const fromProfiles = [...profiles]
+      .filter(([, names]) => [...names].some((n) => sameName(n, agent.legacyName)))
+      .map(([m]) => m);
+    const fromFields = named.flatMap((n) => machines.filter((m) => sameMachine(m, n)));
+    const unknown = named.filter((n) => !machines.some((m) => sameMachine(m, n)));
+    if (unknown.length) {
+      throw new InputError(
+        `agent ${agent.legacyName} runs on machine ${unknown.join(", ")}, which has no GPU class: add --class ${unknown[0]}=GPUCLASS`,
+        agent.source,
+      );
+    }
+    const targets = [...new Set([...fromFields, ...fromProfiles])];
+    if (targets.length === 0 && profiles.size > 0 && !fileMachine) return []; // enabled on no machine
+    const on = targets.length ? targets : fileMachine ? [fileMachine] : [];
+    if (on.length === 0) {
+      throw new InputError(
+        `cannot tell which machine agent ${agent.legacyName} runs on: neither the file (${file}) nor the agent says; name the file's machine, as mainpc=${file}`,
+        agent.source,
+      );
+    }
+    return on.map((machine) => ({ ...agent, machine }));
+  });
+}
+
+/** The compose service of a startup agent: by SERVICE_NAME or build arg, else by name. */
+function matchService(agent: LegacyAgent, services: LegacyAgent[]): LegacyAgent | undefined {
+  return (
+    services.find((s) => s.serviceName && sameName(s.serviceName, agent.legacyName)) ??
+    services.find((s) => !s.serviceName && sameName(s.legacyName, agent.legacyName))
+  );
+}
+
+function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
+  const env = [...agent.env.filter((e) => !service.env.some((s) => s.name === e.name)), ...service.env];
+  return {
+    ...agent,
+    ...(service.image ? { image: service.image } : {}),
+    ports: [...agent.ports, ...service.ports],
+    env,
+    mounts: [...agent.mounts, ...service.mounts],
+    gpu: [...agent.gpu, ...service.gpu],
+    ...(service.replicas ? { replicas: service.replicas } : {}),
+    ...(service.resources ? { resources: service.resources } : {}),
+    ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),
+    scalars: [...agent.scalars, ...service.scalars],
+  };
+}
+
+export function assembleFleet(files: readonly LegacyFile[], machines: readonly string[]): Fleet {
+  const findings: Finding[] = [];
+  const startup: LegacyAgent[] = [];
+  const compose: LegacyAgent[] = [];
+  const decommissioned: Decommissioned[] = [];
+  const fileScalars: LegacyAgent["scalars"] = [];
+  const gpuGroups: { machine: string; agents: string[]; group: string; source: Location }[] = [];
+  const startupMachines = new Set<string>();
+
+  for (const file of files) {
+    if (file.machine && !machines.some((m) => sameMachine(m, file.machine as string))) {
+      throw new InputError(
+        `machine ${file.machine} (for ${file.path}) has no GPU class: add --class ${file.machine}=GPUCLASS`,
+      );
+    }
+    if (file.text.trim() === "")
+      throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
+    const parsed = parseYaml(file.path, file.text);
+    findings.push(...parsed.duplicateKeys);
+    const explicit = file.machine ? machines.find((m) => sameMachine(m, file.machine as string)) : undefined;
+    const guess = explicit ? undefined : inferMachine(file.path, parsed.root, machines);
+    const machine = explicit ?? guess?.machine;
+    if (guess) {
+      findings.push({
+        kind: "machine-inferred",
+        severity: "info",
+        machine: guess.machine,
+        agents: [],
+        message: `${file.path} was read as ${guess.machine}'s, from ${guess.how}; name it (${guess.machine}=${file.path}) if that is wrong`,
+        source: `${file.path}:1`,
+      });
+    }
+
+    if (isCompose(parsed.root) && parsed.root) {
+      if (!machine) {
+        throw new InputError(`cannot tell which machine this compose file is for; name it, as mainpc=${file.path}`, {
+          file: file.path,
+          line: 1,
+          column: 1,
+        });
+      }
+      compose.push(...readCompose(parsed.root).map((s) => ({ ...s, machine })));
+      fileScalars.push(...fileLevelScalars(parsed.root));
+    } else if (isStartupConfig(parsed.root)) {
+      const reading = readStartupConfig(parsed.root, machines);
+      const agents = assignMachines(reading.agents, reading.profiles, machine, machines, file.path);
+      for (const m of new Set(agents.map((a) => a.machine))) startupMachines.add(m);
+      // One file defining a name twice: the later definition is what a dict-based loader kept.
+      const seen = new Map<string, LegacyAgent>();
+      for (const a of agents) {
+        const key = `${a.machine}/${toDnsLabel(a.legacyName)}`;
+        const earlier = seen.get(key);
+        if (earlier) {
+          findings.push({
+            kind: "duplicate-agent",
+            severity: "warning",
+            machine: a.machine,
+            agents: [a.legacyName],
+            message: `${a.legacyName} is defined twice in ${file.path} (lines ${earlier.source.line} and ${a.source.line}); the later definition is imported`,
+            source: at(a.source),
+          });
+        }
+        seen.set(key, a);
+      }
+      startup.push(...seen.values());
+      for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
+      decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
+    } else {
+      throw new InputError(
+        "no agents found: expected a docker-compose file (a services: map) or a startup config (agents with script_path or port, in groups or lists)",
+        parsed.root?.loc ?? { file: file.path, line: 1, column: 1 },
+      );
+    }
+  }
+
+  // GPU groups (docker_groups) mark their members as needing a GPU.
+  for (const a of startup) {
+    for (const g of gpuGroups) {
+      if ((g.machine === "" || g.machine === a.machine) && g.agents.some((n) => sameName(n, a.legacyName))) {
+        a.gpu.push({ reason: `listed in the GPU group ${g.group}`, source: g.source });
+      }
+    }
+  }
+
+  // Each machine's compose services run its startup agents; a machine with no startup config is its compose file.
+  const merged: LegacyAgent[] = [];
+  const composeOnly: LegacyAgent[] = [];
+  const used = new Set<LegacyAgent>();
+  for (const a of startup) {
+    const service = matchService(
+      a,
+      compose.filter((s) => s.machine === a.machine && !used.has(s)),
+    );
+    if (service) used.add(service);
+    merged.push(service ? ({ ...mergeService(a, service), composeService: service.legacyName } as LegacyAgent) : a);
+  }
+  for (const s of compose) {
+    if (used.has(s)) continue;
+    if (startupMachines.has(s.machine)) composeOnly.push(s);
+    else merged.push(s);
+  }
+
+  // Names: one per machine; the first machine (in the order of the class mapping) keeps the plain name.
+  const order = (m: string) => machines.indexOf(m);
+  const byLabel = new Map<string, LegacyAgent[]>();
+  for (const a of merged) byLabel.set(toDnsLabel(a.legacyName), [...(byLabel.get(toDnsLabel(a.legacyName)) ?? []), a]);
+  const agents: FleetAgent[] = [];
+  for (const [label, group] of byLabel) {
+    const sorted = [...group].sort((x, y) => order(x.machine) - order(y.machine));
+    sorted.forEach((a, i) => {
+      const name = i === 0 ? label : `${label.slice(0, 62 - a.machine.length)}-${toDnsLabel(a.machine)}`;
+      const composeService = (a as FleetAgent).composeService;
+      agents.push({ ...a, name, ...(composeService ? { composeService } : {}) });
+    });
+  }
+  agents.sort((x, y) => order(x.machine) - order(y.machine) || (x.name < y.name ? -1 : 1));
+  return { agents, composeOnly, decommissioned, findings, fileScalars, machines: [...machines] };
+}

@@ -1,0 +1,385 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { LegacyFile } from "./fleet.ts";
+import { defaultClasses, importLegacy } from "./import.ts";
+import { type Finding, InputError } from "./model.ts";
+
+const run = (...files: LegacyFile[]) => importLegacy(files, { namespace: "agents", classes: defaultClasses });
+const kinds = (findings: Finding[], kind: string) => findings.filter((f) => f.kind === kind);
+const manifest = (result: ReturnType<typeof run>, name: string) =>
+  parse(result.files.get(`${name}.yaml`) ?? "null") as {
+    metadata: { annotations: Record<string, string> };
+    spec: Record<string, unknown>;
+  } | null;
+
+function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("formats", () => {
+  it("reads agent_groups maps of group → name → spec, with ${PORT_OFFSET}+N ports and ${VAR:-default} values", () => {
+    const result = run({
+      path: "mainpc.yaml",
+      text: `agent_groups:
+  core:
+    Registry:
+      script_path: agents/registry.py
+      port: \${PORT_OFFSET}+7200
+      health_check_port: "\${PORT_OFFSET}+8200"
+      required: true
+      config:
+        backend: \${BACKEND:-redis}
+`,
+    });
+    expect(result.report.agents).toMatchObject([
+      { name: "registry", legacyName: "Registry", machine: "mainpc", ports: [7200, 8200], source: "mainpc.yaml:3" },
+    ]);
+    expect(manifest(result, "registry")?.spec).toMatchObject({
+      command: ["python", "agents/registry.py"],
+      ports: [
+        { name: "main", port: 7200 },
+        { name: "health", port: 8200 },
+      ],
+      healthCheck: { port: "health", path: "/health" },
+      config: { backend: "redis" },
+      required: true,
+    });
+  });
+
+  it("reads groups mis-indented into other groups", () => {
+    const result = run({
+      path: "mainpc.yaml",
+      text: `agent_groups:
+  speech:
+    STT:
+      script_path: stt.py
+      port: 5800
+    emotion:
+      Emotion:
+        script_path: emotion.py
+        port: 5590
+`,
+    });
+    expect(result.report.agents.map((a) => a.name).sort()).toEqual(["emotion", "stt"]);
+  });
+
+  it("reads top-level lists of one-line flow mappings with padded names, beside other lists", () => {
+    const result = run({
+      path: "pc2.yaml",
+      text: `core_services:
+  - { name:  CacheManager  , script_path: cache.py, port: 5612, dependencies: [ Hub ] }
+pc2_services:
+  - name: Hub
+    script_path: hub.py
+    port: 7100
+`,
+    });
+    expect(result.report.agents.map((a) => [a.name, a.legacyName, a.machine, a.dependencies])).toEqual([
+      ["cache-manager", "CacheManager", "pc2", ["hub"]],
+      ["hub", "Hub", "pc2", []],
+    ]);
+  });
+
+  it("reads one unified file whose profiles enable agents per machine", () => {
+    const result = run({
+      path: "startup.yaml",
+      text: `profiles:
+  mainpc: {agents: [Brain, Shared]}
+  pc2:
+    enabled: [Eyes, Shared]
+agents:
+  Brain: {script_path: brain.py, port: 1}
+  Eyes: {script_path: eyes.py, port: 2, cuda_device: "cuda:0"}
+  Shared: {script_path: shared.py, port: 3}
+`,
+    });
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine}:${a.gpuClass}`).sort()).toEqual([
+      "brain@mainpc:null",
+      "eyes@pc2:rtx-3060",
+      "shared-pc2@pc2:null",
+      "shared@mainpc:null",
+    ]);
+  });
+
+  it("reads per-agent machine fields in a unified file", () => {
+    const result = run({
+      path: "all.yaml",
+      text: `services:\n  - {name: A, script_path: a.py, port: 1, machine: pc2}\n  - {name: B, script_path: b.py, port: 2, machine: MainPC}\n`,
+    });
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine}`).sort()).toEqual(["a@pc2", "b@mainpc"]);
+  });
+
+  it("reads compose files with anchors, merge keys, runtime nvidia, device reservations and overriding environment", () => {
+    const result = run({
+      path: "pc2-compose.yml",
+      text: `x-base: &base
+  restart: always
+  environment:
+    - FROM_TEMPLATE=1
+services:
+  vision:
+    <<: *base
+    image: cascade/vision:\${VERSION:-1.2}
+    runtime: nvidia
+    environment: [OWN=1]
+    ports: ["\${PORT_OFFSET:-0}7160:7160"]
+    deploy:
+      replicas: 2
+      resources:
+        reservations:
+          devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]
+        limits: {memory: 8G}
+  tts:
+    image: cascade/tts:1
+    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}
+`,
+    });
+    const vision = manifest(result, "vision");
+    expect(vision?.spec).toMatchObject({
+      image: "cascade/vision:1.2",
+      replicas: 2,
+      env: [{ name: "OWN", value: "1" }],
+      resources: { limits: { memory: "8Gi" } },
+      gpu: { class: "rtx-3060" },
+    });
+    expect(vision?.metadata.annotations["agentfleet.io/gpu-evidence"]).toMatch(/runtime: nvidia.*device reservation/);
+    expect(manifest(result, "tts")?.spec.gpu).toMatchObject({ class: "rtx-3060" });
+  });
+
+  it("merges a compose file into the startup config of its machine", () => {
+    const result = run(
+      {
+        path: "mainpc_startup.yaml",
+        text: "groups:\n  g:\n    STTService: {script_path: stt.py, port: 5800, health_check_port: 6800}\n",
+      },
+      {
+        path: "mainpc-compose.yml",
+        text: "services:\n  stt:\n    image: cascade/stt:2\n    environment: [SERVICE_NAME=STTService, CUDA_VISIBLE_DEVICES=0]\n",
+      },
+    );
+    expect(result.report.agents).toHaveLength(1);
+    expect(manifest(result, "stt-service")?.spec).toMatchObject({
+      image: "cascade/stt:2",
+      gpu: { class: "rtx-4090", vramMiB: 2048 },
+    });
+  });
+
+  it("estimates VRAM from the limits a config states", () => {
+    const result = run({
+      path: "m.yaml",
+      text: "mainpc_agents:\n  - {name: LLM, script_path: l.py, port: 1, config: {vram_limit_mb: 9000, cuda_device: 'cuda:0'}}\n",
+    });
+    expect(manifest(result, "llm")?.spec.gpu).toEqual({ class: "rtx-4090", vramMiB: 9000 });
+  });
+
+  it("keeps unicode names and values, and gives every name a DNS label", () => {
+    const result = run({
+      path: "pc2.yaml",
+      text: "pc2_services:\n  - {name: Spracherkennung-Ü, script_path: ü.py, port: 1, config: {greeting: 'grüß dich 👋'}}\n",
+    });
+    expect(result.report.agents[0]).toMatchObject({ name: "spracherkennung-u", legacyName: "Spracherkennung-Ü" });
+    expect(manifest(result, "spracherkennung-u")?.spec.config).toEqual({ greeting: "grüß dich 👋" });
+  });
+});
+
+describe("unusable input", () => {
+  it("names file, line and column of malformed YAML", () => {
+    const err = inputError(() =>
+      run({ path: "bad.yaml", text: "agent_groups:\n  core:\n    A: {port: 1\n  other: 2\n" }),
+    );
+    expect(err.message).toMatch(/^bad\.yaml:\d+:\d+: invalid YAML/);
+    expect(err.location?.file).toBe("bad.yaml");
+  });
+
+  it("refuses an empty file", () => {
+    expect(inputError(() => run({ path: "mainpc.yaml", text: "\n  \n" })).message).toBe(
+      "mainpc.yaml:1:1: the file is empty: it defines no agents",
+    );
+  });
+
+  it("refuses a shape it does not know, saying what it expected", () => {
+    expect(inputError(() => run({ path: "mainpc.yaml", text: "settings:\n  debug: true\n" })).message).toMatch(
+      /^mainpc\.yaml:1:1: no agents found: expected a docker-compose file .* or a startup config/,
+    );
+  });
+
+  it("asks for the machine when neither the file nor its name says", () => {
+    expect(inputError(() => run({ path: "agents.yaml", text: "list:\n  - {name: A, port: 1}\n" })).message).toMatch(
+      /cannot tell which machine agent A runs on.*mainpc=agents\.yaml/,
+    );
+  });
+
+  it("refuses a machine with no GPU class", () => {
+    expect(
+      inputError(() => run({ path: "x.yaml", machine: "pc3", text: "l:\n  - {name: A, port: 1}\n" })).message,
+    ).toMatch(/machine pc3 .* has no GPU class: add --class pc3=GPUCLASS/);
+  });
+});
+
+describe("findings", () => {
+  const mainpc = (text: string) => ({ path: "mainpc.yaml", text });
+  const pc2 = (text: string) => ({ path: "pc2.yaml", text });
+
+  it("port-conflict: two agents on one machine, counting health and config ports", () => {
+    const { report } = run(
+      mainpc("g:\n  A: {port: 5000, health_check_port: 6000}\n  B: {port: 5001, config: {metrics_port: 6000}}\n"),
+    );
+    const [conflict] = kinds(report.findings, "port-conflict");
+    expect(conflict).toMatchObject({ severity: "warning", machine: "mainpc", port: 6000, agents: ["A", "B"] });
+  });
+
+  it("port-conflict: an agent whose port is also one of its config ports", () => {
+    const { report } = run(mainpc("g:\n  Hub: {port: 5713, config: {zmq_port: 5713}}\n"));
+    expect(kinds(report.findings, "port-conflict")[0]).toMatchObject({ severity: "info", agents: ["Hub"], port: 5713 });
+  });
+
+  it("port-conflict: a host port published twice", () => {
+    const { report } = run(
+      pc2("services:\n  a: {image: x, ports: ['9090:9090']}\n  b: {image: y, ports: ['9090:80']}\n"),
+    );
+    expect(kinds(report.findings, "port-conflict")[0]?.message).toMatch(/cannot publish one host port twice/);
+  });
+
+  it("dependency-cycle", () => {
+    const { report } = run(
+      mainpc(
+        "g:\n  A: {port: 1, dependencies: [B]}\n  B: {port: 2, dependencies: [C]}\n  C: {port: 3, dependencies: [A]}\n  D: {port: 4, dependencies: [A]}\n",
+      ),
+    );
+    const cycles = kinds(report.findings, "dependency-cycle");
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.agents.sort()).toEqual(["A", "B", "C"]);
+  });
+
+  it("missing-dependency, and why when a comment decommissioned it", () => {
+    const { report } = run(
+      mainpc(
+        "g:\n  A: {port: 1, dependencies: [Ghost, Old]}\n  # DECOMMISSIONED: replaced by A\n  # Old:\n  #   port: 2\n",
+      ),
+    );
+    const missing = kinds(report.findings, "missing-dependency");
+    expect(missing.map((f) => f.severity)).toEqual(["blocker", "blocker"]);
+    expect(missing.map((f) => f.message).join("\n")).toMatch(
+      /Ghost, which no file defines[\s\S]*Old, which mainpc\.yaml:4 decommissioned \(DECOMMISSIONED: replaced by A\)/,
+    );
+  });
+
+  it("cross-machine-dependency", () => {
+    const { report } = run(
+      mainpc("g:\n  TTS: {port: 1}\n"),
+      pc2("pc2_services:\n  - {name: Relay, port: 2, dependencies: [TTS]}\n"),
+    );
+    expect(kinds(report.findings, "cross-machine-dependency")[0]).toMatchObject({
+      machine: "pc2",
+      agents: ["Relay", "TTS"],
+      source: "pc2.yaml:2",
+    });
+    expect(report.agents.find((a) => a.name === "relay")?.dependencies).toEqual(["tts"]);
+  });
+
+  it("duplicate-agent: twice in one file, and on both machines", () => {
+    const { report } = run(
+      mainpc("a:\n  Hub: {port: 1}\nb:\n  Hub: {port: 2}\n"),
+      pc2("pc2_services:\n  - {name: Hub, port: 3}\n"),
+    );
+    const dups = kinds(report.findings, "duplicate-agent");
+    expect(dups.map((f) => f.message).join("\n")).toMatch(
+      /defined twice in mainpc\.yaml \(lines 2 and 4\)[\s\S]*defined on mainpc .* and on pc2/,
+    );
+    expect(report.agents.map((a) => `${a.name}:${a.ports}`)).toEqual(["hub:2", "hub-pc2:3"]);
+  });
+
+  it("decommissioned-agent, with the comment's reason", () => {
+    const { report } = run(
+      mainpc("g:\n  A: {port: 1}\n  # Retired in 2024: merged into A\n  # B:\n  #   script_path: b.py\n"),
+    );
+    expect(kinds(report.findings, "decommissioned-agent")[0]).toMatchObject({ agents: ["B"], source: "mainpc.yaml:4" });
+    expect(kinds(report.findings, "decommissioned-agent")[0]?.message).toContain("Retired in 2024: merged into A");
+  });
+
+  it("secret: literal tokens and passwords, and defaults such as ${X:-admin}; never the value in a manifest", () => {
+    const result = run(
+      mainpc(`g:
+  A:
+    port: 1
+    env: {API_KEY: sk-abcdefghijklmnop1234, DB_PASSWORD: "\${DB_PASSWORD:-admin}", OPENAI_KEY_ENV: OPENAI_API_KEY, TOKEN: "\${TOKEN}"}
+    config: {auth_token: hunter2hunter2, other: fine}
+`),
+    );
+    const secrets = kinds(result.report.findings, "secret");
+    expect(secrets.map((f) => f.message.split(" (")[0]).sort()).toEqual([
+      "A holds a secret in API_KEY",
+      "A holds a secret in DB_PASSWORD",
+      "A holds a secret in auth_token",
+    ]);
+    const text = result.files.get("a.yaml") ?? "";
+    expect(text).not.toMatch(/sk-abcdefghijklmnop1234|hunter2|admin/);
+    expect(manifest(result, "a")?.spec.secretEnv).toEqual([
+      { name: "API_KEY", secretName: "legacy-secrets", key: "a.API_KEY" },
+      { name: "DB_PASSWORD", secretName: "legacy-secrets", key: "a.DB_PASSWORD" },
+      { name: "AUTH_TOKEN", secretName: "legacy-secrets", key: "a.auth_token" },
+    ]);
+  });
+
+  it("host-mount: docker.sock is a blocker, other host paths a warning", () => {
+    const { report } = run(
+      pc2(
+        "services:\n  sup: {image: s, volumes: ['/var/run/docker.sock:/var/run/docker.sock', './conf:/conf', 'named:/data']}\n",
+      ),
+    );
+    expect(kinds(report.findings, "host-mount").map((f) => f.severity)).toEqual(["blocker", "warning"]);
+  });
+
+  it("hardcoded-address: fixed IPs and subnets, and localhost URLs", () => {
+    const { report } = run(
+      pc2(`networks: {n: {ipam: {config: [{subnet: 10.5.0.0/16}]}}}
+services:
+  a:
+    image: a
+    networks: {n: {ipv4_address: 10.5.0.7}}
+    environment: [HUB=http://localhost:9000]
+    healthcheck: {test: [CMD, curl, http://localhost:8000/health]}
+`),
+    );
+    const found = kinds(report.findings, "hardcoded-address").map((f) => f.message);
+    expect(found).toHaveLength(2);
+    expect(found.find((m) => m.includes("fixed addresses"))).toMatch(/10\.5\.0\.7 \(a\)/);
+    expect(found.find((m) => m.includes("fixed addresses"))).toMatch(/10\.5\.0\.0\/16/);
+    expect(found.find((m) => m.includes("localhost"))).toMatch(
+      /^http:\/\/localhost:9000 \(a\): in a pod, localhost is the pod itself/,
+    );
+    expect(found.join("\n")).not.toContain("8000/health");
+  });
+
+  it("compose-drift: a service the startup config does not define, or decommissioned, and the reverse", () => {
+    const { report } = run(
+      mainpc("g:\n  A: {port: 1}\n  B: {port: 2}\n  # DECOMMISSIONED: gone\n  # Old:\n  #   port: 3\n"),
+      {
+        path: "mainpc-compose.yml",
+        text: "services:\n  a: {image: a}\n  old: {image: o}\n  redis: {image: redis:7}\n",
+      },
+    );
+    const drift = kinds(report.findings, "compose-drift").map((f) => f.message);
+    expect(drift.join("\n")).toMatch(/old still runs old, which the startup config decommissioned/);
+    expect(drift.join("\n")).toMatch(/redis is not an agent .*\(infrastructure: redis:7/);
+    expect(drift.join("\n")).toMatch(/1 agent of mainpc's startup config has no compose service: B/);
+  });
+
+  it("duplicate-key: a YAML key given twice, both read", () => {
+    const { report } = run(pc2("services:\n  a: {image: a}\nservices:\n  b: {image: b}\n"));
+    expect(kinds(report.findings, "duplicate-key")[0]).toMatchObject({ source: "pc2.yaml:3" });
+    expect(report.agents.map((a) => a.name)).toEqual(["a", "b"]);
+  });
+
+  it("machine-inferred: from content first, then the file name", () => {
+    const { report } = run({ path: "mainpc_config.yaml", text: "pc2_services:\n  - {name: A, port: 1}\n" });
+    expect(report.agents[0]?.machine).toBe("pc2");
+    expect(kinds(report.findings, "machine-inferred")[0]?.message).toMatch(/top-level key pc2_services/);
+  });
+});

@@ -1,0 +1,119 @@
+// The importer, pure: legacy files in; manifests and a report out. The CLI does the reading and writing.
+import { commonImagePrefix, defaultVramMiB, renderManifestFiles } from "./emit.ts";
+import { resolveDependencies } from "./findings/dependencies.ts";
+import { driftFindings } from "./findings/drift.ts";
+import { portConflicts } from "./findings/ports.ts";
+import { addressFindings, findSecrets, mountFindings, secretFindings } from "./findings/scans.ts";
+import { assembleFleet, type LegacyFile } from "./fleet.ts";
+import { type Finding, type Severity, where } from "./model.ts";
+
+export interface ImportOptions {
+  namespace: string;
+  /** Machine → GPUClass, in order: the first machine keeps the plain name of an agent both define. */
+  classes: ReadonlyMap<string, string>;
+}
+
+export const defaultClasses: ReadonlyMap<string, string> = new Map([
+  ["mainpc", "rtx-4090"],
+  ["pc2", "rtx-3060"],
+]);
+
+export interface ImportedAgent {
+  name: string;
+  legacyName: string;
+  machine: string;
+  gpuClass: string | null;
+  vramMiB: number | null;
+  ports: number[];
+  dependencies: string[];
+  source: string;
+}
+
+export interface ImportReport {
+  agents: ImportedAgent[];
+  findings: Finding[];
+}
+
+export interface ImportResult {
+  report: ImportReport;
+  /** File name → content, for the output directory. */
+  files: Map<string, string>;
+}
+
+const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 2 };
+
+export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
+  const machines = [...opts.classes.keys()];
+  const fleet = assembleFleet(files, machines);
+  const classOf = (m: string) => opts.classes.get(m) ?? m;
+  const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
+  const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
+  const secrets = findSecrets(everyDefinition);
+  const imported = new Set(fleet.agents.map((a) => a.legacyName));
+
+  const findings: Finding[] = [
+    ...fleet.findings,
+    ...portConflicts(fleet.agents, fleet.composeOnly),
+    ...deps.findings,
+    ...driftFindings(fleet),
+    ...secretFindings(secrets, imported),
+    ...mountFindings(everyDefinition),
+    ...addressFindings(everyDefinition, fleet.fileScalars),
+  ];
+  for (const machine of machines) {
+    const estimated = fleet.agents.filter((a) => a.machine === machine && a.gpu.length && a.vram?.mib === undefined);
+    if (estimated.length) {
+      findings.push({
+        kind: "gpu-estimate",
+        severity: "info",
+        machine,
+        agents: estimated.map((a) => a.legacyName),
+        message: `${estimated.length} GPU agents on ${machine} state no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
+          .map((a) => a.legacyName)
+          .join(", ")}. Set spec.gpu.vramMiB to what each really uses`,
+        source: where(estimated[0]?.source ?? { file: "", line: 0, column: 0 }),
+      });
+    }
+  }
+  const imagePrefix = commonImagePrefix(fleet.agents);
+  const guessed = fleet.agents.filter((a) => !a.image);
+  if (guessed.length) {
+    findings.push({
+      kind: "image-guessed",
+      severity: "info",
+      agents: guessed.map((a) => a.legacyName),
+      message: `${guessed.length} agents name no image; they are given ${imagePrefix}<name>:latest. Build and push those images, or set spec.image`,
+      source: where(guessed[0]?.source ?? { file: "", line: 0, column: 0 }),
+    });
+  }
+  findings.sort(
+    (a, b) =>
+      severityOrder[a.severity] - severityOrder[b.severity] ||
+      a.kind.localeCompare(b.kind) ||
+      a.source.localeCompare(b.source, undefined, { numeric: true }),
+  );
+
+  const manifestFiles = renderManifestFiles(fleet.agents, {
+    namespace: opts.namespace,
+    classOf,
+    imagePrefix,
+    edges: deps.edges,
+    secrets,
+  });
+  return {
+    files: manifestFiles,
+    report: {
+      agents: fleet.agents.map((a) => ({
+        name: a.name,
+        legacyName: a.legacyName,
+        machine: a.machine,
+        gpuClass: a.gpu.length ? classOf(a.machine) : null,
+        vramMiB: a.gpu.length ? (a.vram?.mib ?? defaultVramMiB) : null,
+        ports: [...new Set(a.ports.filter((p) => p.role !== "host").map((p) => p.port))],
+        dependencies: deps.edges.get(a.name) ?? [],
+        source: where(a.source),
+      })),
+      findings,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Which machine a legacy file belongs to, when the command line does not say: first what the file
+// says (a top-level key such as pc2_services, a value such as environment: "main_pc"), then its name.
+import { normaliseMachine, sameMachine } from "./startup-config.ts";
+import { scalarsOf, type YNode } from "./yaml-source.ts";
+
+export interface MachineGuess {
+  machine: string;
+  how: string;
+}
+
+const machineValueKeys =
+  /^(environment|machine|machine_name|host_machine|target_machine|hostname|node|node_name|MACHINE|MACHINE_NAME)$/i;
+
+export function machinesInContent(root: YNode | undefined, machines: readonly string[]): MachineGuess[] {
+  const guesses: MachineGuess[] = [];
+  if (root?.kind === "map") {
+    for (const e of root.entries) {
+      const m = machines.find(
+        (name) => normaliseMachine(e.key).startsWith(normaliseMachine(name)) && /[_-]/.test(e.key),
+      );
+      if (m) guesses.push({ machine: m, how: `its top-level key ${e.key} (line ${e.keyLoc.line})` });
+    }
+  }
+  for (const { path, value, loc } of scalarsOf(root)) {
+    const key = path.split(".").pop() ?? "";
+    const envPair = /^(MACHINE|MACHINE_NAME|HOST_MACHINE)=(.+)$/.exec(value);
+    const m = machines.find((name) =>
+      envPair ? sameMachine(name, envPair[2] ?? "") : machineValueKeys.test(key) && sameMachine(name, value),
+    );
+    if (m) guesses.push({ machine: m, how: `${envPair ? value : `${key}: ${value}`} at line ${loc.line}` });
+  }
+  return guesses;
+}
+
+export function machineFromName(file: string, machines: readonly string[]): MachineGuess | undefined {
+  const base = normaliseMachine(file.split(/[\\/]/).pop() ?? file);
+  const matches = machines.filter((m) => base.includes(normaliseMachine(m)));
+  const longest = matches.sort((a, b) => normaliseMachine(b).length - normaliseMachine(a).length)[0];
+  return longest ? { machine: longest, how: "its file name" } : undefined;
+}
+
+/** The one machine the content points to, else the file name's; undefined when neither says. */
+export function inferMachine(
+  file: string,
+  root: YNode | undefined,
+  machines: readonly string[],
+): MachineGuess | undefined {
+  const fromContent = machinesInContent(root, machines);
+  const distinct = [...new Set(fromContent.map((g) => g.machine))];
+  if (distinct.length === 1) return fromContent[0];
+  return machineFromName(file, machines);
+}

@@ -1,0 +1,116 @@
+// The importer's vocabulary: where a thing was read, the agents it found, what it found wrong.
+
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export const where = (loc: Location) => `${loc.file}:${loc.line}`;
+
+/** Unusable input: the import stops and nothing is written (exit status 2). */
+export class InputError extends Error {
+  readonly location: Location | undefined;
+  constructor(message: string, location?: Location) {
+    super(location ? `${location.file}:${location.line}:${location.column}: ${message}` : message);
+    this.name = "InputError";
+    this.location = location;
+  }
+}
+
+export type Severity = "blocker" | "warning" | "info";
+
+export type FindingKind =
+  | "port-conflict"
+  | "dependency-cycle"
+  | "missing-dependency"
+  | "cross-machine-dependency"
+  | "duplicate-agent"
+  | "decommissioned-agent"
+  | "secret"
+  | "host-mount"
+  | "hardcoded-address"
+  | "compose-drift"
+  | "duplicate-key"
+  | "gpu-estimate"
+  | "image-guessed"
+  | "machine-inferred";
+
+export interface Finding {
+  kind: FindingKind;
+  severity: Severity;
+  machine?: string;
+  agents: string[];
+  port?: number;
+  message: string;
+  source: string; // file:line
+}
+
+export interface PortUse {
+  port: number;
+  /** "port", "health", a config key such as "grpc_port", or "host" for a published compose port. */
+  role: string;
+  source: Location;
+}
+
+export interface EnvVar {
+  name: string;
+  value: string;
+  source: Location;
+}
+
+export interface HostMount {
+  hostPath: string;
+  target: string;
+  source: Location;
+}
+
+export interface GpuEvidence {
+  reason: string;
+  source: Location;
+}
+
+/** One agent as a legacy file defines it, its values already resolved (${VAR:-default}, ${PORT_OFFSET}+N). */
+export interface LegacyAgent {
+  legacyName: string;
+  machine: string;
+  from: "startup" | "compose";
+  source: Location;
+  group?: string;
+  scriptPath?: string;
+  image?: string;
+  command?: string[];
+  ports: PortUse[];
+  dependencies: { name: string; source: Location }[];
+  required: boolean;
+  config: Record<string, unknown>;
+  env: EnvVar[];
+  mounts: HostMount[];
+  gpu: GpuEvidence[];
+  /** VRAM the files state (a limit in config, a share of the card), in MiB, with where it was read. */
+  vram?: { mib?: number; fraction?: number; source: Location };
+  replicas?: number;
+  resources?: { cpu?: string; memory?: string; memoryLimit?: string };
+  healthCheck?: { port?: number; tcp?: boolean };
+  /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
+  serviceName?: string;
+  /** Every scalar the definition holds, for the address and secret scans. */
+  scalars: { path: string; value: string; source: Location }[];
+}
+
+export interface Decommissioned {
+  legacyName: string;
+  machine: string;
+  reason: string;
+  source: Location;
+}
+
+/** What one file gave: its agents, what its comments decommission, its GPU groups, what it noticed. */
+export interface FileReading {
+  file: string;
+  machine: string;
+  kind: "startup" | "compose";
+  agents: LegacyAgent[];
+  decommissioned: Decommissioned[];
+  findings: Finding[];
+}

@@ -1,0 +1,33 @@
+// The report a person reads in a minute: what was imported where, then what to fix, worst first.
+import type { ImportReport } from "./import.ts";
+import type { Severity } from "./model.ts";
+
+const headings: Record<Severity, string> = { blocker: "BLOCKERS", warning: "WARNINGS", info: "INFO" };
+
+export function textReport(report: ImportReport, outcome: string): string {
+  const lines: string[] = [];
+  const machines = [...new Set(report.agents.map((a) => a.machine))];
+  lines.push(`Imported ${report.agents.length} agents`);
+  for (const m of machines) {
+    const agents = report.agents.filter((a) => a.machine === m);
+    const gpu = agents.filter((a) => a.gpuClass);
+    const vram = gpu.reduce((s, a) => s + (a.vramMiB ?? 0), 0);
+    const cls = gpu[0]?.gpuClass ?? "-";
+    lines.push(
+      `  ${m.padEnd(10)} ${cls.padEnd(10)} ${String(agents.length).padStart(4)} agents: ${gpu.length} on the GPU (${vram} MiB VRAM requested), ${agents.length - gpu.length} on CPU`,
+    );
+  }
+  const counts = (["blocker", "warning", "info"] as const).map(
+    (s) => `${report.findings.filter((f) => f.severity === s).length} ${s === "info" ? "notes" : `${s}s`}`,
+  );
+  lines.push("", `Findings: ${counts.join(", ")}`);
+  for (const severity of ["blocker", "warning", "info"] as const) {
+    const list = report.findings.filter((f) => f.severity === severity);
+    if (!list.length) continue;
+    lines.push("", `${headings[severity]} (${list.length})`);
+    const width = Math.max(...list.map((f) => f.kind.length));
+    for (const f of list) lines.push(`  ${f.kind.padEnd(width)}  ${f.source}  ${f.message}`);
+  }
+  lines.push("", outcome);
+  return `${lines.join("\n")}\n`;
+}

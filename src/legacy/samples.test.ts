@@ -1,0 +1,120 @@
+// The real legacy samples of the user's system (src/legacy/testdata/samples): what the report must find.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { defaultClasses, importLegacy } from "./import.ts";
+import { InputError } from "./model.ts";
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "testdata/samples");
+const files = readdirSync(dir)
+  .sort()
+  .map((f) => ({ path: f, text: readFileSync(path.join(dir, f), "utf8") }));
+const { report } = importLegacy(files, { namespace: "agents", classes: defaultClasses });
+const of = (kind: string) => report.findings.filter((f) => f.kind === kind);
+
+describe("importing the legacy samples", () => {
+  it("finds the agents defined on both machines", () => {
+    const both = of("duplicate-agent").filter((f) => /defined on mainpc .* and on pc2/.test(f.message));
+    expect(both.flatMap((f) => f.agents).sort()).toEqual(
+      expect.arrayContaining(["MemoryFusionHub", "SelfHealingSupervisor", "UnifiedObservabilityCenter"]),
+    );
+  });
+
+  it("finds the pc2 agent that depends on a mainpc agent", () => {
+    expect(of("cross-machine-dependency")).toContainEqual(
+      expect.objectContaining({ machine: "pc2", agents: ["SpeechRelayService", "StreamingTTSAgent"] }),
+    );
+  });
+
+  it("finds the docker.sock mounts, as blockers", () => {
+    const sockets = of("host-mount").filter((f) => f.message.includes("docker.sock"));
+    expect(sockets.map((f) => f.machine).sort()).toEqual(["mainpc", "pc2"]);
+    expect(sockets.every((f) => f.severity === "blocker")).toBe(true);
+  });
+
+  it("finds the compose services that the startup configs decommissioned", () => {
+    const decommissioned = of("compose-drift").filter((f) => f.message.includes("decommissioned"));
+    expect(decommissioned.flatMap((f) => f.agents).sort()).toEqual(
+      expect.arrayContaining([
+        "memory-orchestrator",
+        "model-manager-suite",
+        "observability-hub",
+        "request-coordinator",
+        "vram-optimizer",
+      ]),
+    );
+  });
+
+  it("finds the port clash on pc2 between a compose service and a startup-config agent", () => {
+    expect(of("port-conflict")).toContainEqual(
+      expect.objectContaining({
+        machine: "pc2",
+        port: 7150,
+        agents: expect.arrayContaining(["CentralErrorBus", "VisionProcessingAgent"]),
+      }),
+    );
+  });
+
+  it("finds the mainpc agents whose port equals one of their own config ports", () => {
+    const own = of("port-conflict").filter((f) => f.machine === "mainpc" && f.agents.length === 1);
+    expect(own.flatMap((f) => f.agents)).toEqual(
+      expect.arrayContaining(["MemoryFusionHub", "ModelOpsCoordinator", "RealTimeAudioPipeline"]),
+    );
+  });
+
+  it("finds agents that live only in comments, with their reasons", () => {
+    expect(of("decommissioned-agent").find((f) => f.agents[0] === "RequestCoordinator")?.message).toContain(
+      "Replaced by ModelOpsCoordinator",
+    );
+  });
+
+  it("puts every GPU agent on its machine's class, and names every agent as a DNS label", () => {
+    for (const a of report.agents) {
+      expect(a.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      if (a.gpuClass) expect(a.gpuClass).toBe(a.machine === "mainpc" ? "rtx-4090" : "rtx-3060");
+    }
+    expect(report.agents.filter((a) => a.gpuClass).length).toBeGreaterThan(0);
+  });
+});
+
+describe("importing anything", () => {
+  it("returns a report or an InputError, never another failure", () => {
+    const agentish = fc.record(
+      {
+        name: fc.string(),
+        script_path: fc.string(),
+        port: fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.constant("${PORT_OFFSET}+7200"), fc.string()),
+        health_check_port: fc.oneof(fc.integer(), fc.string()),
+        dependencies: fc.oneof(fc.array(fc.string()), fc.string(), fc.constant(null)),
+        config: fc.dictionary(fc.string(), fc.jsonValue()),
+        environment: fc.oneof(fc.array(fc.string()), fc.dictionary(fc.string(), fc.string())),
+        machine: fc.constantFrom("mainpc", "pc2", "MainPC"),
+      },
+      { requiredKeys: [] },
+    );
+    const document = fc.oneof(
+      fc.jsonValue(),
+      fc.dictionary(fc.string(), fc.array(agentish)),
+      fc.record({ agent_groups: fc.dictionary(fc.string(), fc.dictionary(fc.string(), agentish)) }),
+      fc.record({
+        services: fc.dictionary(
+          fc.string(),
+          fc.record({ image: fc.string(), ports: fc.array(fc.string()), runtime: fc.string() }),
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(document, fc.constantFrom("mainpc.yaml", "pc2-compose.yml", "x.yaml"), (doc, name) => {
+        try {
+          importLegacy([{ path: name, text: stringify(doc) }], { namespace: "agents", classes: defaultClasses });
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+        }
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 150) },
+    );
+  }, 60_000);
+});

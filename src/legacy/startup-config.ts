@@ -1,0 +1,167 @@
+// Startup configs, in every shape they took over the system's history: agent_groups maps of
+// group → name → spec (groups nested or mis-indented), top-level lists of specs with `name:` (in block
+// or one-line flow style), one unified file with per-machine profiles or per-agent machine fields.
+// Agents are found by what they hold (script_path, port…), not by where a known shape puts them.
+import {
+  agentKeys,
+  configPorts,
+  gpuHints,
+  looksLikeAgent,
+  readCommand,
+  readEnv,
+  readStringList,
+} from "./agent-fields.ts";
+import { type EnvVar, type GpuEvidence, InputError, type LegacyAgent, type Location } from "./model.ts";
+import { toPort } from "./values.ts";
+import { child, entry, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
+
+export interface StartupAgentDraft extends Omit<LegacyAgent, "machine"> {
+  /** Machines the definition itself names (machine:, machines:, hosts:…). */
+  machines: string[];
+}
+
+export interface StartupReading {
+  agents: StartupAgentDraft[];
+  /** Group name → member agent names, from docker_groups-like blocks, with whether the group is for GPUs. */
+  gpuGroups: { group: string; agents: string[]; source: Location }[];
+  /** Machine → agents a profile enables on it; empty when the file has no profiles. */
+  profiles: Map<string, Set<string>>;
+}
+
+const machineKeys = [
+  "machine",
+  "machines",
+  "host_machine",
+  "target_machine",
+  "hosts",
+  "run_on",
+  "enabled_on",
+  "profiles",
+];
+const healthKeys = ["health_check_port", "health_port", "healthcheck_port"];
+
+function readAgent(
+  name: string,
+  spec: YNode,
+  source: Location,
+  group: string | undefined,
+  globalEnv: EnvVar[],
+): StartupAgentDraft {
+  const config = child(spec, "config");
+  const ports = [] as LegacyAgent["ports"];
+  const mainPort = toPort(scalar(child(spec, "port")));
+  if (mainPort) ports.push({ port: mainPort, role: "port", source: child(spec, "port")?.loc ?? source });
+  const healthKey = healthKeys.find((k) => entry(spec, k));
+  const healthPort = healthKey ? toPort(scalar(child(spec, healthKey))) : undefined;
+  if (healthPort)
+    ports.push({ port: healthPort, role: "health", source: child(spec, healthKey as string)?.loc ?? source });
+  ports.push(...configPorts(config));
+  const hints = gpuHints(spec);
+  const configJs = toJS(config);
+  const required = scalar(child(spec, "required"));
+  return {
+    legacyName: name.trim(),
+    from: "startup",
+    source,
+    ...(group ? { group } : {}),
+    ...(scalar(child(spec, "script_path") ?? child(spec, "script"))
+      ? { scriptPath: scalar(child(spec, "script_path") ?? child(spec, "script")) as string }
+      : {}),
+    ...(scalar(child(spec, "image")) ? { image: scalar(child(spec, "image")) as string } : {}),
+    ...(readCommand(child(spec, "command")) ? { command: readCommand(child(spec, "command")) as string[] } : {}),
+    ports,
+    dependencies: readStringList(child(spec, "dependencies") ?? child(spec, "depends_on")),
+    required: required === undefined ? false : /^(true|yes|1)$/i.test(required),
+    config:
+      configJs && typeof configJs === "object" && !Array.isArray(configJs) ? (configJs as Record<string, unknown>) : {},
+    env: [...globalEnv, ...readEnv(child(spec, "env") ?? child(spec, "environment"))],
+    mounts: [],
+    gpu: hints.evidence,
+    ...(hints.vram ? { vram: hints.vram } : {}),
+    ...(healthPort ? { healthCheck: { port: healthPort } } : {}),
+    scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
+    machines: machineKeys.flatMap((k) => readStringList(child(spec, k)).map((m) => m.name)),
+  };
+}
+
+/** Groups that list agents by name (docker_groups): a name or description that speaks of GPUs marks its agents. */
+function readGroupLists(node: YNode, out: StartupReading["gpuGroups"], path: string): void {
+  if (node.kind !== "map") return;
+  for (const e of node.entries) {
+    const members = child(e.value, "agents");
+    if (members?.kind === "seq") {
+      const text = `${e.key} ${scalar(child(e.value, "description")) ?? ""}`;
+      if (/\bgpu\b|_gpu\b|\bcuda\b|gpu-bound|gpu-intensive/i.test(text)) {
+        out.push({ group: `${path}${e.key}`, agents: readStringList(members).map((m) => m.name), source: e.keyLoc });
+      }
+    } else if (e.value.kind === "map" && !looksLikeAgent(e.value)) {
+      readGroupLists(e.value, out, `${path}${e.key}.`);
+    }
+  }
+}
+
+/** profiles / machines: {mainpc: [A, B]} or {mainpc: {agents|enabled|services: [A, B]}} or {mainpc: {A: true}}. */
+function readProfiles(root: YNode, machineNames: readonly string[]): Map<string, Set<string>> {
+  const profiles = new Map<string, Set<string>>();
+  if (root.kind !== "map") return profiles;
+  for (const top of root.entries) {
+    if (!/profile|machine|host|node/i.test(top.key) || top.value.kind !== "map") continue;
+    for (const m of top.value.entries) {
+      if (!machineNames.some((name) => sameMachine(name, m.key))) continue;
+      const machine = machineNames.find((name) => sameMachine(name, m.key)) as string;
+      const list =
+        m.value.kind === "seq"
+          ? m.value
+          : (child(m.value, "agents") ??
+            child(m.value, "enabled") ??
+            child(m.value, "services") ??
+            child(m.value, "enabled_agents"));
+      const names = new Set<string>(readStringList(list).map((x) => x.name));
+      if (!list && m.value.kind === "map") {
+        for (const e of m.value.entries) if (/^(true|yes|on|enabled)$/i.test(scalar(e.value) ?? "")) names.add(e.key);
+      }
+      if (names.size) profiles.set(machine, new Set([...(profiles.get(machine) ?? []), ...names]));
+    }
+  }
+  return profiles;
+}
+
+export const normaliseMachine = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+export const sameMachine = (a: string, b: string) => normaliseMachine(a) === normaliseMachine(b);
+
+function walk(node: YNode, group: string | undefined, globalEnv: EnvVar[], out: StartupAgentDraft[]): void {
+  if (node.kind === "map") {
+    for (const e of node.entries) {
+      if (looksLikeAgent(e.value)) out.push(readAgent(e.key, e.value, e.keyLoc, group, globalEnv));
+      else if (e.value.kind !== "scalar" && !/^(global_settings|environment|docker_groups)$/.test(e.key)) {
+        walk(e.value, group ? `${group}.${e.key}` : e.key, globalEnv, out);
+      }
+    }
+  } else if (node.kind === "seq") {
+    for (const item of node.items) {
+      const name = scalar(child(item, "name"));
+      if (name && looksLikeAgent(item)) out.push(readAgent(name, item, item.loc, group, globalEnv));
+      else if (item.kind !== "scalar") walk(item, group, globalEnv, out);
+    }
+  }
+}
+
+export function readStartupConfig(root: YNode | undefined, machineNames: readonly string[]): StartupReading {
+  const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map() };
+  if (!root || root.kind !== "map") return reading;
+  const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
+  walk(root, undefined, globalEnv, reading.agents);
+  readGroupLists(root, reading.gpuGroups, "");
+  reading.profiles = readProfiles(root, machineNames);
+  return reading;
+}
+
+/** True when a parsed file defines agents the way startup configs do. */
+export function isStartupConfig(root: YNode | undefined): boolean {
+  const found: StartupAgentDraft[] = [];
+  if (root) walk(root, undefined, [], found);
+  return found.length > 0;
+}
+
+export type { GpuEvidence };
+export { agentKeys };

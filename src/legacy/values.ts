@@ -1,0 +1,62 @@
+// Legacy values as the shell and docker compose would have read them: ${VAR}, ${VAR:-default},
+// ${VAR-default}, and the ${PORT_OFFSET}+N arithmetic of the startup configs.
+
+export interface Substitution {
+  /** The value with every reference replaced by its default (or by nothing when it has none). */
+  value: string;
+  /** The references, with their defaults: a default may be a literal secret. */
+  references: { name: string; default?: string }[];
+}
+
+const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** Variables that are numeric offsets in these files: unset, they are 0. */
+const numericDefaults: Record<string, string> = { PORT_OFFSET: "0" };
+
+export function substitute(raw: string): Substitution {
+  const references: Substitution["references"] = [];
+  const value = raw.replace(
+    reference,
+    (_m, braced: string | undefined, def: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare) as string;
+      references.push(def === undefined ? { name } : { name, default: def });
+      return def ?? numericDefaults[name] ?? "";
+    },
+  );
+  return { value, references };
+}
+
+/** A port: a number, "7200", "${PORT_OFFSET}+7200", "${PORT_OFFSET:-0}7200". Undefined if it is none. */
+export function toPort(raw: unknown): number | undefined {
+  if (typeof raw === "number") return Number.isInteger(raw) && raw > 0 && raw < 65536 ? raw : undefined;
+  if (typeof raw !== "string") return undefined;
+  const { value } = substitute(raw.trim());
+  const terms = value.split("+").map((t) => t.trim());
+  if (terms.some((t) => !/^\d+$/.test(t))) return undefined;
+  const port = terms.reduce((sum, t) => sum + Number(t), 0);
+  return port > 0 && port < 65536 ? port : undefined;
+}
+
+/** A scalar resolved for use in a manifest: substitutions applied, numbers and booleans kept. */
+export function resolveScalar(raw: unknown): unknown {
+  if (typeof raw !== "string") return raw;
+  if (!raw.includes("$")) return raw;
+  const port = /^\$\{PORT_OFFSET[^}]*\}\s*\+?\s*\d+$/.test(raw.trim()) ? toPort(raw) : undefined;
+  return port ?? substitute(raw).value;
+}
+
+export function resolveDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolveDeep);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v)]));
+  }
+  return resolveScalar(value);
+}
+
+/** Docker-style memory ("32G", "512m", "4GB") as a Kubernetes quantity ("32Gi", "512Mi"). */
+export function toMemoryQuantity(raw: unknown): string | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?i?b?$/i.exec(String(raw ?? "").trim());
+  if (!m) return undefined;
+  const unit = m[2]?.toUpperCase();
+  return unit ? `${m[1]}${unit === "K" ? "Ki" : `${unit}i`}` : m[1];
+}

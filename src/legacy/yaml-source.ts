@@ -1,0 +1,160 @@
+// YAML with positions. The yaml library keeps every node's offsets; this turns a document into a
+// small tree whose every map key knows its file, line and column, resolves aliases and merge keys
+// (<<) as docker compose does, and reports keys given twice instead of silently keeping one.
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Finding, InputError, type Location } from "./model.ts";
+
+export type YNode =
+  | { kind: "map"; entries: YEntry[]; loc: Location }
+  | { kind: "seq"; items: YNode[]; loc: Location }
+  | { kind: "scalar"; value: unknown; loc: Location };
+
+export interface YEntry {
+  key: string;
+  keyLoc: Location;
+  value: YNode;
+}
+
+export interface ParsedFile {
+  file: string;
+  root: YNode | undefined;
+  /** Keys given twice in one map: the values are merged, later keys winning, and each is a finding. */
+  duplicateKeys: Finding[];
+  lines: string[];
+}
+
+export function parseYaml(file: string, text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false });
+  const loc = (offset: number | undefined): Location => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    return { file, line: pos.line, column: pos.col };
+  };
+  const error = doc.errors[0];
+  if (error) {
+    const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
+    throw new InputError(`invalid YAML: ${message}`, loc(error.pos[0]));
+  }
+  const duplicateKeys: Finding[] = [];
+  const root = doc.contents ? convert(doc, doc.contents as Node, loc, duplicateKeys, new Set()) : undefined;
+  return { file, root, duplicateKeys, lines: text.split(/\r?\n/) };
+}
+
+function convert(
+  doc: Document,
+  node: Node,
+  loc: (offset: number | undefined) => Location,
+  duplicates: Finding[],
+  resolving: Set<Node>,
+): YNode {
+  if (isAlias(node)) {
+    const target = node.resolve(doc) as Node | undefined;
+    if (!target || resolving.has(target)) return { kind: "scalar", value: null, loc: loc(node.range?.[0]) };
+    resolving.add(target);
+    const resolved = convert(doc, target, loc, duplicates, resolving);
+    resolving.delete(target);
+    return resolved;
+  }
+  if (isMap(node)) {
+    const entries: YEntry[] = [];
+    const merged: YEntry[] = [];
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node | null;
+      const keyValue = isScalar(keyNode) ? keyNode.value : keyNode;
+      const value = pair.value
+        ? convert(doc, pair.value as Node, loc, duplicates, resolving)
+        : nullNode(loc(keyNode?.range?.[0]));
+      if (keyValue === "<<" || typeof keyValue === "symbol") {
+        // Merge keys: the merged maps' entries apply unless the map sets them itself.
+        const sources = value.kind === "seq" ? value.items : [value];
+        for (const s of sources) if (s.kind === "map") merged.push(...s.entries);
+        continue;
+      }
+      const key = String(keyValue ?? "");
+      const keyLoc = loc(keyNode?.range?.[0]);
+      const earlier = entries.findIndex((e) => e.key === key);
+      if (earlier >= 0) {
+        const first = entries[earlier] as YEntry;
+        duplicates.push({
+          kind: "duplicate-key",
+          severity: "warning",
+          agents: [],
+          message: `key "${key}" is given twice (first at line ${first.keyLoc.line}); most YAML parsers keep only the last one silently. Both were read${
+            first.value.kind === "map" && value.kind === "map" ? ", their entries merged" : "; the last wins"
+          }`,
+          source: `${keyLoc.file}:${keyLoc.line}`,
+        });
+        entries[earlier] = {
+          key,
+          keyLoc: first.keyLoc,
+          value:
+            first.value.kind === "map" && value.kind === "map"
+              ? {
+                  ...value,
+                  entries: [
+                    ...first.value.entries.filter((e) => !value.entries.some((n) => n.key === e.key)),
+                    ...value.entries,
+                  ],
+                }
+              : value,
+        };
+        continue;
+      }
+      entries.push({ key, keyLoc, value });
+    }
+    for (const m of merged) if (!entries.some((e) => e.key === m.key)) entries.push(m);
+    return { kind: "map", entries, loc: loc(node.range?.[0]) };
+  }
+  if (isSeq(node)) {
+    return {
+      kind: "seq",
+      items: node.items.map((i) => convert(doc, i as Node, loc, duplicates, resolving)),
+      loc: loc(node.range?.[0]),
+    };
+  }
+  if (isScalar(node)) return { kind: "scalar", value: node.value, loc: loc(node.range?.[0]) };
+  return nullNode(loc(undefined));
+}
+
+const nullNode = (l: Location): YNode => ({ kind: "scalar", value: null, loc: l });
+
+export function entry(node: YNode | undefined, key: string): YEntry | undefined {
+  return node?.kind === "map" ? node.entries.find((e) => e.key === key) : undefined;
+}
+
+export function child(node: YNode | undefined, key: string): YNode | undefined {
+  return entry(node, key)?.value;
+}
+
+export function scalar(node: YNode | undefined): string | undefined {
+  if (node?.kind !== "scalar" || node.value === null || node.value === undefined) return undefined;
+  return String(node.value);
+}
+
+/** The plain JavaScript value of a node. */
+export function toJS(node: YNode | undefined): unknown {
+  if (!node) return undefined;
+  switch (node.kind) {
+    case "scalar":
+      return node.value;
+    case "seq":
+      return node.items.map(toJS);
+    case "map":
+      return Object.fromEntries(node.entries.map((e) => [e.key, toJS(e.value)]));
+  }
+}
+
+/** Every scalar under a node, with its dotted path and location. */
+export function scalarsOf(node: YNode | undefined, path = ""): { path: string; value: string; loc: Location }[] {
+  if (!node) return [];
+  switch (node.kind) {
+    case "scalar":
+      return node.value === null || node.value === undefined
+        ? []
+        : [{ path, value: String(node.value), loc: node.loc }];
+    case "seq":
+      return node.items.flatMap((item, i) => scalarsOf(item, `${path}[${i}]`));
+    case "map":
+      return node.entries.flatMap((e) => scalarsOf(e.value, path ? `${path}.${e.key}` : e.key));
+  }
+}
