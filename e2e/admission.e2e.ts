@@ -211,8 +211,9 @@ describe("admission", () => {
     expect(deps.message).toContain("ghost-agent");
   });
 
-  it("keeps the operator running", async () => {
+  it("keeps the operator running, and it stops cleanly on SIGTERM", async () => {
     expect(operator.process.exitCode).toBeNull();
     expect(await operator.writes()).toBeGreaterThan(0);
+    expect(await operator.stop()).toBe(0);
   });
 });

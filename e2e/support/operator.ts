@@ -48,7 +48,7 @@ export async function startOperator(name: string, args: string[] = []): Promise<
   return {
     process: child,
     async stop() {
-      child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;
     },
     async kill() {

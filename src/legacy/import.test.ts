@@ -383,3 +383,11 @@ services:
     expect(kinds(report.findings, "machine-inferred")[0]?.message).toMatch(/top-level key pc2_services/);
   });
 });
+
+describe("names", () => {
+  it("refuses an agent with an empty name, pointing at it", () => {
+    expect(
+      inputError(() => run({ path: "pc2.yaml", text: "pc2_services:\n  - {name: '  ', port: 1}\n" })).message,
+    ).toBe("pc2.yaml:2:5: an agent has an empty name: give it one");
+  });
+});

@@ -47,6 +47,7 @@ function readAgent(
   group: string | undefined,
   globalEnv: EnvVar[],
 ): StartupAgentDraft {
+  if (name.trim() === "") throw new InputError("an agent has an empty name: give it one", source);
   const config = child(spec, "config");
   const ports = [] as LegacyAgent["ports"];
   const mainPort = toPort(scalar(child(spec, "port")));
@@ -148,7 +149,7 @@ function walk(node: YNode, group: string | undefined, globalEnv: EnvVar[], out: 
 
 export function readStartupConfig(root: YNode | undefined, machineNames: readonly string[]): StartupReading {
   const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map() };
-  if (!root || root.kind !== "map") return reading;
+  if (root?.kind !== "map") return reading;
   const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
   walk(root, undefined, globalEnv, reading.agents);
   readGroupLists(root, reading.gpuGroups, "");

@@ -68,19 +68,17 @@ describe("chooseGpu", () => {
 });
 
 describe("nodeInClass", () => {
-  const { rtx4090 } = { rtx4090: classes.get("rtx-4090") };
+  const rtx4090 = classes.get("rtx-4090") as NonNullable<ReturnType<typeof classes.get>>;
   it("matches the product with or without -SHARED, and nothing else", () => {
-    expect(nodeInClass({ labels: { "nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-4090" } }, rtx4090!)).toBe(true);
-    expect(nodeInClass({ labels: { "nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-4090-SHARED" } }, rtx4090!)).toBe(
-      true,
-    );
-    expect(nodeInClass({ labels: { "nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-3060" } }, rtx4090!)).toBe(false);
-    expect(nodeInClass({ labels: {} }, rtx4090!)).toBe(false);
+    expect(nodeInClass({ labels: { "nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-4090" } }, rtx4090)).toBe(true);
+    expect(nodeInClass({ labels: { "nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-4090-SHARED" } }, rtx4090)).toBe(true);
+    expect(nodeInClass({ labels: { "nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-3060" } }, rtx4090)).toBe(false);
+    expect(nodeInClass({ labels: {} }, rtx4090)).toBe(false);
   });
   it("evaluates every operator as the scheduler does", () => {
     const withTerms = (operator: string, values?: string[]) => ({
-      ...rtx4090!,
-      spec: { ...rtx4090!.spec, nodeSelectorTerms: [{ matchExpressions: [{ key: "mem", operator, values }] }] },
+      ...rtx4090,
+      spec: { ...rtx4090.spec, nodeSelectorTerms: [{ matchExpressions: [{ key: "mem", operator, values }] }] },
     });
     const labels = { labels: { mem: "24564" } };
     expect(nodeInClass(labels, withTerms("Gt", ["20000"]) as never)).toBe(true);
