@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { LegacyFile } from "./fleet.ts";
+import type { ReportedFinding } from "./import.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
-import { type Finding, InputError } from "./model.ts";
+import { InputError } from "./model.ts";
 
 const run = (...files: LegacyFile[]) => importLegacy(files, { namespace: "agents", classes: defaultClasses });
-const kinds = (findings: Finding[], kind: string) => findings.filter((f) => f.kind === kind);
+const kinds = (findings: ReportedFinding[], kind: string) => findings.filter((f) => f.kind === kind);
 const manifest = (result: ReturnType<typeof run>, name: string) =>
   parse(result.files.get(`${name}.yaml`) ?? "null") as {
     metadata: { annotations: Record<string, string> };
@@ -105,6 +106,24 @@ agents:
       "shared-pc2@pc2:null",
       "shared@mainpc:null",
     ]);
+  });
+
+  it("reads one unified file with a section per machine, and top-level machine lists as profiles", () => {
+    const result = run({
+      path: "fleet.yaml",
+      text: `mainpc_services:
+  - {name: Brain, script_path: brain.py, port: 1}
+pc2:
+  agent_groups:
+    vision: {Eyes: {script_path: eyes.py, port: 2}}
+`,
+    });
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine}`).sort()).toEqual(["brain@mainpc", "eyes@pc2"]);
+    const profiles = run({
+      path: "fleet.yaml",
+      text: "agents:\n  A: {script_path: a.py, port: 1}\n  B: {script_path: b.py, port: 2}\nmainpc: [A]\npc2: {enabled: [B]}\n",
+    });
+    expect(profiles.report.agents.map((a) => `${a.name}@${a.machine}`).sort()).toEqual(["a@mainpc", "b@pc2"]);
   });
 
   it("reads per-agent machine fields in a unified file", () => {
@@ -231,7 +250,17 @@ describe("findings", () => {
       mainpc("g:\n  A: {port: 5000, health_check_port: 6000}\n  B: {port: 5001, config: {metrics_port: 6000}}\n"),
     );
     const [conflict] = kinds(report.findings, "port-conflict");
-    expect(conflict).toMatchObject({ severity: "warning", machine: "mainpc", port: 6000, agents: ["A", "B"] });
+    expect(conflict).toEqual({
+      kind: "port-conflict",
+      severity: "warning",
+      machine: "mainpc",
+      port: 6000,
+      agents: ["A", "B"],
+      message: expect.stringContaining(
+        "port 6000 on mainpc is taken by A (health, mainpc.yaml:2) and by B (config metrics_port, mainpc.yaml:3)",
+      ),
+      source: "mainpc.yaml:3",
+    });
   });
 
   it("port-conflict: an agent whose port is also one of its config ports", () => {

@@ -29,9 +29,20 @@ export interface ImportedAgent {
   source: string;
 }
 
+/** A finding as the report gives it: every field present, null where it does not apply. */
+export interface ReportedFinding {
+  kind: Finding["kind"];
+  severity: Severity;
+  machine: string | null;
+  agents: string[];
+  port: number | null;
+  message: string;
+  source: string;
+}
+
 export interface ImportReport {
   agents: ImportedAgent[];
-  findings: Finding[];
+  findings: ReportedFinding[];
 }
 
 export interface ImportResult {
@@ -113,7 +124,15 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         dependencies: deps.edges.get(a.name) ?? [],
         source: where(a.source),
       })),
-      findings,
+      findings: findings.map((f) => ({
+        kind: f.kind,
+        severity: f.severity,
+        machine: f.machine ?? null,
+        agents: f.agents,
+        port: f.port ?? null,
+        message: f.message,
+        source: f.source,
+      })),
     },
   };
 }

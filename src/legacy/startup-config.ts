@@ -105,44 +105,72 @@ function readGroupLists(node: YNode, out: StartupReading["gpuGroups"], path: str
 function readProfiles(root: YNode, machineNames: readonly string[]): Map<string, Set<string>> {
   const profiles = new Map<string, Set<string>>();
   if (root.kind !== "map") return profiles;
+  const machineOf = (key: string) => machineNames.find((name) => sameMachine(name, key));
+  const enable = (machine: string, value: YNode) => {
+    const list =
+      value.kind === "seq"
+        ? value
+        : (child(value, "agents") ??
+          child(value, "enabled") ??
+          child(value, "services") ??
+          child(value, "enabled_agents"));
+    // Only names: a list of agent specs is a machine section, read by walk().
+    if (list?.kind === "seq" && list.items.some((i) => i.kind !== "scalar")) return;
+    const names = new Set<string>(readStringList(list).map((x) => x.name));
+    if (!list && value.kind === "map") {
+      for (const e of value.entries) if (/^(true|yes|on|enabled)$/i.test(scalar(e.value) ?? "")) names.add(e.key);
+    }
+    if (names.size) profiles.set(machine, new Set([...(profiles.get(machine) ?? []), ...names]));
+  };
   for (const top of root.entries) {
-    if (!/profile|machine|host|node/i.test(top.key) || top.value.kind !== "map") continue;
-    for (const m of top.value.entries) {
-      if (!machineNames.some((name) => sameMachine(name, m.key))) continue;
-      const machine = machineNames.find((name) => sameMachine(name, m.key)) as string;
-      const list =
-        m.value.kind === "seq"
-          ? m.value
-          : (child(m.value, "agents") ??
-            child(m.value, "enabled") ??
-            child(m.value, "services") ??
-            child(m.value, "enabled_agents"));
-      const names = new Set<string>(readStringList(list).map((x) => x.name));
-      if (!list && m.value.kind === "map") {
-        for (const e of m.value.entries) if (/^(true|yes|on|enabled)$/i.test(scalar(e.value) ?? "")) names.add(e.key);
+    const machine = machineOf(top.key);
+    if (machine)
+      enable(machine, top.value); // mainpc: [A, B] at the top
+    else if (/profile|machine|host|node/i.test(top.key) && top.value.kind === "map") {
+      for (const m of top.value.entries) {
+        const named = machineOf(m.key);
+        if (named) enable(named, m.value);
       }
-      if (names.size) profiles.set(machine, new Set([...(profiles.get(machine) ?? []), ...names]));
     }
   }
   return profiles;
 }
 
+/** The machine a section key stands for: "pc2", "pc2_services", "mainpc-agents". */
+function sectionMachine(key: string, machineNames: readonly string[]): string | undefined {
+  const k = normaliseMachine(key);
+  return machineNames.find((m) => k === normaliseMachine(m) || (/[_-]/.test(key) && k.startsWith(normaliseMachine(m))));
+}
+
 export const normaliseMachine = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 export const sameMachine = (a: string, b: string) => normaliseMachine(a) === normaliseMachine(b);
 
-function walk(node: YNode, group: string | undefined, globalEnv: EnvVar[], out: StartupAgentDraft[]): void {
+interface WalkContext {
+  group: string | undefined;
+  /** The machine of the section being read (a pc2_services list, a mainpc: block). */
+  machine: string | undefined;
+  globalEnv: EnvVar[];
+  machineNames: readonly string[];
+}
+
+function walk(node: YNode, ctx: WalkContext, out: StartupAgentDraft[]): void {
+  const add = (name: string, spec: YNode, source: Location) => {
+    const agent = readAgent(name, spec, source, ctx.group, ctx.globalEnv);
+    out.push(agent.machines.length === 0 && ctx.machine ? { ...agent, machines: [ctx.machine] } : agent);
+  };
   if (node.kind === "map") {
     for (const e of node.entries) {
-      if (looksLikeAgent(e.value)) out.push(readAgent(e.key, e.value, e.keyLoc, group, globalEnv));
+      if (looksLikeAgent(e.value)) add(e.key, e.value, e.keyLoc);
       else if (e.value.kind !== "scalar" && !/^(global_settings|environment|docker_groups)$/.test(e.key)) {
-        walk(e.value, group ? `${group}.${e.key}` : e.key, globalEnv, out);
+        const group = ctx.group ? `${ctx.group}.${e.key}` : e.key;
+        walk(e.value, { ...ctx, group, machine: sectionMachine(e.key, ctx.machineNames) ?? ctx.machine }, out);
       }
     }
   } else if (node.kind === "seq") {
     for (const item of node.items) {
       const name = scalar(child(item, "name"));
-      if (name && looksLikeAgent(item)) out.push(readAgent(name, item, item.loc, group, globalEnv));
-      else if (item.kind !== "scalar") walk(item, group, globalEnv, out);
+      if (name !== undefined && looksLikeAgent(item)) add(name, item, item.loc);
+      else if (item.kind !== "scalar") walk(item, ctx, out);
     }
   }
 }
@@ -151,7 +179,7 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
   const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map() };
   if (root?.kind !== "map") return reading;
   const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
-  walk(root, undefined, globalEnv, reading.agents);
+  walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading.agents);
   readGroupLists(root, reading.gpuGroups, "");
   reading.profiles = readProfiles(root, machineNames);
   return reading;
@@ -160,7 +188,7 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
 /** True when a parsed file defines agents the way startup configs do. */
 export function isStartupConfig(root: YNode | undefined): boolean {
   const found: StartupAgentDraft[] = [];
-  if (root) walk(root, undefined, [], found);
+  if (root) walk(root, { group: undefined, machine: undefined, globalEnv: [], machineNames: [] }, found);
   return found.length > 0;
 }
 
