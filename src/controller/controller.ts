@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../observability/logger.ts";
 import type { OperatorMetrics } from "../observability/metrics.ts";
-import { type KubeObject, objectKey } from "./objects.ts";
+import { type KubeObject, objectKey, splitKey } from "./objects.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 export interface ReconcileResult {
@@ -108,7 +108,8 @@ export class Controller {
   private async process(key: string): Promise<void> {
     const { metrics } = this.opts;
     const controller = this.name;
-    const logger = this.logger.child({ key, reconcileID: randomUUID() });
+    const { namespace, name } = splitKey(key);
+    const logger = this.logger.child({ ...(namespace ? { namespace } : {}), name, reconcileID: randomUUID() });
     const started = performance.now();
     metrics.activeWorkers.set({ controller }, ++this.active);
     try {
