@@ -5,6 +5,7 @@ import type { AgentDeployment } from "./api/agentdeployment.ts";
 import type { GPUClass } from "./api/gpuclass.ts";
 import { Controller, ownerKeyOf } from "./controller/controller.ts";
 import { Informer } from "./controller/informer.ts";
+import { defaultTimings, type LeaderElectionConfig, LeaderElector } from "./controller/leader-election.ts";
 import { type KubeObject, objectKey } from "./controller/objects.ts";
 import { core } from "./controller/resources.ts";
 import { KubeClient } from "./controller/rest.ts";
@@ -29,6 +30,11 @@ export interface OperatorOptions {
   /** Port of /metrics, /healthz and /readyz; 0 picks a free one, undefined serves none. */
   metricsPort?: number;
   workers?: number;
+  /** Only the holder of this Lease reconciles; without it, this process always does. */
+  leaderElection?: Omit<LeaderElectionConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs"> &
+    Partial<LeaderElectionConfig>;
+  /** Called when leadership is lost: the process should exit, as controller-runtime's does. */
+  onLostLeadership?: () => void;
 }
 
 export class Operator {
@@ -41,6 +47,8 @@ export class Operator {
   private readonly opts: OperatorOptions;
   private server: Server | undefined;
   private synced = false;
+  private elector: LeaderElector | undefined;
+  private reconciling = false;
 
   constructor(opts: OperatorOptions) {
     this.opts = opts;
@@ -156,13 +164,47 @@ export class Operator {
     for (const c of this.controllers) c.bind();
     await Promise.all(this.informers.map((i) => i.start()));
     this.synced = true;
+    const election = this.opts.leaderElection;
+    if (!election) {
+      this.startReconciling();
+      return;
+    }
+    const leaseName = election.name;
+    this.metrics.leaderStatus.set({ name: leaseName }, 0);
+    this.elector = new LeaderElector(this.client, { ...defaultTimings, ...election }, this.opts.logger);
+    this.opts.logger.info(
+      { metricsAddress: this.metricsAddress(), lease: `${election.namespace}/${leaseName}` },
+      "caches synced; waiting to lead",
+    );
+    this.elector.run({
+      onStartedLeading: () => {
+        this.metrics.leaderStatus.set({ name: leaseName }, 1);
+        this.startReconciling();
+      },
+      onStoppedLeading: () => {
+        this.metrics.leaderStatus.set({ name: leaseName }, 0);
+        // Stop writing at once: another replica may already lead.
+        for (const c of this.controllers) c.halt();
+        this.reconciling = false;
+        this.opts.onLostLeadership?.();
+      },
+    });
+  }
+
+  private startReconciling(): void {
+    this.reconciling = true;
     for (const c of this.controllers) c.start();
     this.opts.logger.info({ metricsAddress: this.metricsAddress() }, "caches synced; reconciling");
+  }
+
+  get isReconciling(): boolean {
+    return this.reconciling;
   }
 
   /** Finishes the reconciles in progress, then stops watching. */
   async stop(): Promise<void> {
     await Promise.all(this.controllers.map((c) => c.stop()));
+    await this.elector?.release();
     for (const i of this.informers) i.stop();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

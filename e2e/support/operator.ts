@@ -13,6 +13,8 @@ export interface RunningOperator {
   kill(): Promise<void>;
   /** Mutating requests the operator made, from its /metrics (rest_client_requests_total). */
   writes(): Promise<number>;
+  /** leader_election_master_status: 1 while it holds the lease. */
+  leading(): Promise<boolean>;
 }
 
 export async function startOperator(name: string, args: string[] = []): Promise<RunningOperator> {
@@ -54,6 +56,10 @@ export async function startOperator(name: string, args: string[] = []): Promise<
     async kill() {
       child.kill("SIGKILL");
       await exited;
+    },
+    async leading() {
+      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+      return /^leader_election_master_status\{[^}]*\} 1$/m.test(text);
     },
     async writes() {
       const text = await (await fetch(`${metricsUrl}/metrics`)).text();

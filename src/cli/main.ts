@@ -13,6 +13,9 @@ Commands:
             --metrics-port N      serve /metrics, /healthz and /readyz on N (default 8080; 0 picks one)
             --workers N           agents reconciled at once (default 4)
             --log-level LEVEL     trace, debug, info, warn or error (default info)
+            --leader-elect        reconcile only while holding a Lease, so that replicas can stand by
+            --leader-election-namespace NS   the Lease's namespace (default: POD_NAMESPACE, or agentfleet-system)
+            --leader-election-id NAME        the Lease's name (default agentfleet-operator)
   import    turn legacy startup configs and compose files into AgentDeployments (see below)
   help      show this text
 
@@ -40,6 +43,9 @@ async function main(argv: string[]): Promise<void> {
           "metrics-port": { type: "string" },
           workers: { type: "string" },
           "log-level": { type: "string" },
+          "leader-elect": { type: "boolean", default: false },
+          "leader-election-namespace": { type: "string" },
+          "leader-election-id": { type: "string", default: "agentfleet-operator" },
         },
         strict: true,
       });
@@ -48,6 +54,10 @@ async function main(argv: string[]): Promise<void> {
         metricsPort: positiveInt("metrics-port", values["metrics-port"], 8080, 0),
         workers: positiveInt("workers", values.workers, 4),
         ...(values["log-level"] ? { logLevel: values["log-level"] } : {}),
+        leaderElect: values["leader-elect"],
+        leaderElectionNamespace:
+          values["leader-election-namespace"] ?? process.env.POD_NAMESPACE ?? "agentfleet-system",
+        leaderElectionId: values["leader-election-id"],
       });
       return;
     }

@@ -1,4 +1,6 @@
 // `agentfleet run`: the operator in the foreground until SIGTERM or SIGINT.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "../observability/logger.ts";
 import { Operator } from "../operator.ts";
@@ -8,6 +10,9 @@ export interface RunFlags {
   metricsPort: number;
   workers: number;
   logLevel?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
 }
 
 /** KUBECONFIG (or --kubeconfig), else ~/.kube/config, else the in-cluster service account. */
@@ -23,11 +28,20 @@ export function loadKubeConfig(path?: string): KubeConfig {
 
 export async function runOperator(flags: RunFlags): Promise<Operator> {
   const logger = createLogger(flags.logLevel);
+  const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString("hex")}`;
   const operator = new Operator({
     kubeConfig: loadKubeConfig(flags.kubeconfig),
     logger,
     metricsPort: flags.metricsPort,
     workers: flags.workers,
+    ...(flags.leaderElect
+      ? { leaderElection: { namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId, identity } }
+      : {}),
+    // As controller-runtime does: a replica that lost the lease exits, and its Deployment restarts it as a standby.
+    onLostLeadership: () => {
+      logger.error("leader election lost; exiting");
+      process.exit(1);
+    },
   });
   let stopping = false;
   const shutdown = (signal: string) => {

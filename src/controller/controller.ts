@@ -90,6 +90,12 @@ export class Controller {
     for (const obj of this.opts.primary.list()) this.queue.add(objectKey(obj.metadata));
   }
 
+  /** Stops at once: no new key is taken and no retry scheduled (the keys in progress finish on their own). */
+  halt(): void {
+    clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+  }
+
   /** Stops taking new keys and waits for the keys in progress to finish. */
   async stop(): Promise<void> {
     clearInterval(this.resyncTimer);

@@ -106,4 +106,9 @@ export class KubeClient {
   create<T>(path: string, object: unknown): Promise<T> {
     return this.request<T>("POST", path, { body: object });
   }
+
+  /** PUT: an optimistic update; the object's resourceVersion makes a concurrent change a 409. */
+  replace<T>(path: string, object: unknown): Promise<T> {
+    return this.request<T>("PUT", path, { body: object });
+  }
 }

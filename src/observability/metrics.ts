@@ -67,6 +67,12 @@ export class OperatorMetrics {
     labelNames: ["code", "method", "host"] as const,
     registers: [this.registry],
   });
+  readonly leaderStatus = new Gauge({
+    name: "leader_election_master_status",
+    help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
   readonly watchErrors = new Counter({
     name: "agentfleet_watch_errors_total",
     help: "Watches or lists that failed and were restarted, per resource",
