@@ -10,6 +10,7 @@ import { type KubeObject, objectKey } from "./controller/objects.ts";
 import { core } from "./controller/resources.ts";
 import { KubeClient } from "./controller/rest.ts";
 import { EventRecorder } from "./observability/events.ts";
+import { registerFleetGauges } from "./observability/fleet-metrics.ts";
 import type { Logger } from "./observability/logger.ts";
 import { OperatorMetrics } from "./observability/metrics.ts";
 import { startProbeServer } from "./observability/server.ts";
@@ -74,6 +75,11 @@ export class Operator {
       PodDisruptionBudget: informer(childResources.PodDisruptionBudget, managedBySelector),
     };
     this.informers = [this.agents, classes, nodes, pods, ...Object.values(children)];
+    registerFleetGauges(this.metrics.registry, {
+      reporting: () => this.reconciling,
+      agents: () => this.agents.list(),
+      classes: () => classes.list(),
+    });
 
     const allAgents = () => this.agents.list().map((a) => objectKey(a.metadata));
     // Nodes report status often; only a change that placement sees concerns the agents.

@@ -29,6 +29,9 @@ export function renderGeneratedFiles(): Record<string, string> {
   return {
     "crds/agentfleet.io_agentdeployments.yaml": yaml(agentDeploymentCrd()),
     "crds/agentfleet.io_gpuclasses.yaml": yaml(gpuClassCrd()),
+    // Helm installs what is in a chart's crds/ before its templates, and never deletes it.
+    "charts/agentfleet/crds/agentfleet.io_agentdeployments.yaml": yaml(agentDeploymentCrd()),
+    "charts/agentfleet/crds/agentfleet.io_gpuclasses.yaml": yaml(gpuClassCrd()),
     ...legacyManifests(),
   };
 }

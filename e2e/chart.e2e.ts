@@ -1,0 +1,185 @@
+// The Helm chart on the real control plane: it lints and renders, installs into a namespace that
+// enforces the restricted Pod Security Standard, upgrades, and uninstalls without touching the
+// users' agents. Its RBAC is enough for the operator to run the fleet, and reads no Secret.
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { kubectl } from "../hack/lib/cluster.ts";
+import { installCrds } from "../hack/lib/install.ts";
+import { installManifestPath, renderInstallManifest } from "../hack/lib/install-manifest.ts";
+import { kubeconfigPath, repoRoot, stateDir, tool } from "../hack/lib/paths.ts";
+import { run } from "../hack/lib/run.ts";
+import { clients, eventually, removeNamespace } from "./support/kube.ts";
+import { type RunningOperator, startOperator } from "./support/operator.ts";
+
+const { core, apps } = clients();
+const chart = path.join(repoRoot, "charts/agentfleet");
+const release = "agentfleet";
+const system = "agentfleet-e2e-system";
+const agents = "agents-restricted";
+const helm = (...args: string[]) => run(tool("helm"), ["--kubeconfig", kubeconfigPath, ...args]);
+const gpuClassesJson = JSON.stringify({
+  "e2e-4090": { products: ["NVIDIA-GeForce-RTX-4090"], vramMiB: 24564, replicas: 8 },
+});
+let operator: RunningOperator | undefined;
+
+async function restrictedNamespace(name: string): Promise<void> {
+  await kubectl(["create", "namespace", name]);
+  await kubectl(["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted"]);
+}
+
+beforeAll(async () => {
+  await installCrds();
+  await restrictedNamespace(system);
+  await restrictedNamespace(agents);
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await helm("uninstall", release, "-n", system).catch(() => undefined);
+  await removeNamespace(core, agents);
+  await removeNamespace(core, system);
+});
+
+describe("charts/agentfleet", () => {
+  it("lints, renders with every option, and matches manifests/install.yaml", async () => {
+    await helm("lint", chart, "--strict");
+    const all = await helm(
+      "template",
+      release,
+      chart,
+      "--set",
+      "metrics.serviceMonitor.enabled=true",
+      "--set",
+      "metrics.prometheusRule.enabled=true",
+    );
+    expect(all).toContain("kind: PrometheusRule");
+    expect(all).toContain("kind: ServiceMonitor");
+    const refused = await helm("template", release, chart, "--set", "replicaCount=-1").then(
+      () => "",
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/replicaCount.*minimum/);
+    const checkedIn = await readFile(path.join(repoRoot, installManifestPath), "utf8");
+    expect(checkedIn, "run npm run generate after changing the chart").toBe(await renderInstallManifest());
+  });
+
+  it("installs into a restricted namespace: the operator's pods are admitted and become Ready", async () => {
+    await helm(
+      "install",
+      release,
+      chart,
+      "-n",
+      system,
+      "--set-json",
+      `gpuClasses=${gpuClassesJson}`,
+      "--wait",
+      "--timeout",
+      "2m",
+    );
+    const deployment = await apps.readNamespacedDeployment({ name: release, namespace: system });
+    expect(deployment.status?.readyReplicas).toBe(2);
+    // The namespace does enforce the standard: a pod that breaks it is refused.
+    const privileged = await kubectl(
+      ["apply", "-n", system, "-f", "-"],
+      stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "privileged" },
+        spec: { containers: [{ name: "c", image: "x", securityContext: { privileged: true } }] },
+      }),
+    ).then(
+      () => "admitted",
+      (err: Error) => err.message,
+    );
+    expect(privileged).toMatch(/violates PodSecurity "restricted/);
+    const gpuClass = parse(await kubectl(["get", "gpuclass", "e2e-4090", "-o", "yaml"])) as {
+      spec: { nodeSelectorTerms: unknown };
+    };
+    expect(JSON.stringify(gpuClass.spec.nodeSelectorTerms)).toContain("NVIDIA-GeForce-RTX-4090-SHARED");
+  });
+
+  it("gives the operator enough RBAC to run a fleet in a restricted namespace, and no Secret", async () => {
+    const token = (await kubectl(["create", "token", release, "-n", system, "--duration", "1h"])).trim();
+    const admin = parse(await kubectl(["config", "view", "--raw", "--minify"])) as {
+      clusters: { name: string; cluster: Record<string, unknown> }[];
+    };
+    const saKubeconfig = path.join(stateDir, "e2e-serviceaccount.kubeconfig");
+    await writeFile(
+      saKubeconfig,
+      stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: admin.clusters,
+        users: [{ name: "operator", user: { token } }],
+        contexts: [{ name: "operator", context: { cluster: admin.clusters[0]?.name, user: "operator" } }],
+        "current-context": "operator",
+      }),
+      { mode: 0o600 },
+    );
+    const as = (args: string[]) => run(tool("kubectl"), ["--kubeconfig", saKubeconfig, ...args]);
+    const secrets = await as(["get", "secrets", "-n", agents]).then(
+      () => "allowed",
+      (err: Error) => err.message,
+    );
+    expect(secrets).toMatch(/forbidden/i);
+
+    operator = await startOperator("serviceaccount", [
+      "--kubeconfig",
+      saKubeconfig,
+      "--leader-elect",
+      "--leader-election-namespace",
+      system,
+      "--leader-election-id",
+      "e2e-serviceaccount",
+    ]);
+    const agent = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: "agentfleet.io/v1alpha1",
+      kind: "AgentDeployment",
+      metadata: { name, namespace: agents },
+      spec: { image: "cascade/agent:1.0", ports: [{ name: "http", port: 8080 }], config: { a: 1 }, ...spec },
+    });
+    await kubectl(
+      ["apply", "--server-side", "-f", "-"],
+      [agent("gpu-agent", { gpu: { class: "e2e-4090", vramMiB: 1000 }, required: true }), agent("cpu-agent", {})]
+        .map((o) => stringify(o))
+        .join("---\n"),
+    );
+    await kubectl(["wait", "--for=condition=Ready", "agd", "--all", "-n", agents, "--timeout=90s"]);
+    const pods = await core.listNamespacedPod({ namespace: agents });
+    expect(pods.items.length).toBe(2);
+    const events = await kubectl(["get", "events", "-n", agents, "--field-selector", "reason=FailedCreate"]);
+    expect(events).not.toMatch(/violates PodSecurity/);
+    await eventually("the operator to report Ready status", async () => {
+      const status = await kubectl(["get", "agd", "gpu-agent", "-n", agents, "-o", "jsonpath={.status.node}"]);
+      return status ? true : undefined;
+    });
+  });
+
+  it("upgrades, and uninstalls without touching the users' agents", async () => {
+    await helm(
+      "upgrade",
+      release,
+      chart,
+      "-n",
+      system,
+      "--set-json",
+      `gpuClasses=${gpuClassesJson}`,
+      "--set",
+      "operator.workers=8",
+      "--wait",
+      "--timeout",
+      "2m",
+    );
+    const deployment = await apps.readNamespacedDeployment({ name: release, namespace: system });
+    expect(deployment.spec?.template.spec?.containers[0]?.args).toContain("--workers=8");
+    await helm("uninstall", release, "-n", system, "--wait");
+    const left = await kubectl(["get", "agd", "-n", agents, "-o", "name"]);
+    expect(left.trim().split("\n").sort()).toEqual([
+      "agentdeployment.agentfleet.io/cpu-agent",
+      "agentdeployment.agentfleet.io/gpu-agent",
+    ]);
+    await kubectl(["get", "crd", "agentdeployments.agentfleet.io"]);
+  });
+});

@@ -1,0 +1,36 @@
+// docker build cannot run on these machines; what can be checked without an engine is checked here.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "./lib/paths.ts";
+
+const dockerfile = await readFile(path.join(repoRoot, "Dockerfile"), "utf8");
+const instructions = dockerfile
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
+const stages = dockerfile.split(/^FROM /m).slice(1);
+const final = `FROM ${stages.at(-1) ?? ""}`;
+
+describe("Dockerfile", () => {
+  it("pins every base image to an exact Node 24 release", () => {
+    const bases = instructions.filter((l) => l.startsWith("FROM ")).map((l) => l.split(/\s+/)[1]);
+    expect(bases.length).toBeGreaterThanOrEqual(2);
+    for (const base of bases) expect(base).toMatch(/^node:24\.\d+\.\d+(-[a-z0-9-]+)?(@sha256:[0-9a-f]{64})?$/);
+  });
+
+  it("runs as a non-root user", () => {
+    const user = final.match(/^USER\s+(\S+)/m)?.[1];
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  it("ships production dependencies and the build output only", () => {
+    expect(dockerfile).toMatch(/npm prune --omit=dev|npm ci[^\n]*--omit=dev/);
+    const copies = final.match(/^COPY .*$/gm) ?? [];
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) expect(copy).toMatch(/^COPY --from=build \/src\/(package\.json|node_modules|dist) /);
+    expect(final).not.toMatch(/COPY (src|\.) /);
+    expect(final).toMatch(/ENTRYPOINT \["node", "\/app\/dist\/cli\/main\.js"\]/);
+  });
+});
