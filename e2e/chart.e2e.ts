@@ -19,7 +19,11 @@ const release = "agentfleet";
 const system = "agentfleet-e2e-system";
 const agents = "agents-restricted";
 const helm = (...args: string[]) => run(tool("helm"), ["--kubeconfig", kubeconfigPath, ...args]);
+// A class of its own (the defaults nulled, as a user leaves them out), so that classes other tests
+// created outside Helm never collide with the release.
 const gpuClassesJson = JSON.stringify({
+  "rtx-4090": null,
+  "rtx-3060": null,
   "e2e-4090": { products: ["NVIDIA-GeForce-RTX-4090"], vramMiB: 24564, replicas: 8 },
 });
 let operator: RunningOperator | undefined;
