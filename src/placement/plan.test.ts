@@ -1,0 +1,244 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { GPUClass } from "../api/gpuclass.ts";
+import { gpuClass } from "../testing/fixtures.ts";
+import { type Decision, type Demand, planPlacement, type Supply } from "./plan.ts";
+
+const rtx4090 = gpuClass("rtx-4090", "NVIDIA-GeForce-RTX-4090", 24564, 8); // 24052 MiB usable (512 reserved)
+const rtx3060 = gpuClass("rtx-3060", "NVIDIA-GeForce-RTX-3060", 12288, 4); // 11776 MiB usable
+const classes = new Map([rtx4090, rtx3060].map((c) => [c.metadata.name, c]));
+
+const node = (name: string, product: string, slots: number, ready = true, schedulable = true): Supply => ({
+  name,
+  labels: { "nvidia.com/gpu.product": `${product}-SHARED`, "nvidia.com/gpu.count": "1" },
+  ready,
+  schedulable,
+  allocatable: { "nvidia.com/gpu": String(slots) },
+});
+const mainpc = node("mainpc", "NVIDIA-GeForce-RTX-4090", 8);
+const pc2 = node("pc2", "NVIDIA-GeForce-RTX-3060", 4);
+
+const demand = (key: string, vramMiB: number, over: Partial<Demand> = {}, classNames = ["rtx-3060"]): Demand => ({
+  key,
+  required: false,
+  priority: 0,
+  replicas: 1,
+  classes: classNames.map((name) => ({ name, vramMiB })),
+  failback: true,
+  ...over,
+});
+
+const placedOn = (d: Decision | undefined) => (d?.kind === "placed" ? `${d.gpuClass}/${d.node}` : d?.reason);
+
+describe("planPlacement", () => {
+  it("never gives a card more VRAM than it has, and says who waits with the numbers", () => {
+    const plan = planPlacement(
+      [demand("a/1-big", 9000), demand("a/2-small", 2000), demand("a/3-late", 3000)],
+      classes,
+      [pc2],
+    );
+    expect(placedOn(plan.get("a/1-big"))).toBe("rtx-3060/pc2");
+    expect(placedOn(plan.get("a/2-small"))).toBe("rtx-3060/pc2");
+    expect(plan.get("a/3-late")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message: "needs 3000 MiB: rtx-3060 has 776 MiB free on pc2",
+    });
+  });
+
+  it("places required agents first, then by priority, then by name", () => {
+    const plan = planPlacement(
+      [
+        demand("a/zz-required", 8000, { required: true }),
+        demand("a/aa-high", 8000, { priority: 10 }),
+        demand("a/aa-low", 3000),
+      ],
+      classes,
+      [pc2],
+    );
+    expect(placedOn(plan.get("a/zz-required"))).toBe("rtx-3060/pc2");
+    expect(placedOn(plan.get("a/aa-high"))).toBe("InsufficientVRAM");
+    expect(placedOn(plan.get("a/aa-low"))).toBe("rtx-3060/pc2");
+  });
+
+  it("counts time-sliced GPU replicas as well as VRAM", () => {
+    const plan = planPlacement(
+      [1, 2, 3, 4, 5].map((i) => demand(`a/n${i}`, 100)),
+      classes,
+      [pc2],
+    );
+    expect(placedOn(plan.get("a/n5"))).toBe("NoFreeGPU");
+  });
+
+  it("falls back to the next class with room, and says so", () => {
+    const plan = planPlacement([demand("a/stt", 3000, {}, ["rtx-3060", "rtx-4090"])], classes, [
+      mainpc,
+      node("pc2", "NVIDIA-GeForce-RTX-3060", 4, false),
+    ]);
+    expect(plan.get("a/stt")).toEqual({
+      kind: "placed",
+      gpuClass: "rtx-4090",
+      node: "mainpc",
+      vramMiB: 3000,
+      fallback: true,
+    });
+  });
+
+  it("waits for a node when none of its classes has one Ready", () => {
+    expect(
+      placedOn(
+        planPlacement([demand("a/x", 1)], classes, [node("pc2", "NVIDIA-GeForce-RTX-3060", 4, false)]).get("a/x"),
+      ),
+    ).toBe("NodeNotReady");
+  });
+
+  it("preempts a running agent for a required one, and says why", () => {
+    const plan = planPlacement(
+      [
+        demand("a/running", 8000, { current: { gpuClass: "rtx-3060", node: "pc2" } }),
+        demand("a/vital", 8000, { required: true }),
+      ],
+      classes,
+      [pc2],
+    );
+    expect(placedOn(plan.get("a/vital"))).toBe("rtx-3060/pc2");
+    expect(plan.get("a/running")).toMatchObject({ kind: "waiting", reason: "Preempted" });
+  });
+
+  it("fails back one agent at a time, and not while another is still moving", () => {
+    const onFallback = (key: string) =>
+      demand(key, 1000, { current: { gpuClass: "rtx-4090", node: "mainpc" } }, ["rtx-3060", "rtx-4090"]);
+    const plan = planPlacement([onFallback("a/one"), onFallback("a/two")], classes, [mainpc, pc2]);
+    expect([placedOn(plan.get("a/one")), placedOn(plan.get("a/two"))]).toEqual(["rtx-3060/pc2", "rtx-4090/mainpc"]);
+    const busy = planPlacement([onFallback("a/one"), { ...onFallback("a/two"), settling: true }], classes, [
+      mainpc,
+      pc2,
+    ]);
+    expect(placedOn(busy.get("a/one"))).toBe("rtx-4090/mainpc");
+    const pinned = planPlacement([{ ...onFallback("a/one"), failback: false }], classes, [mainpc, pc2]);
+    expect(placedOn(pinned.get("a/one"))).toBe("rtx-4090/mainpc");
+  });
+
+  it("names an unknown class", () => {
+    expect(planPlacement([demand("a/x", 1, {}, ["rtx-5090"])], classes, [pc2]).get("a/x")).toMatchObject({
+      reason: "UnknownGPUClass",
+    });
+  });
+
+  it("bin-packs by default and spreads when the class says so", () => {
+    const a = node("a", "NVIDIA-GeForce-RTX-3060", 4);
+    const b = node("b", "NVIDIA-GeForce-RTX-3060", 4);
+    const demands = [demand("x/1", 1000), demand("x/2", 1000)];
+    const packed = planPlacement(demands, classes, [a, b]);
+    expect(new Set([...packed.values()].map(placedOn))).toEqual(new Set(["rtx-3060/a"]));
+    const spreadClass = { ...rtx3060, spec: { ...rtx3060.spec, placement: "Spread" as const } };
+    const spread = planPlacement(demands, new Map([["rtx-3060", spreadClass as GPUClass]]), [a, b]);
+    expect(new Set([...spread.values()].map(placedOn))).toEqual(new Set(["rtx-3060/a", "rtx-3060/b"]));
+  });
+});
+
+describe("planPlacement on generated fleets", () => {
+  const classNames = ["rtx-4090", "rtx-3060"];
+  const fleet = fc.record({
+    nodes: fc.array(
+      fc.record({
+        cls: fc.constantFrom(0, 1),
+        slots: fc.integer({ min: 0, max: 8 }),
+        ready: fc.boolean(),
+        schedulable: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
+    demands: fc.array(
+      fc.record({
+        vram: fc.integer({ min: 1, max: 26000 }),
+        replicas: fc.integer({ min: 1, max: 3 }),
+        required: fc.boolean(),
+        priority: fc.integer({ min: -5, max: 5 }),
+        classes: fc.shuffledSubarray([0, 1], { minLength: 1 }),
+        current: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+      }),
+      { maxLength: 60 },
+    ),
+  });
+  type Fleet = typeof fleet extends fc.Arbitrary<infer T> ? T : never;
+  const build = (f: Fleet) => {
+    const nodes = f.nodes.map((n, i) =>
+      node(
+        `n${i}`,
+        n.cls === 0 ? "NVIDIA-GeForce-RTX-4090" : "NVIDIA-GeForce-RTX-3060",
+        n.slots,
+        n.ready,
+        n.schedulable,
+      ),
+    );
+    const demands = f.demands.map((d, i): Demand => {
+      const cur = d.current === undefined ? undefined : nodes[d.current % nodes.length];
+      return {
+        key: `ns/agent-${i}`,
+        required: d.required,
+        priority: d.priority,
+        replicas: d.replicas,
+        classes: d.classes.map((c) => ({ name: classNames[c] as string, vramMiB: d.vram })),
+        failback: true,
+        ...(cur
+          ? {
+              current: {
+                gpuClass: cur.labels["nvidia.com/gpu.product"]?.includes("4090") ? "rtx-4090" : "rtx-3060",
+                node: cur.name,
+              },
+            }
+          : {}),
+      };
+    });
+    return { nodes, demands };
+  };
+
+  it("never overcommits VRAM or GPU replicas, and places only on usable nodes of the agent's classes", () => {
+    fc.assert(
+      fc.property(fleet, (f) => {
+        const { nodes, demands } = build(f);
+        const plan = planPlacement(demands, classes, nodes);
+        for (const n of nodes) {
+          const here = demands.filter((d) => {
+            const p = plan.get(d.key);
+            return p?.kind === "placed" && p.node === n.name;
+          });
+          const cls = n.labels["nvidia.com/gpu.product"]?.includes("4090") ? rtx4090 : rtx3060;
+          const used = here.reduce((s, d) => s + (plan.get(d.key) as { vramMiB: number }).vramMiB * d.replicas, 0);
+          expect(used).toBeLessThanOrEqual(cls.spec.vramMiB - cls.spec.reservedMiB);
+          expect(here.reduce((s, d) => s + d.replicas, 0)).toBeLessThanOrEqual(Number(n.allocatable["nvidia.com/gpu"]));
+          if (here.length) expect(n.ready && n.schedulable).toBe(true);
+          for (const d of here)
+            expect(d.classes.map((c) => c.name)).toContain((plan.get(d.key) as { gpuClass: string }).gpuClass);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives the same placement whatever the order, and keeps a placed fleet where it is", () => {
+    fc.assert(
+      fc.property(fleet, fc.integer(), (f, seed) => {
+        const { nodes, demands } = build(f);
+        const plan = planPlacement(demands, classes, nodes);
+        const shuffled = [...demands].sort(
+          (a, b) => ((a.key.length * 31 + seed) % 7) - ((b.key.length * 31 + seed) % 7) || (a.key < b.key ? 1 : -1),
+        );
+        expect(planPlacement(shuffled, classes, nodes)).toEqual(plan);
+        // Steady state: with every agent where the plan put it, planning again moves nothing.
+        const settled = demands.map((d) => {
+          const p = plan.get(d.key);
+          const { current: _drop, ...rest } = d;
+          return p?.kind === "placed" ? { ...rest, current: { gpuClass: p.gpuClass, node: p.node } } : rest;
+        });
+        const again = planPlacement(settled, classes, nodes);
+        for (const d of demands) {
+          const before = plan.get(d.key);
+          if (before?.kind === "placed") expect(again.get(d.key)).toEqual(before);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
