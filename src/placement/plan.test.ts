@@ -213,11 +213,11 @@ describe("planPlacement on generated fleets", () => {
             expect(d.classes.map((c) => c.name)).toContain((plan.get(d.key) as { gpuClass: string }).gpuClass);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   });
 
-  it("gives the same placement whatever the order, and keeps a placed fleet where it is", () => {
+  it("gives the same placement whatever the order, and moves a placed fleet only to fail one agent back", () => {
     fc.assert(
       fc.property(fleet, fc.integer(), (f, seed) => {
         const { nodes, demands } = build(f);
@@ -233,12 +233,22 @@ describe("planPlacement on generated fleets", () => {
           return p?.kind === "placed" ? { ...rest, current: { gpuClass: p.gpuClass, node: p.node } } : rest;
         });
         const again = planPlacement(settled, classes, nodes);
+        let failbacks = 0;
         for (const d of demands) {
           const before = plan.get(d.key);
-          if (before?.kind === "placed") expect(again.get(d.key)).toEqual(before);
+          const after = again.get(d.key);
+          if (before?.kind !== "placed") continue;
+          if (after?.kind === "placed" && after.gpuClass !== before.gpuClass) {
+            // The only move a steady fleet makes: one agent back to its own class, once there is room.
+            expect(after).toMatchObject({ gpuClass: d.classes[0]?.name, fallback: false });
+            failbacks++;
+          } else {
+            expect(after).toEqual(before);
+          }
         }
+        expect(failbacks).toBeLessThanOrEqual(1);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
   });
 });

@@ -2,11 +2,15 @@
 // requested VRAM exceeds its capacity and no node gives out more time-sliced GPU replicas than it
 // has. Pure and deterministic: the same fleet always gives the same placement.
 //
-// Order: required agents first, then higher priority, then name. Each agent tries its own class,
-// then its fallbacks in order; within a class, the node it already runs on, then BinPack (fullest
-// first) or Spread (emptiest first), then name. An agent keeps its node while that node is usable
-// and has room, so a steady fleet never moves. Fail-back to the own class happens one agent at a
-// time, and never while another agent is still moving.
+// 1. Agents already running keep their node while it is usable and they still fit, so a steady
+//    fleet never moves and a newcomer never pushes a running agent out.
+// 2. The others are placed in order (required first, then higher priority, then name), each on its
+//    own class if it has room, else on its first fallback with room; within a class, BinPack fills
+//    the fullest node that fits, Spread the emptiest.
+// 3. One agent on a fallback moves back to its own class, if that has room, and only while no other
+//    agent is still moving (make-before-break, one at a time).
+// 4. A required agent that still has no room may displace running agents of lower rank, which then
+//    wait as Preempted.
 import type { GPUClass } from "../api/gpuclass.ts";
 import { type NodeInfo, nodeInClass, usable } from "./nodes.ts";
 
@@ -25,24 +29,30 @@ export interface Demand {
 }
 
 export interface Supply extends NodeInfo {
-  /** Time-sliced replicas the device plugin advertises, per resource name. */
+  /** What the device plugin advertises, per resource name (time-sliced replicas). */
   allocatable: Record<string, string>;
 }
 
+export type WaitReason = "InsufficientVRAM" | "NoFreeGPU" | "NodeNotReady" | "UnknownGPUClass" | "Preempted";
+
 export type Decision =
   | { kind: "placed"; gpuClass: string; node: string; vramMiB: number; fallback: boolean }
-  | {
-      kind: "waiting";
-      reason: "InsufficientVRAM" | "NoFreeGPU" | "NodeNotReady" | "UnknownGPUClass" | "Preempted";
-      message: string;
-    };
+  | { kind: "waiting"; reason: WaitReason; message: string };
 
-interface NodeLedger {
-  node: Supply;
-  gpuClass: GPUClass;
+type Placed = Extract<Decision, { kind: "placed" }>;
+
+interface Budget {
+  freeMiB: number;
+  freeSlots: number;
 }
 
-const byOrder = (a: Demand, b: Demand) =>
+interface Member {
+  node: Supply;
+  gpuClass: GPUClass;
+  budget: Budget;
+}
+
+const rank = (a: Demand, b: Demand) =>
   Number(b.required) - Number(a.required) || b.priority - a.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 function gpusOn(node: Supply, gpuClass: GPUClass): number {
@@ -54,32 +64,67 @@ function gpusOn(node: Supply, gpuClass: GPUClass): number {
   );
 }
 
+/** Each class's nodes, each node with one budget shared by every class it belongs to. */
+function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[]): Map<string, Member[]> {
+  const budgets = new Map<string, Budget>();
+  const out = new Map<string, Member[]>();
+  for (const gpuClass of [...classes.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+    const members: Member[] = [];
+    for (const node of nodes) {
+      if (!nodeInClass(node, gpuClass)) continue;
+      const budget = budgets.get(node.name) ?? {
+        freeMiB: gpusOn(node, gpuClass) * (gpuClass.spec.vramMiB - gpuClass.spec.reservedMiB),
+        freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
+      };
+      budgets.set(node.name, budget);
+      members.push({ node, gpuClass, budget });
+    }
+    out.set(gpuClass.metadata.name, members);
+  }
+  return out;
+}
+
+const fits = (m: Member, mib: number, slots: number) => m.budget.freeMiB >= mib && m.budget.freeSlots >= slots;
+const take = (m: Member, mib: number, slots: number) => {
+  m.budget.freeMiB -= mib;
+  m.budget.freeSlots -= slots;
+};
+const give = (m: Member, mib: number, slots: number) => take(m, -mib, -slots);
+
 export function planPlacement(
   demands: readonly Demand[],
   classes: ReadonlyMap<string, GPUClass>,
   nodes: readonly Supply[],
 ): Map<string, Decision> {
-  // One ledger per node and class: a node in two classes (unusual) shares one budget.
-  const ledgers = new Map<string, NodeLedger[]>();
-  const shared = new Map<string, { freeMiB: number; freeSlots: number }>();
-  for (const gpuClass of [...classes.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
-    const members: NodeLedger[] = [];
-    for (const node of nodes) {
-      if (!nodeInClass(node, gpuClass)) continue;
-      const budget = shared.get(node.name) ?? {
-        freeMiB: gpusOn(node, gpuClass) * (gpuClass.spec.vramMiB - gpuClass.spec.reservedMiB),
-        freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
-      };
-      shared.set(node.name, budget);
-      members.push({ node, gpuClass });
-    }
-    ledgers.set(gpuClass.metadata.name, members);
-  }
-  const budgetOf = (l: NodeLedger) => shared.get(l.node.name) as { freeMiB: number; freeSlots: number };
-
+  const byClass = ledgers(classes, nodes);
+  const memberOf = (gpuClass: string, node: string) => byClass.get(gpuClass)?.find((m) => m.node.name === node);
   const decisions = new Map<string, Decision>();
-  let failbackStarted = demands.some((d) => d.settling);
-  for (const d of [...demands].sort(byOrder)) {
+  const ordered = [...demands].sort(rank);
+  const need = (d: Demand, gpuClass: string) => (d.classes.find((c) => c.name === gpuClass)?.vramMiB ?? 0) * d.replicas;
+  const place = (d: Demand, m: Member): Placed => {
+    const vramMiB = d.classes.find((c) => c.name === m.gpuClass.metadata.name)?.vramMiB ?? 0;
+    take(m, vramMiB * d.replicas, d.replicas);
+    const placed: Placed = {
+      kind: "placed",
+      gpuClass: m.gpuClass.metadata.name,
+      node: m.node.name,
+      vramMiB,
+      fallback: m.gpuClass.metadata.name !== d.classes[0]?.name,
+    };
+    decisions.set(d.key, placed);
+    return placed;
+  };
+
+  // 1. Incumbents keep their node.
+  for (const d of ordered) {
+    if (!d.current || !d.classes.some((c) => c.name === d.current?.gpuClass)) continue;
+    const m = memberOf(d.current.gpuClass, d.current.node);
+    if (m && usable(m.node) && fits(m, need(d, d.current.gpuClass), d.replicas)) place(d, m);
+  }
+
+  // 2. Everyone else, in rank order.
+  for (const d of ordered) {
+    if (decisions.has(d.key)) continue;
     const known = d.classes.filter((c) => classes.has(c.name));
     if (known.length === 0) {
       decisions.set(d.key, {
@@ -89,72 +134,118 @@ export function planPlacement(
       });
       continue;
     }
-    // A running agent on a fallback moves back only when it is its turn.
-    const onFallback = d.current !== undefined && d.current.gpuClass !== d.classes[0]?.name;
-    const currentUsable =
-      d.current !== undefined &&
-      (ledgers.get(d.current.gpuClass) ?? []).some((l) => l.node.name === d.current?.node && usable(l.node));
-    let candidates = known;
-    if (onFallback && currentUsable && (!d.failback || failbackStarted)) {
-      candidates = known.filter((c) => c.name === d.current?.gpuClass);
-    }
-    let placed: Decision | undefined;
-    const shortfalls: string[] = [];
-    let anyUsable = false;
-    let slotsOnly = true;
-    for (const c of candidates) {
-      const members = (ledgers.get(c.name) ?? []).filter((l) => usable(l.node));
-      anyUsable ||= members.length > 0;
-      const needMiB = c.vramMiB * d.replicas;
-      const placement = members[0]?.gpuClass.spec.placement ?? "BinPack";
-      const ordered = [...members].sort(
-        (a, b) =>
-          Number(b.node.name === d.current?.node) - Number(a.node.name === d.current?.node) ||
-          (placement === "Spread"
-            ? budgetOf(b).freeMiB - budgetOf(a).freeMiB
-            : budgetOf(a).freeMiB - budgetOf(b).freeMiB) ||
-          (a.node.name < b.node.name ? -1 : 1),
-      );
-      const fit = ordered.find((l) => budgetOf(l).freeMiB >= needMiB && budgetOf(l).freeSlots >= d.replicas);
-      if (fit) {
-        const budget = budgetOf(fit);
-        budget.freeMiB -= needMiB;
-        budget.freeSlots -= d.replicas;
-        const fallback = c.name !== d.classes[0]?.name;
-        if (onFallback && !fallback) failbackStarted = true;
-        placed = { kind: "placed", gpuClass: c.name, node: fit.node.name, vramMiB: c.vramMiB, fallback };
+    let done = false;
+    for (const c of known) {
+      const members = (byClass.get(c.name) ?? []).filter((m) => usable(m.node));
+      const spread = members[0]?.gpuClass.spec.placement === "Spread";
+      const candidates = members
+        .filter((m) => fits(m, c.vramMiB * d.replicas, d.replicas))
+        .sort(
+          (a, b) =>
+            (spread ? b.budget.freeMiB - a.budget.freeMiB : a.budget.freeMiB - b.budget.freeMiB) ||
+            (a.node.name < b.node.name ? -1 : 1),
+        );
+      const target = candidates[0];
+      if (target) {
+        place(d, target);
+        done = true;
         break;
       }
-      for (const l of ordered) {
-        const b = budgetOf(l);
-        if (b.freeMiB < needMiB) slotsOnly = false;
-        shortfalls.push(
-          b.freeMiB < needMiB
-            ? `${c.name} has ${b.freeMiB} MiB free on ${l.node.name}`
-            : `${c.name} has no free GPU replica on ${l.node.name}`,
-        );
-      }
     }
-    if (placed) {
-      decisions.set(d.key, placed);
-      continue;
-    }
-    const need = candidates.map((c) => `${c.vramMiB * d.replicas} MiB`).filter((v, i, all) => all.indexOf(v) === i);
-    if (!anyUsable) {
-      decisions.set(d.key, {
-        kind: "waiting",
-        reason: "NodeNotReady",
-        message: `no Ready, schedulable node carries ${candidates.map((c) => c.name).join(" or ")}; the agent starts when one does`,
-      });
-    } else {
-      // Preempted: it still has a usable node, but agents placed before it took the room.
-      const wasRunning = currentUsable;
-      decisions.set(d.key, {
-        kind: "waiting",
-        reason: wasRunning ? "Preempted" : slotsOnly ? "NoFreeGPU" : "InsufficientVRAM",
-        message: `${wasRunning ? "displaced by agents placed before it; " : ""}needs ${need.join(" or ")}: ${shortfalls.join("; ")}`,
-      });
+    if (!done) decisions.set(d.key, waiting(d, known, byClass));
+  }
+
+  // 3. One fail-back, if no agent is still moving.
+  if (!demands.some((d) => d.settling)) {
+    for (const d of ordered) {
+      const now = decisions.get(d.key);
+      const own = d.classes[0];
+      if (!d.failback || now?.kind !== "placed" || !now.fallback || !own) continue;
+      const target = (byClass.get(own.name) ?? [])
+        .filter((m) => usable(m.node) && fits(m, own.vramMiB * d.replicas, d.replicas))
+        .sort((a, b) => a.budget.freeMiB - b.budget.freeMiB || (a.node.name < b.node.name ? -1 : 1))[0];
+      if (!target) continue;
+      give(memberOf(now.gpuClass, now.node) as Member, now.vramMiB * d.replicas, d.replicas);
+      place(d, target);
+      break;
     }
   }
+  // 4. Required agents may displace running agents of lower rank.
+  for (const d of ordered) {
+    if (!d.required || decisions.get(d.key)?.kind === "placed") continue;
+    for (const c of d.classes.filter((x) => classes.has(x.name))) {
+      const victims = preemptionOn(d, c, byClass.get(c.name) ?? [], ordered, decisions);
+      if (!victims) continue;
+      for (const v of victims.evict) {
+        const placed = decisions.get(v.key) as Placed;
+        give(victims.member, placed.vramMiB * v.replicas, v.replicas);
+        decisions.set(v.key, {
+          kind: "waiting",
+          reason: "Preempted",
+          message: `displaced from ${placed.node} by the required agent ${d.key}, which needs ${c.vramMiB * d.replicas} MiB of ${c.name}`,
+        });
+      }
+      place(d, victims.member);
+      break;
+    }
+  }
+
   return decisions;
+}
+
+/** The fewest lowest-ranked non-required agents on one node whose room would let d in. */
+function preemptionOn(
+  d: Demand,
+  c: { name: string; vramMiB: number },
+  members: readonly Member[],
+  ordered: readonly Demand[],
+  decisions: ReadonlyMap<string, Decision>,
+): { member: Member; evict: Demand[] } | undefined {
+  const needMiB = c.vramMiB * d.replicas;
+  for (const member of members.filter((m) => usable(m.node)).sort((a, b) => (a.node.name < b.node.name ? -1 : 1))) {
+    const lower = ordered
+      .filter((o) => !o.required && rank(d, o) < 0)
+      .filter((o) => {
+        const p = decisions.get(o.key);
+        return p?.kind === "placed" && p.node === member.node.name;
+      })
+      .reverse(); // lowest rank first
+    let freeMiB = member.budget.freeMiB;
+    let freeSlots = member.budget.freeSlots;
+    const evict: Demand[] = [];
+    for (const o of lower) {
+      if (freeMiB >= needMiB && freeSlots >= d.replicas) break;
+      const p = decisions.get(o.key) as Placed;
+      freeMiB += p.vramMiB * o.replicas;
+      freeSlots += o.replicas;
+      evict.push(o);
+    }
+    if (freeMiB >= needMiB && freeSlots >= d.replicas) return { member, evict };
+  }
+  return undefined;
+}
+
+function waiting(d: Demand, known: Demand["classes"], byClass: ReadonlyMap<string, Member[]>): Decision {
+  const usableMembers = known.flatMap((c) =>
+    (byClass.get(c.name) ?? []).filter((m) => usable(m.node)).map((m) => ({ c, m })),
+  );
+  if (usableMembers.length === 0) {
+    return {
+      kind: "waiting",
+      reason: "NodeNotReady",
+      message: `no Ready, schedulable node carries ${known.map((c) => c.name).join(" or ")}; the agent starts when one does`,
+    };
+  }
+  const short = usableMembers.map(({ c, m }) =>
+    m.budget.freeMiB < c.vramMiB * d.replicas
+      ? `${c.name} has ${m.budget.freeMiB} MiB free on ${m.node.name}`
+      : `${c.name} has no free GPU replica on ${m.node.name}`,
+  );
+  const vramShort = usableMembers.some(({ c, m }) => m.budget.freeMiB < c.vramMiB * d.replicas);
+  const needs = [...new Set(known.map((c) => `${c.vramMiB * d.replicas} MiB`))].join(" or ");
+  return {
+    kind: "waiting",
+    reason: vramShort ? "InsufficientVRAM" : "NoFreeGPU",
+    message: `needs ${needs}: ${short.join("; ")}`,
+  };
 }
