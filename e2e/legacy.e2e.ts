@@ -1,6 +1,6 @@
 // The imported legacy fleet (manifests/legacy, from the user's own files) on the real control plane:
-// every agent is accepted, and every GPU agent runs on the machine its legacy file put it on, or its
-// Placed condition says why not.
+// every agent is accepted, every GPU agent runs on the machine its legacy file put it on or says in
+// its Placed condition why not, and no card is promised more VRAM than it has.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,9 +61,21 @@ describe("the imported legacy fleet", () => {
           await nodeNameOf(a.metadata.labels["agentfleet.io/legacy-machine"] ?? ""),
         );
       } else {
-        // More GPU agents than time-sliced replicas: the scheduler's reason, in the agent's status.
-        expect(condition?.reason, a.metadata.name).toBe("Unschedulable");
-        expect(condition?.message).toMatch(/Insufficient nvidia\.com\/gpu/);
+        // More GPU agents than the cards hold: the ledger leaves them out, and says why, with the numbers.
+        expect(["InsufficientVRAM", "NoFreeGPU"], a.metadata.name).toContain(condition?.reason);
+        expect(condition?.message).toMatch(/needs \d+ MiB: rtx-\d+ has (\d+ MiB free|no free GPU replica) on /);
+      }
+    }
+    // No card is promised more VRAM than it has.
+    const classes = JSON.parse(await kubectl(["get", "gpuclasses", "-o", "json"])) as {
+      items: {
+        metadata: { name: string };
+        status?: { nodes?: { name: string; capacityMiB: number; requestedMiB: number }[] };
+      }[];
+    };
+    for (const c of classes.items) {
+      for (const n of c.status?.nodes ?? []) {
+        expect(n.requestedMiB, `${c.metadata.name} on ${n.name}`).toBeLessThanOrEqual(n.capacityMiB);
       }
     }
     expect(placed).toBeGreaterThan(0);

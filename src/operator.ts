@@ -23,6 +23,7 @@ import {
   nodeInfo,
 } from "./reconcilers/agentdeployment.ts";
 import { gpuClassReconciler } from "./reconcilers/gpuclass.ts";
+import { FleetPlanner } from "./reconcilers/planner.ts";
 import { managedBySelector } from "./render/labels.ts";
 
 export interface OperatorOptions {
@@ -97,6 +98,15 @@ export class Operator {
         .filter((a) => a.spec.dependencies?.includes(obj.metadata.name))
         .map((a) => objectKey(a.metadata));
 
+    // The fleet's placement is one decision over every GPU agent: a change to one may move others.
+    const planner = new FleetPlanner(
+      { agents: this.agents, classes, nodes, deployments: children.Deployment },
+      (keys) => {
+        for (const key of keys) this.controller.queue.add(key);
+        for (const c of classes.list()) this.classController.queue.add(c.metadata.name);
+      },
+    );
+
     this.controller = new Controller({
       name: "agentdeployment",
       primary: this.agents,
@@ -121,6 +131,7 @@ export class Operator {
         pods,
         children,
         events: new EventRecorder(client, logger),
+        placement: (key) => planner.decisionFor(key),
       }),
       workers: opts.workers ?? 4,
       logger,
@@ -144,7 +155,7 @@ export class Operator {
         },
         { informer: this.agents, map: allClasses },
       ],
-      reconcile: gpuClassReconciler({ client, classes, nodes, agents: this.agents }),
+      reconcile: gpuClassReconciler({ client, classes, nodes, agents: this.agents, placement: () => planner.all() }),
       workers: 1,
       logger,
       metrics: this.metrics,

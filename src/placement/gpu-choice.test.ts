@@ -1,69 +1,60 @@
 import { describe, expect, it } from "vitest";
-import { agent, classes, mainpc, node, pc2 } from "../testing/fixtures.ts";
-import { chooseGpu } from "./gpu-choice.ts";
+import { agent, classes } from "../testing/fixtures.ts";
+import { demandOf, gpuChoice } from "./gpu-choice.ts";
 import { nodeInClass } from "./nodes.ts";
 
-const pc2Down = node("pc2", "NVIDIA-GeForce-RTX-3060", false);
+const stt = agent("stt", {
+  required: true,
+  priority: 5,
+  gpu: {
+    class: "rtx-3060",
+    vramMiB: 3000,
+    fallbackClasses: ["rtx-4090"],
+    overrides: [{ class: "rtx-4090", vramMiB: 6000, env: [{ name: "MODEL", value: "large" }] }],
+  },
+});
 
-describe("chooseGpu", () => {
-  it("runs an agent without gpu on CPU", () => {
-    expect(chooseGpu(agent("hub", {}), classes, [mainpc, pc2])).toEqual({ kind: "cpu" });
+describe("demandOf", () => {
+  it("asks nothing of the GPUs for a CPU agent", () => {
+    expect(demandOf("agents/hub", agent("hub", {}), undefined, false)).toBeUndefined();
   });
 
-  it("takes the agent's own class while it has a Ready node", () => {
-    const choice = chooseGpu(
-      agent("stt", { gpu: { class: "rtx-3060", vramMiB: 3000, fallbackClasses: ["rtx-4090"] } }),
-      classes,
-      [mainpc, pc2],
-    );
-    expect(choice).toMatchObject({ kind: "gpu", fallback: false, vramMiB: 3000 });
-    expect(choice.kind === "gpu" && choice.gpuClass.metadata.name).toBe("rtx-3060");
-  });
-
-  it("falls back, with the fallback's override, when the own class has no Ready node", () => {
-    const stt = agent("stt", {
-      gpu: {
-        class: "rtx-3060",
-        vramMiB: 3000,
-        fallbackClasses: ["rtx-4090"],
-        overrides: [{ class: "rtx-4090", vramMiB: 6000, env: [{ name: "MODEL", value: "large" }] }],
-      },
+  it("lists the own class, then the fallbacks with their overridden VRAM", () => {
+    expect(demandOf("agents/stt", stt, { gpuClass: "rtx-3060", node: "pc2" }, true)).toEqual({
+      key: "agents/stt",
+      required: true,
+      priority: 5,
+      replicas: 1,
+      classes: [
+        { name: "rtx-3060", vramMiB: 3000 },
+        { name: "rtx-4090", vramMiB: 6000 },
+      ],
+      failback: true,
+      current: { gpuClass: "rtx-3060", node: "pc2" },
+      settling: true,
     });
-    const choice = chooseGpu(stt, classes, [mainpc, pc2Down]);
+  });
+});
+
+describe("gpuChoice", () => {
+  it("pins a placed agent to its node, with the fallback's environment", () => {
+    const choice = gpuChoice(
+      stt,
+      { kind: "placed", gpuClass: "rtx-4090", node: "mainpc", vramMiB: 6000, fallback: true },
+      classes,
+    );
     expect(choice).toMatchObject({
       kind: "gpu",
-      fallback: true,
+      node: "mainpc",
       vramMiB: 6000,
+      fallback: true,
       env: [{ name: "MODEL", value: "large" }],
     });
-    expect(choice.kind === "gpu" && choice.nodes.map((n) => n.name)).toEqual(["mainpc"]);
   });
 
-  it("treats a cordoned node as unusable", () => {
-    const cordoned = node("pc2", "NVIDIA-GeForce-RTX-3060", true, false);
-    expect(
-      chooseGpu(agent("a", { gpu: { class: "rtx-3060", vramMiB: 1 } }), classes, [mainpc, cordoned]),
-    ).toMatchObject({
-      kind: "unplaceable",
-      reason: "NoReadyNode",
-    });
-  });
-
-  it("names an unknown class and how to find the known ones", () => {
-    const choice = chooseGpu(agent("big", { gpu: { class: "rtx-5090", vramMiB: 30000 } }), classes, [mainpc]);
-    expect(choice).toMatchObject({ kind: "unplaceable", reason: "UnknownGPUClass" });
-    expect(choice.kind === "unplaceable" && choice.message).toMatch(/rtx-5090 does not exist.*kubectl get gpuclasses/);
-  });
-
-  it("says which classes have no node and which do not exist", () => {
-    const choice = chooseGpu(
-      agent("a", { gpu: { class: "rtx-3060", vramMiB: 1, fallbackClasses: ["rtx-5090"] } }),
-      classes,
-      [pc2Down],
-    );
-    expect(choice.kind === "unplaceable" && choice.message).toBe(
-      "no Ready, schedulable node carries rtx-3060; GPU class rtx-5090 does not exist; the agent starts when one does",
-    );
+  it("passes on why an agent waits", () => {
+    const choice = gpuChoice(stt, { kind: "waiting", reason: "InsufficientVRAM", message: "needs 3000 MiB" }, classes);
+    expect(choice).toMatchObject({ kind: "unplaceable", reason: "InsufficientVRAM", message: "needs 3000 MiB" });
   });
 });
 

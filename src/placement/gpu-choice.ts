@@ -1,8 +1,8 @@
-// Which GPU class an agent runs on: its own class while that has a usable node, else the first fallback
-// that has one. Pure; the VRAM ledger builds on it.
-import type { AgentDeployment, GpuRequest } from "../api/agentdeployment.ts";
+// What one agent's placement decision means for its pods: CPU, a GPU node of a class, or waiting
+// with a reason. Pure; the fleet-wide decision comes from planPlacement.
+import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
-import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
+import type { Decision, Demand, WaitReason } from "./plan.ts";
 
 export interface EnvVar {
   name: string;
@@ -14,56 +14,65 @@ export type GpuChoice =
   | {
       kind: "gpu";
       gpuClass: GPUClass;
+      /** The node the agent's pods are pinned to. */
+      node: string;
       vramMiB: number;
       env: EnvVar[];
       /** True when the agent runs on a fallback class, not its own. */
       fallback: boolean;
-      /** Usable nodes of the chosen class. */
-      nodes: NodeInfo[];
     }
-  | { kind: "unplaceable"; reason: "UnknownGPUClass" | "NoReadyNode"; message: string };
+  | { kind: "unplaceable"; reason: WaitReason; message: string; gpuClass?: GPUClass };
 
-function onClass(gpu: GpuRequest, gpuClass: GPUClass, nodes: NodeInfo[], fallback: boolean): GpuChoice {
-  const override = fallback ? gpu.overrides?.find((o) => o.class === gpuClass.metadata.name) : undefined;
+/** The demand an agent puts on the fleet's GPUs; undefined for a CPU agent. */
+export function demandOf(
+  key: string,
+  agent: Pick<AgentDeployment, "spec">,
+  current: Demand["current"],
+  settling: boolean,
+): Demand | undefined {
+  const gpu = agent.spec.gpu;
+  if (!gpu) return undefined;
+  const vramOn = (name: string) => gpu.overrides?.find((o) => o.class === name)?.vramMiB ?? gpu.vramMiB;
   return {
-    kind: "gpu",
-    gpuClass,
-    vramMiB: override?.vramMiB ?? gpu.vramMiB,
-    env: override?.env ?? [],
-    fallback,
-    nodes,
+    key,
+    required: agent.spec.required,
+    priority: agent.spec.priority,
+    replicas: agent.spec.replicas,
+    classes: [gpu.class, ...(gpu.fallbackClasses ?? [])].map((name) => ({
+      name,
+      vramMiB: name === gpu.class ? gpu.vramMiB : vramOn(name),
+    })),
+    failback: gpu.failback,
+    ...(current ? { current } : {}),
+    ...(settling ? { settling } : {}),
   };
 }
 
-export function chooseGpu(
+export function gpuChoice(
   agent: Pick<AgentDeployment, "spec">,
+  decision: Decision | undefined,
   classes: ReadonlyMap<string, GPUClass>,
-  nodes: readonly NodeInfo[],
 ): GpuChoice {
   const gpu = agent.spec.gpu;
   if (!gpu) return { kind: "cpu" };
-  const candidates = [gpu.class, ...(gpu.fallbackClasses ?? [])];
-  const known = candidates.filter((name) => classes.has(name));
-  if (!classes.has(gpu.class) && known.length === 0) {
+  if (!decision) return { kind: "unplaceable", reason: "NodeNotReady", message: "waiting for the fleet's placement" };
+  if (decision.kind === "waiting") {
+    const own = classes.get(gpu.class);
     return {
       kind: "unplaceable",
-      reason: "UnknownGPUClass",
-      message: `GPU class ${gpu.class} does not exist; create it (kubectl get gpuclasses lists those there are) or change spec.gpu.class`,
+      reason: decision.reason,
+      message: decision.message,
+      ...(own ? { gpuClass: own } : {}),
     };
   }
-  for (const name of candidates) {
-    const gpuClass = classes.get(name);
-    if (!gpuClass) continue;
-    const ready = nodesOfClass(nodes, gpuClass).filter(usable);
-    if (ready.length > 0) return onClass(gpu, gpuClass, ready, name !== gpu.class);
-  }
-  const missing = candidates.filter((name) => !classes.has(name));
+  const gpuClass = classes.get(decision.gpuClass) as GPUClass;
+  const override = decision.fallback ? gpu.overrides?.find((o) => o.class === decision.gpuClass) : undefined;
   return {
-    kind: "unplaceable",
-    reason: "NoReadyNode",
-    message:
-      `no Ready, schedulable node carries ${known.join(" or ")}` +
-      (missing.length ? `; GPU class ${missing.join(", ")} does not exist` : "") +
-      "; the agent starts when one does",
+    kind: "gpu",
+    gpuClass,
+    node: decision.node,
+    vramMiB: decision.vramMiB,
+    env: override?.env ?? [],
+    fallback: decision.fallback,
   };
 }

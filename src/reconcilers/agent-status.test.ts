@@ -1,7 +1,6 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { chooseGpu } from "../placement/gpu-choice.ts";
-import { agent, classes, mainpc, node, pc2 } from "../testing/fixtures.ts";
+import { agent, placedOn } from "../testing/fixtures.ts";
 import { decideStatus } from "./agent-status.ts";
 
 const allow = { protect: false, reason: "NotRequired", message: "not required" } as const;
@@ -26,7 +25,7 @@ const pod = (nodeName: string | undefined, ready: boolean, extra: Partial<V1Pod[
 function decide(over: Partial<Parameters<typeof decideStatus>[0]> = {}) {
   const status = decideStatus({
     agent: a,
-    gpu: chooseGpu(a, classes, [mainpc, pc2]),
+    gpu: placedOn(a, "rtx-3060", "pc2"),
     disruption: allow,
     deployment: deployment(1),
     pods: [pod("pc2", true)],
@@ -51,7 +50,7 @@ describe("decideStatus", () => {
 
   it("says when a fallback class is in use, and why", () => {
     const { c } = decide({
-      gpu: chooseGpu(a, classes, [mainpc, node("pc2", "NVIDIA-GeForce-RTX-3060", false)]),
+      gpu: placedOn(a, "rtx-4090", "mainpc", true),
       pods: [pod("mainpc", true)],
     });
     expect(c("Placed")).toMatchObject({ reason: "FallbackActive" });

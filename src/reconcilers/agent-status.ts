@@ -78,7 +78,7 @@ function placed(input: StatusInput, node: string | undefined): ConditionInput {
         type: "Placed",
         status: "True",
         reason: "FallbackActive",
-        message: `runs on fallback class ${className} (${gpu.vramMiB} MiB VRAM) ${where}: its own class ${input.agent.spec.gpu?.class} has no Ready node`,
+        message: `runs on fallback class ${className} (${gpu.vramMiB} MiB VRAM) ${where}: its own class ${input.agent.spec.gpu?.class} has no Ready node with room`,
       }
     : {
         type: "Placed",
@@ -200,7 +200,10 @@ export function decideStatus(input: StatusInput): DecidedStatus {
     replicas: total,
     readyReplicas,
     ready: `${readyReplicas}/${want}`,
-    ...(gpu.kind === "gpu" ? { gpuClass: gpu.gpuClass.metadata.name, vramMiB: gpu.vramMiB } : {}),
-    ...(node ? { node } : {}),
+    ...(gpu.kind === "gpu"
+      ? { gpuClass: gpu.gpuClass.metadata.name, vramMiB: gpu.vramMiB, node: gpu.node }
+      : node
+        ? { node }
+        : {}),
   };
 }

@@ -12,8 +12,9 @@ import { core, type ResourceType, resource, resourcePath } from "../controller/r
 import { isNotFound, type KubeClient } from "../controller/rest.ts";
 import type { EventSink } from "../observability/events.ts";
 import { disruptionPolicy } from "../placement/disruption.ts";
-import { chooseGpu } from "../placement/gpu-choice.ts";
+import { gpuChoice } from "../placement/gpu-choice.ts";
 import type { NodeInfo } from "../placement/nodes.ts";
+import type { Decision } from "../placement/plan.ts";
 import { type Child, renderChildren } from "../render/children.ts";
 import { annotations } from "../render/labels.ts";
 import { decideStatus } from "./agent-status.ts";
@@ -52,6 +53,8 @@ export interface AgentReconcilerDeps {
   pods: Informer<V1Pod & KubeObject>;
   children: ChildCaches;
   events: EventSink;
+  /** The fleet's GPU placement: where each GPU agent runs, or why it waits. */
+  placement: (key: string) => Decision | undefined;
   now?: () => Date;
 }
 
@@ -130,7 +133,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const pods = deps.pods.list(namespace).filter((p) => p.metadata.labels?.["app.kubernetes.io/name"] === name);
     const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
 
-    const gpu = chooseGpu(typed, classes, nodes);
+    const gpu = gpuChoice(typed, deps.placement(key), classes);
     const disruption = disruptionPolicy(typed, classes, nodes, runningOn);
     await applyChildren(typed, renderChildren({ agent: typed, gpu, disruption }), ctx);
 

@@ -8,6 +8,7 @@ import type { Informer } from "../controller/informer.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import type { KubeClient } from "../controller/rest.ts";
 import { classLedger, type PlacedAgent } from "../placement/ledger.ts";
+import type { Decision } from "../placement/plan.ts";
 import { gpuClassResource, nodeInfo } from "./agentdeployment.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { mergeConditions } from "./conditions.ts";
@@ -18,14 +19,20 @@ export interface GpuClassReconcilerDeps {
   classes: Informer<GPUClass>;
   nodes: Informer<V1Node & KubeObject>;
   agents: Informer<AgentDeployment>;
+  /** The fleet's placement decisions, by agent key. */
+  placement: () => ReadonlyMap<string, Decision>;
   now?: () => Date;
 }
 
-/** Agents whose status says they run on a node of some class. */
-export function placedAgents(agents: readonly AgentDeployment[]): PlacedAgent[] {
-  return agents.flatMap((a) =>
-    a.status?.gpuClass && a.status.node && a.status.vramMiB !== undefined
-      ? [{ key: objectKey(a.metadata), gpuClass: a.status.gpuClass, node: a.status.node, vramMiB: a.status.vramMiB }]
+/** The agents the fleet's placement put on a node, with the VRAM they take there (all replicas). */
+export function placedAgents(
+  decisions: ReadonlyMap<string, Decision>,
+  agents: readonly AgentDeployment[],
+): PlacedAgent[] {
+  const replicas = new Map(agents.map((a) => [objectKey(a.metadata), a.spec.replicas ?? 1]));
+  return [...decisions].flatMap(([key, d]) =>
+    d.kind === "placed"
+      ? [{ key, gpuClass: d.gpuClass, node: d.node, vramMiB: d.vramMiB * (replicas.get(key) ?? 1) }]
       : [],
   );
 }
@@ -35,7 +42,11 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
   return async function reconcile(key: string): Promise<ReconcileResult | undefined> {
     const gpuClass = deps.classes.get(key);
     if (!gpuClass || gpuClass.metadata.deletionTimestamp) return undefined;
-    const ledger = classLedger(gpuClass, deps.nodes.list().map(nodeInfo), placedAgents(deps.agents.list()));
+    const ledger = classLedger(
+      gpuClass,
+      deps.nodes.list().map(nodeInfo),
+      placedAgents(deps.placement(), deps.agents.list()),
+    );
     const total = ledger.nodes?.length ?? 0;
     const ready: ConditionInput =
       total === 0

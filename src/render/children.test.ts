@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chooseGpu } from "../placement/gpu-choice.ts";
-import { agent, classes, mainpc, pc2 } from "../testing/fixtures.ts";
+import type { GpuChoice } from "../placement/gpu-choice.ts";
+import { agent, classes, placedOn } from "../testing/fixtures.ts";
 import { renderChildren } from "./children.ts";
 
 const protect = { protect: true, reason: "FallbackAvailable", message: "" } as const;
@@ -8,7 +8,10 @@ const allow = { protect: false, reason: "NotRequired", message: "" } as const;
 
 function render(spec: Record<string, unknown>, disruption: typeof protect | typeof allow = allow) {
   const a = agent("stt-service", spec);
-  const children = renderChildren({ agent: a, gpu: chooseGpu(a, classes, [mainpc, pc2]), disruption });
+  const gpu: GpuChoice = a.spec.gpu
+    ? placedOn(a, a.spec.gpu.class, a.spec.gpu.class === "rtx-3060" ? "pc2" : "mainpc")
+    : { kind: "cpu" };
+  const children = renderChildren({ agent: a, gpu, disruption });
   const byKind = (kind: string) => children.find((c) => c.kind === kind) as Record<string, never> | undefined;
   const deployment = byKind("Deployment") as unknown as {
     spec: { template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, never> } };
@@ -29,12 +32,19 @@ function render(spec: Record<string, unknown>, disruption: typeof protect | type
 }
 
 describe("renderChildren", () => {
-  it("pins a GPU agent to its class's nodes with the class's resource and RuntimeClass", () => {
-    const { pod, container } = render({ gpu: { class: "rtx-3060", vramMiB: 3000 } });
+  it("pins a GPU agent to the node the placement chose, within its class, with the class's resource and RuntimeClass", () => {
+    const { pod, container, deployment } = render({ gpu: { class: "rtx-3060", vramMiB: 3000 } });
     expect(pod.runtimeClassName).toBe("nvidia");
+    const classTerms = classes.get("rtx-3060")?.spec.nodeSelectorTerms ?? [];
     expect(pod.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual(
-      classes.get("rtx-3060")?.spec.nodeSelectorTerms,
+      classTerms.map((t) => ({
+        matchExpressions: [...t.matchExpressions, { key: "kubernetes.io/hostname", operator: "In", values: ["pc2"] }],
+      })),
     );
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
+      "agentfleet.io/placed-node": "pc2",
+      "agentfleet.io/placed-class": "rtx-3060",
+    });
     expect(container?.resources.limits["nvidia.com/gpu"]).toBe("1");
     expect(container?.env.some((e) => e.name === "NVIDIA_VISIBLE_DEVICES")).toBe(false);
   });
@@ -122,11 +132,15 @@ describe("renderChildren", () => {
     expect(digest(changed, "ConfigMap")).toBe(digest(children, "ConfigMap"));
   });
 
-  it("renders no Deployment for an agent that cannot be placed", () => {
-    const a = agent("big", { gpu: { class: "rtx-5090", vramMiB: 30000 } });
-    const kinds = renderChildren({ agent: a, gpu: chooseGpu(a, classes, [mainpc]), disruption: allow }).map(
-      (c) => c.kind,
-    );
-    expect(kinds).not.toContain("Deployment");
+  it("keeps the Deployment of an agent that waits for room at zero replicas", () => {
+    const a = agent("big", { gpu: { class: "rtx-3060", vramMiB: 30000 } });
+    const waiting: GpuChoice = { kind: "unplaceable", reason: "InsufficientVRAM", message: "needs 30000 MiB" };
+    const deployment = renderChildren({ agent: a, gpu: waiting, disruption: allow }).find(
+      (c) => c.kind === "Deployment",
+    ) as unknown as {
+      spec: { replicas: number; template: { metadata: { annotations?: Record<string, string> } } };
+    };
+    expect(deployment.spec.replicas).toBe(0);
+    expect(deployment.spec.template.metadata.annotations?.["agentfleet.io/placed-node"]).toBeUndefined();
   });
 });

@@ -18,7 +18,7 @@ export interface Child {
 
 export interface RenderInput {
   agent: AgentDeployment;
-  /** cpu or gpu; an unplaceable agent gets no Deployment. */
+  /** CPU, a GPU node, or waiting (its Deployment then has zero replicas). */
   gpu: GpuChoice;
   disruption: DisruptionPolicy;
 }
@@ -37,13 +37,7 @@ export function renderChildren({ agent, gpu, disruption }: RenderInput): Child[]
   const children: (Child | undefined)[] = [
     configMap,
     renderService(agent),
-    gpu.kind === "unplaceable"
-      ? undefined
-      : renderDeployment(
-          agent,
-          gpu.kind === "gpu" ? gpu : undefined,
-          configMap ? stableHash(configMap.data) : undefined,
-        ),
+    renderDeployment(agent, gpu, configMap ? stableHash(configMap.data) : undefined),
     renderPodDisruptionBudget(agent, disruption),
   ];
   return children.filter((c): c is Child => c !== undefined).map(withAppliedHash);

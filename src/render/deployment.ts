@@ -2,11 +2,21 @@
 // RuntimeClass, probed as its health check says, configured by reference, secrets by reference.
 import path from "node:path/posix";
 import type { AgentDeployment, HealthCheck } from "../api/agentdeployment.ts";
+import type { GPUClass } from "../api/gpuclass.ts";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
 import { configFileName, configMapName } from "./configmap.ts";
 import { annotations, childMetadata, selectorLabels, standardLabels } from "./labels.ts";
 
-type GpuPlacement = Extract<GpuChoice, { kind: "gpu" }>;
+/** The class's node terms, each narrowed to the one node the fleet's placement chose. */
+function pinnedTerms(terms: GPUClass["spec"]["nodeSelectorTerms"], node: string | undefined) {
+  if (!node) return terms;
+  return terms.map((t) => ({
+    matchExpressions: [
+      ...t.matchExpressions,
+      { key: "kubernetes.io/hostname", operator: "In" as const, values: [node] },
+    ],
+  }));
+}
 
 function probe(check: HealthCheck, failureThreshold: number) {
   const action = check.tcp ? { tcpSocket: { port: check.port } } : { httpGet: { port: check.port, path: check.path } };
@@ -33,12 +43,12 @@ const containerSecurity = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function renderDeployment(
-  agent: AgentDeployment,
-  gpu: GpuPlacement | undefined,
-  configHash: string | undefined,
-) {
+export function renderDeployment(agent: AgentDeployment, choice: GpuChoice, configHash: string | undefined) {
   const { spec } = agent;
+  // An agent that waits for room keeps its Deployment at zero replicas: nothing runs, nothing holds a GPU.
+  const waiting = choice.kind === "unplaceable";
+  const gpuClass = choice.kind === "gpu" || choice.kind === "unplaceable" ? choice.gpuClass : undefined;
+  const node = choice.kind === "gpu" ? choice.node : undefined;
   const name = agent.metadata.name;
   const volumes: Record<string, unknown>[] = [{ name: "tmp", emptyDir: {} }];
   const mounts: Record<string, unknown>[] = [{ name: "tmp", mountPath: "/tmp" }];
@@ -64,16 +74,16 @@ export function renderDeployment(
 
   const env = [
     ...(spec.env ?? []),
-    ...(gpu?.env ?? []),
+    ...(choice.kind === "gpu" ? choice.env : []),
     // Without this, a container that requests no GPU still sees every GPU of the node.
-    ...(gpu ? [] : [{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }]),
+    ...(choice.kind === "cpu" ? [{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }] : []),
     ...(spec.secretEnv ?? []).map((s) => ({
       name: s.name,
       valueFrom: { secretKeyRef: { name: s.secretName, key: s.key, ...(s.optional ? { optional: true } : {}) } },
     })),
   ];
 
-  const gpuResources = gpu ? { [gpu.gpuClass.spec.resourceName]: "1" } : {};
+  const gpuResources = gpuClass ? { [gpuClass.spec.resourceName]: "1" } : {};
   const resources = {
     requests: { ...(spec.resources?.requests ?? {}), ...gpuResources },
     limits: { ...(spec.resources?.limits ?? {}), ...gpuResources },
@@ -82,6 +92,10 @@ export function renderDeployment(
   const podAnnotations = {
     ...(spec.podAnnotations ?? {}),
     ...(configHash ? { [annotations.configHash]: configHash } : {}),
+    // Read back by the fleet's placement as where this agent runs now.
+    ...(choice.kind === "gpu"
+      ? { [annotations.placedNode]: choice.node, [annotations.placedClass]: choice.gpuClass.metadata.name }
+      : {}),
   };
 
   return {
@@ -89,7 +103,7 @@ export function renderDeployment(
     kind: "Deployment",
     metadata: childMetadata(agent, name),
     spec: {
-      replicas: spec.replicas,
+      replicas: waiting ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(name) },
       template: {
         metadata: {
@@ -107,13 +121,13 @@ export function renderDeployment(
             fsGroup: 1000,
             seccompProfile: { type: "RuntimeDefault" },
           },
-          ...(gpu?.gpuClass.spec.runtimeClassName ? { runtimeClassName: gpu.gpuClass.spec.runtimeClassName } : {}),
-          ...(gpu
+          ...(gpuClass?.spec.runtimeClassName ? { runtimeClassName: gpuClass.spec.runtimeClassName } : {}),
+          ...(gpuClass
             ? {
                 affinity: {
                   nodeAffinity: {
                     requiredDuringSchedulingIgnoredDuringExecution: {
-                      nodeSelectorTerms: gpu.gpuClass.spec.nodeSelectorTerms,
+                      nodeSelectorTerms: pinnedTerms(gpuClass.spec.nodeSelectorTerms, node),
                     },
                   },
                 },

@@ -11,6 +11,9 @@ export const annotations = {
   appliedHash: "agentfleet.io/applied-hash",
   configHash: "agentfleet.io/config-hash",
   legacyName: "agentfleet.io/legacy-name",
+  /** On the pod template: the node and GPU class the fleet's placement pinned the agent to. */
+  placedNode: "agentfleet.io/placed-node",
+  placedClass: "agentfleet.io/placed-class",
 } as const;
 
 export function selectorLabels(agentName: string): Record<string, string> {

@@ -2,6 +2,7 @@
 // API server applies them.
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { type GPUClass, gpuClassSpecSchema } from "../api/gpuclass.ts";
+import type { GpuChoice } from "../placement/gpu-choice.ts";
 import type { NodeInfo } from "../placement/nodes.ts";
 
 export function agent(name: string, spec: Record<string, unknown>, namespace = "agents"): AgentDeployment {
@@ -42,3 +43,13 @@ export function node(name: string, product: string, ready = true, schedulable = 
 
 export const mainpc = node("mainpc", "NVIDIA-GeForce-RTX-4090");
 export const pc2 = node("pc2", "NVIDIA-GeForce-RTX-3060");
+
+/** A GPU choice as the fleet's placement would make it. */
+export function placedOn(a: AgentDeployment, className: string, node: string, fallback = false): GpuChoice {
+  const gpuClass = classes.get(className) as GPUClass;
+  const vramMiB =
+    (fallback ? a.spec.gpu?.overrides?.find((o) => o.class === className)?.vramMiB : undefined) ??
+    a.spec.gpu?.vramMiB ??
+    0;
+  return { kind: "gpu", gpuClass, node, vramMiB, env: [], fallback };
+}
