@@ -1,0 +1,181 @@
+// GPU placement on the real control plane: the VRAM ledger lets a waiting agent in as soon as room
+// appears, moves agents with a fallback off a PC that is switched off (and back when it returns),
+// and keeps every required agent with a fallback up through `kubectl drain`.
+import { spawn } from "node:child_process";
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl, nodeNameOf, setNodePower } from "../hack/lib/cluster.ts";
+import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { kubeconfigPath, tool } from "../hack/lib/paths.ts";
+import { applyObjects } from "./support/fleet.ts";
+import { clients, eventually, withNamespace } from "./support/kube.ts";
+import { type RunningOperator, startOperator } from "./support/operator.ts";
+
+const { core } = clients();
+let ns: { name: string; remove: () => Promise<void> };
+let operator: RunningOperator;
+let mainpc: string;
+let pc2: string;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface AgentState {
+  node?: string;
+  gpuClass?: string;
+  conditions?: Condition[];
+}
+
+const agent = (name: string, gpu: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  apiVersion: "agentfleet.io/v1alpha1",
+  kind: "AgentDeployment",
+  metadata: { name, namespace: ns.name },
+  spec: { image: `cascade/${name}:1.0`, ports: [{ name: "zmq", port: 5555 }], gpu, ...extra },
+});
+
+async function state(name: string): Promise<AgentState> {
+  const a = JSON.parse(await kubectl(["get", "agd", name, "-n", ns.name, "-o", "json"])) as { status?: AgentState };
+  return a.status ?? {};
+}
+const condition = (s: AgentState, type: string) => s.conditions?.find((c) => c.type === type);
+const readyPods = async (name: string): Promise<V1Pod[]> =>
+  (await core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/name=${name}` })).items.filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+  );
+
+/** The agent is Ready, placed on the node, and has a Ready pod there. */
+const readyOn = (name: string, node: string) =>
+  eventually(
+    `${name} to be Ready on ${node}`,
+    async () => {
+      const s = await state(name);
+      const pods = await readyPods(name);
+      return condition(s, "Ready")?.status === "True" && s.node === node && pods.some((p) => p.spec?.nodeName === node)
+        ? s
+        : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+
+beforeAll(async () => {
+  mainpc = await nodeNameOf("mainpc");
+  pc2 = await nodeNameOf("pc2");
+  await installCrds();
+  await applyManifests(sampleGpuClasses);
+  ns = await withNamespace(core, "e2e-placement");
+  operator = await startOperator("placement");
+});
+
+afterAll(async () => {
+  await setNodePower("pc2", "up").catch(() => undefined);
+  await kubectl(["uncordon", mainpc]).catch(() => undefined);
+  await operator?.stop();
+  await ns?.remove();
+});
+
+describe("GPU placement", () => {
+  it("keeps an agent that does not fit waiting with the numbers, and places it within seconds of room appearing", async () => {
+    await applyObjects([agent("hog", { class: "rtx-3060", vramMiB: 10000 })]);
+    await readyOn("hog", pc2);
+    await applyObjects([agent("waiter", { class: "rtx-3060", vramMiB: 3000 })]);
+    const placed = await eventually("waiter to be left out", async () => {
+      const c = condition(await state("waiter"), "Placed");
+      return c?.status === "False" ? c : undefined;
+    });
+    expect(placed.reason).toBe("InsufficientVRAM");
+    expect(placed.message).toBe(`needs 3000 MiB: rtx-3060 has 1520 MiB free on ${pc2}`);
+    expect(await readyPods("waiter")).toEqual([]);
+
+    await kubectl(["delete", "agd", "hog", "-n", ns.name]);
+    const deletedAt = Date.now();
+    await readyOn("waiter", pc2);
+    expect((Date.now() - deletedAt) / 1000).toBeLessThan(15);
+    await kubectl(["delete", "agd", "waiter", "-n", ns.name]);
+  });
+
+  it("moves agents with a fallback off a PC that is switched off within 30 s, and back when it returns", async () => {
+    await applyObjects([
+      agent("eyes", { class: "rtx-3060", vramMiB: 2000, fallbackClasses: ["rtx-4090"] }, { required: true }),
+      agent("ears", { class: "rtx-3060", vramMiB: 1000 }),
+    ]);
+    await readyOn("eyes", pc2);
+    await readyOn("ears", pc2);
+
+    await setNodePower("pc2", "down");
+    const downAt = Date.now();
+    const moved = await readyOn("eyes", mainpc);
+    expect((Date.now() - downAt) / 1000).toBeLessThan(30);
+    expect(condition(moved, "Placed")).toMatchObject({ reason: "FallbackActive" });
+    expect(moved.gpuClass).toBe("rtx-4090");
+    const stranded = await eventually("ears to say why it does not run", async () => {
+      const c = condition(await state("ears"), "Placed");
+      return c?.status === "False" ? c : undefined;
+    });
+    expect(stranded.reason).toBe("NodeNotReady");
+
+    await setNodePower("pc2", "up");
+    const back = await readyOn("eyes", pc2);
+    expect(condition(back, "Placed")).toMatchObject({ status: "True", reason: "Placed" });
+    await readyOn("ears", pc2);
+  });
+
+  it("keeps every required agent with a fallback Ready through kubectl drain, and the drain finishes", async () => {
+    await applyObjects([
+      agent("brain", { class: "rtx-4090", vramMiB: 4000, fallbackClasses: ["rtx-3060"] }, { required: true }),
+      agent("doodle", { class: "rtx-4090", vramMiB: 1000 }),
+    ]);
+    await readyOn("brain", mainpc);
+    await readyOn("doodle", mainpc);
+    const pdb = JSON.parse(await kubectl(["get", "pdb", "brain", "-n", ns.name, "-o", "json"])) as {
+      spec: Record<string, unknown>;
+    };
+    expect(pdb.spec).toMatchObject({ minAvailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+
+    const drain = spawn(
+      tool("kubectl"),
+      [
+        "--kubeconfig",
+        kubeconfigPath,
+        "drain",
+        mainpc,
+        "--ignore-daemonsets",
+        "--delete-emptydir-data",
+        "--timeout=120s",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    drain.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    drain.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    const finished = new Promise<number | null>((resolve) => drain.once("exit", resolve));
+    let done = false;
+    void finished.then(() => {
+      done = true;
+    });
+    // Polled throughout: brain never has zero Ready pods.
+    let polls = 0;
+    while (!done) {
+      expect(
+        (await readyPods("brain")).length,
+        `brain had no Ready pod during the drain (poll ${polls})`,
+      ).toBeGreaterThan(0);
+      polls++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await finished, output).toBe(0);
+    expect(polls).toBeGreaterThan(0);
+    const after = await readyOn("brain", pc2);
+    expect(condition(after, "Placed")?.reason).toBe("FallbackActive");
+
+    await kubectl(["uncordon", mainpc]);
+    await readyOn("brain", mainpc);
+  }, 180_000);
+});
