@@ -110,6 +110,7 @@ describe("GPU placement", () => {
     const moved = await readyOn("eyes", mainpc);
     expect((Date.now() - downAt) / 1000).toBeLessThan(30);
     expect(condition(moved, "Placed")).toMatchObject({ reason: "FallbackActive" });
+    expect(condition(moved, "FallbackActive")).toMatchObject({ status: "True", reason: "OwnClassUnavailable" });
     expect(moved.gpuClass).toBe("rtx-4090");
     const stranded = await eventually("ears to say why it does not run", async () => {
       const c = condition(await state("ears"), "Placed");
@@ -120,6 +121,7 @@ describe("GPU placement", () => {
     await setNodePower("pc2", "up");
     const back = await readyOn("eyes", pc2);
     expect(condition(back, "Placed")).toMatchObject({ status: "True", reason: "Placed" });
+    expect(condition(back, "FallbackActive")).toMatchObject({ status: "False" });
     await readyOn("ears", pc2);
   });
 

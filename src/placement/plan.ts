@@ -171,11 +171,25 @@ export function planPlacement(
     }
   }
   // 4. Required agents may displace running agents of lower rank.
-  for (const d of ordered) {
-    if (!d.required || decisions.get(d.key)?.kind === "placed") continue;
+  const waitingRequired = ordered.filter((d) => d.required && decisions.get(d.key)?.kind !== "placed");
+  // Who could be displaced, per node, lowest rank first: non-required agents, the only ones that may be.
+  const displaceable = new Map<string, Demand[]>();
+  if (waitingRequired.length) {
+    for (const o of [...ordered].reverse()) {
+      const p = decisions.get(o.key);
+      if (o.required || p?.kind !== "placed") continue;
+      displaceable.set(p.node, [...(displaceable.get(p.node) ?? []), o]);
+    }
+  }
+  for (const d of waitingRequired) {
     for (const c of d.classes.filter((x) => classes.has(x.name))) {
-      const victims = preemptionOn(d, c, byClass.get(c.name) ?? [], ordered, decisions);
+      const victims = preemptionOn(d, c, byClass.get(c.name) ?? [], displaceable, decisions);
       if (!victims) continue;
+      const onNode = displaceable.get(victims.member.node.name) ?? [];
+      displaceable.set(
+        victims.member.node.name,
+        onNode.filter((o) => !victims.evict.includes(o)),
+      );
       for (const v of victims.evict) {
         const placed = decisions.get(v.key) as Placed;
         give(victims.member, placed.vramMiB * v.replicas, v.replicas);
@@ -198,18 +212,13 @@ function preemptionOn(
   d: Demand,
   c: { name: string; vramMiB: number },
   members: readonly Member[],
-  ordered: readonly Demand[],
+  displaceable: ReadonlyMap<string, readonly Demand[]>,
   decisions: ReadonlyMap<string, Decision>,
 ): { member: Member; evict: Demand[] } | undefined {
   const needMiB = c.vramMiB * d.replicas;
   for (const member of members.filter((m) => usable(m.node)).sort((a, b) => (a.node.name < b.node.name ? -1 : 1))) {
-    const lower = ordered
-      .filter((o) => !o.required && rank(d, o) < 0)
-      .filter((o) => {
-        const p = decisions.get(o.key);
-        return p?.kind === "placed" && p.node === member.node.name;
-      })
-      .reverse(); // lowest rank first
+    // Lowest rank first; a required agent outranks every non-required one.
+    const lower = displaceable.get(member.node.name) ?? [];
     let freeMiB = member.budget.freeMiB;
     let freeSlots = member.budget.freeSlots;
     const evict: Demand[] = [];

@@ -54,6 +54,8 @@ describe("decideStatus", () => {
       pods: [pod("mainpc", true)],
     });
     expect(c("Placed")).toMatchObject({ reason: "FallbackActive" });
+    expect(c("FallbackActive")).toMatchObject({ status: "True", reason: "OwnClassUnavailable" });
+    expect(decide().c("FallbackActive")).toMatchObject({ status: "False", reason: "OnOwnClass" });
     expect(c("Placed")?.message).toMatch(/fallback class rtx-4090 .* its own class rtx-3060 has no Ready node/);
   });
 

@@ -193,6 +193,25 @@ export function decideStatus(input: StatusInput): DecidedStatus {
       reason: disruption.reason,
       message: disruption.message,
     },
+    ...(gpu.kind === "gpu"
+      ? [
+          gpu.fallback
+            ? {
+                type: "FallbackActive",
+                status: "True" as const,
+                reason: "OwnClassUnavailable",
+                message: `runs on ${gpu.gpuClass.metadata.name} because ${agent.spec.gpu?.class} has no Ready node with room${
+                  agent.spec.gpu?.failback === false ? "; fail-back is off" : "; it moves back when there is"
+                }`,
+              }
+            : {
+                type: "FallbackActive",
+                status: "False" as const,
+                reason: "OnOwnClass",
+                message: `runs on its own class ${gpu.gpuClass.metadata.name}`,
+              },
+        ]
+      : []),
   ];
 
   return {

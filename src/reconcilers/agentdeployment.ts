@@ -173,6 +173,8 @@ function eventType(c: Condition): "Normal" | "Warning" {
     case "Placed":
     case "DependenciesReady":
       return c.status === "False" ? "Warning" : "Normal";
+    case "FallbackActive":
+      return c.status === "True" ? "Warning" : "Normal";
     default:
       return "Normal";
   }
