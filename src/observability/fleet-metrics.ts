@@ -15,8 +15,8 @@ export interface FleetSource {
 export function registerFleetGauges(registry: Registry, source: FleetSource): void {
   new Gauge({
     name: "agentfleet_agents",
-    help: "AgentDeployments by namespace, GPU class, condition and status",
-    labelNames: ["namespace", "gpu_class", "condition", "status", "required"] as const,
+    help: "AgentDeployments by namespace, GPU class, condition, status and reason (InsufficientVRAM, NodeNotReady, …)",
+    labelNames: ["namespace", "gpu_class", "condition", "status", "reason", "required"] as const,
     registers: [registry],
     collect() {
       this.reset();
@@ -28,6 +28,7 @@ export function registerFleetGauges(registry: Registry, source: FleetSource): vo
             gpu_class: a.status?.gpuClass ?? "none",
             condition: c.type,
             status: c.status,
+            reason: c.reason,
             required: String(a.spec.required ?? false),
           });
         }
