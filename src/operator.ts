@@ -132,6 +132,7 @@ export class Operator {
         children,
         events: new EventRecorder(client, logger),
         placement: (key) => planner.decisionFor(key),
+        freeVram: (node) => planner.freeVram(node),
       }),
       workers: opts.workers ?? 4,
       logger,

@@ -33,6 +33,17 @@ describe("disruptionPolicy", () => {
     expect(policy.message).toMatch(/add a fallback class/);
   });
 
+  it("does not count a fallback node without room in the ledger", () => {
+    const stt = agent("stt", {
+      required: true,
+      gpu: { class: "rtx-4090", vramMiB: 6000, fallbackClasses: ["rtx-3060"] },
+    });
+    expect(disruptionPolicy(stt, classes, [mainpc, pc2], "mainpc", (n) => (n === "pc2" ? 2520 : 0)).protect).toBe(
+      false,
+    );
+    expect(disruptionPolicy(stt, classes, [mainpc, pc2], "mainpc", (n) => (n === "pc2" ? 6000 : 0)).protect).toBe(true);
+  });
+
   it("does not count a fallback node that is down", () => {
     const stt = agent("stt", {
       required: true,

@@ -11,11 +11,15 @@ export interface DisruptionPolicy {
   message: string;
 }
 
+/** VRAM still free on a node by the fleet's ledger; undefined when the ledger does not know the node. */
+export type FreeVram = (node: string) => number | undefined;
+
 export function disruptionPolicy(
   agent: Pick<AgentDeployment, "spec">,
   classes: ReadonlyMap<string, GPUClass>,
   nodes: readonly NodeInfo[],
   runningOn: string | undefined,
+  freeVram: FreeVram = () => undefined,
 ): DisruptionPolicy {
   const { replicas, required, gpu } = agent.spec;
   if (replicas === 0) return { protect: false, reason: "NoReplicas", message: "scaled to zero" };
@@ -25,12 +29,17 @@ export function disruptionPolicy(
   if (!required) {
     return { protect: false, reason: "NotRequired", message: "not required: a drain may stop its only pod" };
   }
-  const elsewhere = (candidates: readonly NodeInfo[]) =>
-    candidates.filter((n) => usable(n) && n.name !== runningOn).map((n) => n.name);
+  const elsewhere = (candidates: readonly NodeInfo[], needMiB = 0) =>
+    candidates
+      .filter((n) => usable(n) && n.name !== runningOn && (freeVram(n.name) ?? Number.POSITIVE_INFINITY) >= needMiB)
+      .map((n) => n.name);
+  // Holding a drain is right only where the agent could really go: a usable node with room in the ledger.
   const targets = gpu
     ? [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((name) => {
         const c = classes.get(name);
-        return c ? elsewhere(nodesOfClass(nodes, c)) : [];
+        const needMiB =
+          name === gpu.class ? gpu.vramMiB : (gpu.overrides?.find((o) => o.class === name)?.vramMiB ?? gpu.vramMiB);
+        return c ? elsewhere(nodesOfClass(nodes, c), needMiB) : [];
       })
     : elsewhere(nodes);
   if (targets.length > 0) {
@@ -43,6 +52,6 @@ export function disruptionPolicy(
   return {
     protect: false,
     reason: "NoFallback",
-    message: `no other node can run it${gpu ? ` (class ${gpu.class}${gpu.fallbackClasses?.length ? ` or ${gpu.fallbackClasses.join(", ")}` : ""})` : ""}: a drain will stop it; add a fallback class to keep it up`,
+    message: `no other node has room for it${gpu ? ` (class ${gpu.class}${gpu.fallbackClasses?.length ? ` or ${gpu.fallbackClasses.join(", ")}` : ""})` : ""}: a drain will stop it; add a fallback class to keep it up`,
   };
 }

@@ -1,7 +1,10 @@
 // The VRAM ledger of a GPU class: for each of its nodes, what agents may use and what the agents
 // placed there request. Pure.
+import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass, GPUClassStatus } from "../api/gpuclass.ts";
+import { objectKey } from "../controller/objects.ts";
 import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
+import type { Decision } from "./plan.ts";
 
 export interface PlacedAgent {
   key: string; // namespace/name
@@ -53,4 +56,17 @@ export function classLedger(
     requestedMiB,
     freeMiB: capacityMiB - ready.reduce((s, n) => s + n.requestedMiB, 0),
   };
+}
+
+/** The agents the fleet's placement put on a node, with the VRAM they take there (all replicas). */
+export function placedAgents(
+  decisions: ReadonlyMap<string, Decision>,
+  agents: readonly AgentDeployment[],
+): PlacedAgent[] {
+  const replicas = new Map(agents.map((a) => [objectKey(a.metadata), a.spec.replicas ?? 1]));
+  return [...decisions].flatMap(([key, d]) =>
+    d.kind === "placed"
+      ? [{ key, gpuClass: d.gpuClass, node: d.node, vramMiB: d.vramMiB * (replicas.get(key) ?? 1) }]
+      : [],
+  );
 }

@@ -11,7 +11,7 @@ import { type KubeObject, splitKey } from "../controller/objects.ts";
 import { core, type ResourceType, resource, resourcePath } from "../controller/resources.ts";
 import { isNotFound, type KubeClient } from "../controller/rest.ts";
 import type { EventSink } from "../observability/events.ts";
-import { disruptionPolicy } from "../placement/disruption.ts";
+import { disruptionPolicy, type FreeVram } from "../placement/disruption.ts";
 import { gpuChoice } from "../placement/gpu-choice.ts";
 import type { NodeInfo } from "../placement/nodes.ts";
 import type { Decision } from "../placement/plan.ts";
@@ -55,6 +55,8 @@ export interface AgentReconcilerDeps {
   events: EventSink;
   /** The fleet's GPU placement: where each GPU agent runs, or why it waits. */
   placement: (key: string) => Decision | undefined;
+  /** VRAM the fleet's ledger leaves free on a node. */
+  freeVram?: FreeVram;
   now?: () => Date;
 }
 
@@ -134,7 +136,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
 
     const gpu = gpuChoice(typed, deps.placement(key), classes);
-    const disruption = disruptionPolicy(typed, classes, nodes, runningOn);
+    const disruption = disruptionPolicy(typed, classes, nodes, runningOn, deps.freeVram);
     await applyChildren(typed, renderChildren({ agent: typed, gpu, disruption }), ctx);
 
     const dependencies = new Map(

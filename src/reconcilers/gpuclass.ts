@@ -5,9 +5,9 @@ import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import type { ReconcileResult } from "../controller/controller.ts";
 import type { Informer } from "../controller/informer.ts";
-import { type KubeObject, objectKey } from "../controller/objects.ts";
+import type { KubeObject } from "../controller/objects.ts";
 import type { KubeClient } from "../controller/rest.ts";
-import { classLedger, type PlacedAgent } from "../placement/ledger.ts";
+import { classLedger, placedAgents } from "../placement/ledger.ts";
 import type { Decision } from "../placement/plan.ts";
 import { gpuClassResource, nodeInfo } from "./agentdeployment.ts";
 import type { ConditionInput } from "./conditions.ts";
@@ -22,19 +22,6 @@ export interface GpuClassReconcilerDeps {
   /** The fleet's placement decisions, by agent key. */
   placement: () => ReadonlyMap<string, Decision>;
   now?: () => Date;
-}
-
-/** The agents the fleet's placement put on a node, with the VRAM they take there (all replicas). */
-export function placedAgents(
-  decisions: ReadonlyMap<string, Decision>,
-  agents: readonly AgentDeployment[],
-): PlacedAgent[] {
-  const replicas = new Map(agents.map((a) => [objectKey(a.metadata), a.spec.replicas ?? 1]));
-  return [...decisions].flatMap(([key, d]) =>
-    d.kind === "placed"
-      ? [{ key, gpuClass: d.gpuClass, node: d.node, vramMiB: d.vramMiB * (replicas.get(key) ?? 1) }]
-      : [],
-  );
 }
 
 export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {

@@ -8,6 +8,7 @@ import type { GPUClass } from "../api/gpuclass.ts";
 import type { Informer } from "../controller/informer.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { demandOf } from "../placement/gpu-choice.ts";
+import { classLedger, placedAgents } from "../placement/ledger.ts";
 import { type Decision, type Demand, planPlacement, type Supply } from "../placement/plan.ts";
 import { annotations } from "../render/labels.ts";
 
@@ -47,6 +48,7 @@ export class FleetPlanner {
   private readonly sources: PlannerSources;
   private readonly onChanged: (keys: string[]) => void;
   private decisions = new Map<string, Decision>();
+  private free = new Map<string, number>();
   private dirty = true;
   private scheduled = false;
 
@@ -68,6 +70,12 @@ export class FleetPlanner {
   decisionFor(key: string): Decision | undefined {
     if (this.dirty) this.recompute();
     return this.decisions.get(key);
+  }
+
+  /** VRAM left free on a node after every placed agent, by the ledger; undefined for a node of no class. */
+  freeVram(node: string): number | undefined {
+    if (this.dirty) this.recompute();
+    return this.free.get(node);
   }
 
   all(): ReadonlyMap<string, Decision> {
@@ -107,6 +115,14 @@ export class FleetPlanner {
       (k) => JSON.stringify(next.get(k)) !== JSON.stringify(this.decisions.get(k)),
     );
     this.decisions = next;
+    const agents = this.sources.agents.list();
+    this.free = new Map(
+      [...classes.values()].flatMap((c) =>
+        (classLedger(c, this.sources.nodes.list().map(supplyOf), placedAgents(next, agents)).nodes ?? []).map(
+          (n) => [n.name, n.freeMiB] as const,
+        ),
+      ),
+    );
     if (changed.length) this.onChanged(changed);
   }
 }
