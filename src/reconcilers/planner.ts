@@ -116,13 +116,18 @@ export class FleetPlanner {
     );
     this.decisions = next;
     const agents = this.sources.agents.list();
-    this.free = new Map(
+    const supplies = this.sources.nodes.list().map(supplyOf);
+    const free = new Map(
       [...classes.values()].flatMap((c) =>
-        (classLedger(c, this.sources.nodes.list().map(supplyOf), placedAgents(next, agents)).nodes ?? []).map(
-          (n) => [n.name, n.freeMiB] as const,
-        ),
+        (classLedger(c, supplies, placedAgents(next, agents)).nodes ?? []).map((n) => [n.name, n.freeMiB] as const),
       ),
     );
+    // Room on a node decides whether an agent with a fallback may hold a drain: when it changes,
+    // those agents look again, even though their own placement did not change.
+    if (JSON.stringify([...free]) !== JSON.stringify([...this.free])) {
+      for (const d of demands) if (d.required && d.classes.length > 1 && !changed.includes(d.key)) changed.push(d.key);
+    }
+    this.free = free;
     if (changed.length) this.onChanged(changed);
   }
 }
