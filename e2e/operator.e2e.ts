@@ -106,11 +106,19 @@ describe("agentfleet run", () => {
     expect(held.spec?.minAvailable).toBe(1);
     // Required, but its fallback (rtx-3060, where it needs 3000 MiB) has only 2520 MiB left: holding a
     // drain would hold it for ever, so the budget lets it through and the condition says so.
-    const open = await policy.readNamespacedPodDisruptionBudget({ name: "stt-service", namespace: ns.name });
-    expect(open.spec?.maxUnavailable).toBe(1);
-    expect(condition(stt as AgentStatus, "DisruptionProtected")).toMatchObject({
-      status: "False",
+    const open = await eventually("stt-service's budget to let a drain through", async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ name: "stt-service", namespace: ns.name });
+      return pdb.spec?.maxUnavailable === 1 ? pdb : undefined;
+    });
+    expect(open.spec?.minAvailable).toBeUndefined();
+    const said = await eventually("stt-service to say a drain will stop it", async () => {
+      const now = (await agents()).find((a) => a.metadata.name === "stt-service") as AgentStatus;
+      const c = condition(now, "DisruptionProtected");
+      return c?.status === "False" ? c : undefined;
+    });
+    expect(said).toMatchObject({
       reason: "NoFallback",
+      message: expect.stringContaining("no other node has room for it"),
     });
   });
 
