@@ -6,7 +6,15 @@ import path from "node:path";
 import { kindDown, kindIsUp, kindSetNodePower, kindUp, useKind } from "./kind.ts";
 import { binDir, clusterName, kubeconfigPath, kwokStagesDir, kwokWorkdir, repoRoot, stateDir, tool } from "./paths.ts";
 import { run } from "./run.ts";
-import { gpuLabels, nodeManifest, notReadyLabel, nvidiaRuntimeClass, pcLabel, simulatedNodes } from "./topology.ts";
+import {
+  gpuLabels,
+  nodeManifest,
+  notReadyLabel,
+  nvidiaRuntimeClass,
+  pcLabel,
+  type SimulatedNode,
+  simulatedNodes,
+} from "./topology.ts";
 
 /** How long a pod tolerates a NotReady or unreachable node before eviction (Kubernetes' default: 300 s). */
 export const tolerationSeconds = 10;
@@ -63,7 +71,12 @@ async function kwokConfig(): Promise<string> {
   return [options, ...stages.map((d) => d.trim())].join("\n---\n");
 }
 
-export async function up(): Promise<void> {
+export interface UpOptions {
+  /** Lift the control plane's client rate limits (kwokctl --disable-qps-limits), for benchmarks at scale. */
+  disableQpsLimits?: boolean;
+}
+
+export async function up(options: UpOptions = {}): Promise<void> {
   await ensureTools();
   if (useKind) {
     await kindUp();
@@ -112,6 +125,7 @@ export async function up(): Promise<void> {
         `kube-apiserver=default-not-ready-toleration-seconds=${tolerationSeconds}`,
         "--extra-args",
         `kube-apiserver=default-unreachable-toleration-seconds=${tolerationSeconds}`,
+        ...(options.disableQpsLimits ? ["--disable-qps-limits"] : []),
         "--wait",
         "2m",
       ],
@@ -153,7 +167,16 @@ async function applyTopology(): Promise<void> {
     );
     return;
   }
-  for (const node of simulatedNodes) {
+  await addNodes(simulatedNodes);
+  await kubectl(
+    ["apply", "--server-side", "--field-manager=agentfleet-cluster", "-f", "-"],
+    JSON.stringify(nvidiaRuntimeClass),
+  );
+}
+
+/** Creates simulated GPU nodes, or brings them back to their defined shape. */
+export async function addNodes(nodes: readonly SimulatedNode[]): Promise<void> {
+  for (const node of nodes) {
     const manifest = nodeManifest(node);
     // Nodes accept status on create; afterwards status only changes through its subresource.
     await kubectl(["create", "-f", "-"], JSON.stringify(manifest)).catch((err: Error) => {
@@ -173,10 +196,6 @@ async function applyTopology(): Promise<void> {
       JSON.stringify({ status: manifest.status }),
     ]);
   }
-  await kubectl(
-    ["apply", "--server-side", "--field-manager=agentfleet-cluster", "-f", "-"],
-    JSON.stringify(nvidiaRuntimeClass),
-  );
 }
 
 async function waitForNodesReady(): Promise<void> {

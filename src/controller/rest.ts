@@ -99,6 +99,11 @@ export class KubeClient {
     });
   }
 
+  /** A JSON merge patch, for changes a person would make with kubectl patch --type=merge. */
+  mergePatch<T>(path: string, patch: unknown): Promise<T> {
+    return this.request<T>("PATCH", path, { body: patch, contentType: "application/merge-patch+json" });
+  }
+
   delete(path: string, query?: RequestOptions["query"]): Promise<unknown> {
     return this.request("DELETE", path, query ? { query } : {});
   }

@@ -1,0 +1,380 @@
+// npm run bench -- --agents N [--change-seconds S] [--keep]
+// Rollout of N agents by the operator against the control plane's own floor (the same children
+// applied directly), writes at steady state, change latency, memory and start time. Prints a table
+// and writes bench/results/latest.json. Runs on a cluster of its own, agentfleet-bench.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
+import type { GPUClass } from "../src/api/gpuclass.ts";
+import { fieldManager } from "../src/api/group.ts";
+import { core, resourcePath } from "../src/controller/resources.ts";
+import { KubeClient } from "../src/controller/rest.ts";
+import { disruptionPolicy } from "../src/placement/disruption.ts";
+import { demandOf, gpuChoice } from "../src/placement/gpu-choice.ts";
+import { planPlacement, type Supply } from "../src/placement/plan.ts";
+import { agentDeploymentResource, childResources } from "../src/reconcilers/agentdeployment.ts";
+import { renderChildren } from "../src/render/children.ts";
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: "string", default: "297" },
+    "change-seconds": { type: "string", default: "60" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const agentsWanted = Number(values.agents);
+const changeSeconds = Number(values["change-seconds"]);
+process.env.AGENTFLEET_CLUSTER = "agentfleet-bench";
+const cluster = await import("../hack/lib/cluster.ts");
+const { kubeconfigPath, repoRoot } = await import("../hack/lib/paths.ts");
+const { applyManifests, installCrds, sampleGpuClasses } = await import("../hack/lib/install.ts");
+const topology = await import("../hack/lib/topology.ts");
+const log = (msg: string) => process.stderr.write(`==> ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The fleet: the imported legacy fleet, scaled up with varied classes, VRAM, dependencies and config.
+async function generateFleet(n: number): Promise<AgentDeployment[]> {
+  const dir = path.join(repoRoot, "manifests/legacy");
+  const base = await Promise.all(
+    (await readdir(dir))
+      .filter((f) => !["kustomization.yaml", "namespace.yaml"].includes(f))
+      .sort()
+      .map(async (f) => parse(await readFile(path.join(dir, f), "utf8")) as AgentDeployment),
+  );
+  const namespaces = n > 1000 ? ["bench-a", "bench-b", "bench-c"] : ["bench"];
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const fleet: AgentDeployment[] = [];
+  for (let copy = 0; fleet.length < n; copy++) {
+    const suffix = copy === 0 ? "" : `-c${copy}`;
+    const namespace = namespaces[copy % namespaces.length] as string;
+    for (const a of base) {
+      if (fleet.length >= n) break;
+      // Varied: either card, 256 to 2048 MiB, half of them with the other card as fallback.
+      const own = rand() > 0.4 ? "rtx-4090" : "rtx-3060";
+      const gpu = a.spec.gpu
+        ? {
+            class: own,
+            vramMiB: 256 * (1 + Math.floor(rand() * 8)),
+            ...(rand() > 0.5 ? { fallbackClasses: [own === "rtx-4090" ? "rtx-3060" : "rtx-4090"] } : {}),
+          }
+        : undefined;
+      fleet.push({
+        apiVersion: a.apiVersion,
+        kind: a.kind,
+        metadata: { name: `${a.metadata.name}${suffix}`.slice(0, 63).replace(/-+$/, ""), namespace },
+        spec: {
+          ...a.spec,
+          config: { ...(a.spec.config ?? {}), bench_copy: copy, bench_seed: Math.floor(rand() * 1e6) },
+          dependencies: (a.spec.dependencies ?? []).map((d) => `${d}${suffix}`.slice(0, 63).replace(/-+$/, "")),
+          ...(gpu ? { gpu } : {}),
+        } as AgentDeployment["spec"],
+      });
+    }
+  }
+  return fleet;
+}
+
+// Enough simulated nodes to hold the fleet: GPU room per class, and pods per node.
+function benchNodes(fleet: AgentDeployment[]) {
+  const need = (cls: string) =>
+    fleet.filter((a) => a.spec.gpu?.class === cls || a.spec.gpu?.fallbackClasses?.includes(cls));
+  const nodes: ReturnType<typeof topology.simulatedNodes.slice> = [];
+  for (const [cls, product, memoryMiB, replicas] of [
+    ["rtx-4090", "NVIDIA-GeForce-RTX-4090", 24564, 16],
+    ["rtx-3060", "NVIDIA-GeForce-RTX-3060", 12288, 8],
+  ] as const) {
+    const demand = need(cls);
+    const vram = demand.reduce((s, a) => s + (a.spec.gpu?.vramMiB ?? 0), 0);
+    const count = Math.max(Math.ceil(vram / (memoryMiB - 1024)), Math.ceil(demand.length / replicas)) + 1;
+    for (let i = 0; i < count; i++) {
+      nodes.push({
+        name: `bench-${cls}-${i}`,
+        cpu: "64",
+        memory: "256Gi",
+        pods: "250",
+        gpu: { product, memoryMiB, family: "bench", computeMajor: 8, computeMinor: 6, count: 1, replicas },
+      });
+    }
+  }
+  const cpuNodes = Math.ceil((fleet.length * 1.2) / 250);
+  for (let i = 0; i < cpuNodes; i++) {
+    nodes.push({
+      name: `bench-cpu-${i}`,
+      cpu: "64",
+      memory: "256Gi",
+      pods: "250",
+      gpu: { product: "none", memoryMiB: 0, family: "none", computeMajor: 0, computeMinor: 0, count: 0, replicas: 1 },
+    });
+  }
+  return nodes;
+}
+
+async function inParallel<T>(items: readonly T[], workers: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+async function metrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^([a-z_:]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (m) out.set(`${m[1]}${m[2] ?? ""}`, (out.get(`${m[1]}${m[2] ?? ""}`) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
+const sum = (m: Map<string, number>, prefix: string, filter: RegExp = /./) =>
+  [...m].filter(([k]) => k.startsWith(prefix) && filter.test(k)).reduce((s, [, v]) => s + v, 0);
+const writesOf = (m: Map<string, number>) => sum(m, "rest_client_requests_total", /method="(POST|PUT|PATCH|DELETE)"/);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** The operator as a host process, quiet; ready when /readyz answers (its caches are synced). */
+async function startOperator(name: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, "src/cli/main.ts"),
+      "run",
+      "--kubeconfig",
+      kubeconfigPath,
+      "--metrics-port",
+      String(port),
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  await waitFor(
+    `${name} to serve`,
+    async () => {
+      if (exited) throw new Error(`${name} exited before serving`);
+      return fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    60_000,
+    100,
+  );
+  return { child, url };
+}
+
+async function countReady(kind: "agd" | "deploy", selector?: string): Promise<number> {
+  const jsonpath =
+    kind === "agd"
+      ? '{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'
+      : '{range .items[*]}{.status.availableReplicas}/{.spec.replicas}{"\\n"}{end}';
+  const out = await cluster.kubectl([
+    "get",
+    kind,
+    "-A",
+    ...(selector ? ["-l", selector] : []),
+    "-o",
+    `jsonpath=${jsonpath}`,
+  ]);
+  return out.split("\n").filter((l) => (kind === "agd" ? l === "True" : /^(\d+)\/\1$/.test(l) || l === "/0")).length;
+}
+
+async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: number, everyMs = 1000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+const fleet = await generateFleet(agentsWanted);
+log(
+  `Fleet: ${fleet.length} agents (${fleet.filter((a) => a.spec.gpu).length} on GPUs) over ${new Set(fleet.map((a) => a.metadata.namespace)).size} namespaces`,
+);
+if (await cluster.isUp()) await cluster.down();
+await cluster.up({ disableQpsLimits: true });
+const extra = benchNodes(fleet);
+log(`Adding ${extra.length} simulated nodes`);
+await cluster.addNodes(extra);
+await installCrds();
+await applyManifests(sampleGpuClasses);
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfigPath);
+const client = new KubeClient(kc);
+for (const ns of new Set(fleet.map((a) => a.metadata.namespace as string))) {
+  for (const prefix of ["", "floor-"])
+    await cluster.kubectl(["create", "namespace", `${prefix}${ns}`]).catch(() => undefined);
+}
+
+// The floor: the children the render functions produce, applied directly with the same client.
+log("Floor: applying every agent's children directly");
+const classes = new Map(
+  (JSON.parse(await cluster.kubectl(["get", "gpuclasses", "-o", "json"])) as { items: GPUClass[] }).items.map((c) => [
+    c.metadata.name,
+    c,
+  ]),
+);
+const nodeList = (
+  JSON.parse(await cluster.kubectl(["get", "nodes", "-o", "json"])) as {
+    items: {
+      metadata: { name: string; labels: Record<string, string> };
+      status: { allocatable: Record<string, string> };
+    }[];
+  }
+).items;
+const supplies: Supply[] = nodeList.map((n) => ({
+  name: n.metadata.name,
+  labels: n.metadata.labels,
+  ready: true,
+  schedulable: true,
+  allocatable: n.status.allocatable,
+}));
+const typed = fleet.map((a) => ({
+  ...a,
+  metadata: { ...a.metadata, namespace: `floor-${a.metadata.namespace}`, uid: "" },
+  spec: agentDeploymentSpecSchema.parse(a.spec),
+}));
+const plan = planPlacement(
+  typed.flatMap((a) => demandOf(`${a.metadata.namespace}/${a.metadata.name}`, a, undefined, false) ?? []),
+  classes,
+  supplies,
+);
+const floorChildren = typed.flatMap((a) =>
+  renderChildren({
+    agent: a,
+    gpu: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
+    disruption: disruptionPolicy(a, classes, supplies, undefined),
+  }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } })),
+);
+const floorStart = performance.now();
+await inParallel(floorChildren, 4, (c) =>
+  client.apply(
+    resourcePath(childResources[c.kind as keyof typeof childResources], c.metadata.namespace, c.metadata.name),
+    c,
+    fieldManager,
+  ),
+);
+const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
+await waitFor(
+  "the floor's Deployments to be Available",
+  async () => (await countReady("deploy")) >= floorDeployments,
+  30 * 60_000,
+);
+const floorSeconds = (performance.now() - floorStart) / 1000;
+log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
+for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
+  await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+
+// The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
+log("Operator: applying the AgentDeployments");
+let operator = await startOperator("operator");
+const rolloutStart = performance.now();
+await inParallel(fleet, 4, (a) =>
+  client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
+);
+await waitFor("every agent to be Ready", async () => (await countReady("agd")) >= fleet.length, 30 * 60_000);
+const operatorSeconds = (performance.now() - rolloutStart) / 1000;
+log(`Operator: ${operatorSeconds.toFixed(1)} s`);
+await sleep(3000);
+const afterRollout = await metrics(operator.url);
+const rssMiB = sum(afterRollout, "process_resident_memory_bytes") / 2 ** 20;
+const heapMiB = sum(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
+
+// Start and steady state: a new operator over the settled fleet: time to synced caches and an empty
+// queue, and the writes that full resync makes (the target is none).
+operator.child.kill("SIGTERM");
+await new Promise((r) => operator.child.once("exit", r));
+const startAt = performance.now();
+operator = await startOperator("operator-restart");
+await waitFor(
+  "the restarted operator to drain its queue",
+  async () => {
+    const m = await metrics(operator.url);
+    return (
+      sum(m, "controller_runtime_reconcile_total", /controller="agentdeployment"/) >= fleet.length &&
+      sum(m, "workqueue_depth", /agentdeployment/) === 0 &&
+      sum(m, "controller_runtime_active_workers", /agentdeployment/) === 0
+    );
+  },
+  10 * 60_000,
+);
+const startSeconds = (performance.now() - startAt) / 1000;
+await sleep(5000);
+const steadyStateWrites = writesOf(await metrics(operator.url));
+
+// Change latency: one agent's spec patched every second; time until its Deployment reflects it.
+log(`Change latency: ${changeSeconds} changes, one a second`);
+const latencies: number[] = [];
+for (let i = 0; i < changeSeconds; i++) {
+  const a = fleet[(i * 37) % fleet.length] as AgentDeployment;
+  const deploymentPath = resourcePath(core.deployment, a.metadata.namespace, a.metadata.name);
+  const hashOf = async () =>
+    (await client.get<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(deploymentPath))
+      .spec.template.metadata.annotations?.["agentfleet.io/config-hash"];
+  const before = await hashOf();
+  const t0 = performance.now();
+  await client.mergePatch(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), {
+    spec: { config: { bench_tick: i } },
+  });
+  while ((await hashOf()) === before) {
+    if (performance.now() - t0 > 30_000) throw new Error(`${a.metadata.name}'s Deployment never reflected change ${i}`);
+    await sleep(5);
+  }
+  latencies.push(performance.now() - t0);
+  await sleep(Math.max(0, 1000 - (performance.now() - t0)));
+}
+latencies.sort((x, y) => x - y);
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+
+operator.child.kill("SIGTERM");
+const result = {
+  agents: fleet.length,
+  rollout: { operatorSeconds, floorSeconds, ratio: operatorSeconds / floorSeconds },
+  steadyStateWrites,
+  changeLatencyMs: { p50: pct(50), p99: pct(99) },
+  rssMiB,
+  heapMiB,
+  startSeconds,
+  machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+  date: new Date().toISOString(),
+};
+await mkdir(path.join(repoRoot, "bench/results"), { recursive: true });
+await writeFile(path.join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`
+agents                ${result.agents}
+rollout, operator     ${operatorSeconds.toFixed(1)} s
+rollout, floor        ${floorSeconds.toFixed(1)} s
+ratio                 ${result.rollout.ratio.toFixed(2)}   (target: 1.1 at 297, 1.2 at 3,000)
+steady-state writes   ${steadyStateWrites}   (target: 0)
+change p50 / p99      ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} ms   (target p99: 1000 ms)
+RSS / heap            ${rssMiB.toFixed(0)} / ${heapMiB.toFixed(0)} MiB   (target RSS: 150 MB at 3,000)
+start                 ${startSeconds.toFixed(1)} s   (target: 5 s at 3,000)
+machine               ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB
+written to bench/results/latest.json`);
+if (!values.keep) await cluster.down();
