@@ -121,6 +121,9 @@ export async function up(options: UpOptions = {}): Promise<void> {
         "1",
         "--kube-admission",
         "--kube-authorization",
+        // k3s's Service range: room for thousands of agents' Services (the apiserver's default /24 holds 254).
+        "--extra-args",
+        "kube-apiserver=service-cluster-ip-range=10.43.0.0/16",
         "--extra-args",
         `kube-apiserver=default-not-ready-toleration-seconds=${tolerationSeconds}`,
         "--extra-args",
