@@ -16,6 +16,28 @@ export interface InformerOptions {
   onError?: (err: unknown, retryInMs: number) => void;
 }
 
+/**
+ * Drops metadata.managedFields before an object enters the cache, as controller-runtime's default
+ * transform does: server-side apply makes them large, and nothing here reads them.
+ */
+export function stripManagedFields<T>(obj: T): T {
+  const meta = (obj as { metadata?: { managedFields?: unknown } }).metadata;
+  if (meta?.managedFields !== undefined) delete meta.managedFields;
+  return obj;
+}
+
+/** client-node's Watch, with every object it delivers stripped before the cache keeps it. */
+class StrippingWatch extends Watch {
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(path, queryParams, (phase, obj, raw) => callback(phase, stripManagedFields(obj), raw), done);
+  }
+}
+
 const minRetryMs = 500;
 const maxRetryMs = 30_000;
 
@@ -40,11 +62,14 @@ export class Informer<T extends KubeObject> {
       this.resolveSynced = resolve;
     });
     const path = resourcePath(resource);
-    const list = () =>
-      client.get<{ items: KubernetesObject[]; metadata: { resourceVersion: string } }>(path, {
+    const list = async () => {
+      const result = await client.get<{ items: KubernetesObject[]; metadata: { resourceVersion: string } }>(path, {
         labelSelector: options.labelSelector,
       });
-    this.listWatch = new ListWatch(path, new Watch(client.kubeConfig), list, false, options.labelSelector);
+      result.items.forEach(stripManagedFields);
+      return result;
+    };
+    this.listWatch = new ListWatch(path, new StrippingWatch(client.kubeConfig), list, false, options.labelSelector);
     this.listWatch.on("add", (o) => this.emit(o as T, "add"));
     this.listWatch.on("update", (o) => this.emit(o as T, "update"));
     this.listWatch.on("delete", (o) => this.emit(o as T, "delete"));
