@@ -160,6 +160,15 @@ const refused: [string, () => unknown, RegExp][] = [
   ],
 ];
 
+/** An agent's condition of the given type, once the operator has written it. */
+const conditionOf = (name: string, type: string) =>
+  eventually(`${name}'s ${type} condition`, async () => {
+    const a = JSON.parse(await kubectl(["get", "agd", name, "-n", ns.name, "-o", "json"])) as {
+      status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+    };
+    return a.status?.conditions?.find((c) => c.type === type);
+  });
+
 describe("admission", () => {
   it.each(refused)("refuses %s, naming the field", async (_what, manifest, expected) => {
     const error = await kubectl(
@@ -178,12 +187,7 @@ describe("admission", () => {
       ["apply", "--server-side", "-f", "-"],
       stringify(agent("needs-5090", { gpu: { class: "rtx-5090", vramMiB: 20000 } })),
     );
-    const placed = await eventually("the Placed condition", async () => {
-      const a = JSON.parse(await kubectl(["get", "agd", "needs-5090", "-n", ns.name, "-o", "json"])) as {
-        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
-      };
-      return a.status?.conditions?.find((c) => c.type === "Placed");
-    });
+    const placed = await conditionOf("needs-5090", "Placed");
     expect(placed).toMatchObject({ status: "False", reason: "UnknownGPUClass" });
     expect(placed.message).toContain("rtx-5090");
     const events = await kubectl([
@@ -201,12 +205,7 @@ describe("admission", () => {
 
   it("accepts a missing dependency, and names it in DependenciesReady", async () => {
     await kubectl(["apply", "--server-side", "-f", "-"], stringify(agent("lonely", { dependencies: ["ghost-agent"] })));
-    const deps = await eventually("the DependenciesReady condition", async () => {
-      const a = JSON.parse(await kubectl(["get", "agd", "lonely", "-n", ns.name, "-o", "json"])) as {
-        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
-      };
-      return a.status?.conditions?.find((c) => c.type === "DependenciesReady");
-    });
+    const deps = await conditionOf("lonely", "DependenciesReady");
     expect(deps).toMatchObject({ status: "False", reason: "MissingDependency" });
     expect(deps.message).toContain("ghost-agent");
   });

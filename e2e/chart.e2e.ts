@@ -19,6 +19,21 @@ const release = "agentfleet";
 const system = "agentfleet-e2e-system";
 const agents = "agents-restricted";
 const helm = (...args: string[]) => run(tool("helm"), ["--kubeconfig", kubeconfigPath, ...args]);
+/** helm install or upgrade of the release, with the test's own GPU class, waiting for it to be ready. */
+const helmRelease = (verb: "install" | "upgrade", ...extra: string[]) =>
+  helm(
+    verb,
+    release,
+    chart,
+    "-n",
+    system,
+    "--set-json",
+    `gpuClasses=${gpuClassesJson}`,
+    ...extra,
+    "--wait",
+    "--timeout",
+    "2m",
+  );
 // A class of its own (the defaults nulled, as a user leaves them out), so that classes other tests
 // created outside Helm never collide with the release.
 const gpuClassesJson = JSON.stringify({
@@ -70,18 +85,7 @@ describe("charts/agentfleet", () => {
   });
 
   it("installs into a restricted namespace: the operator's pods are admitted and become Ready", async () => {
-    await helm(
-      "install",
-      release,
-      chart,
-      "-n",
-      system,
-      "--set-json",
-      `gpuClasses=${gpuClassesJson}`,
-      "--wait",
-      "--timeout",
-      "2m",
-    );
+    await helmRelease("install");
     const deployment = await apps.readNamespacedDeployment({ name: release, namespace: system });
     expect(deployment.status?.readyReplicas).toBe(2);
     // The namespace does enforce the standard: a pod that breaks it is refused.
@@ -162,20 +166,7 @@ describe("charts/agentfleet", () => {
   });
 
   it("upgrades, and uninstalls without touching the users' agents", async () => {
-    await helm(
-      "upgrade",
-      release,
-      chart,
-      "-n",
-      system,
-      "--set-json",
-      `gpuClasses=${gpuClassesJson}`,
-      "--set",
-      "operator.workers=8",
-      "--wait",
-      "--timeout",
-      "2m",
-    );
+    await helmRelease("upgrade", "--set", "operator.workers=8");
     const deployment = await apps.readNamespacedDeployment({ name: release, namespace: system });
     expect(deployment.spec?.template.spec?.containers[0]?.args).toContain("--workers=8");
     await helm("uninstall", release, "-n", system, "--wait");
