@@ -20,10 +20,9 @@ import {
   type ChildCaches,
   childResources,
   gpuClassResource,
-  nodeInfo,
 } from "./reconcilers/agentdeployment.ts";
 import { gpuClassReconciler } from "./reconcilers/gpuclass.ts";
-import { FleetPlanner } from "./reconcilers/planner.ts";
+import { FleetPlanner, supplyOf } from "./reconcilers/planner.ts";
 import { managedBySelector } from "./render/labels.ts";
 
 export interface OperatorOptions {
@@ -37,6 +36,20 @@ export interface OperatorOptions {
     Partial<LeaderElectionConfig>;
   /** Called when leadership is lost: the process should exit, as controller-runtime's does. */
   onLostLeadership?: () => void;
+}
+
+/**
+ * Nodes report status often; only a change that placement sees (readiness, cordon, labels,
+ * allocatable) concerns the keys a watch maps it to.
+ */
+function onNodeChange(keys: () => string[]): (node: KubeObject) => string[] {
+  const seen = new Map<string, string>();
+  return (node) => {
+    const signature = JSON.stringify(supplyOf(node as V1Node & KubeObject));
+    if (seen.get(node.metadata.name) === signature) return [];
+    seen.set(node.metadata.name, signature);
+    return keys();
+  };
 }
 
 export class Operator {
@@ -83,14 +96,7 @@ export class Operator {
     });
 
     const allAgents = () => this.agents.list().map((a) => objectKey(a.metadata));
-    // Nodes report status often; only a change that placement sees concerns the agents.
-    const nodeSeen = new Map<string, string>();
-    const nodeChange = (node: KubeObject) => {
-      const signature = JSON.stringify(nodeInfo(node as V1Node & KubeObject));
-      if (nodeSeen.get(node.metadata.name) === signature) return [];
-      nodeSeen.set(node.metadata.name, signature);
-      return allAgents();
-    };
+    const nodeChange = onNodeChange(allAgents);
     // An agent's readiness is its dependents' DependenciesReady.
     const dependents = (obj: KubeObject) =>
       this.agents
@@ -140,19 +146,13 @@ export class Operator {
     });
 
     const allClasses = () => classes.list().map((c) => c.metadata.name);
-    const classNodeSeen = new Map<string, string>();
     this.classController = new Controller({
       name: "gpuclass",
       primary: classes,
       watches: [
         {
           informer: nodes,
-          map: (node) => {
-            const signature = JSON.stringify(nodeInfo(node as V1Node & KubeObject));
-            if (classNodeSeen.get(node.metadata.name) === signature) return [];
-            classNodeSeen.set(node.metadata.name, signature);
-            return allClasses();
-          },
+          map: onNodeChange(allClasses),
         },
         { informer: this.agents, map: allClasses },
       ],

@@ -3,7 +3,7 @@
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass, GPUClassStatus } from "../api/gpuclass.ts";
 import { objectKey } from "../controller/objects.ts";
-import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
+import { gpusOn, type NodeInfo, nodesOfClass, usable, vramCapacityMiB } from "./nodes.ts";
 import type { Decision } from "./plan.ts";
 
 export interface PlacedAgent {
@@ -13,27 +13,18 @@ export interface PlacedAgent {
   vramMiB: number;
 }
 
-/** Physical GPUs on a node: GFD's count label, else the device plugin's allocatable over the replicas. */
-export function gpusOn(node: NodeInfo & { allocatable?: Record<string, string> }, gpuClass: GPUClass): number {
-  const counted = Number(node.labels["nvidia.com/gpu.count"]);
-  if (Number.isInteger(counted) && counted > 0) return counted;
-  const advertised = Number(node.allocatable?.[gpuClass.spec.resourceName] ?? 0);
-  return Math.max(1, Math.floor(advertised / gpuClass.spec.sharing.replicas));
-}
-
 export function classLedger(
   gpuClass: GPUClass,
   nodes: readonly (NodeInfo & { allocatable?: Record<string, string> })[],
   agents: readonly PlacedAgent[],
 ): Omit<GPUClassStatus, "conditions" | "observedGeneration"> {
-  const perGpu = gpuClass.spec.vramMiB - gpuClass.spec.reservedMiB;
   const members = nodesOfClass(nodes, gpuClass)
     .map((node) => {
       const gpus = gpusOn(node, gpuClass);
       const placed = agents
         .filter((a) => a.gpuClass === gpuClass.metadata.name && a.node === node.name)
         .sort((a, b) => (a.key < b.key ? -1 : 1));
-      const capacityMiB = gpus * perGpu;
+      const capacityMiB = vramCapacityMiB(node, gpuClass);
       const requestedMiB = placed.reduce((sum, a) => sum + a.vramMiB, 0);
       return {
         name: node.name,

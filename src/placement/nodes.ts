@@ -46,3 +46,16 @@ export const usable = (node: NodeInfo) => node.ready && node.schedulable;
 export function nodesOfClass(nodes: readonly NodeInfo[], gpuClass: GPUClass): NodeInfo[] {
   return nodes.filter((n) => nodeInClass(n, gpuClass));
 }
+
+/** Physical GPUs on a node: GFD's count label, else the device plugin's allocatable over the replicas. */
+export function gpusOn(node: NodeInfo & { allocatable?: Record<string, string> }, gpuClass: GPUClass): number {
+  const counted = Number(node.labels["nvidia.com/gpu.count"]);
+  if (Number.isInteger(counted) && counted > 0) return counted;
+  const advertised = Number(node.allocatable?.[gpuClass.spec.resourceName] ?? 0);
+  return Math.max(1, Math.floor(advertised / gpuClass.spec.sharing.replicas));
+}
+
+/** VRAM agents may use on a node of a class: its GPUs × (vramMiB − reservedMiB). */
+export function vramCapacityMiB(node: NodeInfo & { allocatable?: Record<string, string> }, gpuClass: GPUClass): number {
+  return gpusOn(node, gpuClass) * (gpuClass.spec.vramMiB - gpuClass.spec.reservedMiB);
+}

@@ -12,7 +12,7 @@
 // 4. A required agent that still has no room may displace running agents of lower rank, which then
 //    wait as Preempted.
 import type { GPUClass } from "../api/gpuclass.ts";
-import { type NodeInfo, nodeInClass, usable } from "./nodes.ts";
+import { type NodeInfo, nodeInClass, usable, vramCapacityMiB } from "./nodes.ts";
 
 export interface Demand {
   key: string; // namespace/name
@@ -55,15 +55,6 @@ interface Member {
 const rank = (a: Demand, b: Demand) =>
   Number(b.required) - Number(a.required) || b.priority - a.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-function gpusOn(node: Supply, gpuClass: GPUClass): number {
-  const counted = Number(node.labels["nvidia.com/gpu.count"]);
-  if (Number.isInteger(counted) && counted > 0) return counted;
-  return Math.max(
-    1,
-    Math.floor(Number(node.allocatable[gpuClass.spec.resourceName] ?? 0) / gpuClass.spec.sharing.replicas),
-  );
-}
-
 /** Each class's nodes, each node with one budget shared by every class it belongs to. */
 function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[]): Map<string, Member[]> {
   const budgets = new Map<string, Budget>();
@@ -73,7 +64,7 @@ function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[
     for (const node of nodes) {
       if (!nodeInClass(node, gpuClass)) continue;
       const budget = budgets.get(node.name) ?? {
-        freeMiB: gpusOn(node, gpuClass) * (gpuClass.spec.vramMiB - gpuClass.spec.reservedMiB),
+        freeMiB: vramCapacityMiB(node, gpuClass),
         freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
       };
       budgets.set(node.name, budget);

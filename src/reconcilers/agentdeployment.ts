@@ -13,12 +13,12 @@ import { isNotFound, type KubeClient } from "../controller/rest.ts";
 import type { EventSink } from "../observability/events.ts";
 import { disruptionPolicy, type FreeVram } from "../placement/disruption.ts";
 import { gpuChoice } from "../placement/gpu-choice.ts";
-import type { NodeInfo } from "../placement/nodes.ts";
 import type { Decision } from "../placement/plan.ts";
 import { type Child, renderChildren } from "../render/children.ts";
 import { annotations } from "../render/labels.ts";
 import { decideStatus } from "./agent-status.ts";
 import { changedConditions, mergeConditions } from "./conditions.ts";
+import { supplyOf } from "./planner.ts";
 import { applyStatus, sameStatus } from "./status-writer.ts";
 
 export const agentDeploymentResource = resource(
@@ -58,16 +58,6 @@ export interface AgentReconcilerDeps {
   /** VRAM the fleet's ledger leaves free on a node. */
   freeVram?: FreeVram;
   now?: () => Date;
-}
-
-export function nodeInfo(node: V1Node & KubeObject): NodeInfo & { allocatable: Record<string, string> } {
-  return {
-    name: node.metadata.name,
-    allocatable: node.status?.allocatable ?? {},
-    labels: node.metadata.labels ?? {},
-    ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-    schedulable: !node.spec?.unschedulable,
-  };
 }
 
 const isReady = (a: AgentDeployment | undefined) =>
@@ -131,7 +121,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const typed: AgentDeployment = { ...agent, spec: parsed.data };
 
     const classes = new Map(deps.classes.list().map((c) => [c.metadata.name, c]));
-    const nodes = deps.nodes.list().map(nodeInfo);
+    const nodes = deps.nodes.list().map(supplyOf);
     const pods = deps.pods.list(namespace).filter((p) => p.metadata.labels?.["app.kubernetes.io/name"] === name);
     const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
 

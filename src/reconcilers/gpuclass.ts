@@ -9,9 +9,10 @@ import type { KubeObject } from "../controller/objects.ts";
 import type { KubeClient } from "../controller/rest.ts";
 import { classLedger, placedAgents } from "../placement/ledger.ts";
 import type { Decision } from "../placement/plan.ts";
-import { gpuClassResource, nodeInfo } from "./agentdeployment.ts";
+import { gpuClassResource } from "./agentdeployment.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { mergeConditions } from "./conditions.ts";
+import { supplyOf } from "./planner.ts";
 import { applyStatus, sameStatus } from "./status-writer.ts";
 
 export interface GpuClassReconcilerDeps {
@@ -31,7 +32,7 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
     if (!gpuClass || gpuClass.metadata.deletionTimestamp) return undefined;
     const ledger = classLedger(
       gpuClass,
-      deps.nodes.list().map(nodeInfo),
+      deps.nodes.list().map(supplyOf),
       placedAgents(deps.placement(), deps.agents.list()),
     );
     const total = ledger.nodes?.length ?? 0;

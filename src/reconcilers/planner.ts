@@ -110,13 +110,13 @@ export class FleetPlanner {
       if (demand) demands.push(demand);
     }
     const classes = new Map(this.sources.classes.list().map((c) => [c.metadata.name, c]));
-    const next = planPlacement(demands, classes, this.sources.nodes.list().map(supplyOf));
+    const supplies = this.sources.nodes.list().map(supplyOf);
+    const next = planPlacement(demands, classes, supplies);
     const changed = [...new Set([...next.keys(), ...this.decisions.keys()])].filter(
       (k) => JSON.stringify(next.get(k)) !== JSON.stringify(this.decisions.get(k)),
     );
     this.decisions = next;
     const agents = this.sources.agents.list();
-    const supplies = this.sources.nodes.list().map(supplyOf);
     const free = new Map(
       [...classes.values()].flatMap((c) =>
         (classLedger(c, supplies, placedAgents(next, agents)).nodes ?? []).map((n) => [n.name, n.freeMiB] as const),
