@@ -3,7 +3,16 @@
 // the operator needs raw JSON, server-side apply and a count of every request it makes
 // (docs/adr/0002-raw-rest-client.md).
 import { HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
-import { fetch } from "undici";
+import { type Dispatcher, fetch } from "undici";
+
+/**
+ * How long one connection pool serves every request. client-node's applySecurityAuthentication
+ * builds a new undici Agent, so a new TLS connection, for each request: at a fleet's rollout that
+ * was a TLS handshake per write, on both sides, and most of the operator's CPU. One pool multiplexes
+ * every request over a kept-alive connection; renewing it now and then picks up rotated client
+ * certificates, as the headers (tokens) are picked up on every request.
+ */
+const poolLifetimeMs = 5 * 60_000;
 
 export class ApiError extends Error {
   readonly status: number;
@@ -28,12 +37,13 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export type RequestObserver = (method: string, code: number) => void;
+export type RequestObserver = (method: string, code: number, path: string) => void;
 
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
   private readonly server: string;
   private readonly observers: RequestObserver[] = [];
+  private pool: { dispatcher: Dispatcher; renewAt: number } | undefined;
 
   constructor(kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -42,7 +52,7 @@ export class KubeClient {
     this.server = cluster.server.replace(/\/+$/, "");
   }
 
-  /** Called after every request, with its method and HTTP status (0 when no answer came). */
+  /** Called after every request, with its method, HTTP status (0 when no answer came) and path. */
   onRequest(observer: RequestObserver): void {
     this.observers.push(observer);
   }
@@ -65,7 +75,7 @@ export class KubeClient {
         method,
         headers,
         body: opts.body === undefined ? null : JSON.stringify(opts.body),
-        dispatcher: ctx.getDispatcher(),
+        dispatcher: this.dispatcher(ctx.getDispatcher()),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       });
       code = response.status;
@@ -82,8 +92,26 @@ export class KubeClient {
       }
       return parsed as T;
     } finally {
-      for (const observe of this.observers) observe(method, code);
+      for (const observe of this.observers) observe(method, code, path);
     }
+  }
+
+  /** The kept pool while it is young; else the new request's own, kept from now on. */
+  private dispatcher(fresh: Dispatcher | undefined): Dispatcher | undefined {
+    const now = Date.now();
+    if (this.pool && now < this.pool.renewAt) return this.pool.dispatcher;
+    const old = this.pool;
+    this.pool = fresh ? { dispatcher: fresh, renewAt: now + poolLifetimeMs } : undefined;
+    // close() lets the requests in flight on the old pool finish.
+    old?.dispatcher.close().catch(() => undefined);
+    return fresh;
+  }
+
+  /** Closes the kept connections once the requests in flight finish. */
+  async close(): Promise<void> {
+    const old = this.pool;
+    this.pool = undefined;
+    await old?.dispatcher.close().catch(() => undefined);
   }
 
   get<T>(path: string, query?: RequestOptions["query"]): Promise<T> {
