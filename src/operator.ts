@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { AgentDeployment } from "./api/agentdeployment.ts";
 import type { GPUClass } from "./api/gpuclass.ts";
+import { mapOnChange, specSignature } from "./controller/change-filter.ts";
 import { Controller, ownerKeyOf } from "./controller/controller.ts";
 import { Informer } from "./controller/informer.ts";
 import { defaultTimings, type LeaderElectionConfig, LeaderElector } from "./controller/leader-election.ts";
@@ -20,9 +21,10 @@ import {
   type ChildCaches,
   childResources,
   gpuClassResource,
+  isReady,
 } from "./reconcilers/agentdeployment.ts";
 import { gpuClassReconciler } from "./reconcilers/gpuclass.ts";
-import { FleetPlanner, supplyOf } from "./reconcilers/planner.ts";
+import { FleetPlanner, placementSignature } from "./reconcilers/planner.ts";
 import { managedBySelector } from "./render/labels.ts";
 
 export interface OperatorOptions {
@@ -36,20 +38,6 @@ export interface OperatorOptions {
     Partial<LeaderElectionConfig>;
   /** Called when leadership is lost: the process should exit, as controller-runtime's does. */
   onLostLeadership?: () => void;
-}
-
-/**
- * Nodes report status often; only a change that placement sees (readiness, cordon, labels,
- * allocatable) concerns the keys a watch maps it to.
- */
-function onNodeChange(keys: () => string[]): (node: KubeObject) => string[] {
-  const seen = new Map<string, string>();
-  return (node) => {
-    const signature = JSON.stringify(supplyOf(node as V1Node & KubeObject));
-    if (seen.get(node.metadata.name) === signature) return [];
-    seen.set(node.metadata.name, signature);
-    return keys();
-  };
 }
 
 export class Operator {
@@ -71,7 +59,11 @@ export class Operator {
     const client = new KubeClient(opts.kubeConfig);
     this.client = client;
     const host = new URL(opts.kubeConfig.getCurrentCluster()?.server ?? "http://unknown").host;
-    client.onRequest((method, code) => this.metrics.restRequests.inc({ method, code: String(code), host }));
+    client.onRequest((method, code, path) => {
+      this.metrics.restRequests.inc({ method, code: String(code), host });
+      // What the operator changed, request by request: at debug level, to find a write that should not be.
+      if (method !== "GET") logger.debug({ method, path, code }, "api write");
+    });
 
     const informer = <T extends KubeObject>(r: typeof core.pod, labelSelector?: string) =>
       new Informer<T>(client, r, logger, {
@@ -96,13 +88,17 @@ export class Operator {
     });
 
     const allAgents = () => this.agents.list().map((a) => objectKey(a.metadata));
-    const nodeChange = onNodeChange(allAgents);
-    // An agent's readiness is its dependents' DependenciesReady.
-    const dependents = (obj: KubeObject) =>
-      this.agents
-        .list(obj.metadata.namespace)
-        .filter((a) => a.spec.dependencies?.includes(obj.metadata.name))
-        .map((a) => objectKey(a.metadata));
+    // An agent's readiness (and its existence) is its dependents' DependenciesReady.
+    const dependents = mapOnChange(
+      (a) => String(isReady(a as AgentDeployment)),
+      (obj) =>
+        this.agents
+          .list(obj.metadata.namespace)
+          .filter((a) => a.spec.dependencies?.includes(obj.metadata.name))
+          .map((a) => objectKey(a.metadata)),
+    );
+    // Nodes report status often, and classes their ledgers: only what placement reads concerns agents.
+    const nodeChange = (keys: () => string[]) => mapOnChange((n) => placementSignature(n as V1Node & KubeObject), keys);
 
     // The fleet's placement is one decision over every GPU agent: a change to one may move others.
     const planner = new FleetPlanner(
@@ -118,8 +114,8 @@ export class Operator {
       primary: this.agents,
       watches: [
         { informer: this.agents, map: dependents },
-        { informer: classes, map: allAgents },
-        { informer: nodes, map: nodeChange },
+        { informer: classes, map: mapOnChange(specSignature, allAgents) },
+        { informer: nodes, map: nodeChange(allAgents) },
         {
           informer: pods,
           map: (p) => {
@@ -152,7 +148,7 @@ export class Operator {
       watches: [
         {
           informer: nodes,
-          map: onNodeChange(allClasses),
+          map: nodeChange(allClasses),
         },
         { informer: this.agents, map: allClasses },
       ],
@@ -224,6 +220,7 @@ export class Operator {
     await Promise.all(this.controllers.map((c) => c.stop()));
     await this.elector?.release();
     for (const i of this.informers) i.stop();
+    await this.client.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../observability/logger.ts";
 import type { OperatorMetrics } from "../observability/metrics.ts";
+import type { InformerEvent } from "./informer.ts";
 import { type KubeObject, objectKey, splitKey } from "./objects.ts";
 import { WorkQueue } from "./workqueue.ts";
 
@@ -19,14 +20,14 @@ export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Reconci
 
 /** What a controller needs of a cache: its change events and its objects. */
 export interface EventSource {
-  onChange(handler: (obj: KubeObject) => void): void;
+  onChange(handler: (obj: KubeObject, event: InformerEvent) => void): void;
   list(): readonly KubeObject[];
 }
 
 export interface Watch {
   informer: EventSource;
-  /** The primary keys an object of this informer affects. */
-  map: (obj: KubeObject) => string[];
+  /** The primary keys an object of this informer affects; the event lets a watch ignore updates it does not read. */
+  map: (obj: KubeObject, event: InformerEvent) => string[];
 }
 
 export interface ControllerOptions {
@@ -69,8 +70,8 @@ export class Controller {
   bind(): void {
     this.opts.primary.onChange((obj) => this.queue.add(objectKey(obj.metadata)));
     for (const watch of this.opts.watches ?? []) {
-      watch.informer.onChange((obj) => {
-        for (const key of watch.map(obj)) this.queue.add(key);
+      watch.informer.onChange((obj, event) => {
+        for (const key of watch.map(obj, event)) this.queue.add(key);
       });
     }
   }

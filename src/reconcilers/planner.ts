@@ -1,16 +1,19 @@
 // The fleet's placement, kept current: recomputed (once per burst of changes) from the caches when
-// an agent, a class, a node or a Deployment changes, and every agent whose decision changed is
-// queued again. This is how room that appears (an agent deleted, a node back) reaches the agents
+// what it reads changes (an agent's spec, a class's spec, a node's readiness or capacity, where a
+// Deployment's pods were placed and whether they still move), and every agent whose decision changed
+// is queued again. Status updates, heartbeats and pod counts do not make it plan again. This is how room that appears (an agent deleted, a node back) reaches the agents
 // waiting for it, with nobody touching them.
 import type { V1Deployment, V1Node } from "@kubernetes/client-node";
-import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
+import { changeFilter, specSignature } from "../controller/change-filter.ts";
 import type { Informer } from "../controller/informer.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { demandOf } from "../placement/gpu-choice.ts";
 import { classLedger, placedAgents } from "../placement/ledger.ts";
 import { type Decision, type Demand, planPlacement, type Supply } from "../placement/plan.ts";
 import { annotations } from "../render/labels.ts";
+import { parseAgentSpec } from "./agent-spec.ts";
 
 export interface PlannerSources {
   agents: Informer<AgentDeployment>;
@@ -28,6 +31,9 @@ export function supplyOf(node: V1Node & KubeObject): Supply {
     allocatable: node.status?.allocatable ?? {},
   };
 }
+
+/** What placement reads of a node: a heartbeat or an image list changes nothing it decides. */
+export const placementSignature = (node: V1Node & KubeObject) => JSON.stringify(supplyOf(node));
 
 /** Where the agent was placed last, read back from its Deployment, and whether its pods still move. */
 function lastPlacement(deployment: V1Deployment | undefined): { current?: Demand["current"]; settling: boolean } {
@@ -55,15 +61,16 @@ export class FleetPlanner {
   constructor(sources: PlannerSources, onChanged: (keys: string[]) => void) {
     this.sources = sources;
     this.onChanged = onChanged;
-    const touch = () => this.touch();
-    for (const source of [
-      sources.agents,
-      sources.classes,
-      sources.nodes,
-      sources.deployments,
-    ] as Informer<KubeObject>[]) {
-      source.onChange(touch);
-    }
+    const onChangeOf = <T extends KubeObject>(source: Informer<T>, signature: (obj: T) => string) => {
+      const changed = changeFilter(signature);
+      source.onChange((obj, event) => {
+        if (changed(obj, event)) this.touch();
+      });
+    };
+    onChangeOf(sources.agents, specSignature);
+    onChangeOf(sources.classes, specSignature);
+    onChangeOf(sources.nodes, placementSignature);
+    onChangeOf(sources.deployments, (d) => JSON.stringify(lastPlacement(d as V1Deployment)));
   }
 
   /** The current decision for an agent (namespace/name). */
@@ -99,7 +106,7 @@ export class FleetPlanner {
     const demands: Demand[] = [];
     for (const agent of this.sources.agents.list()) {
       if (agent.metadata.deletionTimestamp) continue;
-      const parsed = agentDeploymentSpecSchema.safeParse(agent.spec);
+      const parsed = parseAgentSpec(agent);
       if (!parsed.success) continue;
       const key = objectKey(agent.metadata);
       const deployment = this.sources.deployments.get(agent.metadata.name, agent.metadata.namespace) as
