@@ -1,8 +1,7 @@
 // The AgentDeployment reconciler: read the caches → decide (placement) → render → apply what
 // changed → write the status if it changed. An unchanged agent causes no write at all.
 import type { V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
-import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
-import type { Condition } from "../api/common.ts";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { fieldManager } from "../api/group.ts";
 import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
@@ -16,8 +15,10 @@ import { gpuChoice } from "../placement/gpu-choice.ts";
 import type { Decision } from "../placement/plan.ts";
 import { type Child, renderChildren } from "../render/children.ts";
 import { annotations } from "../render/labels.ts";
+import { parseAgentSpec } from "./agent-spec.ts";
 import { decideStatus } from "./agent-status.ts";
-import { changedConditions, mergeConditions } from "./conditions.ts";
+import { conditionEvents } from "./condition-events.ts";
+import { mergeConditions } from "./conditions.ts";
 import { supplyOf } from "./planner.ts";
 import { applyStatus, sameStatus } from "./status-writer.ts";
 
@@ -60,7 +61,7 @@ export interface AgentReconcilerDeps {
   now?: () => Date;
 }
 
-const isReady = (a: AgentDeployment | undefined) =>
+export const isReady = (a: AgentDeployment | undefined) =>
   a?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 export function agentReconciler(deps: AgentReconcilerDeps) {
@@ -69,8 +70,10 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
   const writeStatus = (agent: AgentDeployment, status: Record<string, unknown>) =>
     applyStatus(deps.client, agentDeploymentResource, agent, status);
 
-  async function applyChildren(agent: AgentDeployment, desired: Child[], ctx: ReconcileContext): Promise<void> {
+  /** Applies the children that differ from their desired state; true when it wrote any. */
+  async function applyChildren(agent: AgentDeployment, desired: Child[], ctx: ReconcileContext): Promise<boolean> {
     const namespace = agent.metadata.namespace;
+    let wrote = false;
     for (const child of desired) {
       const kind = child.kind as keyof ChildCaches;
       const live = deps.children[kind].get(child.metadata.name, namespace);
@@ -79,6 +82,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       )
         continue;
       await deps.client.apply(resourcePath(childResources[kind], namespace, child.metadata.name), child, fieldManager);
+      wrote = true;
       ctx.logger.info({ kind, child: child.metadata.name }, live ? "updated child" : "created child");
     }
     // Children the agent no longer needs (config removed, ports removed). The Deployment of an agent that
@@ -92,9 +96,11 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
           .catch((err: unknown) => {
             if (!isNotFound(err)) throw err;
           });
+        wrote = true;
         ctx.logger.info({ kind, child: live.metadata.name }, "deleted child no longer needed");
       }
     }
+    return wrote;
   }
 
   return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
@@ -103,7 +109,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     // Deleted: the garbage collector removes the children through their owner references.
     if (!agent || agent.metadata.deletionTimestamp) return undefined;
 
-    const parsed = agentDeploymentSpecSchema.safeParse(agent.spec);
+    const parsed = parseAgentSpec(agent);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
       const conditions = mergeConditions(
@@ -112,9 +118,10 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
         agent.metadata.generation,
         now(),
       );
-      if (changedConditions(agent.status?.conditions, conditions).length) {
-        await writeStatus(agent, { observedGeneration: agent.metadata.generation, conditions });
-        deps.events.record(agent, { type: "Warning", reason: "InvalidSpec", action: "Validate", message: problems });
+      const status = { observedGeneration: agent.metadata.generation, conditions };
+      if (!sameStatus(agent.status, status)) {
+        await writeStatus(agent, status);
+        for (const e of conditionEvents(agent.status?.conditions, conditions)) deps.events.record(agent, e);
       }
       return undefined;
     }
@@ -127,7 +134,10 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
 
     const gpu = gpuChoice(typed, deps.placement(key), classes);
     const disruption = disruptionPolicy(typed, classes, nodes, runningOn, deps.freeVram);
-    await applyChildren(typed, renderChildren({ agent: typed, gpu, disruption }), ctx);
+    // The status reports the children as they are. Children just written come back through the
+    // watches in a moment and queue this agent again; the status written then is the one worth
+    // writing (a status now would say "Creating" and be replaced within a second).
+    if (await applyChildren(typed, renderChildren({ agent: typed, gpu, disruption }), ctx)) return undefined;
 
     const dependencies = new Map(
       (typed.spec.dependencies ?? []).map((dep) => {
@@ -147,27 +157,8 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const status = { observedGeneration: agent.metadata.generation, ...decided, conditions };
     if (!sameStatus(agent.status, status)) {
       await writeStatus(agent, status);
-      for (const c of changedConditions(agent.status?.conditions, conditions)) {
-        deps.events.record(agent, { type: eventType(c), reason: c.reason, action: c.type, message: c.message });
-      }
+      for (const e of conditionEvents(agent.status?.conditions, conditions)) deps.events.record(agent, e);
     }
     return undefined;
   };
-}
-
-/** Warning for a condition that asks a person to act; Normal for progress and good news. */
-function eventType(c: Condition): "Normal" | "Warning" {
-  switch (c.type) {
-    case "Degraded":
-      return c.status === "True" ? "Warning" : "Normal";
-    case "Ready":
-      return c.status === "True" || c.reason === "Creating" || c.reason === "Starting" ? "Normal" : "Warning";
-    case "Placed":
-    case "DependenciesReady":
-      return c.status === "False" ? "Warning" : "Normal";
-    case "FallbackActive":
-      return c.status === "True" ? "Warning" : "Normal";
-    default:
-      return "Normal";
-  }
 }

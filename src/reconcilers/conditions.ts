@@ -19,11 +19,3 @@ export function mergeConditions(
     };
   });
 }
-
-/** The conditions whose status or reason changed: each is a decision worth an event. */
-export function changedConditions(previous: readonly Condition[] | undefined, next: readonly Condition[]): Condition[] {
-  return next.filter((c) => {
-    const before = previous?.find((p) => p.type === c.type);
-    return !before || before.status !== c.status || before.reason !== c.reason;
-  });
-}
