@@ -18,5 +18,6 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 USER 1000:1000
 EXPOSE 8080
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+# Node flags: src/cli/node-flags.ts says why.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/cli/main.js"]
 CMD ["run"]

@@ -7,12 +7,14 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
 import type { GPUClass } from "../src/api/gpuclass.ts";
 import { fieldManager } from "../src/api/group.ts";
+import { operatorNodeFlags } from "../src/cli/node-flags.ts";
 import { core, resourcePath } from "../src/controller/resources.ts";
 import { KubeClient } from "../src/controller/rest.ts";
 import { disruptionPolicy } from "../src/placement/disruption.ts";
@@ -152,12 +154,20 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The operator as a host process, quiet; ready when /readyz answers (its caches are synced). */
-async function startOperator(name: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * The operator as a host process, ready when /healthz answers. At debug level, every write it makes
+ * is kept (its only debug log line) so that a write at steady state can be named.
+ */
+async function startOperator(
+  name: string,
+  logLevel: "warn" | "debug",
+): Promise<{ child: ChildProcess; url: string; writes: string[] }> {
   const port = await freePort();
+  const writes: string[] = [];
   const child = spawn(
     process.execPath,
     [
+      ...operatorNodeFlags,
       path.join(repoRoot, "src/cli/main.ts"),
       "run",
       "--kubeconfig",
@@ -165,10 +175,15 @@ async function startOperator(name: string): Promise<{ child: ChildProcess; url: 
       "--metrics-port",
       String(port),
       "--log-level",
-      "warn",
+      logLevel,
     ],
-    { stdio: ["ignore", "ignore", "inherit"] },
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    if (!line.includes('"api write"')) return;
+    const { method, path: url, code } = JSON.parse(line) as { method: string; path: string; code: number };
+    writes.push(`${method} ${url} ${code}`);
+  });
   const url = `http://127.0.0.1:${port}`;
   let exited = false;
   child.once("exit", () => {
@@ -186,7 +201,7 @@ async function startOperator(name: string): Promise<{ child: ChildProcess; url: 
     60_000,
     100,
   );
-  return { child, url };
+  return { child, url, writes };
 }
 
 async function countReady(kind: "agd" | "deploy", selector?: string): Promise<number> {
@@ -293,7 +308,7 @@ for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
 
 // The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
 log("Operator: applying the AgentDeployments");
-let operator = await startOperator("operator");
+let operator = await startOperator("operator", "warn");
 const rolloutStart = performance.now();
 await inParallel(fleet, 4, (a) =>
   client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
@@ -311,7 +326,7 @@ const heapMiB = sum(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
 operator.child.kill("SIGTERM");
 await new Promise((r) => operator.child.once("exit", r));
 const startAt = performance.now();
-operator = await startOperator("operator-restart");
+operator = await startOperator("operator-restart", "debug");
 await waitFor(
   "the restarted operator to drain its queue",
   async () => {
@@ -327,6 +342,7 @@ await waitFor(
 const startSeconds = (performance.now() - startAt) / 1000;
 await sleep(5000);
 const steadyStateWrites = writesOf(await metrics(operator.url));
+for (const write of operator.writes) log(`Steady state wrote: ${write}`);
 
 // Change latency: one agent's spec patched every second; time until its Deployment reflects it.
 log(`Change latency: ${changeSeconds} changes, one a second`);

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { operatorNodeFlags } from "../src/cli/node-flags.ts";
 import { repoRoot } from "./lib/paths.ts";
 
 const dockerfile = await readFile(path.join(repoRoot, "Dockerfile"), "utf8");
@@ -31,6 +32,10 @@ describe("Dockerfile", () => {
     expect(copies.length).toBeGreaterThan(0);
     for (const copy of copies) expect(copy).toMatch(/^COPY --from=build \/src\/(package\.json|node_modules|dist) /);
     expect(final).not.toMatch(/COPY (src|\.) /);
-    expect(final).toMatch(/ENTRYPOINT \["node", "\/app\/dist\/cli\/main\.js"\]/);
+  });
+
+  it("runs the operator with the Node flags the benchmark measures", () => {
+    const entrypoint = final.match(/^ENTRYPOINT (.*)$/m)?.[1];
+    expect(JSON.parse(entrypoint ?? "null")).toEqual(["node", ...operatorNodeFlags, "/app/dist/cli/main.js"]);
   });
 });
