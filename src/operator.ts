@@ -23,6 +23,7 @@ import {
   gpuClassResource,
   isReady,
 } from "./reconcilers/agentdeployment.ts";
+import { deploymentFields, metadataOnly, podFields } from "./reconcilers/cached-fields.ts";
 import { gpuClassReconciler } from "./reconcilers/gpuclass.ts";
 import { FleetPlanner, placementSignature } from "./reconcilers/planner.ts";
 import { managedBySelector } from "./render/labels.ts";
@@ -65,20 +66,26 @@ export class Operator {
       if (method !== "GET") logger.debug({ method, path, code }, "api write");
     });
 
-    const informer = <T extends KubeObject>(r: typeof core.pod, labelSelector?: string) =>
+    const informer = <T extends KubeObject>(
+      r: typeof core.pod,
+      labelSelector?: string,
+      transform?: (obj: KubeObject) => KubeObject,
+    ) =>
       new Informer<T>(client, r, logger, {
         ...(labelSelector ? { labelSelector } : {}),
+        ...(transform ? { transform } : {}),
         onError: () => this.metrics.watchErrors.inc({ resource: r.plural }),
       });
     this.agents = informer<AgentDeployment>(agentDeploymentResource);
     const classes = informer<GPUClass>(gpuClassResource);
     const nodes = informer<V1Node & KubeObject>(core.node);
-    const pods = informer<V1Pod & KubeObject>(core.pod, managedBySelector);
+    // The caches of pods and children keep only what is read of them (reconcilers/cached-fields.ts).
+    const pods = informer<V1Pod & KubeObject>(core.pod, managedBySelector, podFields);
     const children: ChildCaches = {
-      ConfigMap: informer(childResources.ConfigMap, managedBySelector),
-      Service: informer(childResources.Service, managedBySelector),
-      Deployment: informer(childResources.Deployment, managedBySelector),
-      PodDisruptionBudget: informer(childResources.PodDisruptionBudget, managedBySelector),
+      ConfigMap: informer(childResources.ConfigMap, managedBySelector, metadataOnly),
+      Service: informer(childResources.Service, managedBySelector, metadataOnly),
+      Deployment: informer(childResources.Deployment, managedBySelector, deploymentFields),
+      PodDisruptionBudget: informer(childResources.PodDisruptionBudget, managedBySelector, metadataOnly),
     };
     this.informers = [this.agents, classes, nodes, pods, ...Object.values(children)];
     registerFleetGauges(this.metrics.registry, {
@@ -150,9 +157,8 @@ export class Operator {
           informer: nodes,
           map: nodeChange(allClasses),
         },
-        { informer: this.agents, map: allClasses },
       ],
-      reconcile: gpuClassReconciler({ client, classes, nodes, agents: this.agents, placement: () => planner.all() }),
+      reconcile: gpuClassReconciler({ client, classes, ledger: (name) => planner.ledgerOf(name) }),
       workers: 1,
       logger,
       metrics: this.metrics,

@@ -1,8 +1,6 @@
 // The VRAM ledger of a GPU class: for each of its nodes, what agents may use and what the agents
 // placed there request. Pure.
-import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass, GPUClassStatus } from "../api/gpuclass.ts";
-import { objectKey } from "../controller/objects.ts";
 import { gpusOn, type NodeInfo, nodesOfClass, usable, vramCapacityMiB } from "./nodes.ts";
 import type { Decision } from "./plan.ts";
 
@@ -13,17 +11,26 @@ export interface PlacedAgent {
   vramMiB: number;
 }
 
+/** A class's status, but for its conditions: its nodes, their VRAM and the agents placed on each. */
+export type ClassLedger = Omit<GPUClassStatus, "conditions" | "observedGeneration">;
+
 export function classLedger(
   gpuClass: GPUClass,
   nodes: readonly (NodeInfo & { allocatable?: Record<string, string> })[],
   agents: readonly PlacedAgent[],
-): Omit<GPUClassStatus, "conditions" | "observedGeneration"> {
+): ClassLedger {
+  // Grouped once: a fleet of thousands on a hundred nodes would otherwise be scanned per node.
+  const byNode = new Map<string, PlacedAgent[]>();
+  for (const a of agents) {
+    if (a.gpuClass !== gpuClass.metadata.name) continue;
+    const onNode = byNode.get(a.node);
+    if (onNode) onNode.push(a);
+    else byNode.set(a.node, [a]);
+  }
   const members = nodesOfClass(nodes, gpuClass)
     .map((node) => {
       const gpus = gpusOn(node, gpuClass);
-      const placed = agents
-        .filter((a) => a.gpuClass === gpuClass.metadata.name && a.node === node.name)
-        .sort((a, b) => (a.key < b.key ? -1 : 1));
+      const placed = (byNode.get(node.name) ?? []).sort((a, b) => (a.key < b.key ? -1 : 1));
       const capacityMiB = vramCapacityMiB(node, gpuClass);
       const requestedMiB = placed.reduce((sum, a) => sum + a.vramMiB, 0);
       return {
@@ -52,12 +59,12 @@ export function classLedger(
 /** The agents the fleet's placement put on a node, with the VRAM they take there (all replicas). */
 export function placedAgents(
   decisions: ReadonlyMap<string, Decision>,
-  agents: readonly AgentDeployment[],
+  replicasOf: (key: string) => number,
 ): PlacedAgent[] {
-  const replicas = new Map(agents.map((a) => [objectKey(a.metadata), a.spec.replicas ?? 1]));
-  return [...decisions].flatMap(([key, d]) =>
-    d.kind === "placed"
-      ? [{ key, gpuClass: d.gpuClass, node: d.node, vramMiB: d.vramMiB * (replicas.get(key) ?? 1) }]
-      : [],
-  );
+  const placed: PlacedAgent[] = [];
+  for (const [key, d] of decisions) {
+    if (d.kind === "placed")
+      placed.push({ key, gpuClass: d.gpuClass, node: d.node, vramMiB: d.vramMiB * replicasOf(key) });
+  }
+  return placed;
 }

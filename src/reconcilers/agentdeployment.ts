@@ -132,8 +132,10 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const pods = deps.pods.list(namespace).filter((p) => p.metadata.labels?.["app.kubernetes.io/name"] === name);
     const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
 
-    const gpu = gpuChoice(typed, deps.placement(key), classes);
-    const disruption = disruptionPolicy(typed, classes, nodes, runningOn, deps.freeVram);
+    // Only a GPU agent reads the fleet's plan: a CPU agent's reconcile never waits for a re-plan.
+    const onGpu = typed.spec.gpu !== undefined;
+    const gpu = gpuChoice(typed, onGpu ? deps.placement(key) : undefined, classes);
+    const disruption = disruptionPolicy(typed, classes, nodes, runningOn, onGpu ? deps.freeVram : undefined);
     // The status reports the children as they are. Children just written come back through the
     // watches in a moment and queue this agent again; the status written then is the one worth
     // writing (a status now would say "Creating" and be replaced within a second).

@@ -1,27 +1,20 @@
 // The GPUClass reconciler: its status shows its nodes, whether each is Ready, and the VRAM ledger of
 // the agents placed there, so `kubectl get gpuclasses` answers "how much room is left?".
-import type { V1Node } from "@kubernetes/client-node";
-import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import type { ReconcileResult } from "../controller/controller.ts";
 import type { Informer } from "../controller/informer.ts";
-import type { KubeObject } from "../controller/objects.ts";
 import type { KubeClient } from "../controller/rest.ts";
-import { classLedger, placedAgents } from "../placement/ledger.ts";
-import type { Decision } from "../placement/plan.ts";
+import type { ClassLedger } from "../placement/ledger.ts";
 import { gpuClassResource } from "./agentdeployment.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { mergeConditions } from "./conditions.ts";
-import { supplyOf } from "./planner.ts";
 import { applyStatus, sameStatus } from "./status-writer.ts";
 
 export interface GpuClassReconcilerDeps {
   client: KubeClient;
   classes: Informer<GPUClass>;
-  nodes: Informer<V1Node & KubeObject>;
-  agents: Informer<AgentDeployment>;
-  /** The fleet's placement decisions, by agent key. */
-  placement: () => ReadonlyMap<string, Decision>;
+  /** The class's ledger by the fleet's current plan (the planner keeps one per class). */
+  ledger: (gpuClass: string) => ClassLedger | undefined;
   now?: () => Date;
 }
 
@@ -30,11 +23,9 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
   return async function reconcile(key: string): Promise<ReconcileResult | undefined> {
     const gpuClass = deps.classes.get(key);
     if (!gpuClass || gpuClass.metadata.deletionTimestamp) return undefined;
-    const ledger = classLedger(
-      gpuClass,
-      deps.nodes.list().map(supplyOf),
-      placedAgents(deps.placement(), deps.agents.list()),
-    );
+    const ledger = deps.ledger(key);
+    // A class created a moment ago is in the next plan; until then there is nothing true to say.
+    if (!ledger) return { requeueAfterMs: 200 };
     const total = ledger.nodes?.length ?? 0;
     const ready: ConditionInput =
       total === 0
