@@ -12,6 +12,8 @@ export type ChangeHandler<T> = (obj: T, event: InformerEvent) => void;
 
 export interface InformerOptions {
   labelSelector?: string;
+  /** Cuts an object down to the fields its readers use before the cache keeps it. */
+  transform?: (obj: KubeObject) => KubeObject;
   /** Called when a watch or list fails, with the delay before the next try. */
   onError?: (err: unknown, retryInMs: number) => void;
 }
@@ -26,15 +28,21 @@ export function stripManagedFields<T>(obj: T): T {
   return obj;
 }
 
-/** client-node's Watch, with every object it delivers stripped before the cache keeps it. */
-class StrippingWatch extends Watch {
+/** client-node's Watch, with every object it delivers prepared (stripped) before the cache keeps it. */
+class PreparingWatch extends Watch {
+  private readonly prepare: (obj: unknown) => unknown;
+  constructor(kubeConfig: ConstructorParameters<typeof Watch>[0], prepare: (obj: unknown) => unknown) {
+    super(kubeConfig);
+    this.prepare = prepare;
+  }
+
   override watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    return super.watch(path, queryParams, (phase, obj, raw) => callback(phase, stripManagedFields(obj), raw), done);
+    return super.watch(path, queryParams, (phase, obj, raw) => callback(phase, this.prepare(obj), raw), done);
   }
 }
 
@@ -62,14 +70,26 @@ export class Informer<T extends KubeObject> {
       this.resolveSynced = resolve;
     });
     const path = resourcePath(resource);
+    const { transform } = options;
+    const prepare = (obj: unknown): unknown => {
+      // A watch also delivers ERROR and BOOKMARK objects, which are not ours to cut down.
+      const stripped = stripManagedFields(obj) as KubeObject;
+      return transform && stripped?.metadata?.name !== undefined ? transform(stripped) : stripped;
+    };
     const list = async () => {
       const result = await client.get<{ items: KubernetesObject[]; metadata: { resourceVersion: string } }>(path, {
         labelSelector: options.labelSelector,
       });
-      result.items.forEach(stripManagedFields);
+      result.items = result.items.map((o) => prepare(o) as KubernetesObject);
       return result;
     };
-    this.listWatch = new ListWatch(path, new StrippingWatch(client.kubeConfig), list, false, options.labelSelector);
+    this.listWatch = new ListWatch(
+      path,
+      new PreparingWatch(client.kubeConfig, prepare),
+      list,
+      false,
+      options.labelSelector,
+    );
     this.listWatch.on("add", (o) => this.emit(o as T, "add"));
     this.listWatch.on("update", (o) => this.emit(o as T, "update"));
     this.listWatch.on("delete", (o) => this.emit(o as T, "delete"));
