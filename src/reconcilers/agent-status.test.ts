@@ -114,4 +114,23 @@ describe("decideStatus", () => {
     });
     expect(decide({ dependencies: new Map([["memory-hub", true]]) }).c("DependenciesReady")?.status).toBe("True");
   });
+
+  it("says the same of pods on two nodes whatever order the cache lists them in", () => {
+    const two = agent("responder", { replicas: 2 });
+    const onBoth = [
+      { ...pod("pc2", true), metadata: { name: "responder-b" } },
+      { ...pod("mainpc", true), metadata: { name: "responder-a" } },
+    ];
+    const decideWith = (pods: V1Pod[]) =>
+      decideStatus({
+        agent: two,
+        gpu: { kind: "cpu" },
+        disruption: allow,
+        deployment: { metadata: { generation: 1 }, status: { ...deployment(2).status, replicas: 2 } },
+        pods,
+        dependencies: new Map(),
+      });
+    expect(decideWith(onBoth)).toEqual(decideWith([...onBoth].reverse()));
+    expect(decideWith(onBoth).node).toBe("mainpc");
+  });
 });

@@ -120,7 +120,14 @@ export function decideStatus(input: StatusInput): DecidedStatus {
   const want = agent.spec.replicas;
   const pods = input.pods.filter(live);
   const readyPods = pods.filter(isPodReady);
-  const node = (readyPods[0] ?? pods.find((p) => p.spec?.nodeName))?.spec?.nodeName;
+  // The first node by name, not by the cache's order of pods: with pods on two nodes, that order
+  // differs after a restart, and every restart would rewrite the status of every such agent.
+  const firstNode = (of: readonly V1Pod[]) =>
+    of
+      .map((p) => p.spec?.nodeName)
+      .filter((n): n is string => n !== undefined)
+      .sort()[0];
+  const node = firstNode(readyPods) ?? firstNode(pods);
   const placedCondition = placed(input, node);
 
   const generationSeen = (deployment?.status?.observedGeneration ?? -1) >= (deployment?.metadata?.generation ?? 0);
