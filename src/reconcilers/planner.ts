@@ -1,8 +1,9 @@
 // The fleet's placement, kept current: recomputed (once per burst of changes) from the caches when
 // what it reads changes (an agent's spec, a class's spec, a node's readiness or capacity, where a
 // Deployment's pods were placed and whether they still move), and every agent whose decision changed
-// is queued again. Status updates, heartbeats and pod counts do not make it plan again. This is how room that appears (an agent deleted, a node back) reaches the agents
-// waiting for it, with nobody touching them.
+// is queued again. Status updates, heartbeats and pod counts do not make it plan again. This is how
+// room that appears (an agent deleted, a node back) reaches the agents waiting for it, with nobody
+// touching them.
 import type { V1Deployment, V1Node } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
