@@ -2,26 +2,22 @@
 // Rollout of N agents by the operator against the control plane's own floor (the same children
 // applied directly), writes at steady state, change latency, memory and start time. Prints a table
 // and writes bench/results/latest.json. Runs on a cluster of its own, agentfleet-bench.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
 import type { GPUClass } from "../src/api/gpuclass.ts";
 import { fieldManager } from "../src/api/group.ts";
-import { operatorNodeFlags } from "../src/cli/node-flags.ts";
 import { core, resourcePath } from "../src/controller/resources.ts";
 import { KubeClient } from "../src/controller/rest.ts";
 import { disruptionPolicy } from "../src/placement/disruption.ts";
 import { demandOf, gpuChoice } from "../src/placement/gpu-choice.ts";
 import { planPlacement, type Supply } from "../src/placement/plan.ts";
-import { agentDeploymentResource, childResources } from "../src/reconcilers/agentdeployment.ts";
-import { renderChildren } from "../src/render/children.ts";
+import { childKind, renderChildren } from "../src/reconcilers/child-kinds.ts";
+import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +33,7 @@ process.env.AGENTFLEET_CLUSTER = "agentfleet-bench";
 const cluster = await import("../hack/lib/cluster.ts");
 const { kubeconfigPath, repoRoot } = await import("../hack/lib/paths.ts");
 const { applyManifests, installCrds, sampleGpuClasses } = await import("../hack/lib/install.ts");
+const { startOperator, sumOf, writesOf } = await import("../hack/lib/operator-process.ts");
 const topology = await import("../hack/lib/topology.ts");
 const log = (msg: string) => process.stderr.write(`==> ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,82 +128,6 @@ async function inParallel<T>(items: readonly T[], workers: number, fn: (item: T)
   );
 }
 
-async function metrics(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const m = /^([a-z_:]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-    if (m) out.set(`${m[1]}${m[2] ?? ""}`, (out.get(`${m[1]}${m[2] ?? ""}`) ?? 0) + Number(m[3]));
-  }
-  return out;
-}
-const sum = (m: Map<string, number>, prefix: string, filter: RegExp = /./) =>
-  [...m].filter(([k]) => k.startsWith(prefix) && filter.test(k)).reduce((s, [, v]) => s + v, 0);
-const writesOf = (m: Map<string, number>) => sum(m, "rest_client_requests_total", /method="(POST|PUT|PATCH|DELETE)"/);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/**
- * The operator as a host process, ready when /healthz answers. At debug level, every write it makes
- * is kept (its only debug log line) so that a write at steady state can be named.
- */
-async function startOperator(
-  name: string,
-  logLevel: "warn" | "debug",
-): Promise<{ child: ChildProcess; url: string; writes: string[] }> {
-  const port = await freePort();
-  const writes: string[] = [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...operatorNodeFlags,
-      // Where the operator's CPU goes: a .cpuprofile per operator process, for Chrome DevTools.
-      ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, "bench/results")}`] : []),
-      path.join(repoRoot, "src/cli/main.ts"),
-      "run",
-      "--kubeconfig",
-      kubeconfigPath,
-      "--metrics-port",
-      String(port),
-      "--log-level",
-      logLevel,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    if (!line.includes('"api write"')) return;
-    const { method, path: url, code } = JSON.parse(line) as { method: string; path: string; code: number };
-    writes.push(`${method} ${url} ${code}`);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  let exited = false;
-  child.once("exit", () => {
-    exited = true;
-  });
-  await waitFor(
-    `${name} to serve`,
-    async () => {
-      if (exited) throw new Error(`${name} exited before serving`);
-      return fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-    },
-    60_000,
-    100,
-  );
-  return { child, url, writes };
-}
-
 async function countReady(kind: "agd" | "deploy", selector?: string): Promise<number> {
   const jsonpath =
     kind === "agd"
@@ -229,29 +150,6 @@ async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: nu
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-/**
- * Waits until the operator has reconciled at least `reconciles` agents and has had nothing to do for
- * a second (an empty queue between two watch events is not yet idle); returns when the idleness began.
- */
-async function drained(url: string, what: string, reconciles = 0): Promise<number> {
-  let idleSince: number | undefined;
-  await waitFor(
-    what,
-    async () => {
-      const m = await metrics(url);
-      const idle =
-        sum(m, "controller_runtime_reconcile_total", /controller="agentdeployment"/) >= reconciles &&
-        sum(m, "workqueue_depth", /agentdeployment/) === 0 &&
-        sum(m, "controller_runtime_active_workers", /agentdeployment/) === 0;
-      idleSince = idle ? (idleSince ?? performance.now()) : undefined;
-      return idleSince !== undefined && performance.now() - idleSince >= 1000;
-    },
-    10 * 60_000,
-    200,
-  );
-  return idleSince ?? performance.now();
 }
 
 const fleet = await generateFleet(agentsWanted);
@@ -309,17 +207,13 @@ const plan = planPlacement(
 const floorChildren = typed.flatMap((a) =>
   renderChildren({
     agent: a,
-    gpu: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
+    placement: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
     disruption: disruptionPolicy(a, classes, supplies, undefined),
   }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } })),
 );
 const floorStart = performance.now();
 await inParallel(floorChildren, 4, (c) =>
-  client.apply(
-    resourcePath(childResources[c.kind as keyof typeof childResources], c.metadata.namespace, c.metadata.name),
-    c,
-    fieldManager,
-  ),
+  client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
 );
 const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
 await waitFor(
@@ -334,7 +228,9 @@ for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
 
 // The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
 log("Operator: applying the AgentDeployments");
-let operator = await startOperator("operator", "warn");
+// Where the operator's CPU goes, with --cpu-prof: a .cpuprofile per operator process, for Chrome DevTools.
+const profiling = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, "bench/results")}`] : [];
+let operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags: profiling });
 const rolloutStart = performance.now();
 await inParallel(fleet, 4, (a) =>
   client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
@@ -345,25 +241,24 @@ log(`Operator: ${operatorSeconds.toFixed(1)} s`);
 // Every agent Ready is the rollout's end for a person; the operator may still have status to
 // bring up to date (a dependent's DependenciesReady, a drain policy that depends on the ledger).
 // Steady state starts when its queue is empty.
-await drained(operator.url, "the operator to drain its queue after the rollout");
+await operator.idle();
 log(`Operator: queue empty after ${((performance.now() - rolloutStart) / 1000).toFixed(1)} s`);
 await sleep(3000);
-const afterRollout = await metrics(operator.url);
-const rssMiB = sum(afterRollout, "process_resident_memory_bytes") / 2 ** 20;
-const heapMiB = sum(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
+const afterRollout = await operator.metrics();
+const rssMiB = sumOf(afterRollout, "process_resident_memory_bytes") / 2 ** 20;
+const heapMiB = sumOf(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
 
 // Start and steady state: a new operator over the settled fleet: time to synced caches and an empty
 // queue, and the writes that full resync makes (the target is none).
-operator.child.kill("SIGTERM");
-await new Promise((r) => operator.child.once("exit", r));
+await operator.stop();
 const startAt = performance.now();
-operator = await startOperator("operator-restart", "debug");
-const idleAt = await drained(operator.url, "the restarted operator to drain its queue", fleet.length);
+operator = await startOperator("bench-operator-restart", { logLevel: "debug", nodeFlags: profiling });
+const idleAt = await operator.idle({ reconciles: fleet.length });
 const startSeconds = (idleAt - startAt) / 1000;
 await sleep(5000);
-const steadyStateWrites = writesOf(await metrics(operator.url));
-for (const write of operator.writes.slice(0, 20)) log(`Steady state wrote: ${write}`);
-if (operator.writes.length > 20) log(`Steady state wrote ${operator.writes.length - 20} more`);
+const steadyStateWrites = writesOf(await operator.metrics());
+for (const write of operator.loggedWrites.slice(0, 20)) log(`Steady state wrote: ${write}`);
+if (operator.loggedWrites.length > 20) log(`Steady state wrote ${operator.loggedWrites.length - 20} more`);
 
 // Change latency: one agent's spec patched every second; time until its Deployment reflects it.
 log(`Change latency: ${changeSeconds} changes, one a second`);
@@ -389,7 +284,7 @@ for (let i = 0; i < changeSeconds; i++) {
 latencies.sort((x, y) => x - y);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 
-operator.child.kill("SIGTERM");
+await operator.stop();
 const result = {
   agents: fleet.length,
   rollout: { operatorSeconds, floorSeconds, ratio: operatorSeconds / floorSeconds },

@@ -8,10 +8,10 @@ import { parse, stringify } from "yaml";
 import { kubectl } from "../hack/lib/cluster.ts";
 import { installCrds } from "../hack/lib/install.ts";
 import { installManifestPath, renderInstallManifest } from "../hack/lib/install-manifest.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { kubeconfigPath, repoRoot, stateDir, tool } from "../hack/lib/paths.ts";
 import { run } from "../hack/lib/run.ts";
 import { clients, eventually, removeNamespace } from "./support/kube.ts";
-import { type RunningOperator, startOperator } from "./support/operator.ts";
 
 const { core, apps } = clients();
 const chart = path.join(repoRoot, "charts/agentfleet");

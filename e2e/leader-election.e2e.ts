@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { applyObjects } from "./support/fleet.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
-import { type RunningOperator, startOperator } from "./support/operator.ts";
 
 const { core, apps } = clients();
 let ns: { name: string; remove: () => Promise<void> };

@@ -6,9 +6,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { repoRoot } from "../hack/lib/paths.ts";
 import { clients, eventually, removeNamespace } from "./support/kube.ts";
-import { type RunningOperator, startOperator } from "./support/operator.ts";
 
 const legacyDir = path.join(repoRoot, "manifests/legacy");
 const { core } = clients();

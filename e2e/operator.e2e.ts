@@ -4,9 +4,9 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { applyObjects, createSecret, type Manifest, sampleAgents } from "./support/fleet.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
-import { type RunningOperator, startOperator } from "./support/operator.ts";
 
 const { core, apps, policy } = clients();
 const classNode: Record<string, string> = {};
@@ -150,9 +150,11 @@ describe("agentfleet run", () => {
   });
 
   it("writes nothing while nothing changes", async () => {
-    await new Promise((r) => setTimeout(r, 2000)); // let the last status writes of the rollout land
+    // The rollout's last status writes have landed once the operator has had nothing to do for a second.
+    await operator.idle();
     const before = await operator.writes();
     const versions = await childVersions();
+    // Then a window in which nothing may be written: the claim is about time passing, so time passes.
     await new Promise((r) => setTimeout(r, 5000));
     expect(await operator.writes()).toBe(before);
     expect(await childVersions()).toEqual(versions);

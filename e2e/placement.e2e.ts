@@ -6,10 +6,10 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, nodeNameOf, setNodePower } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { kubeconfigPath, tool } from "../hack/lib/paths.ts";
 import { applyObjects } from "./support/fleet.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
-import { type RunningOperator, startOperator } from "./support/operator.ts";
 
 const { core } = clients();
 let ns: { name: string; remove: () => Promise<void> };

@@ -286,6 +286,7 @@ export const agentDeploymentSchema = z.object({
 export const agentNamePattern = dnsLabelPattern;
 
 export type AgentPort = z.infer<typeof agentPortSchema>;
+export type EnvVar = z.infer<typeof envVarSchema>;
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
 export type GpuRequest = z.infer<typeof gpuRequestSchema>;
 export type AgentDeploymentSpec = z.infer<typeof agentDeploymentSpecSchema>;

@@ -23,7 +23,8 @@ const write = async (name: string, text: string) => {
   return file;
 };
 
-describe("agentfleet import", () => {
+// Each test starts the CLI as a process (two, in the last): seconds on a loaded 2-core machine, not the default 5.
+describe("agentfleet import", { timeout: 30_000 }, () => {
   it("writes the manifests and a kustomization, and exits 1 when it finds blockers", async () => {
     const out = path.join(dir, "out");
     const files = (await readdir(samples)).map((f) => path.join(samples, f));

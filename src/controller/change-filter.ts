@@ -2,10 +2,10 @@
 // agent's own status, a Deployment's pod counts. A change filter remembers, per object, the part the
 // consumer reads (its signature) and lets an update through only when that part changed. Adds and
 // deletes always pass.
-import type { InformerEvent } from "./informer.ts";
+import type { CacheEvent } from "./cache.ts";
 import { type KubeObject, objectKey } from "./objects.ts";
 
-export type ChangeFilter<T extends KubeObject> = (obj: T, event: InformerEvent) => boolean;
+export type ChangeFilter<T extends KubeObject> = (obj: T, event: CacheEvent) => boolean;
 
 export function changeFilter<T extends KubeObject>(signature: (obj: T) => string): ChangeFilter<T> {
   const seen = new Map<string, string>();
@@ -30,7 +30,7 @@ export const specSignature = (obj: KubeObject) =>
 export function mapOnChange<T extends KubeObject>(
   signature: (obj: T) => string,
   map: (obj: T) => string[],
-): (obj: T, event: InformerEvent) => string[] {
+): (obj: T, event: CacheEvent) => string[] {
   const changed = changeFilter(signature);
   return (obj, event) => (changed(obj, event) ? map(obj) : []);
 }

@@ -1,9 +1,9 @@
 // The generic controller: informers feed keys into a work queue; workers reconcile one key at a
 // time from the caches. Knows nothing about agents or GPUs.
 import { randomUUID } from "node:crypto";
-import type { Logger } from "../observability/logger.ts";
-import type { OperatorMetrics } from "../observability/metrics.ts";
-import type { InformerEvent } from "./informer.ts";
+import type { Logger } from "pino";
+import type { CacheEvent } from "./cache.ts";
+import { type ControllerMetrics, noMetrics } from "./metrics.ts";
 import { type KubeObject, objectKey, splitKey } from "./objects.ts";
 import { WorkQueue } from "./workqueue.ts";
 
@@ -20,14 +20,14 @@ export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Reconci
 
 /** What a controller needs of a cache: its change events and its objects. */
 export interface EventSource {
-  onChange(handler: (obj: KubeObject, event: InformerEvent) => void): void;
+  onChange(handler: (obj: KubeObject, event: CacheEvent) => void): void;
   list(): readonly KubeObject[];
 }
 
 export interface Watch {
   informer: EventSource;
   /** The primary keys an object of this informer affects; the event lets a watch ignore updates it does not read. */
-  map: (obj: KubeObject, event: InformerEvent) => string[];
+  map: (obj: KubeObject, event: CacheEvent) => string[];
 }
 
 export interface ControllerOptions {
@@ -39,7 +39,7 @@ export interface ControllerOptions {
   /** Reconcile every primary object this often, as a safety net for missed events. */
   resyncMs?: number;
   logger: Logger;
-  metrics: OperatorMetrics;
+  metrics?: ControllerMetrics;
 }
 
 /** Maps a child to the key of its controlling owner of the given kind. */
@@ -55,6 +55,7 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly opts: ControllerOptions;
   private readonly logger: Logger;
+  private readonly metrics: ControllerMetrics;
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private active = 0;
@@ -63,7 +64,8 @@ export class Controller {
     this.opts = opts;
     this.name = opts.name;
     this.logger = opts.logger.child({ controller: opts.name });
-    this.queue = new WorkQueue({ metrics: opts.metrics.queue(opts.name) });
+    this.metrics = opts.metrics ?? noMetrics;
+    this.queue = new WorkQueue({ metrics: this.metrics.queue(opts.name) });
   }
 
   /** Wires the event handlers; call before the informers start. */
@@ -113,32 +115,31 @@ export class Controller {
   }
 
   private async process(key: string): Promise<void> {
-    const { metrics } = this.opts;
+    const { metrics } = this;
     const controller = this.name;
     const { namespace, name } = splitKey(key);
     const logger = this.logger.child({ ...(namespace ? { namespace } : {}), name, reconcileID: randomUUID() });
     const started = performance.now();
-    metrics.activeWorkers.set({ controller }, ++this.active);
+    const seconds = () => (performance.now() - started) / 1000;
+    metrics.activeWorkers(controller, ++this.active);
     try {
       const result = await this.opts.reconcile(key, { logger });
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, result.requeueAfterMs);
-        metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
+        metrics.reconciled(controller, "requeue_after", seconds());
       } else {
-        metrics.reconcileTotal.inc({ controller, result: "success" });
+        metrics.reconciled(controller, "success", seconds());
       }
     } catch (err) {
       const retryInMs = this.queue.addRateLimited(key);
-      metrics.reconcileTotal.inc({ controller, result: "error" });
-      metrics.reconcileErrors.inc({ controller });
+      metrics.reconciled(controller, "error", seconds());
       logger.error(
         { err: err instanceof Error ? err.message : String(err), retryInMs },
         "reconcile failed; will retry",
       );
     } finally {
-      metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
-      metrics.activeWorkers.set({ controller }, --this.active);
+      metrics.activeWorkers(controller, --this.active);
       this.queue.done(key);
     }
   }

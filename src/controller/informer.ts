@@ -3,12 +3,10 @@
 // it with exponential backoff, so a broken watch never leaves the operator blind.
 import { type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { CacheEvent, ChangeHandler, ObjectCache } from "./cache.ts";
 import { type KubeObject, objectKey } from "./objects.ts";
 import { type ResourceType, resourcePath } from "./resources.ts";
 import type { KubeClient } from "./rest.ts";
-
-export type InformerEvent = "add" | "update" | "delete";
-export type ChangeHandler<T> = (obj: T, event: InformerEvent) => void;
 
 export interface InformerOptions {
   labelSelector?: string;
@@ -49,7 +47,7 @@ class PreparingWatch extends Watch {
 const minRetryMs = 500;
 const maxRetryMs = 30_000;
 
-export class Informer<T extends KubeObject> {
+export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly resource: ResourceType;
   private readonly listWatch: ListWatch<KubernetesObject>;
   private readonly handlers: ChangeHandler<T>[] = [];
@@ -147,7 +145,7 @@ export class Informer<T extends KubeObject> {
     }, delay);
   }
 
-  private emit(obj: T, event: InformerEvent): void {
+  private emit(obj: T, event: CacheEvent): void {
     this.retryMs = minRetryMs;
     for (const handler of this.handlers) {
       try {

@@ -1,7 +1,7 @@
 // Lease-based leader election, as client-go's: only the holder of a coordination.k8s.io Lease
 // reconciles. A leader that cannot renew within the renew deadline stops at once; a leader that shuts
 // down releases the lease so another replica takes over without waiting for it to expire.
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "pino";
 import { core, resourcePath } from "./resources.ts";
 import { ApiError, type KubeClient } from "./rest.ts";
 
@@ -17,7 +17,7 @@ export interface LeaderElectionConfig {
 
 export const defaultTimings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
-interface Lease {
+export interface Lease {
   apiVersion: "coordination.k8s.io/v1";
   kind: "Lease";
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -31,6 +31,92 @@ interface Lease {
 }
 
 const microTime = (ms: number) => new Date(ms).toISOString().replace("Z", "000Z");
+
+/** The lease record as this replica last saw it change, by its own clock. */
+export interface ObservedLease {
+  holder: string;
+  renewTime: string;
+  at: number;
+}
+
+export type LeaseAction =
+  | { action: "create"; lease: Lease }
+  | { action: "update"; lease: Lease; takeover: boolean }
+  | { action: "wait"; holder: string };
+
+/**
+ * What to do with the lease as read now: create it, renew it (ours), take it over (free or expired),
+ * or wait (another replica holds it). Expiry is judged by when this replica saw the record change,
+ * not by the holder's clock, as client-go does, so clocks that disagree never make two leaders.
+ */
+export function decideLease(
+  current: Lease | undefined,
+  observed: ObservedLease | undefined,
+  config: Pick<LeaderElectionConfig, "namespace" | "name" | "identity" | "leaseDurationMs">,
+  now: number,
+): { decision: LeaseAction; observed: ObservedLease | undefined } {
+  const durationSeconds = Math.round(config.leaseDurationMs / 1000);
+  if (!current) {
+    return {
+      decision: {
+        action: "create",
+        lease: {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name: config.name, namespace: config.namespace },
+          spec: {
+            holderIdentity: config.identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
+        },
+      },
+      observed,
+    };
+  }
+  const holder = current.spec.holderIdentity ?? "";
+  const renewTime = current.spec.renewTime ?? "";
+  const seen =
+    observed && observed.holder === holder && observed.renewTime === renewTime
+      ? observed
+      : { holder, renewTime, at: now };
+  const leaseMs = (current.spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+  const mine = holder === config.identity;
+  const expired = holder === "" || seen.at + leaseMs <= now;
+  if (!mine && !expired) return { decision: { action: "wait", holder }, observed: seen };
+  return {
+    decision: {
+      action: "update",
+      takeover: !mine,
+      lease: {
+        ...current,
+        spec: {
+          ...current.spec,
+          holderIdentity: config.identity,
+          leaseDurationSeconds: durationSeconds,
+          renewTime: microTime(now),
+          ...(mine ? {} : { acquireTime: microTime(now), leaseTransitions: (current.spec.leaseTransitions ?? 0) + 1 }),
+        },
+      },
+    },
+    observed: seen,
+  };
+}
+
+/** A leader steps down when another replica took the lease, or when it could not renew within the deadline. */
+export function mustStepDown(input: {
+  identity: string;
+  observedHolder: string | undefined;
+  lastRenewAt: number;
+  now: number;
+  renewDeadlineMs: number;
+}): boolean {
+  const taken =
+    input.observedHolder !== undefined && input.observedHolder !== "" && input.observedHolder !== input.identity;
+  return taken || input.now - input.lastRenewAt >= input.renewDeadlineMs;
+}
 
 export interface LeaderCallbacks {
   onStartedLeading: () => Promise<void> | void;
@@ -80,8 +166,13 @@ export class LeaderElector {
         }
       } else if (
         this.leading &&
-        ((this.observed && this.observed.holder !== "" && this.observed.holder !== this.config.identity) ||
-          this.now() - this.lastRenew >= this.config.renewDeadlineMs)
+        mustStepDown({
+          identity: this.config.identity,
+          observedHolder: this.observed?.holder,
+          lastRenewAt: this.lastRenew,
+          now: this.now(),
+          renewDeadlineMs: this.config.renewDeadlineMs,
+        })
       ) {
         this.leading = false;
         this.stopped = true;
@@ -119,50 +210,22 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.now();
-    const durationSeconds = Math.round(this.config.leaseDurationMs / 1000);
-    let current: Lease;
-    try {
-      current = await this.client.get<Lease>(this.path());
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
-      const fresh: Lease = {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: { name: this.config.name, namespace: this.config.namespace },
-        spec: {
-          holderIdentity: this.config.identity,
-          leaseDurationSeconds: durationSeconds,
-          acquireTime: microTime(now),
-          renewTime: microTime(now),
-          leaseTransitions: 0,
-        },
-      };
-      return this.write(() => this.client.create<Lease>(resourcePath(core.lease, this.config.namespace), fresh));
+    const current = await this.client.get<Lease>(this.path()).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    });
+    const { decision, observed } = decideLease(current, this.observed, this.config, this.now());
+    this.observed = observed;
+    switch (decision.action) {
+      case "wait":
+        return false;
+      case "create":
+        return this.write(() =>
+          this.client.create<Lease>(resourcePath(core.lease, this.config.namespace), decision.lease),
+        );
+      case "update":
+        return this.write(() => this.client.replace<Lease>(this.path(), decision.lease));
     }
-
-    // Expiry is judged by when this process saw the record change, not by the holder's clock.
-    const holder = current.spec.holderIdentity ?? "";
-    const renewTime = current.spec.renewTime ?? "";
-    if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== renewTime) {
-      this.observed = { holder, renewTime, at: now };
-    }
-    const leaseMs = (current.spec.leaseDurationSeconds ?? durationSeconds) * 1000;
-    const mine = holder === this.config.identity;
-    const expired = holder === "" || this.observed.at + leaseMs <= now;
-    if (!mine && !expired) return false;
-
-    const next: Lease = {
-      ...current,
-      spec: {
-        ...current.spec,
-        holderIdentity: this.config.identity,
-        leaseDurationSeconds: durationSeconds,
-        renewTime: microTime(now),
-        ...(mine ? {} : { acquireTime: microTime(now), leaseTransitions: (current.spec.leaseTransitions ?? 0) + 1 }),
-      },
-    };
-    return this.write(() => this.client.replace<Lease>(this.path(), next));
   }
 
   /** A write that lost a race (409) means another replica holds the lease. */

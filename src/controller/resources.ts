@@ -9,13 +9,13 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-export const resource = (
+export const resource = <K extends string>(
   group: string,
   version: string,
-  kind: string,
+  kind: K,
   plural: string,
   namespaced: boolean,
-): ResourceType => ({ group, version, kind, plural, namespaced });
+): ResourceType & { kind: K } => ({ group, version, kind, plural, namespaced });
 
 export const apiVersionOf = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
 

@@ -3,6 +3,7 @@
 import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
+import { annotationKeys, labelKeys, managedBy } from "../api/labels.ts";
 import { type SecretValue, secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { InputError, where } from "./model.ts";
@@ -114,12 +115,12 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     metadata: {
       name: agent.name,
       namespace: opts.namespace,
-      labels: { "app.kubernetes.io/part-of": "agentfleet", "agentfleet.io/legacy-machine": agent.machine },
+      labels: { [labelKeys.partOf]: managedBy, [labelKeys.legacyMachine]: agent.machine },
       annotations: {
-        "agentfleet.io/legacy-name": agent.legacyName,
-        "agentfleet.io/legacy-source": where(agent.source),
+        [annotationKeys.legacyName]: agent.legacyName,
+        [annotationKeys.legacySource]: where(agent.source),
         ...(agent.gpu.length
-          ? { "agentfleet.io/gpu-evidence": agent.gpu.map((g) => `${g.reason} (${where(g.source)})`).join("; ") }
+          ? { [annotationKeys.gpuEvidence]: agent.gpu.map((g) => `${g.reason} (${where(g.source)})`).join("; ") }
           : {}),
       },
     },

@@ -1,13 +1,21 @@
 // How an agent's PodDisruptionBudget guards it through a drain. A budget must never make a node
 // undrainable on its own: a single replica is held only while another class could take it.
+
 import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
+import { vramNeedOn } from "./vram-need.ts";
 
 export interface DisruptionPolicy {
   /** minAvailable: 1 when true; maxUnavailable: 1 otherwise. */
   protect: boolean;
-  reason: "MultipleReplicas" | "FallbackAvailable" | "NotRequired" | "NoFallback" | "NoReplicas";
+  reason:
+    | typeof AgentReason.MultipleReplicas
+    | typeof AgentReason.FallbackAvailable
+    | typeof AgentReason.NotRequired
+    | typeof AgentReason.NoFallback
+    | typeof AgentReason.NoReplicas;
   message: string;
 }
 
@@ -22,12 +30,16 @@ export function disruptionPolicy(
   freeVram: FreeVram = () => undefined,
 ): DisruptionPolicy {
   const { replicas, required, gpu } = agent.spec;
-  if (replicas === 0) return { protect: false, reason: "NoReplicas", message: "scaled to zero" };
+  if (replicas === 0) return { protect: false, reason: AgentReason.NoReplicas, message: "scaled to zero" };
   if (replicas > 1) {
-    return { protect: true, reason: "MultipleReplicas", message: `a drain keeps at least 1 of ${replicas} pods up` };
+    return {
+      protect: true,
+      reason: AgentReason.MultipleReplicas,
+      message: `a drain keeps at least 1 of ${replicas} pods up`,
+    };
   }
   if (!required) {
-    return { protect: false, reason: "NotRequired", message: "not required: a drain may stop its only pod" };
+    return { protect: false, reason: AgentReason.NotRequired, message: "not required: a drain may stop its only pod" };
   }
   const elsewhere = (candidates: readonly NodeInfo[], needMiB = 0) =>
     candidates
@@ -37,21 +49,19 @@ export function disruptionPolicy(
   const targets = gpu
     ? [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((name) => {
         const c = classes.get(name);
-        const needMiB =
-          name === gpu.class ? gpu.vramMiB : (gpu.overrides?.find((o) => o.class === name)?.vramMiB ?? gpu.vramMiB);
-        return c ? elsewhere(nodesOfClass(nodes, c), needMiB) : [];
+        return c ? elsewhere(nodesOfClass(nodes, c), vramNeedOn(gpu, name)) : [];
       })
     : elsewhere(nodes);
   if (targets.length > 0) {
     return {
       protect: true,
-      reason: "FallbackAvailable",
+      reason: AgentReason.FallbackAvailable,
       message: `a drain waits until its pod runs again on ${[...new Set(targets)].join(", ")}`,
     };
   }
   return {
     protect: false,
-    reason: "NoFallback",
+    reason: AgentReason.NoFallback,
     message: `no other node has room for it${gpu ? ` (class ${gpu.class}${gpu.fallbackClasses?.length ? ` or ${gpu.fallbackClasses.join(", ")}` : ""})` : ""}: a drain will stop it; add a fallback class to keep it up`,
   };
 }

@@ -1,8 +1,11 @@
 // What one agent's placement decision means for its pods: CPU, a GPU node of a class, or waiting
 // with a reason. Pure; the fleet-wide decision comes from planPlacement.
+
 import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import type { Decision, Demand, WaitReason } from "./plan.ts";
+import { vramNeedOn } from "./vram-need.ts";
 
 export interface EnvVar {
   name: string;
@@ -32,16 +35,12 @@ export function demandOf(
 ): Demand | undefined {
   const gpu = agent.spec.gpu;
   if (!gpu) return undefined;
-  const vramOn = (name: string) => gpu.overrides?.find((o) => o.class === name)?.vramMiB ?? gpu.vramMiB;
   return {
     key,
     required: agent.spec.required,
     priority: agent.spec.priority,
     replicas: agent.spec.replicas,
-    classes: [gpu.class, ...(gpu.fallbackClasses ?? [])].map((name) => ({
-      name,
-      vramMiB: name === gpu.class ? gpu.vramMiB : vramOn(name),
-    })),
+    classes: [gpu.class, ...(gpu.fallbackClasses ?? [])].map((name) => ({ name, vramMiB: vramNeedOn(gpu, name) })),
     failback: gpu.failback,
     ...(current ? { current } : {}),
     ...(settling ? { settling } : {}),
@@ -55,7 +54,8 @@ export function gpuChoice(
 ): GpuChoice {
   const gpu = agent.spec.gpu;
   if (!gpu) return { kind: "cpu" };
-  if (!decision) return { kind: "unplaceable", reason: "NodeNotReady", message: "waiting for the fleet's placement" };
+  if (!decision)
+    return { kind: "unplaceable", reason: AgentReason.NodeNotReady, message: "waiting for the fleet's placement" };
   if (decision.kind === "waiting") {
     const own = classes.get(gpu.class);
     return {

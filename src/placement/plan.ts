@@ -11,6 +11,7 @@
 //    agent is still moving (make-before-break, one at a time).
 // 4. A required agent that still has no room may displace running agents of lower rank, which then
 //    wait as Preempted.
+import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { type NodeInfo, nodeInClass, usable, vramCapacityMiB } from "./nodes.ts";
 
@@ -33,7 +34,12 @@ export interface Supply extends NodeInfo {
   allocatable: Record<string, string>;
 }
 
-export type WaitReason = "InsufficientVRAM" | "NoFreeGPU" | "NodeNotReady" | "UnknownGPUClass" | "Preempted";
+export type WaitReason =
+  | typeof AgentReason.InsufficientVRAM
+  | typeof AgentReason.NoFreeGPU
+  | typeof AgentReason.NodeNotReady
+  | typeof AgentReason.UnknownGPUClass
+  | typeof AgentReason.Preempted;
 
 export type Decision =
   | { kind: "placed"; gpuClass: string; node: string; vramMiB: number; fallback: boolean }
@@ -120,7 +126,7 @@ export function planPlacement(
     if (known.length === 0) {
       decisions.set(d.key, {
         kind: "waiting",
-        reason: "UnknownGPUClass",
+        reason: AgentReason.UnknownGPUClass,
         message: `GPU class ${d.classes.map((c) => c.name).join(", ")} does not exist; create it (kubectl get gpuclasses lists those there are) or change spec.gpu.class`,
       });
       continue;
@@ -186,7 +192,7 @@ export function planPlacement(
         give(victims.member, placed.vramMiB * v.replicas, v.replicas);
         decisions.set(v.key, {
           kind: "waiting",
-          reason: "Preempted",
+          reason: AgentReason.Preempted,
           message: `displaced from ${placed.node} by the required agent ${d.key}, which needs ${c.vramMiB * d.replicas} MiB of ${c.name}`,
         });
       }
@@ -232,7 +238,7 @@ function waiting(d: Demand, known: Demand["classes"], byClass: ReadonlyMap<strin
   if (usableMembers.length === 0) {
     return {
       kind: "waiting",
-      reason: "NodeNotReady",
+      reason: AgentReason.NodeNotReady,
       message: `no Ready, schedulable node carries ${known.map((c) => c.name).join(" or ")}; the agent starts when one does`,
     };
   }
@@ -245,7 +251,7 @@ function waiting(d: Demand, known: Demand["classes"], byClass: ReadonlyMap<strin
   const needs = [...new Set(known.map((c) => `${c.vramMiB * d.replicas} MiB`))].join(" or ");
   return {
     kind: "waiting",
-    reason: vramShort ? "InsufficientVRAM" : "NoFreeGPU",
+    reason: vramShort ? AgentReason.InsufficientVRAM : AgentReason.NoFreeGPU,
     message: `needs ${needs}: ${short.join("; ")}`,
   };
 }

@@ -1,6 +1,8 @@
 // An agent's status, decided from what the caches hold. Pure: the reconciler writes the result.
+
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { AgentCondition, AgentReason, containerWaitingReasons } from "../api/conditions.ts";
 import type { DisruptionPolicy } from "../placement/disruption.ts";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
 import type { ConditionInput } from "./conditions.ts";
@@ -36,14 +38,7 @@ function unschedulable(pods: readonly V1Pod[]): string | undefined {
   return undefined;
 }
 
-/** Container states kubelet reports that a person must act on: a missing Secret, a bad image, a crash loop. */
-const stuckReasons = new Set([
-  "CreateContainerConfigError",
-  "ErrImagePull",
-  "ImagePullBackOff",
-  "CrashLoopBackOff",
-  "InvalidImageName",
-]);
+const stuckReasons = new Set<string>(containerWaitingReasons);
 
 function stuckContainer(pods: readonly V1Pod[]): { reason: string; message: string } | undefined {
   for (const p of pods) {
@@ -59,31 +54,37 @@ function stuckContainer(pods: readonly V1Pod[]): { reason: string; message: stri
 
 function placed(input: StatusInput, node: string | undefined): ConditionInput {
   const { gpu, pods } = input;
-  if (gpu.kind === "unplaceable") return { type: "Placed", status: "False", reason: gpu.reason, message: gpu.message };
+  if (gpu.kind === "unplaceable")
+    return { type: AgentCondition.Placed, status: "False", reason: gpu.reason, message: gpu.message };
   const blocked = unschedulable(pods.filter(live));
   if (blocked && !node) {
     return {
-      type: "Placed",
+      type: AgentCondition.Placed,
       status: "False",
-      reason: "Unschedulable",
+      reason: AgentReason.Unschedulable,
       message: `the scheduler cannot place its pod: ${blocked}`,
     };
   }
   const where = node ? `on node ${node}` : "waiting for the scheduler";
   if (gpu.kind === "cpu")
-    return { type: "Placed", status: "True", reason: "CPUOnly", message: `needs no GPU; runs ${where}` };
+    return {
+      type: AgentCondition.Placed,
+      status: "True",
+      reason: AgentReason.CPUOnly,
+      message: `needs no GPU; runs ${where}`,
+    };
   const className = gpu.gpuClass.metadata.name;
   return gpu.fallback
     ? {
-        type: "Placed",
+        type: AgentCondition.Placed,
         status: "True",
-        reason: "FallbackActive",
+        reason: AgentReason.FallbackActive,
         message: `runs on fallback class ${className} (${gpu.vramMiB} MiB VRAM) ${where}: its own class ${input.agent.spec.gpu?.class} has no Ready node with room`,
       }
     : {
-        type: "Placed",
+        type: AgentCondition.Placed,
         status: "True",
-        reason: "Placed",
+        reason: AgentReason.Placed,
         message: `runs on ${className} (${gpu.vramMiB} MiB VRAM) ${where}`,
       };
 }
@@ -93,24 +94,24 @@ function dependenciesReady(deps: ReadonlyMap<string, boolean | undefined>): Cond
   const waiting = [...deps].filter(([, ready]) => ready === false).map(([n]) => n);
   if (missing.length) {
     return {
-      type: "DependenciesReady",
+      type: AgentCondition.DependenciesReady,
       status: "False",
-      reason: "MissingDependency",
+      reason: AgentReason.MissingDependency,
       message: `no AgentDeployment named ${missing.join(", ")} in this namespace${waiting.length ? `; not Ready yet: ${waiting.join(", ")}` : ""}`,
     };
   }
   if (waiting.length) {
     return {
-      type: "DependenciesReady",
+      type: AgentCondition.DependenciesReady,
       status: "False",
-      reason: "DependenciesNotReady",
+      reason: AgentReason.DependenciesNotReady,
       message: `waiting for ${waiting.join(", ")}`,
     };
   }
   return {
-    type: "DependenciesReady",
+    type: AgentCondition.DependenciesReady,
     status: "True",
-    reason: deps.size ? "AllReady" : "NoDependencies",
+    reason: deps.size ? AgentReason.AllReady : AgentReason.NoDependencies,
     message: deps.size ? `${[...deps.keys()].join(", ")} Ready` : "depends on no other agent",
   };
 }
@@ -140,24 +141,29 @@ export function decideStatus(input: StatusInput): DecidedStatus {
   const stuck = stuckContainer(pods);
   let ready: ConditionInput;
   if (placedCondition.status === "False") {
-    ready = { type: "Ready", status: "False", reason: placedCondition.reason, message: placedCondition.message };
+    ready = {
+      type: AgentCondition.Ready,
+      status: "False",
+      reason: placedCondition.reason,
+      message: placedCondition.message,
+    };
   } else if (rolledOut) {
     ready =
       want === 0
-        ? { type: "Ready", status: "True", reason: "ScaledToZero", message: "replicas is 0" }
+        ? { type: AgentCondition.Ready, status: "True", reason: AgentReason.ScaledToZero, message: "replicas is 0" }
         : {
-            type: "Ready",
+            type: AgentCondition.Ready,
             status: "True",
-            reason: "Available",
+            reason: AgentReason.Available,
             message: `${readyReplicas}/${want} pods Ready${node ? ` on ${node}` : ""}`,
           };
   } else if (stuck) {
-    ready = { type: "Ready", status: "False", reason: stuck.reason, message: stuck.message };
+    ready = { type: AgentCondition.Ready, status: "False", reason: stuck.reason, message: stuck.message };
   } else {
     ready = {
-      type: "Ready",
+      type: AgentCondition.Ready,
       status: "False",
-      reason: deployment ? "Starting" : "Creating",
+      reason: deployment ? AgentReason.Starting : AgentReason.Creating,
       message: `${readyReplicas}/${want} pods Ready`,
     };
   }
@@ -172,30 +178,35 @@ export function decideStatus(input: StatusInput): DecidedStatus {
     placedCondition,
     rolledOut || placedCondition.status === "False"
       ? {
-          type: "Progressing",
+          type: AgentCondition.Progressing,
           status: "False",
-          reason: rolledOut ? "RolloutComplete" : "NotPlaced",
+          reason: rolledOut ? AgentReason.RolloutComplete : AgentReason.NotPlaced,
           message: rolledOut ? `${updated}/${want} pods up to date` : "nothing to roll out until the agent is placed",
         }
       : {
-          type: "Progressing",
+          type: AgentCondition.Progressing,
           status: "True",
-          reason: "RollingOut",
+          reason: AgentReason.RollingOut,
           message: `${updated}/${want} pods up to date, ${available} available`,
         },
     stuck
-      ? { type: "Degraded", status: "True", reason: stuck.reason, message: stuck.message }
+      ? { type: AgentCondition.Degraded, status: "True", reason: stuck.reason, message: stuck.message }
       : failure
         ? {
-            type: "Degraded",
+            type: AgentCondition.Degraded,
             status: "True",
             reason: failure.reason ?? "ReplicaFailure",
             message: failure.message ?? "the Deployment reports a failure",
           }
-        : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failure reported" },
+        : {
+            type: AgentCondition.Degraded,
+            status: "False",
+            reason: AgentReason.AsExpected,
+            message: "no failure reported",
+          },
     dependenciesReady(input.dependencies),
     {
-      type: "DisruptionProtected",
+      type: AgentCondition.DisruptionProtected,
       status: disruption.protect ? "True" : "False",
       reason: disruption.reason,
       message: disruption.message,
@@ -204,17 +215,17 @@ export function decideStatus(input: StatusInput): DecidedStatus {
       ? [
           gpu.fallback
             ? {
-                type: "FallbackActive",
+                type: AgentCondition.FallbackActive,
                 status: "True" as const,
-                reason: "OwnClassUnavailable",
+                reason: AgentReason.OwnClassUnavailable,
                 message: `runs on ${gpu.gpuClass.metadata.name} because ${agent.spec.gpu?.class} has no Ready node with room${
                   agent.spec.gpu?.failback === false ? "; fail-back is off" : "; it moves back when there is"
                 }`,
               }
             : {
-                type: "FallbackActive",
+                type: AgentCondition.FallbackActive,
                 status: "False" as const,
-                reason: "OnOwnClass",
+                reason: AgentReason.OnOwnClass,
                 message: `runs on its own class ${gpu.gpuClass.metadata.name}`,
               },
         ]

@@ -1,11 +1,11 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { annotationKeys as annotations } from "../api/labels.ts";
 import type { KubeObject } from "../controller/objects.ts";
-import { renderChildren } from "../render/children.ts";
-import { annotations } from "../render/labels.ts";
 import { agent, placedOn } from "../testing/fixtures.ts";
 import { decideStatus } from "./agent-status.ts";
 import { deploymentFields, metadataOnly, podFields } from "./cached-fields.ts";
+import { renderChildren } from "./child-kinds.ts";
 import { lastPlacement } from "./planner.ts";
 
 const stt = agent("stt", {
@@ -16,7 +16,7 @@ const stt = agent("stt", {
 });
 const gpu = placedOn(stt, "rtx-3060", "pc2");
 const disruption = { protect: false, reason: "NotRequired", message: "not required" } as const;
-const children = renderChildren({ agent: stt, gpu, disruption });
+const children = renderChildren({ agent: stt, placement: gpu, disruption });
 const child = (kind: string) => children.find((c) => c.kind === kind) as unknown as KubeObject;
 
 const deployment = {

@@ -4,25 +4,27 @@
 // healthy condition (AsExpected, OnOwnClass) are in the status already; as events they would be
 // several POSTs per agent that tell nobody anything, and at a fleet's rollout they were most of the
 // operator's writes.
+
 import type { Condition } from "../api/common.ts";
-import type { EventSpec } from "../observability/events.ts";
+import { AgentCondition, AgentReason } from "../api/conditions.ts";
+import type { EventSpec } from "../controller/events.ts";
 
 /** True for a condition state that asks a person to act. */
 export function isWarning(c: Pick<Condition, "type" | "status" | "reason">): boolean {
   switch (c.type) {
-    case "Ready":
-      return c.status === "False" && c.reason !== "Creating" && c.reason !== "Starting";
-    case "Placed":
+    case AgentCondition.Ready:
+      return c.status === "False" && c.reason !== AgentReason.Creating && c.reason !== AgentReason.Starting;
+    case AgentCondition.Placed:
       return c.status === "False";
     // A dependency still starting is progress (the whole fleet starts at once); one that does not
     // exist asks for a fix.
-    case "DependenciesReady":
-      return c.status === "False" && c.reason !== "DependenciesNotReady";
-    case "Degraded":
-    case "FallbackActive":
+    case AgentCondition.DependenciesReady:
+      return c.status === "False" && c.reason !== AgentReason.DependenciesNotReady;
+    case AgentCondition.Degraded:
+    case AgentCondition.FallbackActive:
       return c.status === "True";
-    case "DisruptionProtected":
-      return c.status === "False" && c.reason === "NoFallback";
+    case AgentCondition.DisruptionProtected:
+      return c.status === "False" && c.reason === AgentReason.NoFallback;
     default:
       return false;
   }
@@ -31,8 +33,8 @@ export function isWarning(c: Pick<Condition, "type" | "status" | "reason">): boo
 /** A milestone a person wants to see even when nothing was wrong before. */
 function isMilestone(c: Condition): boolean {
   return (
-    (c.type === "Placed" && c.status === "True" && c.reason !== "CPUOnly") ||
-    (c.type === "Ready" && c.status === "True")
+    (c.type === AgentCondition.Placed && c.status === "True" && c.reason !== AgentReason.CPUOnly) ||
+    (c.type === AgentCondition.Ready && c.status === "True")
   );
 }
 
@@ -43,7 +45,8 @@ export function conditionEvents(previous: readonly Condition[] | undefined, next
     const before = previous?.find((p) => p.type === c.type);
     const changed = !before || before.status !== c.status || before.reason !== c.reason;
     // A new placement is news even under the same reason: the agent moved to another node.
-    const moved = c.type === "Placed" && before !== undefined && before.message !== c.message && c.status === "True";
+    const moved =
+      c.type === AgentCondition.Placed && before !== undefined && before.message !== c.message && c.status === "True";
     if (!changed && !moved) continue;
     const warning = isWarning(c);
     const recovered = before !== undefined && isWarning(before) && !warning;

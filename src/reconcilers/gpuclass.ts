@@ -1,18 +1,20 @@
 // The GPUClass reconciler: its status shows its nodes, whether each is Ready, and the VRAM ledger of
 // the agents placed there, so `kubectl get gpuclasses` answers "how much room is left?".
+import { GPUClassCondition, GPUClassReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
+import { fieldManager } from "../api/group.ts";
+import type { ObjectCache } from "../controller/cache.ts";
 import type { ReconcileResult } from "../controller/controller.ts";
-import type { Informer } from "../controller/informer.ts";
 import type { KubeClient } from "../controller/rest.ts";
+import { applyStatus, sameStatus } from "../controller/status.ts";
 import type { ClassLedger } from "../placement/ledger.ts";
-import { gpuClassResource } from "./agentdeployment.ts";
-import type { ConditionInput } from "./conditions.ts";
-import { mergeConditions } from "./conditions.ts";
-import { applyStatus, sameStatus } from "./status-writer.ts";
+import { type ConditionInput, mergeConditions } from "./conditions.ts";
+import { gpuClassResource } from "./kinds.ts";
+import { replanDelayMs } from "./planner.ts";
 
 export interface GpuClassReconcilerDeps {
   client: KubeClient;
-  classes: Informer<GPUClass>;
+  classes: ObjectCache<GPUClass>;
   /** The class's ledger by the fleet's current plan (the planner keeps one per class). */
   ledger: (gpuClass: string) => ClassLedger | undefined;
   now?: () => Date;
@@ -25,33 +27,34 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
     if (!gpuClass || gpuClass.metadata.deletionTimestamp) return undefined;
     const ledger = deps.ledger(key);
     // A class created a moment ago is in the next plan; until then there is nothing true to say.
-    if (!ledger) return { requeueAfterMs: 200 };
+    if (!ledger) return { requeueAfterMs: replanDelayMs };
     const total = ledger.nodes?.length ?? 0;
     const ready: ConditionInput =
       total === 0
         ? {
-            type: "Ready",
+            type: GPUClassCondition.Ready,
             status: "False",
-            reason: "NoMatchingNode",
+            reason: GPUClassReason.NoMatchingNode,
             message:
               "no node matches the class's nodeSelectorTerms: check the GPU Feature Discovery labels on your nodes",
           }
         : ledger.readyNodes === 0
           ? {
-              type: "Ready",
+              type: GPUClassCondition.Ready,
               status: "False",
-              reason: "NoReadyNode",
+              reason: GPUClassReason.NoReadyNode,
               message: `none of its ${total} nodes is Ready and schedulable`,
             }
           : {
-              type: "Ready",
+              type: GPUClassCondition.Ready,
               status: "True",
-              reason: "NodesReady",
+              reason: GPUClassReason.NodesReady,
               message: `${ledger.readyNodes} of ${total} nodes Ready; ${ledger.freeMiB} of ${ledger.capacityMiB} MiB VRAM free`,
             };
     const conditions = mergeConditions(gpuClass.status?.conditions, [ready], gpuClass.metadata.generation, now());
     const status = { observedGeneration: gpuClass.metadata.generation, ...ledger, conditions };
-    if (!sameStatus(gpuClass.status, status)) await applyStatus(deps.client, gpuClassResource, gpuClass, status);
+    if (!sameStatus(gpuClass.status, status))
+      await applyStatus(deps.client, gpuClassResource, gpuClass, status, fieldManager);
     return undefined;
   };
 }

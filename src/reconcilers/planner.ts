@@ -4,26 +4,40 @@
 // is queued again. Status updates, heartbeats and pod counts do not make it plan again. This is how
 // room that appears (an agent deleted, a node back) reaches the agents waiting for it, with nobody
 // touching them.
-import type { V1Deployment, V1Node } from "@kubernetes/client-node";
+import type { V1Deployment } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
-import { changeFilter, specSignature } from "../controller/change-filter.ts";
-import type { Informer } from "../controller/informer.ts";
+import { annotationKeys as annotations } from "../api/labels.ts";
+import type { ObjectCache } from "../controller/cache.ts";
+import { changeFilter, mapOnChange, specSignature } from "../controller/change-filter.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { demandOf } from "../placement/gpu-choice.ts";
 import { type ClassLedger, classLedger, placedAgents } from "../placement/ledger.ts";
 import { type Decision, type Demand, planPlacement, type Supply } from "../placement/plan.ts";
-import { annotations } from "../render/labels.ts";
 import { parseAgentSpec } from "./agent-spec.ts";
+import type { FleetCaches, NodeObject } from "./fleet-caches.ts";
 
 export interface PlannerSources {
-  agents: Informer<AgentDeployment>;
-  classes: Informer<GPUClass>;
-  nodes: Informer<V1Node & KubeObject>;
-  deployments: Informer<KubeObject>;
+  agents: ObjectCache<AgentDeployment>;
+  classes: ObjectCache<GPUClass>;
+  nodes: ObjectCache<NodeObject>;
+  deployments: ObjectCache<KubeObject>;
 }
 
-export function supplyOf(node: V1Node & KubeObject): Supply {
+/** Runs a function after a delay; injected so that unit tests decide when time passes. */
+export type Schedule = (run: () => void, delayMs: number) => void;
+
+const realTimer: Schedule = (run, delayMs) => {
+  setTimeout(run, delayMs).unref();
+};
+
+/** How long a burst of changes may gather before the fleet is planned again. */
+export const replanDelayMs = 200;
+
+/** Told the agents (namespace/name) whose decision changed, or that may hold a drain differently now. */
+export type PlanListener = (keys: string[]) => void;
+
+export function supplyOf(node: NodeObject): Supply {
   return {
     name: node.metadata.name,
     labels: node.metadata.labels ?? {},
@@ -34,7 +48,11 @@ export function supplyOf(node: V1Node & KubeObject): Supply {
 }
 
 /** What placement reads of a node: a heartbeat or an image list changes nothing it decides. */
-export const placementSignature = (node: V1Node & KubeObject) => JSON.stringify(supplyOf(node));
+export const placementSignature = (node: NodeObject) => JSON.stringify(supplyOf(node));
+
+/** A watch's map on nodes that fires only when what placement reads of a node changed. */
+export const nodePlacementChange = (keys: () => string[]) =>
+  mapOnChange((n: KubeObject) => placementSignature(n as NodeObject), keys);
 
 /** Where the agent was placed last, read back from its Deployment, and whether its pods still move. */
 export function lastPlacement(deployment: V1Deployment | undefined): {
@@ -56,17 +74,18 @@ export function lastPlacement(deployment: V1Deployment | undefined): {
 
 export class FleetPlanner {
   private readonly sources: PlannerSources;
-  private readonly onChanged: (keys: string[]) => void;
+  private readonly listeners: PlanListener[] = [];
+  private readonly schedule: Schedule;
   private decisions = new Map<string, Decision>();
   private free = new Map<string, number>();
   private ledgers = new Map<string, ClassLedger>();
   private dirty = true;
   private scheduled = false;
 
-  constructor(sources: PlannerSources, onChanged: (keys: string[]) => void) {
+  constructor(sources: PlannerSources, schedule: Schedule = realTimer) {
     this.sources = sources;
-    this.onChanged = onChanged;
-    const onChangeOf = <T extends KubeObject>(source: Informer<T>, signature: (obj: T) => string) => {
+    this.schedule = schedule;
+    const onChangeOf = <T extends KubeObject>(source: ObjectCache<T>, signature: (obj: T) => string) => {
       const changed = changeFilter(signature);
       source.onChange((obj, event) => {
         if (changed(obj, event)) this.touch();
@@ -81,6 +100,11 @@ export class FleetPlanner {
         ? JSON.stringify(lastPlacement(d as V1Deployment))
         : "",
     );
+  }
+
+  /** Calls the listener with the agents to look again at, after each plan that changed something. */
+  subscribe(listener: PlanListener): void {
+    this.listeners.push(listener);
   }
 
   /** The current decision for an agent (namespace/name). */
@@ -107,10 +131,10 @@ export class FleetPlanner {
     this.scheduled = true;
     // One plan per burst of events, not one per event: at a fleet's rollout a plan of 3,000 agents
     // every 20 ms was most of the operator's CPU. A GPU agent's reconcile re-plans first if needed.
-    setTimeout(() => {
+    this.schedule(() => {
       this.scheduled = false;
       if (this.dirty) this.recompute();
-    }, 200).unref();
+    }, replanDelayMs);
   }
 
   private recompute(): void {
@@ -151,6 +175,16 @@ export class FleetPlanner {
     }
     this.free = free;
     // The classes' ledgers change with any decision or with the room left.
-    if (changed.size || freeChanged) this.onChanged([...changed]);
+    if (changed.size || freeChanged) for (const listener of this.listeners) listener([...changed]);
   }
+}
+
+/** The fleet's planner over the manager's shared caches. */
+export function setupFleetPlanner(caches: FleetCaches): FleetPlanner {
+  return new FleetPlanner({
+    agents: caches.agents,
+    classes: caches.classes,
+    nodes: caches.nodes,
+    deployments: caches.children.Deployment,
+  });
 }

@@ -3,9 +3,10 @@
 import path from "node:path/posix";
 import type { AgentDeployment, HealthCheck } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
-import type { GpuChoice } from "../placement/gpu-choice.ts";
-import { configFileName, configMapName } from "./configmap.ts";
-import { annotations, childMetadata, selectorLabels, standardLabels } from "./labels.ts";
+import { annotationKeys as annotations } from "../api/labels.ts";
+import { configDigest, configFileName, configMapName } from "./configmap.ts";
+import type { PodPlacement } from "./input.ts";
+import { childMetadata, selectorLabels, standardLabels } from "./labels.ts";
 
 /** The class's node terms, each narrowed to the one node the fleet's placement chose. */
 function pinnedTerms(terms: GPUClass["spec"]["nodeSelectorTerms"], node: string | undefined) {
@@ -43,8 +44,9 @@ const containerSecurity = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function renderDeployment(agent: AgentDeployment, choice: GpuChoice, configHash: string | undefined) {
+export function renderDeployment(agent: AgentDeployment, choice: PodPlacement) {
   const { spec } = agent;
+  const configHash = configDigest(agent);
   // An agent that waits for room keeps its Deployment at zero replicas: nothing runs, nothing holds a GPU.
   const waiting = choice.kind === "unplaceable";
   const gpuClass = choice.kind === "gpu" || choice.kind === "unplaceable" ? choice.gpuClass : undefined;

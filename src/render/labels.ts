@@ -1,30 +1,18 @@
 // The labels and owner reference every child of an agent carries, so that `kubectl get -l` finds them,
 // the garbage collector removes them with their agent, and the operator's watches see only its own.
 import type { AgentDeployment } from "../api/agentdeployment.ts";
-import type { OwnerReference } from "../controller/objects.ts";
-
-export const managedBy = "agentfleet";
-export const managedBySelector = `app.kubernetes.io/managed-by=${managedBy}`;
-
-/** Annotations the operator sets on its children. */
-export const annotations = {
-  appliedHash: "agentfleet.io/applied-hash",
-  configHash: "agentfleet.io/config-hash",
-  legacyName: "agentfleet.io/legacy-name",
-  /** On the pod template: the node and GPU class the fleet's placement pinned the agent to. */
-  placedNode: "agentfleet.io/placed-node",
-  placedClass: "agentfleet.io/placed-class",
-} as const;
+import { labelKeys, managedBy } from "../api/labels.ts";
 
 export function selectorLabels(agentName: string): Record<string, string> {
-  return { "app.kubernetes.io/name": agentName, "app.kubernetes.io/managed-by": managedBy };
+  return { [labelKeys.name]: agentName, [labelKeys.managedBy]: managedBy };
 }
 
 export function standardLabels(agentName: string): Record<string, string> {
-  return { ...selectorLabels(agentName), "app.kubernetes.io/part-of": "agentfleet" };
+  return { ...selectorLabels(agentName), [labelKeys.partOf]: managedBy };
 }
 
-export function ownerReference(agent: AgentDeployment): OwnerReference {
+/** The agent as its children's controlling owner (metav1.OwnerReference). */
+export function ownerReference(agent: AgentDeployment) {
   return {
     apiVersion: agent.apiVersion,
     kind: agent.kind,

@@ -1,8 +1,8 @@
 import type { AgentDeployment } from "../api/agentdeployment.ts";
-import type { DisruptionPolicy } from "../placement/disruption.ts";
+import type { DrainProtection } from "./input.ts";
 import { childMetadata, selectorLabels } from "./labels.ts";
 
-export function renderPodDisruptionBudget(agent: AgentDeployment, policy: DisruptionPolicy) {
+export function renderPodDisruptionBudget(agent: AgentDeployment, policy: DrainProtection) {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",

@@ -4,6 +4,7 @@ import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdep
 import { type GPUClass, gpuClassSpecSchema } from "../api/gpuclass.ts";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
 import type { NodeInfo } from "../placement/nodes.ts";
+import { vramNeedOn } from "../placement/vram-need.ts";
 
 export function agent(name: string, spec: Record<string, unknown>, namespace = "agents"): AgentDeployment {
   return {
@@ -47,9 +48,6 @@ export const pc2 = node("pc2", "NVIDIA-GeForce-RTX-3060");
 /** A GPU choice as the fleet's placement would make it. */
 export function placedOn(a: AgentDeployment, className: string, node: string, fallback = false): GpuChoice {
   const gpuClass = classes.get(className) as GPUClass;
-  const vramMiB =
-    (fallback ? a.spec.gpu?.overrides?.find((o) => o.class === className)?.vramMiB : undefined) ??
-    a.spec.gpu?.vramMiB ??
-    0;
+  const vramMiB = a.spec.gpu ? vramNeedOn(a.spec.gpu, className) : 0;
   return { kind: "gpu", gpuClass, node, vramMiB, env: [], fallback };
 }

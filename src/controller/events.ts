@@ -1,11 +1,11 @@
-// Kubernetes events for the operator's decisions, so `kubectl describe` and `kubectl events` tell the
-// story. The same event for the same object is not repeated within the dedup window.
+// Kubernetes events about the objects a controller reconciles, so `kubectl describe` and `kubectl
+// events` tell the story. The same event for the same object is not repeated within the dedup window.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { KubeObject } from "../controller/objects.ts";
-import { core, resourcePath } from "../controller/resources.ts";
-import type { KubeClient } from "../controller/rest.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "pino";
+import type { KubeObject } from "./objects.ts";
+import { core, resourcePath } from "./resources.ts";
+import type { KubeClient } from "./rest.ts";
 
 export interface EventSpec {
   type: "Normal" | "Warning";
@@ -20,20 +20,30 @@ export interface EventSink {
 
 const dedupWindowMs = 10 * 60_000;
 
+export interface EventRecorderOptions {
+  /** events.k8s.io's reportingController: who says it, as `<group>/<component>`. */
+  reportingController: string;
+  now?: () => number;
+}
+
 export class EventRecorder implements EventSink {
   private readonly recent = new Map<string, number>();
   private readonly client: KubeClient;
   private readonly logger: Logger;
+  private readonly opts: EventRecorderOptions;
+  private readonly now: () => number;
   private readonly instance = process.env.POD_NAME ?? hostname();
 
-  constructor(client: KubeClient, logger: Logger) {
+  constructor(client: KubeClient, logger: Logger, opts: EventRecorderOptions) {
     this.client = client;
     this.logger = logger;
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
   }
 
   record(regarding: KubeObject, event: EventSpec): void {
     const key = `${regarding.metadata.uid}|${event.reason}|${event.message}`;
-    const now = Date.now();
+    const now = this.now();
     const last = this.recent.get(key);
     if (last !== undefined && now - last < dedupWindowMs) return;
     this.recent.set(key, now);
@@ -45,7 +55,7 @@ export class EventRecorder implements EventSink {
       // Named as kubelet and client-go name theirs: the object's name, a dot, a unique suffix.
       metadata: { name: `${regarding.metadata.name}.${now.toString(16)}${randomBytes(4).toString("hex")}`, namespace },
       eventTime: new Date(now).toISOString().replace("Z", "000Z"),
-      reportingController: "agentfleet.io/operator",
+      reportingController: this.opts.reportingController,
       reportingInstance: this.instance,
       action: event.action,
       reason: event.reason,

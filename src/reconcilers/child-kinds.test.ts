@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
 import { agent, classes, placedOn } from "../testing/fixtures.ts";
-import { renderChildren } from "./children.ts";
+import { renderChildren } from "./child-kinds.ts";
 
 const protect = { protect: true, reason: "FallbackAvailable", message: "" } as const;
 const allow = { protect: false, reason: "NotRequired", message: "" } as const;
@@ -11,7 +11,7 @@ function render(spec: Record<string, unknown>, disruption: typeof protect | type
   const gpu: GpuChoice = a.spec.gpu
     ? placedOn(a, a.spec.gpu.class, a.spec.gpu.class === "rtx-3060" ? "pc2" : "mainpc")
     : { kind: "cpu" };
-  const children = renderChildren({ agent: a, gpu, disruption });
+  const children = renderChildren({ agent: a, placement: gpu, disruption });
   const byKind = (kind: string) => children.find((c) => c.kind === kind) as Record<string, never> | undefined;
   const deployment = byKind("Deployment") as unknown as {
     spec: { template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, never> } };
@@ -135,7 +135,7 @@ describe("renderChildren", () => {
   it("keeps the Deployment of an agent that waits for room at zero replicas", () => {
     const a = agent("big", { gpu: { class: "rtx-3060", vramMiB: 30000 } });
     const waiting: GpuChoice = { kind: "unplaceable", reason: "InsufficientVRAM", message: "needs 30000 MiB" };
-    const deployment = renderChildren({ agent: a, gpu: waiting, disruption: allow }).find(
+    const deployment = renderChildren({ agent: a, placement: waiting, disruption: allow }).find(
       (c) => c.kind === "Deployment",
     ) as unknown as {
       spec: { replicas: number; template: { metadata: { annotations?: Record<string, string> } } };

@@ -1,12 +1,17 @@
-// The operator's HTTP endpoints: /metrics for Prometheus, /healthz (the process serves) and /readyz
+// A manager's HTTP endpoints: /metrics for Prometheus, /healthz (the process serves) and /readyz
 // (its caches are synced), as kubelet probes and controller-runtime expect.
 import { createServer, type Server } from "node:http";
-import type { Registry } from "prom-client";
+
+/** Whatever serves the metrics: a Prometheus registry does. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface ProbeServerOptions {
   port: number;
   host?: string;
-  registry: Registry;
+  registry: MetricsSource;
   ready: () => boolean;
 }
 

@@ -1,0 +1,86 @@
+// The condition types AgentFleet sets on its kinds and every reason it can give, as constants: one
+// home for the words that users match on (`kubectl wait --for=condition=Ready`, alerts on reasons,
+// runbooks per reason), as Kueue's and cert-manager's API packages keep theirs.
+
+export const AgentCondition = {
+  /** The agent's pods are up to date and Ready (or it is scaled to zero on purpose). */
+  Ready: "Ready",
+  /** The agent has a node: a GPU node of its class or a fallback, or any node for a CPU agent. */
+  Placed: "Placed",
+  /** A rollout is under way. */
+  Progressing: "Progressing",
+  /** Something a person must fix: a crash loop, a bad image, a missing Secret, a failed rollout. */
+  Degraded: "Degraded",
+  /** Whether the agents it depends on exist and are Ready. */
+  DependenciesReady: "DependenciesReady",
+  /** Whether its PodDisruptionBudget holds a drain until it runs elsewhere. */
+  DisruptionProtected: "DisruptionProtected",
+  /** A GPU agent runs on a fallback class, not its own. */
+  FallbackActive: "FallbackActive",
+} as const;
+export type AgentConditionType = (typeof AgentCondition)[keyof typeof AgentCondition];
+
+/** The reasons the operator gives on an AgentDeployment's conditions. */
+export const AgentReason = {
+  // Ready
+  InvalidSpec: "InvalidSpec",
+  Available: "Available",
+  ScaledToZero: "ScaledToZero",
+  Creating: "Creating",
+  Starting: "Starting",
+  // Placed (True)
+  Placed: "Placed",
+  CPUOnly: "CPUOnly",
+  FallbackActive: "FallbackActive",
+  // Placed (False): why a GPU agent waits, or the scheduler's refusal
+  InsufficientVRAM: "InsufficientVRAM",
+  NoFreeGPU: "NoFreeGPU",
+  NodeNotReady: "NodeNotReady",
+  UnknownGPUClass: "UnknownGPUClass",
+  Preempted: "Preempted",
+  Unschedulable: "Unschedulable",
+  // Progressing
+  RollingOut: "RollingOut",
+  RolloutComplete: "RolloutComplete",
+  NotPlaced: "NotPlaced",
+  // Degraded
+  AsExpected: "AsExpected",
+  // DependenciesReady
+  NoDependencies: "NoDependencies",
+  AllReady: "AllReady",
+  DependenciesNotReady: "DependenciesNotReady",
+  MissingDependency: "MissingDependency",
+  // DisruptionProtected
+  MultipleReplicas: "MultipleReplicas",
+  FallbackAvailable: "FallbackAvailable",
+  NotRequired: "NotRequired",
+  NoFallback: "NoFallback",
+  NoReplicas: "NoReplicas",
+  // FallbackActive
+  OnOwnClass: "OnOwnClass",
+  OwnClassUnavailable: "OwnClassUnavailable",
+} as const;
+export type AgentReasonType = (typeof AgentReason)[keyof typeof AgentReason];
+
+/** Container states kubelet reports that a person must act on, passed through on Ready and Degraded. */
+export const containerWaitingReasons = [
+  "CreateContainerConfigError",
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "CrashLoopBackOff",
+  "InvalidImageName",
+] as const;
+
+/** The Deployment controller's reasons for a failed rollout, passed through on Degraded. */
+export const rolloutFailureReasons = ["ProgressDeadlineExceeded", "ReplicaFailure"] as const;
+
+export const GPUClassCondition = {
+  /** At least one of the class's nodes is Ready and schedulable. */
+  Ready: "Ready",
+} as const;
+
+export const GPUClassReason = {
+  NodesReady: "NodesReady",
+  NoMatchingNode: "NoMatchingNode",
+  NoReadyNode: "NoReadyNode",
+} as const;

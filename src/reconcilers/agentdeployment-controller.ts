@@ -1,0 +1,65 @@
+// The AgentDeployment controller's setup, as kubebuilder's SetupWithManager: what it watches, how each
+// change maps to the agents to reconcile, and what its reconciler is given.
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { labelKeys } from "../api/labels.ts";
+import { mapOnChange, specSignature } from "../controller/change-filter.ts";
+import { type Controller, ownerKeyOf } from "../controller/controller.ts";
+import type { EventSink } from "../controller/events.ts";
+import type { Manager } from "../controller/manager.ts";
+import { type KubeObject, objectKey } from "../controller/objects.ts";
+import { agentReconciler, isReady } from "./agentdeployment.ts";
+import type { FleetCaches } from "./fleet-caches.ts";
+import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
+
+export interface AgentControllerOptions {
+  events: EventSink;
+  workers?: number;
+}
+
+export function setupAgentDeploymentController(
+  mgr: Manager,
+  caches: FleetCaches,
+  planner: FleetPlanner,
+  opts: AgentControllerOptions,
+): Controller {
+  const { agents } = caches;
+  const allAgents = () => agents.list().map((a) => objectKey(a.metadata));
+  // An agent's readiness (and its existence) is its dependents' DependenciesReady.
+  const dependents = mapOnChange(
+    (a: KubeObject) => String(isReady(a as AgentDeployment)),
+    (obj) =>
+      agents
+        .list(obj.metadata.namespace)
+        .filter((a) => a.spec.dependencies?.includes(obj.metadata.name))
+        .map((a) => objectKey(a.metadata)),
+  );
+  const podOwner = (pod: KubeObject) => {
+    const agent = pod.metadata.labels?.[labelKeys.name];
+    return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
+  };
+
+  const controller = mgr.addController({
+    name: "agentdeployment",
+    primary: agents,
+    watches: [
+      { informer: agents, map: dependents },
+      { informer: caches.classes, map: mapOnChange(specSignature, allAgents) },
+      { informer: caches.nodes, map: nodePlacementChange(allAgents) },
+      { informer: caches.pods, map: podOwner },
+      ...Object.values(caches.children).map((c) => ({ informer: c, map: ownerKeyOf("AgentDeployment") })),
+    ],
+    reconcile: agentReconciler({
+      client: mgr.client,
+      caches,
+      events: opts.events,
+      placement: (key) => planner.decisionFor(key),
+      freeVram: (node) => planner.freeVram(node),
+    }),
+    workers: opts.workers ?? 4,
+  });
+  // The fleet's placement is one decision over every GPU agent: a change to one may move others.
+  planner.subscribe((keys) => {
+    for (const key of keys) controller.queue.add(key);
+  });
+  return controller;
+}

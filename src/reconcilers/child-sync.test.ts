@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../controller/objects.ts";
+import { agent } from "../testing/fixtures.ts";
+import { renderChildren } from "./child-kinds.ts";
+import { planChildSync } from "./child-sync.ts";
+
+const stt = agent("stt", { ports: [{ name: "zmq", port: 5800 }], config: { rate: 16000 } });
+const desired = renderChildren({ agent: stt, placement: { kind: "cpu" }, disruption: { protect: false } });
+
+/** The cluster as the caches hold it: children by kind. */
+function live(objects: KubeObject[]) {
+  return {
+    get: (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name),
+    list: (kind: string) => objects.filter((o) => o.kind === kind),
+  };
+}
+
+const owned = (kind: string, name: string, uid = stt.metadata.uid): KubeObject => ({
+  apiVersion: "v1",
+  kind,
+  metadata: {
+    name,
+    namespace: "agents",
+    ownerReferences: [{ apiVersion: "x", kind: "AgentDeployment", name: "stt", uid: uid ?? "", controller: true }],
+  },
+});
+
+describe("planChildSync", () => {
+  it("creates every child of a new agent, ConfigMap first", () => {
+    const plan = planChildSync(stt.metadata.uid, desired, live([]));
+    expect(plan.apply.map((a) => [a.child.kind, a.exists])).toEqual([
+      ["ConfigMap", false],
+      ["Service", false],
+      ["Deployment", false],
+      ["PodDisruptionBudget", false],
+    ]);
+    expect(plan.prune).toEqual([]);
+  });
+
+  it("writes nothing when every cached child carries the desired digest", () => {
+    expect(planChildSync(stt.metadata.uid, desired, live(desired as KubeObject[]))).toEqual({ apply: [], prune: [] });
+  });
+
+  it("rewrites only the child whose digest differs (a hand edit, a changed spec)", () => {
+    const edited = desired.map((c) =>
+      c.kind === "Service"
+        ? { ...c, metadata: { ...c.metadata, annotations: { "agentfleet.io/applied-hash": "old" } } }
+        : c,
+    ) as KubeObject[];
+    const plan = planChildSync(stt.metadata.uid, desired, live(edited));
+    expect(plan.apply.map((a) => [a.child.kind, a.exists])).toEqual([["Service", true]]);
+  });
+
+  it("prunes an owned ConfigMap or Service the agent no longer renders, and nothing of another owner", () => {
+    const bare = agent("stt", {});
+    const wanted = renderChildren({ agent: bare, placement: { kind: "cpu" }, disruption: { protect: false } });
+    const cluster = [
+      ...(wanted as KubeObject[]),
+      owned("ConfigMap", "stt-config"),
+      owned("Service", "stt"),
+      owned("ConfigMap", "tts-config", "uid-tts"),
+    ];
+    expect(planChildSync(bare.metadata.uid, wanted, live(cluster)).prune).toEqual([
+      { kind: "ConfigMap", name: "stt-config" },
+      { kind: "Service", name: "stt" },
+    ]);
+  });
+
+  it("never prunes the Deployment or the budget, which every agent has", () => {
+    const cluster = [owned("Deployment", "old-name"), owned("PodDisruptionBudget", "old-name")];
+    expect(planChildSync(stt.metadata.uid, desired, live(cluster)).prune).toEqual([]);
+  });
+});

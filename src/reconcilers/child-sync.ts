@@ -1,0 +1,40 @@
+// Which children to write and which to delete, decided from the desired children and the cached
+// ones. Pure: the reconciler carries the plan out. A child is written only when its applied-state
+// digest differs from the cached one's, so an unchanged agent writes nothing.
+import type { KubeObject } from "../controller/objects.ts";
+import { appliedHashOf } from "../render/applied-hash.ts";
+import type { Child } from "../render/input.ts";
+import { childKinds } from "./child-kinds.ts";
+
+/** The cached children of one namespace, by kind. */
+export interface LiveChildren {
+  get(kind: string, name: string): KubeObject | undefined;
+  list(kind: string): readonly KubeObject[];
+}
+
+export interface ChildSync {
+  /** Children to server-side apply, and whether each exists already. */
+  apply: { child: Child; exists: boolean }[];
+  /** Children of a prunable kind that the agent owns and no longer renders. */
+  prune: { kind: string; name: string }[];
+}
+
+export function planChildSync(ownerUid: string | undefined, desired: readonly Child[], live: LiveChildren): ChildSync {
+  const apply = desired.flatMap((child) => {
+    const current = live.get(child.kind, child.metadata.name);
+    return current && appliedHashOf(current) === appliedHashOf(child) ? [] : [{ child, exists: current !== undefined }];
+  });
+  const prune = childKinds
+    .filter((k) => k.prune)
+    .flatMap(({ resource: { kind } }) =>
+      live
+        .list(kind)
+        .filter(
+          (obj) =>
+            obj.metadata.ownerReferences?.some((o) => o.controller && o.uid === ownerUid) &&
+            !desired.some((c) => c.kind === kind && c.metadata.name === obj.metadata.name),
+        )
+        .map((obj) => ({ kind, name: obj.metadata.name })),
+    );
+  return { apply, prune };
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { GPUClass } from "../api/gpuclass.ts";
+import type { KubeObject } from "../controller/objects.ts";
+import { agent, rtx3060, rtx4090 } from "../testing/fixtures.ts";
+import { MemoryCache } from "../testing/memory-cache.ts";
+import type { NodeObject } from "./fleet-caches.ts";
+import { FleetPlanner, replanDelayMs } from "./planner.ts";
+
+function gpuNode(name: string, product: string, replicas: number, ready = true): NodeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name, labels: { "nvidia.com/gpu.product": `${product}-SHARED`, "nvidia.com/gpu.count": "1" } },
+    status: {
+      allocatable: { "nvidia.com/gpu": String(replicas) },
+      conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
+    },
+  } as NodeObject;
+}
+
+/**
+ * A planner over in-memory caches, whose timer runs only when the test says time has passed. The
+ * caches start empty and the fleet arrives as add events, as an informer's first list does; the
+ * planner's first plan is made and its news cleared before the test begins.
+ */
+function world(agents: AgentDeployment[] = []) {
+  const timers: (() => void)[] = [];
+  const caches = {
+    agents: new MemoryCache<AgentDeployment>(),
+    classes: new MemoryCache<GPUClass>(),
+    nodes: new MemoryCache<NodeObject>(),
+    deployments: new MemoryCache<KubeObject>(),
+  };
+  const planner = new FleetPlanner(caches, (run, delayMs) => {
+    expect(delayMs).toBe(replanDelayMs);
+    timers.push(run);
+  });
+  const told: string[][] = [];
+  planner.subscribe((keys) => told.push([...keys].sort()));
+  const elapse = () => {
+    for (const run of timers.splice(0)) run();
+  };
+  for (const c of [rtx4090, rtx3060]) caches.classes.put(c);
+  caches.nodes.put(gpuNode("mainpc", "NVIDIA-GeForce-RTX-4090", 8));
+  caches.nodes.put(gpuNode("pc2", "NVIDIA-GeForce-RTX-3060", 4));
+  for (const a of agents) caches.agents.put(a);
+  elapse();
+  told.length = 0;
+  return { caches, planner, told, timers, elapse };
+}
+
+const withGeneration = (a: AgentDeployment, generation: number): AgentDeployment => ({
+  ...a,
+  metadata: { ...a.metadata, generation },
+});
+
+describe("FleetPlanner", () => {
+  it("plans once for a burst of changes, and tells each agent whose decision it made", () => {
+    const w = world();
+    for (const name of ["llm", "stt", "tts"]) {
+      w.caches.agents.put(agent(name, { gpu: { class: "rtx-4090", vramMiB: 4000 } }));
+    }
+    expect(w.timers).toHaveLength(1);
+    expect(w.told).toEqual([]);
+    w.elapse();
+    expect(w.told).toEqual([["agents/llm", "agents/stt", "agents/tts"]]);
+    expect(w.planner.decisionFor("agents/stt")).toMatchObject({ kind: "placed", gpuClass: "rtx-4090", node: "mainpc" });
+  });
+
+  it("answers a reader with the latest plan even before the burst's timer runs", () => {
+    const w = world();
+    w.caches.agents.put(agent("llm", { gpu: { class: "rtx-3060", vramMiB: 4000 } }));
+    expect(w.planner.decisionFor("agents/llm")).toMatchObject({ kind: "placed", node: "pc2" });
+    expect(w.planner.freeVram("pc2")).toBe(12288 - 512 - 4000);
+    w.elapse();
+    expect(w.told).toEqual([["agents/llm"]]);
+  });
+
+  it("does not plan again for what it does not read: an agent's status, a node's heartbeat", () => {
+    const llm = agent("llm", { gpu: { class: "rtx-4090", vramMiB: 4000 } });
+    const w = world([llm]);
+    w.caches.agents.put({ ...llm, status: { conditions: [] } });
+    const heartbeat = gpuNode("mainpc", "NVIDIA-GeForce-RTX-4090", 8);
+    w.caches.nodes.put({ ...heartbeat, metadata: { ...heartbeat.metadata, resourceVersion: "2" } });
+    expect(w.timers).toHaveLength(0);
+    w.caches.agents.put(withGeneration(llm, 2));
+    expect(w.timers).toHaveLength(1);
+  });
+
+  it("wakes an agent that waits for room when room appears, with nobody touching it", () => {
+    const big = agent("big", { gpu: { class: "rtx-3060", vramMiB: 9000 } });
+    const late = agent("late", { gpu: { class: "rtx-3060", vramMiB: 5000 } });
+    const w = world([big, late]);
+    expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "waiting", reason: "InsufficientVRAM" });
+    w.caches.agents.remove("big", "agents");
+    w.elapse();
+    expect(w.told).toEqual([["agents/big", "agents/late"]]);
+    expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "placed", node: "pc2" });
+  });
+
+  it("moves agents with a fallback off a node that goes down, and tells the required ones when room changes", () => {
+    const stt = agent("stt", {
+      required: true,
+      gpu: { class: "rtx-4090", vramMiB: 3000, fallbackClasses: ["rtx-3060"] },
+    });
+    const asr = agent("asr", { gpu: { class: "rtx-3060", vramMiB: 2000 } });
+    const w = world([stt, asr]);
+    w.caches.nodes.put(gpuNode("mainpc", "NVIDIA-GeForce-RTX-4090", 8, false));
+    w.elapse();
+    expect(w.planner.decisionFor("agents/stt")).toMatchObject({ kind: "placed", node: "pc2", fallback: true });
+    expect(w.told).toEqual([["agents/stt"]]);
+    // Room on pc2 shrank because stt moved there: asr's placement stands and it is not told;
+    // a later change of room (asr deleted) tells stt, whose drain protection depends on it.
+    w.told.length = 0;
+    w.caches.agents.remove("asr", "agents");
+    w.elapse();
+    expect(w.told).toEqual([["agents/asr", "agents/stt"]]);
+  });
+
+  it("keeps each class's ledger by the current plan", () => {
+    const w = world([agent("llm", { gpu: { class: "rtx-4090", vramMiB: 9000 } })]);
+    const ledger = w.planner.ledgerOf("rtx-4090");
+    expect(ledger?.nodes).toEqual([
+      expect.objectContaining({
+        name: "mainpc",
+        requestedMiB: 9000,
+        freeMiB: 24564 - 512 - 9000,
+        agents: ["agents/llm"],
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,38 @@
+// What the render functions take, declared here as data: the placement core decides where an agent
+// runs and whether its budget holds a drain, and the reconciler hands those decisions over in this
+// shape. Render knows nothing of how they were made.
+import type { AgentDeployment, EnvVar } from "../api/agentdeployment.ts";
+import type { GPUClass } from "../api/gpuclass.ts";
+
+/** Where an agent's pods go: anywhere (CPU), one node of a GPU class, or nowhere yet. */
+export type PodPlacement =
+  | { kind: "cpu" }
+  | {
+      kind: "gpu";
+      gpuClass: GPUClass;
+      /** The node the agent's pods are pinned to. */
+      node: string;
+      /** Extra environment for this class (a fallback's override). */
+      env: readonly EnvVar[];
+    }
+  /** Waiting for room: the Deployment is kept at zero replicas, still shaped for its own class. */
+  | { kind: "unplaceable"; gpuClass?: GPUClass | undefined };
+
+export interface DrainProtection {
+  /** minAvailable: 1 when true (the agent can run elsewhere); maxUnavailable: 1 otherwise. */
+  protect: boolean;
+}
+
+export interface RenderInput {
+  agent: AgentDeployment;
+  placement: PodPlacement;
+  disruption: DrainProtection;
+}
+
+/** A child object as the renderer builds it, ready for server-side apply. */
+export interface Child {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string | undefined; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
