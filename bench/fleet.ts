@@ -16,6 +16,7 @@ import { KubeClient } from "../src/controller/rest.ts";
 import { disruptionPolicy } from "../src/placement/disruption.ts";
 import { demandOf, gpuChoice } from "../src/placement/gpu-choice.ts";
 import { planPlacement, type Supply } from "../src/placement/plan.ts";
+import { agentDependencies } from "../src/reconcilers/agent-dependencies.ts";
 import { childKind, renderChildren } from "../src/reconcilers/child-kinds.ts";
 import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
 
@@ -204,13 +205,23 @@ const plan = planPlacement(
   classes,
   supplies,
 );
-const floorChildren = typed.flatMap((a) =>
-  renderChildren({
+// The floor starts every agent at once: it has no order to respect.
+const byKey = new Map(typed.map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
+const floorChildren = typed.flatMap((a) => {
+  const ns = a.metadata.namespace;
+  const dependencies = agentDependencies(a, {
+    get: (n) => byKey.get(`${ns}/${n}`),
+    list: () => typed.filter((b) => b.metadata.namespace === ns),
+  });
+  return renderChildren({
     agent: a,
     placement: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
     disruption: disruptionPolicy(a, classes, supplies, undefined),
-  }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } })),
-);
+    started: true,
+    dependencies: dependencies.endpoints,
+    dependents: dependencies.dependents,
+  }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
+});
 const floorStart = performance.now();
 await inParallel(floorChildren, 4, (c) =>
   client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),

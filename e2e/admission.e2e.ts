@@ -46,6 +46,13 @@ const ports = [
 
 // Each case: what a user might write, and what the refusal must name.
 const refused: [string, () => unknown, RegExp][] = [
+  ["an unknown start policy", () => agent("bad-start", { startPolicy: "Later" }), /spec\.startPolicy/],
+  [
+    "an allowFrom peer with no selector",
+    () => agent("bad-peer", { network: { allowFrom: [{}] } }),
+    /spec\.network\.allowFrom\[0\].*set namespaceSelector, podSelector or both/,
+  ],
+  ["an unknown isolation", () => agent("bad-isolation", { network: { isolation: "All" } }), /spec\.network\.isolation/],
   ["a missing image", () => ({ ...agent("no-image", {}), spec: { replicas: 1 } }), /spec\.image: Required value/],
   ["an empty image", () => agent("empty-image", { image: "" }), /spec\.image/],
   ["a port above 65535", () => agent("port-high", { ports: [{ name: "zmq", port: 70000 }] }), /spec\.ports\[0\]\.port/],

@@ -75,6 +75,19 @@ describe("charts/agentfleet", () => {
     );
     expect(all).toContain("kind: PrometheusRule");
     expect(all).toContain("kind: ServiceMonitor");
+    // The operator's own pods: ingress only to the metrics port, from the monitoring namespace.
+    const policy = parse(all.split(/^---$/m).find((doc) => doc.includes("kind: NetworkPolicy")) ?? "") as {
+      spec: { ingress: { from: unknown[]; ports: unknown[] }[] };
+    };
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+        ports: [{ port: 8080, protocol: "TCP" }],
+      },
+    ]);
+    expect(await helm("template", release, chart, "--set", "networkPolicy.enabled=false")).not.toContain(
+      "kind: NetworkPolicy",
+    );
     const refused = await helm("template", release, chart, "--set", "replicaCount=-1").then(
       () => "",
       (err: Error) => err.message,

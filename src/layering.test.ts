@@ -12,6 +12,7 @@ const forbidden: Record<string, readonly string[]> = {
   controller: ["api", "reconcilers", "render", "placement", "legacy", "observability", "cli"],
   render: ["placement", "controller", "reconcilers", "legacy", "observability", "cli"],
   placement: ["controller", "render", "reconcilers", "legacy", "observability", "cli"],
+  dependencies: ["controller", "render", "placement", "reconcilers", "legacy", "observability", "cli"],
   legacy: ["controller", "reconcilers", "observability", "cli"],
 };
 

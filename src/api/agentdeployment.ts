@@ -160,6 +160,70 @@ export const gpuRequestSchema = z
   })
   .describe("The GPU the agent needs. Without it, the agent runs on CPU and sees no GPU.");
 
+const labelSelectorRequirementSchema = z
+  .object({
+    key: z.string().min(1).max(317).describe("The label's key."),
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]).describe("How the label is compared to values."),
+    values: z
+      .array(z.string().max(63))
+      .max(64)
+      .optional()
+      .describe("The values, for In and NotIn; empty for Exists and DoesNotExist."),
+  })
+  .strict()
+  .describe("A requirement on a label, as in a Kubernetes label selector.");
+
+export const labelSelectorSchema = z
+  .object({
+    matchLabels: labelMap("Labels that must all be present with these values.").optional(),
+    matchExpressions: z
+      .array(labelSelectorRequirementSchema)
+      .max(16)
+      .optional()
+      .describe("Requirements that must all hold."),
+  })
+  .strict()
+  .describe("A Kubernetes label selector; an empty one selects everything.");
+
+export const networkPeerSchema = z
+  .object({
+    namespaceSelector: labelSelectorSchema
+      .optional()
+      .describe(
+        "Namespaces whose pods may connect (kubernetes.io/metadata.name: monitoring); this namespace when empty.",
+      ),
+    podSelector: labelSelectorSchema
+      .optional()
+      .describe("Pods that may connect, in those namespaces; every pod of them when empty."),
+  })
+  .strict()
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "has(self.namespaceSelector) || has(self.podSelector)",
+        message: "set namespaceSelector, podSelector or both",
+      },
+    ],
+  })
+  .describe("Who else may connect to the agent's ports, as a NetworkPolicy peer.");
+
+export const networkSchema = z
+  .object({
+    isolation: z
+      .enum(["Dependents", "None"])
+      .default("Dependents")
+      .describe(
+        "Dependents: only the agents that list this one in their dependencies (and allowFrom) may connect to its ports. None: no NetworkPolicy; anything may connect.",
+      ),
+    allowFrom: z
+      .array(networkPeerSchema)
+      .max(16)
+      .optional()
+      .describe("Others that may connect besides the dependents: a UI, Prometheus, an ingress controller."),
+  })
+  .strict()
+  .describe("Who may connect to the agent. Without it, only its dependents may.");
+
 export const agentDeploymentSpecSchema = z
   .object({
     image: z.string().min(1).describe("The container image, with a tag or digest (cascade/stt-service:1.4.2)."),
@@ -221,7 +285,16 @@ export const agentDeploymentSpecSchema = z
       .max(64)
       .optional()
       .meta({ "x-kubernetes-list-type": "set" })
-      .describe("Agents, in the same namespace, that this one needs; DependenciesReady says whether they are."),
+      .describe(
+        "Agents, in the same namespace, that this one needs: it starts once they are Ready (see startPolicy), reaches them by name, and only they and allowFrom may connect to it.",
+      ),
+    startPolicy: z
+      .enum(["AfterDependencies", "Immediately"])
+      .default("AfterDependencies")
+      .describe(
+        "AfterDependencies: no pod runs until every dependency is Ready (once started, it is never stopped for a dependency). Immediately: start at once.",
+      ),
+    network: networkSchema.optional(),
     required: z
       .boolean()
       .default(false)
@@ -287,6 +360,8 @@ export const agentNamePattern = dnsLabelPattern;
 
 export type AgentPort = z.infer<typeof agentPortSchema>;
 export type EnvVar = z.infer<typeof envVarSchema>;
+export type NetworkPeer = z.infer<typeof networkPeerSchema>;
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
 export type GpuRequest = z.infer<typeof gpuRequestSchema>;
 export type AgentDeploymentSpec = z.infer<typeof agentDeploymentSpecSchema>;

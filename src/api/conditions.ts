@@ -13,12 +13,20 @@ export const AgentCondition = {
   Degraded: "Degraded",
   /** Whether the agents it depends on exist and are Ready. */
   DependenciesReady: "DependenciesReady",
+  /** On a required agent with dependencies: whether each of them is required too. */
+  DependenciesRequired: "DependenciesRequired",
   /** Whether its PodDisruptionBudget holds a drain until it runs elsewhere. */
   DisruptionProtected: "DisruptionProtected",
   /** A GPU agent runs on a fallback class, not its own. */
   FallbackActive: "FallbackActive",
 } as const;
 export type AgentConditionType = (typeof AgentCondition)[keyof typeof AgentCondition];
+
+/** True when the object's status carries the condition with status True. */
+export const conditionTrue = (
+  obj: { status?: { conditions?: { type: string; status: string }[] | undefined } | undefined } | undefined,
+  type: string,
+) => obj?.status?.conditions?.some((c) => c.type === type && c.status === "True") ?? false;
 
 /** The reasons the operator gives on an AgentDeployment's conditions. */
 export const AgentReason = {
@@ -28,6 +36,8 @@ export const AgentReason = {
   ScaledToZero: "ScaledToZero",
   Creating: "Creating",
   Starting: "Starting",
+  // Ready (False) and Progressing (True): held until its dependencies are Ready
+  WaitingForDependencies: "WaitingForDependencies",
   // Placed (True)
   Placed: "Placed",
   CPUOnly: "CPUOnly",
@@ -50,6 +60,10 @@ export const AgentReason = {
   AllReady: "AllReady",
   DependenciesNotReady: "DependenciesNotReady",
   MissingDependency: "MissingDependency",
+  DependencyCycle: "DependencyCycle",
+  // DependenciesRequired
+  AllRequired: "AllRequired",
+  OptionalDependency: "OptionalDependency",
   // DisruptionProtected
   MultipleReplicas: "MultipleReplicas",
   FallbackAvailable: "FallbackAvailable",

@@ -19,6 +19,11 @@ export const annotationKeys = {
   appliedHash: "agentfleet.io/applied-hash",
   /** On the pod template: the digest of the agent's config, so a config change rolls the pods. */
   configHash: "agentfleet.io/config-hash",
+  /**
+   * On an agent's Deployment: its pods were allowed to start (its dependencies were Ready, or it
+   * starts immediately). Once there, a dependency that goes unready never stops the agent.
+   */
+  started: "agentfleet.io/started",
   /** On the pod template: the node and GPU class the fleet's placement pinned the agent to. */
   placedNode: "agentfleet.io/placed-node",
   placedClass: "agentfleet.io/placed-class",

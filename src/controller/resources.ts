@@ -34,6 +34,7 @@ export const core = {
   configMap: resource("", "v1", "ConfigMap", "configmaps", true),
   deployment: resource("apps", "v1", "Deployment", "deployments", true),
   podDisruptionBudget: resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true),
+  networkPolicy: resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true),
   event: resource("events.k8s.io", "v1", "Event", "events", true),
   lease: resource("coordination.k8s.io", "v1", "Lease", "leases", true),
 };

@@ -1,6 +1,6 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { agent, placedOn } from "../testing/fixtures.ts";
+import { agent, dependenciesAmong, placedOn, startNow } from "../testing/fixtures.ts";
 import { decideStatus } from "./agent-status.ts";
 
 const allow = { protect: false, reason: "NotRequired", message: "not required" } as const;
@@ -29,7 +29,8 @@ function decide(over: Partial<Parameters<typeof decideStatus>[0]> = {}) {
     disruption: allow,
     deployment: deployment(1),
     pods: [pod("pc2", true)],
-    dependencies: new Map(),
+    dependencies: dependenciesAmong(a),
+    start: startNow,
     ...over,
   });
   const c = (type: string) => status.conditions.find((x) => x.type === type);
@@ -101,18 +102,27 @@ describe("decideStatus", () => {
   });
 
   it("names missing and unready dependencies", () => {
-    const { c } = decide({
-      dependencies: new Map([
-        ["memory-hub", false],
-        ["ghost", undefined],
-      ]),
-    });
+    const needs = agent("stt", { dependencies: ["memory-hub", "ghost"] });
+    const hub = agent("memory-hub", {});
+    const { c } = decide({ agent: needs, dependencies: dependenciesAmong(needs, [needs, hub]) });
     expect(c("DependenciesReady")).toMatchObject({
       status: "False",
       reason: "MissingDependency",
       message: "no AgentDeployment named ghost in this namespace; not Ready yet: memory-hub",
     });
-    expect(decide({ dependencies: new Map([["memory-hub", true]]) }).c("DependenciesReady")?.status).toBe("True");
+    const readyHub = {
+      ...hub,
+      status: {
+        conditions: [
+          { type: "Ready", status: "True" as const, reason: "Available", message: "", lastTransitionTime: "" },
+        ],
+      },
+    };
+    const onlyHub = agent("stt", { dependencies: ["memory-hub"] });
+    expect(
+      decide({ agent: onlyHub, dependencies: dependenciesAmong(onlyHub, [onlyHub, readyHub]) }).c("DependenciesReady")
+        ?.status,
+    ).toBe("True");
   });
 
   it("says the same of pods on two nodes whatever order the cache lists them in", () => {
@@ -128,9 +138,34 @@ describe("decideStatus", () => {
         disruption: allow,
         deployment: { metadata: { generation: 1 }, status: { ...deployment(2).status, replicas: 2 } },
         pods,
-        dependencies: new Map(),
+        dependencies: dependenciesAmong(two),
+        start: startNow,
       });
     expect(decideWith(onBoth)).toEqual(decideWith([...onBoth].reverse()));
     expect(decideWith(onBoth).node).toBe("mainpc");
+  });
+
+  it("says an agent held for its dependencies is waiting, not failing, and not placed anywhere yet", () => {
+    const held = agent("stt", { dependencies: ["memory-hub"] });
+    const hub = agent("memory-hub", {});
+    const { c } = decide({
+      agent: held,
+      gpu: { kind: "cpu" },
+      deployment: { metadata: { generation: 1 }, status: { observedGeneration: 1 } },
+      pods: [],
+      dependencies: dependenciesAmong(held, [held, hub]),
+      start: { start: false, missing: [], notReady: ["memory-hub"] },
+    });
+    expect(c("Ready")).toMatchObject({
+      status: "False",
+      reason: "WaitingForDependencies",
+      message: "not started: waiting for memory-hub to be Ready",
+    });
+    expect(c("Progressing")).toMatchObject({
+      status: "True",
+      reason: "WaitingForDependencies",
+      message: "waiting for memory-hub to be Ready before it starts",
+    });
+    expect(c("Placed")?.message).toBe("needs no GPU; runs once it starts");
   });
 });

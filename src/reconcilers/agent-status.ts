@@ -3,9 +3,12 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { AgentCondition, AgentReason, containerWaitingReasons } from "../api/conditions.ts";
+import type { StartDecision } from "../dependencies/start.ts";
 import type { DisruptionPolicy } from "../placement/disruption.ts";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
+import type { AgentDependencies } from "./agent-dependencies.ts";
 import type { ConditionInput } from "./conditions.ts";
+import { dependenciesReady, dependenciesRequired, waitingFor } from "./dependency-conditions.ts";
 
 export interface StatusInput {
   agent: AgentDeployment;
@@ -13,8 +16,9 @@ export interface StatusInput {
   disruption: DisruptionPolicy;
   deployment: V1Deployment | undefined;
   pods: readonly V1Pod[];
-  /** Dependencies by name: undefined when the agent does not exist, else whether it is Ready. */
-  dependencies: ReadonlyMap<string, boolean | undefined>;
+  dependencies: AgentDependencies;
+  /** Whether its pods may run, by its dependencies. */
+  start: StartDecision;
 }
 
 export interface DecidedStatus {
@@ -65,7 +69,7 @@ function placed(input: StatusInput, node: string | undefined): ConditionInput {
       message: `the scheduler cannot place its pod: ${blocked}`,
     };
   }
-  const where = node ? `on node ${node}` : "waiting for the scheduler";
+  const where = node ? `on node ${node}` : input.start.start ? "waiting for the scheduler" : "once it starts";
   if (gpu.kind === "cpu")
     return {
       type: AgentCondition.Placed,
@@ -87,33 +91,6 @@ function placed(input: StatusInput, node: string | undefined): ConditionInput {
         reason: AgentReason.Placed,
         message: `runs on ${className} (${gpu.vramMiB} MiB VRAM) ${where}`,
       };
-}
-
-function dependenciesReady(deps: ReadonlyMap<string, boolean | undefined>): ConditionInput {
-  const missing = [...deps].filter(([, ready]) => ready === undefined).map(([n]) => n);
-  const waiting = [...deps].filter(([, ready]) => ready === false).map(([n]) => n);
-  if (missing.length) {
-    return {
-      type: AgentCondition.DependenciesReady,
-      status: "False",
-      reason: AgentReason.MissingDependency,
-      message: `no AgentDeployment named ${missing.join(", ")} in this namespace${waiting.length ? `; not Ready yet: ${waiting.join(", ")}` : ""}`,
-    };
-  }
-  if (waiting.length) {
-    return {
-      type: AgentCondition.DependenciesReady,
-      status: "False",
-      reason: AgentReason.DependenciesNotReady,
-      message: `waiting for ${waiting.join(", ")}`,
-    };
-  }
-  return {
-    type: AgentCondition.DependenciesReady,
-    status: "True",
-    reason: deps.size ? AgentReason.AllReady : AgentReason.NoDependencies,
-    message: deps.size ? `${[...deps.keys()].join(", ")} Ready` : "depends on no other agent",
-  };
 }
 
 export function decideStatus(input: StatusInput): DecidedStatus {
@@ -147,6 +124,13 @@ export function decideStatus(input: StatusInput): DecidedStatus {
       reason: placedCondition.reason,
       message: placedCondition.message,
     };
+  } else if (!input.start.start) {
+    ready = {
+      type: AgentCondition.Ready,
+      status: "False",
+      reason: AgentReason.WaitingForDependencies,
+      message: `not started: waiting for ${waitingFor(input.start)}`,
+    };
   } else if (rolledOut) {
     ready =
       want === 0
@@ -176,19 +160,26 @@ export function decideStatus(input: StatusInput): DecidedStatus {
   const conditions: ConditionInput[] = [
     ready,
     placedCondition,
-    rolledOut || placedCondition.status === "False"
+    !input.start.start && placedCondition.status === "True"
       ? {
           type: AgentCondition.Progressing,
-          status: "False",
-          reason: rolledOut ? AgentReason.RolloutComplete : AgentReason.NotPlaced,
-          message: rolledOut ? `${updated}/${want} pods up to date` : "nothing to roll out until the agent is placed",
-        }
-      : {
-          type: AgentCondition.Progressing,
           status: "True",
-          reason: AgentReason.RollingOut,
-          message: `${updated}/${want} pods up to date, ${available} available`,
-        },
+          reason: AgentReason.WaitingForDependencies,
+          message: `waiting for ${waitingFor(input.start)} before it starts`,
+        }
+      : rolledOut || placedCondition.status === "False"
+        ? {
+            type: AgentCondition.Progressing,
+            status: "False",
+            reason: rolledOut ? AgentReason.RolloutComplete : AgentReason.NotPlaced,
+            message: rolledOut ? `${updated}/${want} pods up to date` : "nothing to roll out until the agent is placed",
+          }
+        : {
+            type: AgentCondition.Progressing,
+            status: "True",
+            reason: AgentReason.RollingOut,
+            message: `${updated}/${want} pods up to date, ${available} available`,
+          },
     stuck
       ? { type: AgentCondition.Degraded, status: "True", reason: stuck.reason, message: stuck.message }
       : failure
@@ -204,7 +195,8 @@ export function decideStatus(input: StatusInput): DecidedStatus {
             reason: AgentReason.AsExpected,
             message: "no failure reported",
           },
-    dependenciesReady(input.dependencies),
+    dependenciesReady(input.dependencies, input.start),
+    ...dependenciesRequired(agent, input.dependencies),
     {
       type: AgentCondition.DisruptionProtected,
       status: disruption.protect ? "True" : "False",

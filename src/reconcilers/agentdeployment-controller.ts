@@ -1,13 +1,13 @@
 // The AgentDeployment controller's setup, as kubebuilder's SetupWithManager: what it watches, how each
 // change maps to the agents to reconcile, and what its reconciler is given.
-import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { labelKeys } from "../api/labels.ts";
 import { mapOnChange, specSignature } from "../controller/change-filter.ts";
 import { type Controller, ownerKeyOf } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
-import { agentReconciler, isReady } from "./agentdeployment.ts";
+import { agentReconciler } from "./agentdeployment.ts";
+import { dependencyGraphChange } from "./dependency-watch.ts";
 import type { FleetCaches } from "./fleet-caches.ts";
 import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
 
@@ -24,15 +24,6 @@ export function setupAgentDeploymentController(
 ): Controller {
   const { agents } = caches;
   const allAgents = () => agents.list().map((a) => objectKey(a.metadata));
-  // An agent's readiness (and its existence) is its dependents' DependenciesReady.
-  const dependents = mapOnChange(
-    (a: KubeObject) => String(isReady(a as AgentDeployment)),
-    (obj) =>
-      agents
-        .list(obj.metadata.namespace)
-        .filter((a) => a.spec.dependencies?.includes(obj.metadata.name))
-        .map((a) => objectKey(a.metadata)),
-  );
   const podOwner = (pod: KubeObject) => {
     const agent = pod.metadata.labels?.[labelKeys.name];
     return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
@@ -42,7 +33,7 @@ export function setupAgentDeploymentController(
     name: "agentdeployment",
     primary: agents,
     watches: [
-      { informer: agents, map: dependents },
+      { informer: agents, map: dependencyGraphChange(agents) },
       { informer: caches.classes, map: mapOnChange(specSignature, allAgents) },
       { informer: caches.nodes, map: nodePlacementChange(allAgents) },
       { informer: caches.pods, map: podOwner },

@@ -4,17 +4,19 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { AgentCondition, AgentReason } from "../api/conditions.ts";
 import { fieldManager } from "../api/group.ts";
-import { labelKeys } from "../api/labels.ts";
+import { annotationKeys, labelKeys } from "../api/labels.ts";
 import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import { splitKey } from "../controller/objects.ts";
 import { resourcePath } from "../controller/resources.ts";
 import { isNotFound, type KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
+import { decideStart } from "../dependencies/start.ts";
 import { disruptionPolicy, type FreeVram } from "../placement/disruption.ts";
 import { gpuChoice } from "../placement/gpu-choice.ts";
 import type { Decision } from "../placement/plan.ts";
 import type { Child } from "../render/input.ts";
+import { agentDependencies } from "./agent-dependencies.ts";
 import { parseAgentSpec } from "./agent-spec.ts";
 import { decideStatus } from "./agent-status.ts";
 import { childKind, renderChildren } from "./child-kinds.ts";
@@ -35,9 +37,6 @@ export interface AgentReconcilerDeps {
   freeVram?: FreeVram;
   now?: () => Date;
 }
-
-export const isReady = (a: AgentDeployment | undefined) =>
-  a?.status?.conditions?.some((c) => c.type === AgentCondition.Ready && c.status === "True") ?? false;
 
 export function agentReconciler(deps: AgentReconcilerDeps) {
   const now = deps.now ?? (() => new Date());
@@ -106,24 +105,41 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const onGpu = typed.spec.gpu !== undefined;
     const gpu = gpuChoice(typed, onGpu ? deps.placement(key) : undefined, classes);
     const disruption = disruptionPolicy(typed, classes, nodes, runningOn, onGpu ? deps.freeVram : undefined);
+    const deployment = caches.children.Deployment.get(name, namespace) as V1Deployment | undefined;
+    const dependencies = agentDependencies(typed, {
+      get: (n) => caches.agents.get(n, namespace),
+      list: () => caches.agents.list(namespace),
+    });
+    const start = decideStart({
+      policy: typed.spec.startPolicy,
+      // Marked by the render step once started; a Deployment that runs pods but predates the mark
+      // (an operator before dependency-ordered start) has started too, and is never held.
+      started:
+        deployment?.metadata?.annotations?.[annotationKeys.started] === "true" || (deployment?.spec?.replicas ?? 0) > 0,
+      dependencies: dependencies.states,
+      cycleMembers: dependencies.cycleMembers,
+    });
+    const desired = renderChildren({
+      agent: typed,
+      placement: gpu,
+      disruption,
+      started: start.start,
+      dependencies: dependencies.endpoints,
+      dependents: dependencies.dependents,
+    });
     // The status reports the children as they are. Children just written come back through the
     // watches in a moment and queue this agent again; the status written then is the one worth
     // writing (a status now would say "Creating" and be replaced within a second).
-    if (await syncChildren(typed, renderChildren({ agent: typed, placement: gpu, disruption }), ctx)) return undefined;
+    if (await syncChildren(typed, desired, ctx)) return undefined;
 
-    const dependencies = new Map(
-      (typed.spec.dependencies ?? []).map((dep) => {
-        const other = caches.agents.get(dep, namespace);
-        return [dep, other ? isReady(other) : undefined] as const;
-      }),
-    );
     const { conditions, ...fields } = decideStatus({
       agent: typed,
       gpu,
       disruption,
-      deployment: caches.children.Deployment.get(name, namespace) as V1Deployment | undefined,
+      deployment,
       pods,
       dependencies,
+      start,
     });
     await writeStatus(agent, conditions, fields);
     return undefined;

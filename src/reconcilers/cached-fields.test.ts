@@ -2,7 +2,7 @@ import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { annotationKeys as annotations } from "../api/labels.ts";
 import type { KubeObject } from "../controller/objects.ts";
-import { agent, placedOn } from "../testing/fixtures.ts";
+import { agent, dependenciesAmong, placedOn, renderInput, startNow } from "../testing/fixtures.ts";
 import { decideStatus } from "./agent-status.ts";
 import { deploymentFields, metadataOnly, podFields } from "./cached-fields.ts";
 import { renderChildren } from "./child-kinds.ts";
@@ -16,7 +16,7 @@ const stt = agent("stt", {
 });
 const gpu = placedOn(stt, "rtx-3060", "pc2");
 const disruption = { protect: false, reason: "NotRequired", message: "not required" } as const;
-const children = renderChildren({ agent: stt, placement: gpu, disruption });
+const children = renderChildren(renderInput(stt, gpu, disruption));
 const child = (kind: string) => children.find((c) => c.kind === kind) as unknown as KubeObject;
 
 const deployment = {
@@ -57,7 +57,7 @@ describe("what the caches keep", () => {
   });
 
   it("decides the same status as the whole objects", () => {
-    const input = { agent: stt, gpu, disruption, dependencies: new Map() };
+    const input = { agent: stt, gpu, disruption, dependencies: dependenciesAmong(stt), start: startNow };
     const whole = decideStatus({ ...input, deployment, pods: [pod] });
     const kept = decideStatus({
       ...input,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
-import { agent, classes, placedOn } from "../testing/fixtures.ts";
+import { agent, classes, placedOn, renderInput } from "../testing/fixtures.ts";
 import { renderChildren } from "./child-kinds.ts";
 
 const protect = { protect: true, reason: "FallbackAvailable", message: "" } as const;
@@ -11,7 +11,7 @@ function render(spec: Record<string, unknown>, disruption: typeof protect | type
   const gpu: GpuChoice = a.spec.gpu
     ? placedOn(a, a.spec.gpu.class, a.spec.gpu.class === "rtx-3060" ? "pc2" : "mainpc")
     : { kind: "cpu" };
-  const children = renderChildren({ agent: a, placement: gpu, disruption });
+  const children = renderChildren(renderInput(a, gpu, disruption));
   const byKind = (kind: string) => children.find((c) => c.kind === kind) as Record<string, never> | undefined;
   const deployment = byKind("Deployment") as unknown as {
     spec: { template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, never> } };
@@ -112,7 +112,13 @@ describe("renderChildren", () => {
 
   it("labels and owns every child, and marks it with a digest that changes only with its content", () => {
     const { children } = render({ ports: [{ name: "zmq", port: 5800 }], config: { a: 1 } });
-    expect(children.map((c) => c.kind).sort()).toEqual(["ConfigMap", "Deployment", "PodDisruptionBudget", "Service"]);
+    expect(children.map((c) => c.kind).sort()).toEqual([
+      "ConfigMap",
+      "Deployment",
+      "NetworkPolicy",
+      "PodDisruptionBudget",
+      "Service",
+    ]);
     for (const child of children) {
       expect(child.metadata).toMatchObject({
         labels: {
@@ -135,12 +141,45 @@ describe("renderChildren", () => {
   it("keeps the Deployment of an agent that waits for room at zero replicas", () => {
     const a = agent("big", { gpu: { class: "rtx-3060", vramMiB: 30000 } });
     const waiting: GpuChoice = { kind: "unplaceable", reason: "InsufficientVRAM", message: "needs 30000 MiB" };
-    const deployment = renderChildren({ agent: a, placement: waiting, disruption: allow }).find(
+    const deployment = renderChildren(renderInput(a, waiting, allow)).find(
       (c) => c.kind === "Deployment",
     ) as unknown as {
       spec: { replicas: number; template: { metadata: { annotations?: Record<string, string> } } };
     };
     expect(deployment.spec.replicas).toBe(0);
     expect(deployment.spec.template.metadata.annotations?.["agentfleet.io/placed-node"]).toBeUndefined();
+  });
+
+  it("holds an agent whose dependencies are not Ready at zero replicas, and marks the Deployment once it starts", () => {
+    const a = agent("stt", { replicas: 2, dependencies: ["memory-hub"] });
+    const deploymentOf = (started: boolean) =>
+      renderChildren(renderInput(a, { kind: "cpu" }, allow, { started })).find(
+        (c) => c.kind === "Deployment",
+      ) as unknown as { metadata: { annotations?: Record<string, string> }; spec: { replicas: number } };
+    expect(deploymentOf(false).spec.replicas).toBe(0);
+    expect(deploymentOf(false).metadata.annotations?.["agentfleet.io/started"]).toBeUndefined();
+    expect(deploymentOf(true).spec.replicas).toBe(2);
+    expect(deploymentOf(true).metadata.annotations?.["agentfleet.io/started"]).toBe("true");
+  });
+
+  it("gives the container its dependencies' addresses, after nothing the agent sets itself", () => {
+    const a = agent("stt", {
+      dependencies: ["memory-hub"],
+      env: [{ name: "AGENTFLEET_DEP_MEMORY_HUB_HOST", value: "hub.lan" }],
+    });
+    const children = renderChildren(
+      renderInput(a, { kind: "cpu" }, allow, {
+        dependencies: [{ name: "memory-hub", ports: [{ name: "zmq", port: 7100 }] }],
+      }),
+    );
+    const deployment = children.find((c) => c.kind === "Deployment") as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    };
+    const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+    expect(env.filter((e) => e.name.startsWith("AGENTFLEET_DEP_"))).toEqual([
+      { name: "AGENTFLEET_DEP_MEMORY_HUB_PORT", value: "7100" },
+      { name: "AGENTFLEET_DEP_MEMORY_HUB_PORT_ZMQ", value: "7100" },
+      { name: "AGENTFLEET_DEP_MEMORY_HUB_HOST", value: "hub.lan" },
+    ]);
   });
 });

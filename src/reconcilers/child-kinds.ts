@@ -9,6 +9,7 @@ import { withAppliedHash } from "../render/applied-hash.ts";
 import { renderConfigMap } from "../render/configmap.ts";
 import { renderDeployment } from "../render/deployment.ts";
 import type { Child, RenderInput } from "../render/input.ts";
+import { renderNetworkPolicy } from "../render/networkpolicy.ts";
 import { renderPodDisruptionBudget } from "../render/pdb.ts";
 import { renderService } from "../render/service.ts";
 import { deploymentFields, metadataOnly } from "./cached-fields.ts";
@@ -32,7 +33,7 @@ export const childKinds = [
   { resource: core.service, render: ({ agent }) => renderService(agent), cache: metadataOnly, prune: true },
   {
     resource: core.deployment,
-    render: ({ agent, placement }) => renderDeployment(agent, placement),
+    render: (input) => renderDeployment(input),
     cache: deploymentFields,
     prune: false,
   },
@@ -41,6 +42,12 @@ export const childKinds = [
     render: ({ agent, disruption }) => renderPodDisruptionBudget(agent, disruption),
     cache: metadataOnly,
     prune: false,
+  },
+  {
+    resource: core.networkPolicy,
+    render: ({ agent, dependents }) => renderNetworkPolicy(agent, dependents),
+    cache: metadataOnly,
+    prune: true,
   },
 ] as const satisfies readonly ChildKind[];
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../controller/objects.ts";
-import { agent } from "../testing/fixtures.ts";
+import { agent, renderInput } from "../testing/fixtures.ts";
 import { renderChildren } from "./child-kinds.ts";
 import { planChildSync } from "./child-sync.ts";
 
 const stt = agent("stt", { ports: [{ name: "zmq", port: 5800 }], config: { rate: 16000 } });
-const desired = renderChildren({ agent: stt, placement: { kind: "cpu" }, disruption: { protect: false } });
+const desired = renderChildren(renderInput(stt, { kind: "cpu" }));
 
 /** The cluster as the caches hold it: children by kind. */
 function live(objects: KubeObject[]) {
@@ -33,6 +33,7 @@ describe("planChildSync", () => {
       ["Service", false],
       ["Deployment", false],
       ["PodDisruptionBudget", false],
+      ["NetworkPolicy", false],
     ]);
     expect(plan.prune).toEqual([]);
   });
@@ -53,7 +54,7 @@ describe("planChildSync", () => {
 
   it("prunes an owned ConfigMap or Service the agent no longer renders, and nothing of another owner", () => {
     const bare = agent("stt", {});
-    const wanted = renderChildren({ agent: bare, placement: { kind: "cpu" }, disruption: { protect: false } });
+    const wanted = renderChildren(renderInput(bare, { kind: "cpu" }));
     const cluster = [
       ...(wanted as KubeObject[]),
       owned("ConfigMap", "stt-config"),

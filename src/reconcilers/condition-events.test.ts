@@ -34,6 +34,19 @@ describe("conditionEvents", () => {
     ]);
   });
 
+  it("is silent while an agent waits for its dependencies, and warns of a cycle or an optional dependency", () => {
+    const held = replace(
+      replace(creating, c("Ready", "False", "WaitingForDependencies")),
+      c("DependenciesReady", "False", "DependenciesNotReady"),
+    );
+    expect(conditionEvents(creating, held)).toEqual([]);
+    const cycle = replace(creating, c("DependenciesReady", "False", "DependencyCycle", "a → b → a: …"));
+    expect(conditionEvents(creating, cycle)).toEqual([
+      { type: "Warning", reason: "DependencyCycle", action: "DependenciesReady", message: "a → b → a: …" },
+    ]);
+    expect(isWarning(c("DependenciesRequired", "False", "OptionalDependency"))).toBe(true);
+  });
+
   it("is silent through progress, and says when the agent becomes available", () => {
     const starting = replace(creating, c("Ready", "False", "Starting"));
     expect(conditionEvents(creating, starting)).toEqual([]);

@@ -13,13 +13,20 @@ import type { EventSpec } from "../controller/events.ts";
 export function isWarning(c: Pick<Condition, "type" | "status" | "reason">): boolean {
   switch (c.type) {
     case AgentCondition.Ready:
-      return c.status === "False" && c.reason !== AgentReason.Creating && c.reason !== AgentReason.Starting;
+      return (
+        c.status === "False" &&
+        c.reason !== AgentReason.Creating &&
+        c.reason !== AgentReason.Starting &&
+        c.reason !== AgentReason.WaitingForDependencies
+      );
     case AgentCondition.Placed:
       return c.status === "False";
-    // A dependency still starting is progress (the whole fleet starts at once); one that does not
-    // exist asks for a fix.
+    // A dependency still starting is progress (the fleet starts in dependency order); one that does
+    // not exist, or a cycle, asks for a fix.
     case AgentCondition.DependenciesReady:
       return c.status === "False" && c.reason !== AgentReason.DependenciesNotReady;
+    case AgentCondition.DependenciesRequired:
+      return c.status === "False";
     case AgentCondition.Degraded:
     case AgentCondition.FallbackActive:
       return c.status === "True";

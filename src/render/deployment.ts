@@ -1,11 +1,12 @@
 // The Deployment that runs an agent: pinned to its GPU class's nodes with the class's resource and
 // RuntimeClass, probed as its health check says, configured by reference, secrets by reference.
 import path from "node:path/posix";
-import type { AgentDeployment, HealthCheck } from "../api/agentdeployment.ts";
+import type { HealthCheck } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { annotationKeys as annotations } from "../api/labels.ts";
 import { configDigest, configFileName, configMapName } from "./configmap.ts";
-import type { PodPlacement } from "./input.ts";
+import { dependencyEnv } from "./dependency-env.ts";
+import type { RenderInput } from "./input.ts";
 import { childMetadata, selectorLabels, standardLabels } from "./labels.ts";
 
 /** The class's node terms, each narrowed to the one node the fleet's placement chose. */
@@ -44,11 +45,17 @@ const containerSecurity = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function renderDeployment(agent: AgentDeployment, choice: PodPlacement) {
+export function renderDeployment({
+  agent,
+  placement: choice,
+  started,
+  dependencies,
+}: Pick<RenderInput, "agent" | "placement" | "started" | "dependencies">) {
   const { spec } = agent;
   const configHash = configDigest(agent);
-  // An agent that waits for room keeps its Deployment at zero replicas: nothing runs, nothing holds a GPU.
-  const waiting = choice.kind === "unplaceable";
+  // An agent that waits for room, or for its dependencies, keeps its Deployment at zero replicas:
+  // nothing runs, nothing holds a GPU.
+  const waiting = choice.kind === "unplaceable" || !started;
   const gpuClass = choice.kind === "gpu" || choice.kind === "unplaceable" ? choice.gpuClass : undefined;
   const node = choice.kind === "gpu" ? choice.node : undefined;
   const name = agent.metadata.name;
@@ -74,7 +81,9 @@ export function renderDeployment(agent: AgentDeployment, choice: PodPlacement) {
     mounts.push({ name: `vol-${v.name}`, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) });
   }
 
+  const ownNames = new Set([...(spec.env ?? []), ...(spec.secretEnv ?? [])].map((e) => e.name));
   const env = [
+    ...dependencyEnv(dependencies, ownNames),
     ...(spec.env ?? []),
     ...(choice.kind === "gpu" ? choice.env : []),
     // Without this, a container that requests no GPU still sees every GPU of the node.
@@ -103,7 +112,11 @@ export function renderDeployment(agent: AgentDeployment, choice: PodPlacement) {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: childMetadata(agent, name),
+    metadata: {
+      ...childMetadata(agent, name),
+      // Read back as "this agent has started": a dependency that goes unready later never holds it again.
+      ...(started ? { annotations: { [annotations.started]: "true" } } : {}),
+    },
     spec: {
       replicas: waiting ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(name) },

@@ -23,10 +23,22 @@ export interface DrainProtection {
   protect: boolean;
 }
 
+/** An agent this one depends on, as it can be reached: its Service's name and ports. */
+export interface DependencyEndpoint {
+  name: string;
+  ports: readonly { name: string; port: number }[];
+}
+
 export interface RenderInput {
   agent: AgentDeployment;
   placement: PodPlacement;
   disruption: DrainProtection;
+  /** Its pods may run: its dependencies allow it (or allowed it once). Else the Deployment has zero replicas. */
+  started: boolean;
+  /** The dependencies that exist, for the addresses its container is given. */
+  dependencies: readonly DependencyEndpoint[];
+  /** The agents that depend on this one: the only ones its NetworkPolicy lets in (with allowFrom). */
+  dependents: readonly string[];
 }
 
 /** A child object as the renderer builds it, ready for server-side apply. */

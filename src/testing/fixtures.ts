@@ -2,9 +2,12 @@
 // API server applies them.
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { type GPUClass, gpuClassSpecSchema } from "../api/gpuclass.ts";
+import type { StartDecision } from "../dependencies/start.ts";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
 import type { NodeInfo } from "../placement/nodes.ts";
 import { vramNeedOn } from "../placement/vram-need.ts";
+import { agentDependencies } from "../reconcilers/agent-dependencies.ts";
+import type { RenderInput } from "../render/input.ts";
 
 export function agent(name: string, spec: Record<string, unknown>, namespace = "agents"): AgentDeployment {
   return {
@@ -50,4 +53,25 @@ export function placedOn(a: AgentDeployment, className: string, node: string, fa
   const gpuClass = classes.get(className) as GPUClass;
   const vramMiB = a.spec.gpu ? vramNeedOn(a.spec.gpu, className) : 0;
   return { kind: "gpu", gpuClass, node, vramMiB, env: [], fallback };
+}
+
+/** An agent's dependencies as the reconciler reads them, from the agents of its namespace. */
+export function dependenciesAmong(a: AgentDeployment, namespaceAgents: readonly AgentDeployment[] = []) {
+  return agentDependencies(a, {
+    get: (name) => namespaceAgents.find((x) => x.metadata.name === name),
+    list: () => namespaceAgents,
+  });
+}
+
+/** What the start gate says of an agent free to run. */
+export const startNow: StartDecision = { start: true, because: "DependenciesReady" };
+
+/** The render input of an agent that has started and has no dependencies, unless told otherwise. */
+export function renderInput(
+  a: AgentDeployment,
+  placement: RenderInput["placement"],
+  disruption: RenderInput["disruption"] = { protect: false },
+  extra: Partial<RenderInput> = {},
+): RenderInput {
+  return { agent: a, placement, disruption, started: true, dependencies: [], dependents: [], ...extra };
 }

@@ -1,5 +1,7 @@
 // Dependencies: resolved on the agent's own machine first (as localhost was), else on another
 // machine (it worked only across the network), else missing; and cycles among them.
+
+import { cyclicComponents } from "../../dependencies/graph.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Decommissioned, type Finding, where } from "../model.ts";
 import { sameName } from "../names.ts";
@@ -54,37 +56,12 @@ export function resolveDependencies(
   return { edges, findings };
 }
 
-/** Strongly connected components of more than one agent (or an agent that needs itself). */
+/** Cycles of more than one agent, one finding each (an agent's dependency on itself was dropped above). */
 function cycles(agents: readonly FleetAgent[], edges: Map<string, string[]>): Finding[] {
-  let index = 0;
-  const indices = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[][] = [];
-  const visit = (v: string) => {
-    indices.set(v, index);
-    low.set(v, index++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of edges.get(v) ?? []) {
-      if (!indices.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) as number, indices.get(w) as number));
-    }
-    if (low.get(v) === indices.get(v)) {
-      const component: string[] = [];
-      let w: string | undefined;
-      do {
-        w = stack.pop() as string;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      if (component.length > 1) found.push(component.reverse());
-    }
-  };
-  for (const a of agents) if (!indices.has(a.name)) visit(a.name);
+  const found = cyclicComponents(
+    agents.map((a) => a.name),
+    edges,
+  );
   return found.map((component) => {
     const members = component.map((n) => agents.find((a) => a.name === n) as FleetAgent);
     return {

@@ -1,0 +1,186 @@
+// Agents that work together, on the real control plane: a fleet applied at once starts in dependency
+// order, a cycle does not deadlock it, a missing dependency holds its dependents until it appears,
+// each agent gets its dependencies' addresses, and each accepts traffic only from its dependents.
+import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { NetworkingV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl } from "../hack/lib/cluster.ts";
+import { installCrds } from "../hack/lib/install.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { applyObjects } from "./support/fleet.ts";
+import { clients, eventually, httpStatus, withNamespace } from "./support/kube.ts";
+
+const { kc, core, apps } = clients();
+const networking = kc.makeApiClient(NetworkingV1Api);
+let ns: { name: string; remove: () => Promise<void> };
+let operator: RunningOperator;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface Agent {
+  metadata: { name: string };
+  status?: { conditions?: Condition[] };
+}
+
+const agent = (name: string, spec: Record<string, unknown> = {}) => ({
+  apiVersion: "agentfleet.io/v1alpha1",
+  kind: "AgentDeployment",
+  metadata: { name, namespace: ns.name },
+  spec: { image: `cascade/${name}:1.0`, ports: [{ name: "zmq", port: 7000 }], ...spec },
+});
+
+async function agentsNow(): Promise<Map<string, Agent>> {
+  const list = JSON.parse(await kubectl(["get", "agd", "-n", ns.name, "-o", "json"])) as { items: Agent[] };
+  return new Map(list.items.map((a) => [a.metadata.name, a]));
+}
+const condition = (a: Agent | undefined, type: string) => a?.status?.conditions?.find((c) => c.type === type);
+const isReady = (a: Agent | undefined) => condition(a, "Ready")?.status === "True";
+
+/** The names of the agents that have a pod now (any phase), from their pods' labels. */
+async function agentsWithPods(): Promise<Set<string>> {
+  const pods = await core.listNamespacedPod({ namespace: ns.name });
+  return new Set(pods.items.map((p) => p.metadata?.labels?.["app.kubernetes.io/name"] ?? ""));
+}
+
+const allReady = (names: string[]) =>
+  eventually(
+    `${names.join(", ")} to be Ready`,
+    async () => {
+      const agents = await agentsNow();
+      return names.every((n) => isReady(agents.get(n))) ? agents : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+
+const policyOf = (name: string) =>
+  networking.readNamespacedNetworkPolicy({ name, namespace: ns.name }).catch((err: unknown) => {
+    if (httpStatus(err) === 404) return undefined;
+    throw err;
+  });
+const peersOf = (p: V1NetworkPolicy | undefined) =>
+  (p?.spec?.ingress ?? []).flatMap((rule) => rule._from ?? []).map((peer) => JSON.stringify(peer));
+const podsOf = (name: string) =>
+  JSON.stringify({
+    podSelector: { matchLabels: { "app.kubernetes.io/managed-by": "agentfleet", "app.kubernetes.io/name": name } },
+  });
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await withNamespace(core, "e2e-deps");
+  operator = await startOperator("dependencies");
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await ns?.remove();
+});
+
+describe("agents that work together", () => {
+  it("starts a chain applied at once in dependency order: no pod before what it depends on is Ready", async () => {
+    await applyObjects([
+      agent("chain-a", { dependencies: ["chain-b"] }),
+      agent("chain-b", { dependencies: ["chain-c"] }),
+      agent("chain-c"),
+      agent("eager", { dependencies: ["chain-a"], startPolicy: "Immediately" }),
+    ]);
+    const broken: string[] = [];
+    let eagerRanEarly = false;
+    for (;;) {
+      // Pods first, then agents: a dependency seen Ready after the pod was seen was Ready when the pod was created.
+      const withPods = await agentsWithPods();
+      const agents = await agentsNow();
+      if (withPods.has("chain-b") && !isReady(agents.get("chain-c")))
+        broken.push("a pod of chain-b before chain-c was Ready");
+      if (withPods.has("chain-a") && !isReady(agents.get("chain-b")))
+        broken.push("a pod of chain-a before chain-b was Ready");
+      if (withPods.has("eager") && !isReady(agents.get("chain-a"))) eagerRanEarly = true;
+      if (["chain-a", "chain-b", "chain-c", "eager"].every((n) => isReady(agents.get(n)))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(broken).toEqual([]);
+    // startPolicy Immediately: its pod ran while chain-a was still waiting.
+    expect(eagerRanEarly).toBe(true);
+  }, 90_000);
+
+  it("gives each container its dependencies' addresses", async () => {
+    const d = await apps.readNamespacedDeployment({ name: "chain-a", namespace: ns.name });
+    const env = d.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: "AGENTFLEET_DEP_CHAIN_B_HOST", value: "chain-b" },
+        { name: "AGENTFLEET_DEP_CHAIN_B_PORT_ZMQ", value: "7000" },
+      ]),
+    );
+  });
+
+  it("lets into each agent only the pods of its dependents, on its ports, plus allowFrom", async () => {
+    expect(peersOf(await policyOf("chain-c"))).toEqual([podsOf("chain-b")]);
+    expect((await policyOf("chain-c"))?.spec?.ingress?.[0]?.ports).toEqual([{ port: 7000, protocol: "TCP" }]);
+    expect(peersOf(await policyOf("chain-a"))).toEqual([podsOf("eager")]);
+    expect((await policyOf("eager"))?.spec?.ingress).toEqual([]);
+
+    const prometheus = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
+    await applyObjects([agent("chain-c", { network: { allowFrom: [prometheus] } })]);
+    await eventually("chain-c's policy to let Prometheus in", async () =>
+      peersOf(await policyOf("chain-c")).includes(JSON.stringify(prometheus)) ? true : undefined,
+    );
+    expect(peersOf(await policyOf("chain-c"))).toEqual([podsOf("chain-b"), JSON.stringify(prometheus)]);
+
+    // A dependency removed takes its peer with it; isolation None removes the policy.
+    await applyObjects([agent("eager", { startPolicy: "Immediately" })]);
+    await eventually("chain-a's policy to lose eager", async () =>
+      peersOf(await policyOf("chain-a")).length === 0 ? true : undefined,
+    );
+    await applyObjects([agent("eager", { startPolicy: "Immediately", network: { isolation: "None" } })]);
+    await eventually("eager's policy to be deleted", async () => ((await policyOf("eager")) ? undefined : true));
+  });
+
+  it("starts two agents that depend on each other, each naming the cycle", async () => {
+    await applyObjects([agent("ping", { dependencies: ["pong"] }), agent("pong", { dependencies: ["ping"] })]);
+    const agents = await allReady(["ping", "pong"]);
+    expect(condition(agents.get("ping"), "DependenciesReady")).toMatchObject({
+      status: "False",
+      reason: "DependencyCycle",
+    });
+    expect(condition(agents.get("ping"), "DependenciesReady")?.message).toMatch(/^ping → pong → ping: /);
+    expect(condition(agents.get("pong"), "DependenciesReady")?.message).toMatch(/^pong → ping → pong: /);
+    const events = await eventually("a DependencyCycle Warning event", async () => {
+      const out = await kubectl([
+        "get",
+        "events",
+        "-n",
+        ns.name,
+        "--field-selector",
+        "reason=DependencyCycle",
+        "-o",
+        "json",
+      ]);
+      const items = (
+        JSON.parse(out) as {
+          items: { type: string; regarding?: { name: string }; involvedObject?: { name: string } }[];
+        }
+      ).items;
+      return items.length >= 2 ? items : undefined;
+    });
+    expect(events.every((e) => e.type === "Warning")).toBe(true);
+  });
+
+  it("holds an agent whose dependency does not exist, and starts it once the dependency is created and Ready", async () => {
+    await applyObjects([agent("waiter", { dependencies: ["latecomer"] })]);
+    const held = await eventually("waiter to say what it waits for", async () => {
+      const w = (await agentsNow()).get("waiter");
+      return condition(w, "DependenciesReady")?.reason === "MissingDependency" ? w : undefined;
+    });
+    expect(condition(held, "Ready")).toMatchObject({ status: "False", reason: "WaitingForDependencies" });
+    expect(condition(held, "Progressing")).toMatchObject({ status: "True", reason: "WaitingForDependencies" });
+    expect((await agentsWithPods()).has("waiter")).toBe(false);
+
+    await applyObjects([agent("latecomer")]);
+    const agents = await allReady(["waiter", "latecomer"]);
+    expect(condition(agents.get("waiter"), "DependenciesReady")).toMatchObject({ status: "True", reason: "AllReady" });
+  });
+});

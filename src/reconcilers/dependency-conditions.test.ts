@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { decideStart } from "../dependencies/start.ts";
+import { agent, dependenciesAmong } from "../testing/fixtures.ts";
+import { dependenciesReady, dependenciesRequired } from "./dependency-conditions.ts";
+
+const ready = (a: AgentDeployment): AgentDeployment => ({
+  ...a,
+  status: { conditions: [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "" }] },
+});
+
+/** The DependenciesReady condition of `name` in a namespace of these agents, with `started` as its Deployment says. */
+function conditionOf(name: string, fleet: AgentDeployment[], started = false) {
+  const self = fleet.find((a) => a.metadata.name === name) as AgentDeployment;
+  const deps = dependenciesAmong(self, fleet);
+  const start = decideStart({
+    policy: self.spec.startPolicy,
+    started,
+    dependencies: deps.states,
+    cycleMembers: deps.cycleMembers,
+  });
+  return { condition: dependenciesReady(deps, start), start, deps };
+}
+
+describe("dependenciesReady", () => {
+  it("says what a held agent waits for", () => {
+    const fleet = [agent("a", { dependencies: ["b"] }), agent("b", { dependencies: ["c"] }), agent("c", {})];
+    expect(conditionOf("a", fleet).condition).toEqual({
+      type: "DependenciesReady",
+      status: "False",
+      reason: "DependenciesNotReady",
+      message: "waiting for b to be Ready before it starts",
+    });
+  });
+
+  it("says a started agent keeps running when a dependency is no longer Ready", () => {
+    const fleet = [agent("a", { dependencies: ["b"] }), agent("b", {})];
+    const { condition, start } = conditionOf("a", fleet, true);
+    expect(start.start).toBe(true);
+    expect(condition.message).toBe(
+      "b not Ready; it keeps running (an agent that has started is never stopped for a dependency)",
+    );
+  });
+
+  it("names the cycle in order, and lets its members start together", () => {
+    const fleet = [agent("stt", { dependencies: ["tts"] }), agent("tts", { dependencies: ["stt"] })];
+    const stt = conditionOf("stt", fleet);
+    expect(stt.start.start).toBe(true);
+    expect(stt.condition).toMatchObject({ status: "False", reason: "DependencyCycle" });
+    expect(stt.condition.message).toMatch(/^stt → tts → stt: these agents depend on each other/);
+    expect(conditionOf("tts", fleet).condition.message).toMatch(/^tts → stt → tts:/);
+  });
+
+  it("holds an agent for a dependency that does not exist, and says it starts once it does", () => {
+    const { condition, start } = conditionOf("a", [agent("a", { dependencies: ["ghost"] })]);
+    expect(start).toEqual({ start: false, missing: ["ghost"], notReady: [] });
+    expect(condition).toMatchObject({
+      reason: "MissingDependency",
+      message: "no AgentDeployment named ghost in this namespace; it starts once they exist and are Ready",
+    });
+  });
+
+  it("is True when every dependency is Ready", () => {
+    const fleet = [agent("a", { dependencies: ["b"] }), ready(agent("b", {}))];
+    expect(conditionOf("a", fleet).condition).toMatchObject({ status: "True", reason: "AllReady" });
+  });
+});
+
+describe("dependenciesRequired", () => {
+  it("warns when a required agent depends on an optional one", () => {
+    const fleet = [
+      agent("a", { required: true, dependencies: ["b", "c"] }),
+      agent("b", {}),
+      agent("c", { required: true }),
+    ];
+    const self = fleet[0] as AgentDeployment;
+    expect(dependenciesRequired(self, dependenciesAmong(self, fleet))).toEqual([
+      {
+        type: "DependenciesRequired",
+        status: "False",
+        reason: "OptionalDependency",
+        message:
+          "required, but depends on b, which is not: a drain or a lack of VRAM may stop it and leave this agent without it; make it required too",
+      },
+    ]);
+  });
+
+  it("says nothing of an optional agent, or of one without dependencies", () => {
+    const fleet = [agent("a", { dependencies: ["b"] }), agent("b", {}), agent("c", { required: true })];
+    for (const self of [fleet[0], fleet[2]] as AgentDeployment[]) {
+      expect(dependenciesRequired(self, dependenciesAmong(self, fleet))).toEqual([]);
+    }
+  });
+});

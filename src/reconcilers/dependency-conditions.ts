@@ -1,0 +1,80 @@
+// The conditions that speak of an agent's dependencies: whether they are Ready (and why it waits, or
+// that it is in a cycle), and whether a required agent leans on optional ones. Pure.
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { AgentCondition, AgentReason } from "../api/conditions.ts";
+import type { StartDecision } from "../dependencies/start.ts";
+import type { AgentDependencies } from "./agent-dependencies.ts";
+import type { ConditionInput } from "./conditions.ts";
+
+const list = (names: readonly string[]) => names.join(", ");
+
+/** What an agent held by the start gate waits for, in words. */
+export function waitingFor(start: Extract<StartDecision, { start: false }>): string {
+  return [
+    ...(start.notReady.length ? [`${list(start.notReady)} to be Ready`] : []),
+    ...(start.missing.length ? [`${list(start.missing)} to exist`] : []),
+  ].join(" and ");
+}
+
+export function dependenciesReady(deps: AgentDependencies, start: StartDecision): ConditionInput {
+  const type = AgentCondition.DependenciesReady;
+  const named = [...deps.states.keys()];
+  const missing = named.filter((n) => deps.states.get(n) === undefined);
+  const notReady = named.filter((n) => deps.states.get(n)?.ready === false);
+  const held = !start.start;
+  if (deps.cycle) {
+    const outside = held ? `; it still waits for ${waitingFor(start)}` : "";
+    return {
+      type,
+      status: "False",
+      reason: AgentReason.DependencyCycle,
+      message: `${deps.cycle.join(" → ")}: these agents depend on each other, so they start together without waiting for each other; each must retry until the others answer${outside}`,
+    };
+  }
+  if (missing.length) {
+    return {
+      type,
+      status: "False",
+      reason: AgentReason.MissingDependency,
+      message: `no AgentDeployment named ${list(missing)} in this namespace${notReady.length ? `; not Ready yet: ${list(notReady)}` : ""}${held ? "; it starts once they exist and are Ready" : ""}`,
+    };
+  }
+  if (notReady.length) {
+    return {
+      type,
+      status: "False",
+      reason: AgentReason.DependenciesNotReady,
+      message: held
+        ? `waiting for ${list(notReady)} to be Ready before it starts`
+        : `${list(notReady)} not Ready; it keeps running (an agent that has started is never stopped for a dependency)`,
+    };
+  }
+  return {
+    type,
+    status: "True",
+    reason: named.length ? AgentReason.AllReady : AgentReason.NoDependencies,
+    message: named.length ? `${list(named)} Ready` : "depends on no other agent",
+  };
+}
+
+/** Only for a required agent with dependencies: a required agent can be held by an optional one. */
+export function dependenciesRequired(agent: AgentDeployment, deps: AgentDependencies): ConditionInput[] {
+  const existing = [...deps.states].filter(([, s]) => s !== undefined);
+  if (!agent.spec.required || existing.length === 0) return [];
+  const optional = existing.filter(([, s]) => s?.required === false).map(([n]) => n);
+  return [
+    optional.length
+      ? {
+          type: AgentCondition.DependenciesRequired,
+          status: "False",
+          reason: AgentReason.OptionalDependency,
+          message: `required, but depends on ${list(optional)}, which ${optional.length > 1 ? "are" : "is"} not: a drain or a lack of VRAM may stop ${optional.length > 1 ? "them" : "it"} and leave this agent without ${optional.length > 1 ? "them" : "it"}; make ${optional.length > 1 ? "them" : "it"} required too`,
+        }
+      : {
+          type: AgentCondition.DependenciesRequired,
+          status: "True",
+          reason: AgentReason.AllRequired,
+          message: "every dependency is required too",
+        },
+  ];
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { agent } from "../testing/fixtures.ts";
+import { MemoryCache } from "../testing/memory-cache.ts";
+import { dependencyGraphChange } from "./dependency-watch.ts";
+
+/** A namespace of agents whose changes reach the watch's map as the controller binds it: on the cache's events. */
+function namespace() {
+  const cache = new MemoryCache<AgentDeployment>();
+  const map = dependencyGraphChange(cache);
+  let keys: string[] = [];
+  cache.onChange((obj, event) => {
+    keys = map(obj, event).sort();
+  });
+  return {
+    put(a: AgentDeployment) {
+      cache.put(a);
+      return keys;
+    },
+    remove(name: string) {
+      cache.remove(name, "agents");
+      return keys;
+    },
+  };
+}
+
+const readyNow = (a: AgentDeployment): AgentDeployment => ({
+  ...a,
+  status: { conditions: [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "" }] },
+});
+
+describe("dependencyGraphChange", () => {
+  it("wakes the dependents of an agent that becomes Ready, and those that depend on them", () => {
+    const ns = namespace();
+    ns.put(agent("a", { dependencies: ["b"] }));
+    ns.put(agent("b", { dependencies: ["c"] }));
+    const c = agent("c", {});
+    expect(ns.put(c)).toEqual(["agents/a", "agents/b"]);
+    expect(ns.put({ ...c, status: { conditions: [] } })).toEqual([]); // nothing others read changed
+    expect(ns.put(readyNow(c))).toEqual(["agents/a", "agents/b"]);
+  });
+
+  it("tells the agents an agent stops depending on, and those it starts depending on (their policies name it)", () => {
+    const ns = namespace();
+    ns.put(agent("hub", {}));
+    ns.put(agent("redis", {}));
+    expect(ns.put(agent("stt", { dependencies: ["hub"] }))).toEqual(["agents/hub"]);
+    expect(
+      ns.put({
+        ...agent("stt", { dependencies: ["redis"] }),
+        metadata: { name: "stt", namespace: "agents", generation: 2 },
+      }),
+    ).toEqual(["agents/hub", "agents/redis"]);
+    expect(ns.remove("stt")).toEqual(["agents/redis"]);
+  });
+});
