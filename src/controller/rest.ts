@@ -34,10 +34,22 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header: application/json unless told (a metadata-only list asks for PartialObjectMetadataList). */
+  accept?: string;
   timeoutMs?: number;
 }
 
 export type RequestObserver = (method: string, code: number, path: string) => void;
+
+/** The body as JSON; its text when it is not JSON (so that an error keeps its HTTP status and words). */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
@@ -67,7 +79,7 @@ export class KubeClient {
     const ctx = new RequestContext(url.toString(), HttpMethod[method]);
     await this.kubeConfig.applySecurityAuthentication(ctx);
     const headers = ctx.getHeaders() as Record<string, string>;
-    headers.Accept = "application/json";
+    headers.Accept = opts.accept ?? "application/json";
     if (opts.body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
     let code = 0;
     try {
@@ -80,9 +92,16 @@ export class KubeClient {
       });
       code = response.status;
       const text = await response.text();
-      const parsed: unknown = text ? JSON.parse(text) : undefined;
+      const parsed = parseBody(text);
       if (!response.ok) {
-        const status = (parsed ?? {}) as { reason?: string; message?: string; details?: unknown };
+        // An API group that is not served answers 404 with plain text ("404 page not found"), not a Status.
+        const status = (
+          typeof parsed === "object" && parsed !== null ? parsed : { message: text.trim() || undefined }
+        ) as {
+          reason?: string;
+          message?: string;
+          details?: unknown;
+        };
         throw new ApiError(
           response.status,
           status.reason ?? "Unknown",
