@@ -6,6 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { childKinds } from "../src/reconcilers/child-kinds.ts";
+import { readResources } from "../src/reconcilers/fleet-caches.ts";
 import { repoRoot } from "./lib/paths.ts";
 
 interface Rule {
@@ -38,6 +39,16 @@ describe("the chart's RBAC", () => {
       const granted = verbsFor(await clusterRoleRules(), resource.group, resource.plural);
       expect(
         [...needed].filter((v) => !granted.has(v)),
+        `missing verbs on ${resource.plural}`,
+      ).toEqual([]);
+    });
+  }
+
+  for (const resource of Object.values(readResources)) {
+    it(`lets the operator get, list and watch ${resource.plural} (a cache it keeps)`, async () => {
+      const granted = verbsFor(await clusterRoleRules(), resource.group, resource.plural);
+      expect(
+        ["get", "list", "watch"].filter((v) => !granted.has(v)),
         `missing verbs on ${resource.plural}`,
       ).toEqual([]);
     });

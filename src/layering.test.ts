@@ -13,6 +13,7 @@ const forbidden: Record<string, readonly string[]> = {
   render: ["placement", "controller", "reconcilers", "legacy", "observability", "cli"],
   placement: ["controller", "render", "reconcilers", "legacy", "observability", "cli"],
   dependencies: ["controller", "render", "placement", "reconcilers", "legacy", "observability", "cli"],
+  audit: ["controller", "render", "reconcilers", "legacy", "observability", "cli"],
   legacy: ["controller", "reconcilers", "observability", "cli"],
 };
 

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { agentDeploymentCrd, gpuClassCrd } from "../../src/api/crds.ts";
+import { checksDoc } from "../../src/audit/checks-doc.ts";
 import { defaultClasses, importLegacy } from "../../src/legacy/import.ts";
 import { repoRoot } from "./paths.ts";
 
@@ -32,6 +33,7 @@ export function renderGeneratedFiles(): Record<string, string> {
     // Helm installs what is in a chart's crds/ before its templates, and never deletes it.
     "charts/agentfleet/crds/agentfleet.io_agentdeployments.yaml": yaml(agentDeploymentCrd()),
     "charts/agentfleet/crds/agentfleet.io_gpuclasses.yaml": yaml(gpuClassCrd()),
+    "docs/audit-checks.md": checksDoc(),
     ...legacyManifests(),
   };
 }

@@ -2,18 +2,10 @@
 // time-slicing, as the NVIDIA device plugin and GPU Feature Discovery (GFD) describe them.
 // Pure data: the cluster scripts apply it, the tests read it.
 
-export interface SimulatedGpu {
-  /** GFD's product label without the -SHARED suffix that time-slicing adds. */
-  product: string;
-  /** GFD's nvidia.com/gpu.memory label, in MiB. */
-  memoryMiB: number;
-  family: string;
-  computeMajor: number;
-  computeMinor: number;
-  count: number;
-  /** Time-slicing replicas per GPU: the device plugin advertises count × replicas `nvidia.com/gpu`. */
-  replicas: number;
-}
+import { type GpuCard, gpuLabels, homeLabCards } from "../../src/audit/home-lab.ts";
+
+export type SimulatedGpu = GpuCard;
+export { gpuLabels };
 
 export interface SimulatedNode {
   name: string;
@@ -30,30 +22,14 @@ export const simulatedNodes: readonly SimulatedNode[] = [
     cpu: "32",
     memory: "64Gi",
     pods: "250",
-    gpu: {
-      product: "NVIDIA-GeForce-RTX-4090",
-      memoryMiB: 24564,
-      family: "ada-lovelace",
-      computeMajor: 8,
-      computeMinor: 9,
-      count: 1,
-      replicas: 8,
-    },
+    gpu: homeLabCards.mainpc,
   },
   {
     name: "pc2",
     cpu: "12",
     memory: "32Gi",
     pods: "250",
-    gpu: {
-      product: "NVIDIA-GeForce-RTX-3060",
-      memoryMiB: 12288,
-      family: "ampere",
-      computeMajor: 8,
-      computeMinor: 6,
-      count: 1,
-      replicas: 4,
-    },
+    gpu: homeLabCards.pc2,
   },
 ];
 
@@ -62,25 +38,6 @@ export const pcLabel = "agentfleet.io/pc";
 
 /** The label kwok's chaos stage `node-not-ready` selects on. */
 export const notReadyLabel = "node-not-ready.stage.kwok.x-k8s.io";
-
-export function gpuLabels(gpu: SimulatedGpu): Record<string, string> {
-  const shared = gpu.replicas > 1;
-  return {
-    "nvidia.com/gpu.present": "true",
-    // With time-slicing and no rename, GFD appends -SHARED to the product.
-    "nvidia.com/gpu.product": shared ? `${gpu.product}-SHARED` : gpu.product,
-    "nvidia.com/gpu.memory": String(gpu.memoryMiB),
-    "nvidia.com/gpu.count": String(gpu.count),
-    "nvidia.com/gpu.replicas": String(gpu.replicas),
-    "nvidia.com/gpu.sharing-strategy": shared ? "time-slicing" : "none",
-    "nvidia.com/gpu.family": gpu.family,
-    "nvidia.com/gpu.compute.major": String(gpu.computeMajor),
-    "nvidia.com/gpu.compute.minor": String(gpu.computeMinor),
-    "nvidia.com/gpu.machine": "Desktop",
-    "nvidia.com/cuda.driver.major": "575",
-    "nvidia.com/cuda.runtime.major": "12",
-  };
-}
 
 export function nodeManifest(node: SimulatedNode) {
   const resources = {

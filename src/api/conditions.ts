@@ -91,10 +91,26 @@ export const rolloutFailureReasons = ["ProgressDeadlineExceeded", "ReplicaFailur
 export const GPUClassCondition = {
   /** At least one of the class's nodes is Ready and schedulable. */
   Ready: "Ready",
+  /** Its nodeSelectorTerms select at least one node, and each advertises the class's resource. */
+  NodesMatched: "NodesMatched",
+  /** Its RuntimeClass exists (or it names none). */
+  RuntimeClassFound: "RuntimeClassFound",
+  /** GPU Feature Discovery's labels agree with the class: time-slicing replicas, memory, product forms. */
+  SharingConsistent: "SharingConsistent",
 } as const;
 
 export const GPUClassReason = {
   NodesReady: "NodesReady",
   NoMatchingNode: "NoMatchingNode",
   NoReadyNode: "NoReadyNode",
+  // NodesMatched
+  NodesFound: "NodesFound",
+  ResourceNotAdvertised: "ResourceNotAdvertised",
+  // RuntimeClassFound
+  RuntimeClassExists: "RuntimeClassExists",
+  RuntimeClassMissing: "RuntimeClassMissing",
+  NoRuntimeClass: "NoRuntimeClass",
+  // SharingConsistent
+  LabelsAgree: "LabelsAgree",
+  LabelsDisagree: "LabelsDisagree",
 } as const;

@@ -2,6 +2,7 @@
 // The `agentfleet` command. In a checkout: npm run agentfleet -- <command>.
 import { parseArgs } from "node:util";
 import { InputError } from "../legacy/model.ts";
+import { AuditUsageError, auditUsage, cannotRun, cannotRunMessage, runAuditCommand } from "./audit.ts";
 import { ImportUsageError, importUsage, OutputError, runImport } from "./import.ts";
 import { runOperator } from "./run.ts";
 
@@ -17,9 +18,12 @@ Commands:
             --leader-election-namespace NS   the Lease's namespace (default: POD_NAMESPACE, or agentfleet-system)
             --leader-election-id NAME        the Lease's name (default agentfleet-operator)
   import    turn legacy startup configs and compose files into AgentDeployments (see below)
+  audit     is this fleet ready for production? (see below)
   help      show this text
 
 ${importUsage}
+
+${auditUsage}
 `;
 
 class UsageError extends Error {}
@@ -72,6 +76,18 @@ async function main(argv: string[]): Promise<void> {
         }
         if (err instanceof ImportUsageError) throw new UsageError(err.message);
         throw err;
+      }
+      return;
+    case "audit":
+      try {
+        process.exitCode = await runAuditCommand(rest);
+      } catch (err) {
+        // Exit 2 means NOT READY here: an audit that could not run, for whatever reason, exits 3.
+        process.stderr.write(`agentfleet audit: ${cannotRunMessage(err)}\n`);
+        if (err instanceof AuditUsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+          process.stderr.write(`\n${auditUsage}\n`);
+        }
+        process.exitCode = cannotRun;
       }
       return;
     case undefined:

@@ -35,6 +35,7 @@ export const core = {
   deployment: resource("apps", "v1", "Deployment", "deployments", true),
   podDisruptionBudget: resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true),
   networkPolicy: resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true),
+  runtimeClass: resource("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false),
   event: resource("events.k8s.io", "v1", "Event", "events", true),
   lease: resource("coordination.k8s.io", "v1", "Lease", "leases", true),
 };

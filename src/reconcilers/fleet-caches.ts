@@ -8,7 +8,7 @@ import type { ObjectCache } from "../controller/cache.ts";
 import type { Manager } from "../controller/manager.ts";
 import type { KubeObject } from "../controller/objects.ts";
 import { core } from "../controller/resources.ts";
-import { podFields } from "./cached-fields.ts";
+import { metadataOnly, podFields } from "./cached-fields.ts";
 import { type ChildKindName, childKinds } from "./child-kinds.ts";
 import { agentDeploymentResource, gpuClassResource } from "./kinds.ts";
 
@@ -21,17 +21,29 @@ export interface FleetCaches {
   nodes: ObjectCache<NodeObject>;
   /** The agents' pods (only those the operator's Deployments run). */
   pods: ObjectCache<PodObject>;
+  /** The RuntimeClasses there are (k3s creates nvidia), for the GPU classes' preflight. */
+  runtimeClasses: ObjectCache<KubeObject>;
   /** Each kind of child in the table of child kinds. */
   children: Record<ChildKindName, ObjectCache<KubeObject>>;
 }
 
+/** What the operator only reads (lists and watches), besides the children it owns: the chart's RBAC grants these. */
+export const readResources = {
+  agents: agentDeploymentResource,
+  classes: gpuClassResource,
+  nodes: core.node,
+  pods: core.pod,
+  runtimeClasses: core.runtimeClass,
+} as const;
+
 export function fleetCaches(mgr: Manager): FleetCaches {
   const owned = { labelSelector: managedBySelector };
   return {
-    agents: mgr.informer<AgentDeployment>(agentDeploymentResource),
-    classes: mgr.informer<GPUClass>(gpuClassResource),
-    nodes: mgr.informer<NodeObject>(core.node),
-    pods: mgr.informer<PodObject>(core.pod, { ...owned, transform: podFields }),
+    agents: mgr.informer<AgentDeployment>(readResources.agents),
+    classes: mgr.informer<GPUClass>(readResources.classes),
+    nodes: mgr.informer<NodeObject>(readResources.nodes),
+    pods: mgr.informer<PodObject>(readResources.pods, { ...owned, transform: podFields }),
+    runtimeClasses: mgr.informer(readResources.runtimeClasses, { transform: metadataOnly }),
     children: Object.fromEntries(
       childKinds.map((k) => [k.resource.kind, mgr.informer(k.resource, { ...owned, transform: k.cache })]),
     ) as unknown as Record<ChildKindName, ObjectCache<KubeObject>>, // one entry per kind of the table, built from it

@@ -3,16 +3,26 @@ import type { Controller } from "../controller/controller.ts";
 import type { Manager } from "../controller/manager.ts";
 import type { FleetCaches } from "./fleet-caches.ts";
 import { gpuClassReconciler } from "./gpuclass.ts";
-import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
+import { type FleetPlanner, nodePlacementChange, supplyOf } from "./planner.ts";
 
 export function setupGpuClassController(mgr: Manager, caches: FleetCaches, planner: FleetPlanner): Controller {
   const allClasses = () => caches.classes.list().map((c) => c.metadata.name);
   const controller = mgr.addController({
     name: "gpuclass",
     primary: caches.classes,
-    // A node that joins, leaves or changes readiness or capacity changes every class's node list.
-    watches: [{ informer: caches.nodes, map: nodePlacementChange(allClasses) }],
-    reconcile: gpuClassReconciler({ client: mgr.client, classes: caches.classes, ledger: (c) => planner.ledgerOf(c) }),
+    // A node that joins, leaves or changes readiness, capacity or labels changes every class's nodes;
+    // a RuntimeClass created or deleted changes whether classes can run their pods.
+    watches: [
+      { informer: caches.nodes, map: nodePlacementChange(allClasses) },
+      { informer: caches.runtimeClasses, map: allClasses },
+    ],
+    reconcile: gpuClassReconciler({
+      client: mgr.client,
+      classes: caches.classes,
+      ledger: (c) => planner.ledgerOf(c),
+      nodes: () => caches.nodes.list().map(supplyOf),
+      runtimeClasses: () => new Set(caches.runtimeClasses.list().map((r) => r.metadata.name)),
+    }),
     workers: 1,
   });
   // Each class's ledger follows the plan: any change of a decision or of the room left.

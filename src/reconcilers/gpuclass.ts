@@ -1,14 +1,18 @@
 // The GPUClass reconciler: its status shows its nodes, whether each is Ready, and the VRAM ledger of
-// the agents placed there, so `kubectl get gpuclasses` answers "how much room is left?".
+// the agents placed there, so `kubectl get gpuclasses` answers "how much room is left?"; and its
+// conditions say whether the GPU stack under it is sound (the audit's preflight checks).
 import { GPUClassCondition, GPUClassReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { fieldManager } from "../api/group.ts";
+import { preflightClass } from "../audit/preflight.ts";
 import type { ObjectCache } from "../controller/cache.ts";
 import type { ReconcileResult } from "../controller/controller.ts";
 import type { KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
 import type { ClassLedger } from "../placement/ledger.ts";
+import type { Supply } from "../placement/plan.ts";
 import { type ConditionInput, mergeConditions } from "./conditions.ts";
+import { preflightConditions } from "./gpuclass-preflight.ts";
 import { gpuClassResource } from "./kinds.ts";
 import { replanDelayMs } from "./planner.ts";
 
@@ -17,6 +21,9 @@ export interface GpuClassReconcilerDeps {
   classes: ObjectCache<GPUClass>;
   /** The class's ledger by the fleet's current plan (the planner keeps one per class). */
   ledger: (gpuClass: string) => ClassLedger | undefined;
+  /** The nodes as placement sees them, and the RuntimeClasses there are: what the preflight checks read. */
+  nodes: () => Supply[];
+  runtimeClasses: () => ReadonlySet<string>;
   now?: () => Date;
 }
 
@@ -51,7 +58,13 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
               reason: GPUClassReason.NodesReady,
               message: `${ledger.readyNodes} of ${total} nodes Ready; ${ledger.freeMiB} of ${ledger.capacityMiB} MiB VRAM free`,
             };
-    const conditions = mergeConditions(gpuClass.status?.conditions, [ready], gpuClass.metadata.generation, now());
+    const preflight = preflightClass(gpuClass, deps.nodes(), deps.runtimeClasses());
+    const conditions = mergeConditions(
+      gpuClass.status?.conditions,
+      [ready, ...preflightConditions(preflight, gpuClass.spec.runtimeClassName)],
+      gpuClass.metadata.generation,
+      now(),
+    );
     const status = { observedGeneration: gpuClass.metadata.generation, ...ledger, conditions };
     if (!sameStatus(gpuClass.status, status))
       await applyStatus(deps.client, gpuClassResource, gpuClass, status, fieldManager);

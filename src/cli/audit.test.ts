@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { AuditReport } from "../audit/audit.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, "main.ts");
+const legacyManifests = path.join(here, "../../manifests/legacy");
+
+/** The CLI as a user runs it, with no cluster to reach (a kubeconfig that does not exist). */
+function audit(...args: string[]) {
+  return spawnSync(process.execPath, [cli, "audit", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, KUBECONFIG: path.join(tmpdir(), "no-such-kubeconfig") },
+  });
+}
+
+// Each test starts the CLI as a process: seconds on a loaded 2-core machine, not the default 5.
+describe("agentfleet audit --manifests", { timeout: 30_000 }, () => {
+  it("audits the imported legacy fleet with no cluster, on the README's two PCs, and exits 2 for NOT READY", () => {
+    const result = audit("--manifests", legacyManifests);
+    expect(result.status).toBe(2);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toBe("AgentFleet audit: NOT READY");
+    expect(result.stdout).toContain("the two PCs of the README (mainpc, RTX 4090; pc2, RTX 3060)");
+    expect(result.stdout).toMatch(/^ {2}mainpc {2}rtx-4090 {2}[█▓░·]{40} {2}\d+\/23540 MiB/m);
+    expect(result.stdout).toContain("If a PC goes down");
+  });
+
+  it("prints a JSON report with stable fields", () => {
+    const result = audit("--manifests", legacyManifests, "--format", "json");
+    const report = JSON.parse(result.stdout) as AuditReport & { apiVersion: string };
+    expect(report.apiVersion).toBe("agentfleet.io/audit/v1");
+    expect(report.verdict).toBe("NOT READY");
+    expect(report.counts.blockers).toBeGreaterThan(0);
+    expect(Object.keys(report.findings[0] ?? {}).sort()).toEqual([
+      "check",
+      "fix",
+      "object",
+      "problem",
+      "severity",
+      "why",
+    ]);
+  });
+
+  it("reads a node inventory, and says READY when every check passes", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-"));
+    await writeFile(
+      path.join(dir, "fleet.yaml"),
+      `apiVersion: agentfleet.io/v1alpha1
+kind: AgentDeployment
+metadata: {name: hub, namespace: agents}
+spec:
+  image: cascade/hub:1.0
+  ports: [{name: health, port: 8000}]
+  healthCheck: {port: health, path: /health}
+  resources: {requests: {cpu: 100m, memory: 128Mi}}
+`,
+    );
+    const nodes = path.join(dir, "nodes.yaml");
+    await writeFile(
+      nodes,
+      "nodes:\n  - name: box\n    labels: {kubernetes.io/hostname: box}\n    allocatable: {cpu: '8'}\n",
+    );
+    const result = audit("--manifests", dir, "--nodes", nodes);
+    expect(result.stdout.split("\n")[0]).toBe("AgentFleet audit: READY");
+    expect(result.stdout).toContain(`nodes from ${nodes}`);
+    expect(result.status).toBe(0);
+  });
+
+  it("exits 3 with why when it cannot run: no such directory, a broken manifest, a bad flag", async () => {
+    const missing = audit("--manifests", "/no/such/dir");
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toBe("agentfleet audit: /no/such/dir: not a directory of manifests\n");
+
+    const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-"));
+    await writeFile(
+      path.join(dir, "bad.yaml"),
+      "kind: AgentDeployment\nmetadata: {name: x}\nspec:\n  image: a:1\n  replicas: -1\n",
+    );
+    const broken = audit("--manifests", dir);
+    expect(broken.status).toBe(3);
+    expect(broken.stderr).toMatch(/bad\.yaml:1: AgentDeployment x: spec\.replicas: /);
+    expect(broken.stderr).not.toMatch(/\n\s+at /);
+
+    const flag = audit("--format", "xml");
+    expect(flag.status).toBe(3);
+    expect(flag.stderr).toContain("--format takes text, json or html");
+  });
+
+  it("matches the README's example: the imported legacy fleet's verdict and blocker count", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const readme = await readFile(path.join(here, "../../README.md"), "utf8");
+    const [first, counts] = audit("--manifests", legacyManifests).stdout.split("\n");
+    expect(readme).toContain(`${first}\n${counts}\n`);
+  });
+});
