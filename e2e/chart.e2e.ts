@@ -72,8 +72,26 @@ describe("charts/agentfleet", () => {
       "metrics.serviceMonitor.enabled=true",
       "--set",
       "metrics.prometheusRule.enabled=true",
+      "--set",
+      "metrics.grafanaDashboard.enabled=true",
     );
     expect(all).toContain("kind: PrometheusRule");
+    await helm(
+      "lint",
+      chart,
+      "--strict",
+      "--set",
+      "metrics.prometheusRule.enabled=true",
+      "--set",
+      "metrics.grafanaDashboard.enabled=true",
+    );
+    // The dashboard reaches Grafana's sidecar: a ConfigMap it selects, holding the JSON whole.
+    const dashboard = parse(all.split(/^---$/m).find((doc) => doc.includes("grafana_dashboard")) ?? "") as {
+      metadata: { labels: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe("1");
+    expect((JSON.parse(dashboard.data["agentfleet.json"] ?? "") as { uid: string }).uid).toBe("agentfleet");
     expect(all).toContain("kind: ServiceMonitor");
     // The operator's own pods: ingress only to the metrics port, from the monitoring namespace.
     const policy = parse(all.split(/^---$/m).find((doc) => doc.includes("kind: NetworkPolicy")) ?? "") as {
