@@ -22,6 +22,8 @@ export interface GraphNode {
 export interface AuditReport {
   verdict: Verdict;
   source: string;
+  /** On a live cluster: how many agents the operator has reconciled at their latest spec, and which replica leads. */
+  operator?: { observedAgents: number; agents: number; leader?: string };
   counts: { blockers: number; warnings: number; notes: number; agents: number; gpuAgents: number };
   findings: Finding[];
   cards: CardUsage[];
@@ -70,6 +72,7 @@ export function runAudit(snapshot: FleetSnapshot): AuditReport {
   return {
     verdict: verdictOf(findings),
     source: snapshot.source,
+    ...(cluster ? { operator: cluster.operator } : {}),
     counts: {
       blockers: count("blocker"),
       warnings: count("warning"),

@@ -47,6 +47,11 @@ export function textReport(report: AuditReport): string {
     `AgentFleet audit: ${report.verdict}`,
     `  ${counts.blockers} blocker${counts.blockers === 1 ? "" : "s"}, ${counts.warnings} warning${counts.warnings === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}; ${counts.agents} agents, ${counts.gpuAgents} on GPUs`,
     `  read from ${report.source}`,
+    ...(report.operator
+      ? [
+          `  operator: ${report.operator.observedAgents} of ${report.operator.agents} agents reconciled at their latest spec${report.operator.leader ? `; ${report.operator.leader} leads` : ""}`,
+        ]
+      : []),
     "",
   ];
   if (report.cards.length) {
