@@ -53,6 +53,43 @@ const refused: [string, () => unknown, RegExp][] = [
     /spec\.network\.allowFrom\[0\].*set namespaceSelector, podSelector or both/,
   ],
   ["an unknown isolation", () => agent("bad-isolation", { network: { isolation: "All" } }), /spec\.network\.isolation/],
+  // What Kubernetes itself refuses in the children is refused here, on the agent.
+  [
+    "a port named 0",
+    () => agent("port-name-digits", { ports: [{ name: "0", port: 80 }] }),
+    /needs at least one letter/,
+  ],
+  ["a port name with --", () => agent("port-name-dashes", { ports: [{ name: "a--b", port: 80 }] }), /no '--'/],
+  [
+    "a secretEnv key of a space",
+    () => agent("secret-key-space", { secretEnv: [{ name: "TOKEN", secretName: "s", key: " " }] }),
+    /spec\.secretEnv\[0\]\.key/,
+  ],
+  [
+    "a config file name with a space",
+    () => agent("config-space", { config: { a: 1 }, configMountPath: "/etc/my config.yaml" }),
+    /spec\.configMountPath/,
+  ],
+  [
+    "a volume name too long for the pod",
+    () => agent("long-volume", { volumes: [{ name: "v".repeat(60), mountPath: "/data", emptyDir: {} }] }),
+    /spec\.volumes\[0\]\.name/,
+  ],
+  ["a name that starts with a digit", () => agent("1stt", {}), /starts with a letter/],
+  [
+    "a pod label value with a space",
+    () => agent("label-space", { podLabels: { team: "voice team" } }),
+    /spec\.podLabels/,
+  ],
+  ["a pod label key with a space", () => agent("label-key", { podLabels: { "my team": "voice" } }), /qualified names/],
+  [
+    "an allowFrom requirement In with no values",
+    () =>
+      agent("peer-no-values", {
+        network: { allowFrom: [{ podSelector: { matchExpressions: [{ key: "app", operator: "In" }] } }] },
+      }),
+    /non-empty for In and NotIn/,
+  ],
   ["a missing image", () => ({ ...agent("no-image", {}), spec: { replicas: 1 } }), /spec\.image: Required value/],
   ["an empty image", () => agent("empty-image", { image: "" }), /spec\.image/],
   ["a port above 65535", () => agent("port-high", { ports: [{ name: "zmq", port: 70000 }] }), /spec\.ports\[0\]\.port/],

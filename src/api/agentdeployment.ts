@@ -1,7 +1,9 @@
 // AgentDeployment: one agent of the fleet. Namespaced; short name `agd`; category `agents`.
 import { z } from "zod";
 import {
+  annotationMap,
   conditionList,
+  dataKeyPattern,
   dnsLabel,
   dnsLabelPattern,
   labelMap,
@@ -80,7 +82,12 @@ export const secretEnvVarSchema = z
   .object({
     name: envVarName,
     secretName: dnsLabel("The Secret, in the agent's namespace, that holds the value."),
-    key: z.string().min(1).max(253).describe("The key of the value in the Secret."),
+    key: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(new RegExp(dataKeyPattern))
+      .describe("The key of the value in the Secret: letters, digits, '-', '_' and '.'."),
     optional: z.boolean().optional().describe("Start the agent even when the Secret or key is missing."),
   })
   .strict()
@@ -88,7 +95,8 @@ export const secretEnvVarSchema = z
 
 export const volumeSchema = z
   .object({
-    name: dnsLabel("The volume's name."),
+    // The pod's volume is named vol-<name>, itself a DNS label of at most 63 characters.
+    name: dnsLabel("The volume's name (at most 59 characters).").max(59),
     mountPath: z.string().regex(/^\//).describe("Where the volume appears in the agent's container."),
     readOnly: z.boolean().optional().describe("Mount read-only (model files usually are)."),
     hostPath: z
@@ -171,6 +179,14 @@ const labelSelectorRequirementSchema = z
       .describe("The values, for In and NotIn; empty for Exists and DoesNotExist."),
   })
   .strict()
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "self.operator in ['Exists', 'DoesNotExist'] ? !has(self.values) || size(self.values) == 0 : has(self.values) && size(self.values) > 0",
+        message: "values must be empty for Exists and DoesNotExist, and non-empty for In and NotIn",
+      },
+    ],
+  })
   .describe("A requirement on a label, as in a Kubernetes label selector.");
 
 export const labelSelectorSchema = z
@@ -268,9 +284,11 @@ export const agentDeploymentSpecSchema = z
       ),
     configMountPath: z
       .string()
-      .regex(/^\//)
+      .regex(/^(\/[-._a-zA-Z0-9]+)+$/)
       .default("/etc/agentfleet/config.yaml")
-      .describe("Where the config file appears in the container."),
+      .describe(
+        "Where the config file appears in the container: an absolute path whose last part (the file's name) is letters, digits, '-', '_' and '.'.",
+      ),
     resources: z
       .object({
         requests: resourceList("What the agent is guaranteed.").optional(),
@@ -313,7 +331,7 @@ export const agentDeploymentSpecSchema = z
       .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
       .describe("Volumes mounted into the agent, for model files and caches."),
     podLabels: labelMap("Extra labels for the agent's pods.").optional(),
-    podAnnotations: labelMap("Extra annotations for the agent's pods.").optional(),
+    podAnnotations: annotationMap("Extra annotations for the agent's pods.").optional(),
     serviceAccountName: dnsLabel(
       "The ServiceAccount the agent's pods run as; the namespace's default when empty.",
     ).optional(),

@@ -8,14 +8,47 @@ export const dnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 export const dnsLabel = (description: string) =>
   z.string().min(1).max(63).regex(new RegExp(dnsLabelPattern)).describe(description);
 
-/** IANA service name, as Kubernetes names container ports (lowercase, at most 15 characters). */
+/** RFC 1035 label, as Kubernetes names Services: a DNS label that starts with a letter. */
+export const serviceNamePattern = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+/**
+ * IANA service name, as Kubernetes names container and Service ports: at most 15 lowercase letters,
+ * digits and '-', at least one letter, no '-' at either end and no '--'. A name Kubernetes would
+ * refuse on the Service (`0`, `a--b`) is refused here, at admission, not later on the child.
+ */
 export const portName = (description: string) =>
   z
     .string()
     .min(1)
     .max(15)
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .refine((s) => /[a-z]/.test(s) && !s.includes("--"), "a port name needs at least one letter, and no '--'")
+    .meta({
+      "x-kubernetes-validations": [
+        {
+          rule: "self.matches('[a-z]') && !self.contains('--')",
+          message: "a port name (an IANA service name) needs at least one letter, and no '--'",
+        },
+      ],
+    })
     .describe(description);
+
+/** A ConfigMap or Secret key, as Kubernetes accepts one. */
+export const dataKeyPattern = "^[-._a-zA-Z0-9]+$";
+
+/** A label or annotation key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters. */
+const qualifiedNamePattern =
+  "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+const labelValuePattern = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+const qualifiedName = new RegExp(qualifiedNamePattern);
+const qualifiedKeys = (obj: Record<string, string>) =>
+  Object.keys(obj).every((k) => k.length <= 317 && qualifiedName.test(k));
+const keysAreQualifiedNames = {
+  // In a CEL string literal a backslash is escaped again.
+  rule: `self.all(k, k.size() <= 317 && k.matches('${qualifiedNamePattern.replaceAll("\\", "\\\\")}'))`,
+  message:
+    "keys must be qualified names: an optional DNS subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+};
 
 /** resource.Quantity's syntax, as controller-gen writes it into CRDs. */
 const quantityPattern =
@@ -38,7 +71,30 @@ export const resourceList = (description: string) =>
     .strict()
     .describe(description);
 
-export const labelMap = (description: string) => z.record(z.string(), z.string()).describe(description);
+/** Labels, as Kubernetes validates them on the objects they end up on: qualified-name keys, short values. */
+export const labelMap = (description: string) =>
+  z
+    .record(
+      z.string(),
+      z
+        .string()
+        .max(63)
+        .regex(new RegExp(labelValuePattern))
+        .describe(
+          "A label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.",
+        ),
+    )
+    .refine(qualifiedKeys, keysAreQualifiedNames.message)
+    .meta({ maxProperties: 64, "x-kubernetes-validations": [keysAreQualifiedNames] })
+    .describe(description);
+
+/** Annotations: qualified-name keys, any value. */
+export const annotationMap = (description: string) =>
+  z
+    .record(z.string(), z.string().max(65536).describe("An annotation value."))
+    .refine(qualifiedKeys, keysAreQualifiedNames.message)
+    .meta({ maxProperties: 64, "x-kubernetes-validations": [keysAreQualifiedNames] })
+    .describe(description);
 
 export const conditionSchema = z
   .object({

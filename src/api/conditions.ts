@@ -32,6 +32,8 @@ export const conditionTrue = (
 export const AgentReason = {
   // Ready
   InvalidSpec: "InvalidSpec",
+  /** Ready and Degraded: the API server refused a child as invalid (what admission could not know). */
+  ChildRejected: "ChildRejected",
   Available: "Available",
   ScaledToZero: "ScaledToZero",
   Creating: "Creating",

@@ -1,7 +1,7 @@
 // The CustomResourceDefinitions, built from the zod schemas: the single source of truth. crds/ holds
 // their YAML (written by `npm run generate`, checked by a test).
 import { agentDeploymentSpecSchema, agentDeploymentStatusSchema } from "./agentdeployment.ts";
-import { dnsLabelPattern } from "./common.ts";
+import { dnsLabelPattern, serviceNamePattern } from "./common.ts";
 import { gpuClassSpecSchema, gpuClassStatusSchema } from "./gpuclass.ts";
 import { group, version } from "./group.ts";
 import { type JSONSchema, toStructuralSchema } from "./openapi.ts";
@@ -25,12 +25,21 @@ interface CrdDefinition {
   spec: JSONSchema;
   status: JSONSchema;
   columns: PrinterColumn[];
+  /** The rule on metadata.name: what the name must be to name the objects made from it. */
+  nameRule: { rule: string; message: string };
 }
 
 const nameIsDnsLabel = {
   rule: `self.metadata.name.size() <= 63 && self.metadata.name.matches('${dnsLabelPattern}')`,
   message:
     "metadata.name must be a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+};
+
+/** An agent's name is its Service's name, which Kubernetes wants an RFC 1035 label: it starts with a letter. */
+const nameIsServiceName = {
+  rule: `self.metadata.name.size() <= 63 && self.metadata.name.matches('${serviceNamePattern}')`,
+  message:
+    "metadata.name must be a DNS label that starts with a letter (it names the agent's Service): at most 63 lowercase letters, digits and '-'",
 };
 
 function crd(def: CrdDefinition) {
@@ -64,7 +73,7 @@ function crd(def: CrdDefinition) {
               type: "object",
               description: def.description,
               required: ["spec"],
-              "x-kubernetes-validations": [nameIsDnsLabel],
+              "x-kubernetes-validations": [def.nameRule],
               properties: {
                 apiVersion: { type: "string", description: "The API version: agentfleet.io/v1alpha1." },
                 kind: { type: "string", description: `The kind: ${def.kind}.` },
@@ -84,6 +93,7 @@ function crd(def: CrdDefinition) {
 export function gpuClassCrd() {
   return crd({
     kind: "GPUClass",
+    nameRule: nameIsDnsLabel,
     plural: "gpuclasses",
     singular: "gpuclass",
     shortNames: ["gpuc"],
@@ -105,6 +115,7 @@ export function gpuClassCrd() {
 export function agentDeploymentCrd() {
   return crd({
     kind: "AgentDeployment",
+    nameRule: nameIsServiceName,
     plural: "agentdeployments",
     singular: "agentdeployment",
     shortNames: ["agd", "agents"],

@@ -10,6 +10,11 @@ import { WorkQueue } from "./workqueue.ts";
 export interface ReconcileResult {
   /** Reconcile this key again after the delay, even if nothing changes (a level-triggered timer). */
   requeueAfterMs?: number;
+  /**
+   * Reconcile again after the key's growing backoff, as after an error: for an object the cluster
+   * refuses for now (its status says why), which the operator must neither drop nor hammer.
+   */
+  backoff?: boolean;
 }
 
 export interface ReconcileContext {
@@ -124,6 +129,12 @@ export class Controller {
     metrics.activeWorkers(controller, ++this.active);
     try {
       const result = await this.opts.reconcile(key, { logger });
+      if (result?.backoff) {
+        const retryInMs = this.queue.addRateLimited(key);
+        logger.debug({ retryInMs }, "reconcile deferred; will retry with backoff");
+        metrics.reconciled(controller, "requeue_after", seconds());
+        return;
+      }
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, result.requeueAfterMs);

@@ -29,6 +29,9 @@ export class ApiError extends Error {
 
 export const isNotFound = (err: unknown) => err instanceof ApiError && err.status === 404;
 export const isConflict = (err: unknown) => err instanceof ApiError && err.status === 409;
+/** The API server refused the object itself (422 Invalid, or 400 for a body it cannot read as the kind). */
+export const isInvalid = (err: unknown): err is ApiError =>
+  err instanceof ApiError && (err.status === 422 || err.status === 400);
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;

@@ -4,7 +4,7 @@ import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { inferMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
-import { sameName, toDnsLabel } from "./names.ts";
+import { sameName, toAgentName, toDnsLabel } from "./names.ts";
 import { isStartupConfig, readStartupConfig, type StartupAgentDraft, sameMachine } from "./startup-config.ts";
 import { parseYaml } from "./yaml-source.ts";
 
@@ -196,7 +196,8 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
   // Names: one per machine; the first machine (in the order of the class mapping) keeps the plain name.
   const order = (m: string) => machines.indexOf(m);
   const byLabel = new Map<string, LegacyAgent[]>();
-  for (const a of merged) byLabel.set(toDnsLabel(a.legacyName), [...(byLabel.get(toDnsLabel(a.legacyName)) ?? []), a]);
+  for (const a of merged)
+    byLabel.set(toAgentName(a.legacyName), [...(byLabel.get(toAgentName(a.legacyName)) ?? []), a]);
   const agents: FleetAgent[] = [];
   for (const [label, group] of byLabel) {
     const sorted = [...group].sort((x, y) => order(x.machine) - order(y.machine));

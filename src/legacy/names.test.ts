@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { toDnsLabel, toPortName } from "./names.ts";
+import { toAgentName, toDnsLabel, toPortName } from "./names.ts";
 import { substitute, toMemoryQuantity, toPort } from "./values.ts";
+
+describe("toAgentName", () => {
+  it.each([
+    ["STTService", "stt-service"],
+    ["3DRenderer", "agent-3-d-renderer"],
+    ["2024_archiver", "agent-2024-archiver"],
+  ])("%s → %s (its Service's name must start with a letter)", (legacy, name) => expect(toAgentName(legacy)).toBe(name));
+});
 
 describe("toDnsLabel", () => {
   it.each([

@@ -14,6 +14,15 @@ export function toDnsLabel(legacy: string): string {
   return label || `agent-${hash(legacy)}`;
 }
 
+/**
+ * An agent's name: a DNS label that starts with a letter, since it also names the agent's Service
+ * (an RFC 1035 label): "3DRenderer" → "agent-3-d-renderer".
+ */
+export function toAgentName(legacy: string): string {
+  const label = toDnsLabel(legacy);
+  return /^[a-z]/.test(label) ? label : `agent-${label}`.slice(0, 63).replace(/-+$/, "");
+}
+
 function hash(s: string): string {
   let h = 2166136261;
   for (const ch of s) {

@@ -9,7 +9,7 @@ import type { ReconcileContext, ReconcileResult } from "../controller/controller
 import type { EventSink } from "../controller/events.ts";
 import { splitKey } from "../controller/objects.ts";
 import { resourcePath } from "../controller/resources.ts";
-import { isNotFound, type KubeClient } from "../controller/rest.ts";
+import { isInvalid, isNotFound, type KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
 import { decideStart } from "../dependencies/start.ts";
 import { disruptionPolicy, type FreeVram } from "../placement/disruption.ts";
@@ -58,8 +58,15 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     for (const e of conditionEvents(agent.status?.conditions, conditions)) deps.events.record(agent, e);
   }
 
-  /** Applies the children that differ from their desired state and prunes those no longer needed; true when it wrote. */
-  async function syncChildren(agent: AgentDeployment, desired: Child[], ctx: ReconcileContext): Promise<boolean> {
+  /**
+   * Applies the children that differ from their desired state and prunes those no longer needed.
+   * Says whether it wrote, or which child the API server refused as invalid.
+   */
+  async function syncChildren(
+    agent: AgentDeployment,
+    desired: Child[],
+    ctx: ReconcileContext,
+  ): Promise<{ wrote: boolean; rejected?: string }> {
     const namespace = agent.metadata.namespace;
     const live: LiveChildren = {
       get: (kind, name) => caches.children[kind as keyof FleetCaches["children"]].get(name, namespace),
@@ -68,7 +75,16 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const plan = planChildSync(agent.metadata.uid, desired, live);
     for (const { child, exists } of plan.apply) {
       const { resource } = childKind(child.kind);
-      await deps.client.apply(resourcePath(resource, namespace, child.metadata.name), child, fieldManager);
+      try {
+        await deps.client.apply(resourcePath(resource, namespace, child.metadata.name), child, fieldManager);
+      } catch (err) {
+        if (!isInvalid(err)) throw err;
+        // The spec passed admission but makes a child Kubernetes refuses: retrying as is cannot help.
+        return {
+          wrote: true,
+          rejected: `the API server refused its ${child.kind} ${child.metadata.name}: ${err.message}`,
+        };
+      }
       ctx.logger.info({ kind: child.kind, child: child.metadata.name }, exists ? "updated child" : "created child");
     }
     for (const { kind, name } of plan.prune) {
@@ -77,7 +93,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       });
       ctx.logger.info({ kind, child: name }, "deleted child no longer needed");
     }
-    return plan.apply.length + plan.prune.length > 0;
+    return { wrote: plan.apply.length + plan.prune.length > 0 };
   }
 
   return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
@@ -119,7 +135,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       dependencies: dependencies.states,
       cycleMembers: dependencies.cycleMembers,
     });
-    const desired = renderChildren({
+    const rendered = renderChildren({
       agent: typed,
       placement: gpu,
       disruption,
@@ -127,10 +143,24 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       dependencies: dependencies.endpoints,
       dependents: dependencies.dependents,
     });
+    // A GPU class deleted under running agents (a mistake, or a class being replaced) must not stop
+    // them: their Deployment is left as it is until the class returns or the agent names another.
+    const keepRunning =
+      gpu.kind === "unplaceable" && gpu.reason === AgentReason.UnknownGPUClass && (deployment?.spec?.replicas ?? 0) > 0;
+    const desired = keepRunning ? rendered.filter((c) => c.kind !== "Deployment") : rendered;
     // The status reports the children as they are. Children just written come back through the
     // watches in a moment and queue this agent again; the status written then is the one worth
     // writing (a status now would say "Creating" and be replaced within a second).
-    if (await syncChildren(typed, desired, ctx)) return undefined;
+    const synced = await syncChildren(typed, desired, ctx);
+    if (synced.rejected) {
+      ctx.logger.warn({ reason: synced.rejected }, "child refused as invalid; will retry with backoff");
+      await writeStatus(agent, [
+        { type: AgentCondition.Ready, status: "False", reason: AgentReason.ChildRejected, message: synced.rejected },
+        { type: AgentCondition.Degraded, status: "True", reason: AgentReason.ChildRejected, message: synced.rejected },
+      ]);
+      return { backoff: true };
+    }
+    if (synced.wrote) return undefined;
 
     const { conditions, ...fields } = decideStatus({
       agent: typed,

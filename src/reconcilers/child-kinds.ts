@@ -13,6 +13,14 @@ import { renderNetworkPolicy } from "../render/networkpolicy.ts";
 import { renderPodDisruptionBudget } from "../render/pdb.ts";
 import { renderService } from "../render/service.ts";
 import { deploymentFields, metadataOnly } from "./cached-fields.ts";
+import {
+  configMapDrift,
+  type DriftProjection,
+  deploymentDrift,
+  networkPolicyDrift,
+  pdbDrift,
+  serviceDrift,
+} from "./child-drift.ts";
 
 export interface ChildKind {
   resource: ResourceType;
@@ -20,6 +28,8 @@ export interface ChildKind {
   render: (input: RenderInput) => Child | undefined;
   /** What the cache keeps of each object: the fields the reconciler reads (cached-fields.ts). */
   cache: (obj: KubeObject) => KubeObject;
+  /** The fields a hand edit would change, compared between the rendered and the live child (child-drift.ts). */
+  drift: DriftProjection;
   /**
    * Deleted when the agent stops rendering one (its config or its ports removed). Kinds the agent
    * always has are never pruned: a Deployment of an agent that waits stays, at zero replicas.
@@ -29,24 +39,39 @@ export interface ChildKind {
 
 /** In the order they are applied: the ConfigMap before the Deployment that mounts it. */
 export const childKinds = [
-  { resource: core.configMap, render: ({ agent }) => renderConfigMap(agent), cache: metadataOnly, prune: true },
-  { resource: core.service, render: ({ agent }) => renderService(agent), cache: metadataOnly, prune: true },
+  {
+    resource: core.configMap,
+    render: ({ agent }) => renderConfigMap(agent),
+    cache: metadataOnly,
+    drift: configMapDrift,
+    prune: true,
+  },
+  {
+    resource: core.service,
+    render: ({ agent }) => renderService(agent),
+    cache: metadataOnly,
+    drift: serviceDrift,
+    prune: true,
+  },
   {
     resource: core.deployment,
     render: (input) => renderDeployment(input),
     cache: deploymentFields,
+    drift: deploymentDrift,
     prune: false,
   },
   {
     resource: core.podDisruptionBudget,
     render: ({ agent, disruption }) => renderPodDisruptionBudget(agent, disruption),
     cache: metadataOnly,
+    drift: pdbDrift,
     prune: false,
   },
   {
     resource: core.networkPolicy,
     render: ({ agent, dependents }) => renderNetworkPolicy(agent, dependents),
     cache: metadataOnly,
+    drift: networkPolicyDrift,
     prune: true,
   },
 ] as const satisfies readonly ChildKind[];

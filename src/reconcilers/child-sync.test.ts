@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../controller/objects.ts";
 import { agent, renderInput } from "../testing/fixtures.ts";
-import { renderChildren } from "./child-kinds.ts";
+import { withDriftDigest } from "./child-drift.ts";
+import { childKinds, renderChildren } from "./child-kinds.ts";
 import { planChildSync } from "./child-sync.ts";
 
 const stt = agent("stt", { ports: [{ name: "zmq", port: 5800 }], config: { rate: 16000 } });
@@ -70,5 +71,32 @@ describe("planChildSync", () => {
   it("never prunes the Deployment or the budget, which every agent has", () => {
     const cluster = [owned("Deployment", "old-name"), owned("PodDisruptionBudget", "old-name")];
     expect(planChildSync(stt.metadata.uid, desired, live(cluster)).prune).toEqual([]);
+  });
+
+  it("puts back a child edited by hand (scaled, re-imaged) though it still carries the operator's digest", () => {
+    const cached = (obj: KubeObject) => {
+      const kind = childKinds.find((k) => k.resource.kind === obj.kind);
+      return kind ? withDriftDigest(kind.drift, kind.cache)(obj) : obj;
+    };
+    const asCached = desired.map((c) => cached(c as KubeObject));
+    expect(planChildSync(stt.metadata.uid, desired, live(asCached)).apply).toEqual([]);
+
+    const deployment = desired.find((c) => c.kind === "Deployment") as unknown as KubeObject & {
+      spec: { replicas: number };
+    };
+    const scaled = { ...deployment, spec: { ...deployment.spec, replicas: 5 } };
+    const edited = asCached.map((c) => (c.kind === "Deployment" ? cached(scaled) : c));
+    expect(planChildSync(stt.metadata.uid, desired, live(edited)).apply.map((a) => a.child.kind)).toEqual([
+      "Deployment",
+    ]);
+
+    // Someone else's extra label on a child is theirs: nothing to put back.
+    const service = desired.find((c) => c.kind === "Service") as KubeObject;
+    const labelled = {
+      ...service,
+      metadata: { ...service.metadata, labels: { ...service.metadata.labels, team: "voice" } },
+    };
+    const withLabel = asCached.map((c) => (c.kind === "Service" ? cached(labelled) : c));
+    expect(planChildSync(stt.metadata.uid, desired, live(withLabel)).apply).toEqual([]);
   });
 });

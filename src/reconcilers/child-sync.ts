@@ -4,7 +4,8 @@
 import type { KubeObject } from "../controller/objects.ts";
 import { appliedHashOf } from "../render/applied-hash.ts";
 import type { Child } from "../render/input.ts";
-import { childKinds } from "./child-kinds.ts";
+import { driftDigest, type WithDriftDigest } from "./child-drift.ts";
+import { childKind, childKinds } from "./child-kinds.ts";
 
 /** The cached children of one namespace, by kind. */
 export interface LiveChildren {
@@ -19,10 +20,20 @@ export interface ChildSync {
   prune: { kind: string; name: string }[];
 }
 
+/**
+ * A cached child is as the operator wants it when it carries the digest of the desired state (the
+ * operator wrote it) and nobody changed what the operator renders since (its drift digest, kept by
+ * the cache, is the desired one's). A child cached without a drift digest is judged by the first alone.
+ */
+function inSync(desired: Child, live: KubeObject & WithDriftDigest): boolean {
+  if (appliedHashOf(live) !== appliedHashOf(desired)) return false;
+  return live.driftDigest === undefined || live.driftDigest === driftDigest(childKind(desired.kind).drift, desired);
+}
+
 export function planChildSync(ownerUid: string | undefined, desired: readonly Child[], live: LiveChildren): ChildSync {
   const apply = desired.flatMap((child) => {
     const current = live.get(child.kind, child.metadata.name);
-    return current && appliedHashOf(current) === appliedHashOf(child) ? [] : [{ child, exists: current !== undefined }];
+    return current && inSync(child, current) ? [] : [{ child, exists: current !== undefined }];
   });
   const prune = childKinds
     .filter((k) => k.prune)

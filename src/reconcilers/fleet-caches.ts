@@ -9,6 +9,7 @@ import type { Manager } from "../controller/manager.ts";
 import type { KubeObject } from "../controller/objects.ts";
 import { core } from "../controller/resources.ts";
 import { metadataOnly, podFields } from "./cached-fields.ts";
+import { withDriftDigest } from "./child-drift.ts";
 import { type ChildKindName, childKinds } from "./child-kinds.ts";
 import { agentDeploymentResource, gpuClassResource } from "./kinds.ts";
 
@@ -36,6 +37,14 @@ export const readResources = {
   runtimeClasses: core.runtimeClass,
 } as const;
 
+/**
+ * One transform per kind of child, made once: the manager shares a cache only between callers that
+ * pass the same transform. Each records the drift digest of the whole object before cutting it down.
+ */
+const childTransforms = Object.fromEntries(
+  childKinds.map((k) => [k.resource.kind, withDriftDigest(k.drift, k.cache)]),
+) as Record<ChildKindName, (obj: KubeObject) => KubeObject>;
+
 export function fleetCaches(mgr: Manager): FleetCaches {
   const owned = { labelSelector: managedBySelector };
   return {
@@ -45,7 +54,10 @@ export function fleetCaches(mgr: Manager): FleetCaches {
     pods: mgr.informer<PodObject>(readResources.pods, { ...owned, transform: podFields }),
     runtimeClasses: mgr.informer(readResources.runtimeClasses, { transform: metadataOnly }),
     children: Object.fromEntries(
-      childKinds.map((k) => [k.resource.kind, mgr.informer(k.resource, { ...owned, transform: k.cache })]),
+      childKinds.map((k) => [
+        k.resource.kind,
+        mgr.informer(k.resource, { ...owned, transform: childTransforms[k.resource.kind] }),
+      ]),
     ) as unknown as Record<ChildKindName, ObjectCache<KubeObject>>, // one entry per kind of the table, built from it
   };
 }

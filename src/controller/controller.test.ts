@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { silentLogger } from "../observability/logger.ts";
+import { MemoryCache } from "../testing/memory-cache.ts";
+import { Controller, type ReconcileResult } from "./controller.ts";
+import { type ManagerMetrics, noMetrics, type ReconcileOutcome } from "./metrics.ts";
+import type { KubeObject } from "./objects.ts";
+
+const obj = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Thing", metadata: { name, namespace: "ns" } });
+
+function run(answers: (ReconcileResult | Error | undefined)[]) {
+  const outcomes: ReconcileOutcome[] = [];
+  const metrics: ManagerMetrics = { ...noMetrics, reconciled: (_c, outcome) => outcomes.push(outcome) };
+  const calls: number[] = [];
+  const done = new Promise<void>((resolve) => {
+    const cache = new MemoryCache<KubeObject>([obj("a")]);
+    const controller = new Controller({
+      name: "test",
+      primary: cache,
+      logger: silentLogger(),
+      metrics,
+      workers: 1,
+      reconcile: async () => {
+        calls.push(performance.now());
+        const answer = answers.shift();
+        if (answers.length === 0) {
+          setTimeout(() => void controller.stop().then(resolve), 0);
+        }
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    });
+    controller.bind();
+    controller.start();
+  });
+  return { done, outcomes, calls };
+}
+
+describe("Controller", () => {
+  it("retries a key that asks for backoff (the queue's per-key backoff), and counts no error", async () => {
+    const { done, outcomes, calls } = run([{ backoff: true }, { backoff: true }, { backoff: true }, undefined]);
+    await done;
+    expect(calls).toHaveLength(4);
+    expect(outcomes).toEqual(["requeue_after", "requeue_after", "requeue_after", "success"]);
+  });
+
+  it("retries a failed reconcile and counts the error", async () => {
+    const { done, outcomes } = run([new Error("boom"), undefined]);
+    await done;
+    expect(outcomes).toEqual(["error", "success"]);
+  });
+});

@@ -1,0 +1,68 @@
+// The REST client against a server that answers late or not at all, on loopback: a stuck request
+// must end (so a worker is never blocked for ever), and an error keeps its status and words.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiError, KubeClient } from "./rest.ts";
+
+let server: Server;
+let client: KubeClient;
+const held: (() => void)[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url?.startsWith("/hang")) {
+      held.push(() => res.end("{}"));
+      return; // holds the request open
+    }
+    if (req.url?.startsWith("/plain404")) {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/json" }).end('{"kind":"Status","status":"Success"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // client-node allows plain HTTP only with skipTLSVerify: this server is on loopback.
+    clusters: [
+      { name: "local", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+    ],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "local", user: "u" }],
+    currentContext: "c",
+  });
+  client = new KubeClient(kc);
+});
+
+afterAll(async () => {
+  for (const release of held) release();
+  await client.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe("KubeClient", () => {
+  it("gives up on a request the server holds open, after its timeout", async () => {
+    // Were it not to end, the test's own timeout would fail it: no clock is read here.
+    const outcome = await client.request("GET", "/hang", { timeoutMs: 300 }).then(
+      () => "answered",
+      (err: Error) => err.name,
+    );
+    expect(outcome).toMatch(/TimeoutError|AbortError/);
+  });
+
+  it("keeps the status and words of an error whose body is not JSON", async () => {
+    const err = await client.request("GET", "/plain404").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 404, message: "404 page not found" });
+  });
+
+  it("counts every request, answered or not, for rest_client_requests_total", async () => {
+    const seen: string[] = [];
+    client.onRequest((method, code) => seen.push(`${method} ${code}`));
+    await client.request("GET", "/ok");
+    await client.request("GET", "/hang", { timeoutMs: 100 }).catch(() => undefined);
+    expect(seen).toEqual(["GET 200", "GET 0"]);
+  });
+});

@@ -1,0 +1,90 @@
+// What a hand edit of a child would change, per kind: the fields the operator renders that the API
+// server stores as given (no defaults, no canonical forms), projected the same way from the rendered
+// child and from the live one. The cache keeps the digest of the live projection (it is computed
+// before the object is cut down), so a child that someone scaled, re-imaged or relabelled by hand no
+// longer matches and is put back, while the operator's own writes compare equal and cost nothing.
+
+import { labelKeys } from "../api/labels.ts";
+import type { KubeObject } from "../controller/objects.ts";
+import { stableHash } from "../lib/stable-json.ts";
+
+type Obj = Record<string, unknown>;
+const at = (obj: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Obj)[k] : undefined), obj);
+
+/** The labels the operator sets on every child: someone else's extra labels are theirs to keep. */
+const ownLabels = (obj: unknown) => {
+  const labels = (at(obj, "metadata", "labels") ?? {}) as Record<string, string>;
+  return Object.fromEntries([labelKeys.name, labelKeys.managedBy, labelKeys.partOf].map((k) => [k, labels[k]]));
+};
+
+export type DriftProjection = (obj: unknown) => unknown;
+
+export const deploymentDrift: DriftProjection = (d) => ({
+  labels: ownLabels(d),
+  replicas: at(d, "spec", "replicas"),
+  podLabels: at(d, "spec", "template", "metadata", "labels"),
+  containers: ((at(d, "spec", "template", "spec", "containers") ?? []) as Obj[]).map((c) => ({
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    args: c.args,
+    env: c.env,
+    ports: c.ports,
+  })),
+});
+
+export const serviceDrift: DriftProjection = (s) => ({
+  labels: ownLabels(s),
+  selector: at(s, "spec", "selector"),
+  ports: at(s, "spec", "ports"),
+});
+
+export const configMapDrift: DriftProjection = (c) => ({ labels: ownLabels(c), data: at(c, "data") });
+
+export const pdbDrift: DriftProjection = (p) => ({
+  labels: ownLabels(p),
+  minAvailable: at(p, "spec", "minAvailable"),
+  maxUnavailable: at(p, "spec", "maxUnavailable"),
+  selector: at(p, "spec", "selector"),
+});
+
+export const networkPolicyDrift: DriftProjection = (n) => ({
+  labels: ownLabels(n),
+  podSelector: at(n, "spec", "podSelector"),
+  ingress: at(n, "spec", "ingress"),
+});
+
+/** Where the cache keeps the live projection's digest, beside the object (never written back). */
+export interface WithDriftDigest {
+  driftDigest?: string;
+}
+
+/**
+ * Empty lists and objects left out, at any depth: the API server stores an empty list as none (a
+ * container without ports, an empty env), so the rendered `[]` and the stored nothing are the same.
+ */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(withoutEmpty).filter((v) => v !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value)
+      .map(([k, v]) => [k, withoutEmpty(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return value;
+}
+
+export const driftDigest = (projection: DriftProjection, obj: unknown) =>
+  stableHash(withoutEmpty(projection(obj)) ?? null);
+
+/** A cache transform that records the drift digest of the whole object, then cuts it down. */
+export function withDriftDigest(projection: DriftProjection, cut: (obj: KubeObject) => KubeObject) {
+  return (obj: KubeObject): KubeObject => {
+    const digest = driftDigest(projection, obj);
+    return { ...cut(obj), driftDigest: digest } as KubeObject & WithDriftDigest;
+  };
+}
