@@ -224,6 +224,21 @@ export async function down(): Promise<void> {
   await rm(path.join(kwokWorkdir, "clusters", clusterName), { recursive: true, force: true });
 }
 
+/**
+ * Stops the whole control plane (etcd, kube-apiserver, the controllers, kwok) for a while and starts
+ * it again, as a power cut of mainpc's k3s server would: for tests that the operator rides it out.
+ */
+export async function restartControlPlane(downMs: number): Promise<void> {
+  if (useKind) throw new Error("restartControlPlane runs on the kwok cluster only");
+  const kwokctl = (verb: string) =>
+    run(tool("kwokctl"), [verb, "cluster", "--name", clusterName], { env: kwokEnv });
+  await kwokctl("stop");
+  await new Promise((r) => setTimeout(r, downMs));
+  await kwokctl("start");
+  for (let i = 0; i < 120 && !(await isUp()); i++) await new Promise((r) => setTimeout(r, 500));
+  if (!(await isUp())) throw new Error(`cluster "${clusterName}" did not answer within 60 s of its restart`);
+}
+
 /** Switches a simulated PC off (kwok's not-ready stage turns its Ready condition False) or back on. */
 export async function setNodePower(name: string, power: "down" | "up"): Promise<void> {
   if (!simulatedNodes.some((n) => n.name === name)) {

@@ -1,0 +1,169 @@
+// Faults a user meets, on the real control plane, with the operator running: children deleted or
+// edited by hand are put back; a GPU class deleted under running agents stops nothing and comes back;
+// a spec the API server refuses in a child says so in the agent's status instead of looping in the
+// log; and the whole control plane going away and coming back loses nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl, restartControlPlane } from "../hack/lib/cluster.ts";
+import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
+import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { applyObjects } from "./support/fleet.ts";
+import { clients, eventually, withNamespace } from "./support/kube.ts";
+
+const { core, apps } = clients();
+let ns: { name: string; remove: () => Promise<void> };
+let operator: RunningOperator;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+const agent = (name: string, spec: Record<string, unknown> = {}) => ({
+  apiVersion: "agentfleet.io/v1alpha1",
+  kind: "AgentDeployment",
+  metadata: { name, namespace: ns.name },
+  spec: {
+    image: `cascade/${name}:1.0`,
+    ports: [{ name: "http", port: 8000 }],
+    config: { mode: "test" },
+    ...spec,
+  },
+});
+
+async function conditionOf(name: string, type: string): Promise<Condition | undefined> {
+  const a = JSON.parse(await kubectl(["get", "agd", name, "-n", ns.name, "-o", "json"])) as {
+    status?: { conditions?: Condition[] };
+  };
+  return a.status?.conditions?.find((c) => c.type === type);
+}
+
+const readyIs = (name: string, status: "True" | "False", reason?: string) =>
+  eventually(
+    `${name} to be Ready=${status}${reason ? ` (${reason})` : ""}`,
+    async () => {
+      const c = await conditionOf(name, "Ready");
+      return c?.status === status && (!reason || c.reason === reason) ? c : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+
+beforeAll(async () => {
+  await installCrds();
+  await applyManifests(sampleGpuClasses);
+  ns = await withNamespace(core, "e2e-faults");
+  operator = await startOperator("faults");
+  await applyObjects([agent("edited"), agent("on-gpu", { gpu: { class: "rtx-3060", vramMiB: 1000 } })]);
+  await readyIs("edited", "True");
+  await readyIs("on-gpu", "True");
+});
+
+afterAll(async () => {
+  await applyManifests(sampleGpuClasses).catch(() => undefined);
+  await operator?.stop();
+  await ns?.remove();
+});
+
+describe("faults", () => {
+  it("recreates children deleted by hand", async () => {
+    for (const [kind, name] of [
+      ["service", "edited"],
+      ["configmap", "edited-config"],
+      ["networkpolicy", "edited"],
+      ["deployment", "edited"],
+    ] as const) {
+      const before = JSON.parse(await kubectl(["get", kind, name, "-n", ns.name, "-o", "json"])) as {
+        metadata: { uid: string };
+      };
+      await kubectl(["delete", kind, name, "-n", ns.name, "--wait=true"]);
+      await eventually(`${kind} ${name} to be recreated`, async () => {
+        const now = await kubectl(["get", kind, name, "-n", ns.name, "-o", "json"]).catch(() => undefined);
+        return now && (JSON.parse(now) as { metadata: { uid: string } }).metadata.uid !== before.metadata.uid
+          ? true
+          : undefined;
+      });
+    }
+    await readyIs("edited", "True");
+  });
+
+  it("puts back a Deployment scaled, re-imaged or relabelled by hand", async () => {
+    await kubectl(["scale", "deployment", "edited", "-n", ns.name, "--replicas=3"]);
+    await kubectl(["set", "image", "deployment/edited", "-n", ns.name, "agent=evil/image:1"]);
+    await kubectl([
+      "label",
+      "deployment",
+      "edited",
+      "-n",
+      ns.name,
+      "app.kubernetes.io/managed-by=someone",
+      "--overwrite",
+    ]);
+    const back = await eventually("the Deployment to be put back", async () => {
+      const d = await apps.readNamespacedDeployment({ name: "edited", namespace: ns.name });
+      const image = d.spec?.template.spec?.containers[0]?.image;
+      const managedBy = d.metadata?.labels?.["app.kubernetes.io/managed-by"];
+      return d.spec?.replicas === 1 && image === "cascade/edited:1.0" && managedBy === "agentfleet" ? d : undefined;
+    });
+    expect(back.spec?.replicas).toBe(1);
+  });
+
+  it("keeps running agents when their GPU class is deleted, says UnknownGPUClass, and recovers when it returns", async () => {
+    const before = await apps.readNamespacedDeployment({ name: "on-gpu", namespace: ns.name });
+    expect(before.spec?.replicas).toBe(1);
+    await kubectl(["delete", "gpuclass", "rtx-3060"]);
+    const placed = await eventually("on-gpu to say UnknownGPUClass", async () => {
+      const c = await conditionOf("on-gpu", "Placed");
+      return c?.reason === "UnknownGPUClass" ? c : undefined;
+    });
+    expect(placed.status).toBe("False");
+    // The operator leaves its Deployment as it was: not scaled down, not rolled.
+    const during = await apps.readNamespacedDeployment({ name: "on-gpu", namespace: ns.name });
+    expect(during.metadata?.generation).toBe(before.metadata?.generation);
+    expect(during.spec?.replicas).toBe(1);
+    const running = (
+      await core.listNamespacedPod({ namespace: ns.name, labelSelector: "app.kubernetes.io/name=on-gpu" })
+    ).items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === "Running");
+    expect(running, await kubectl(["get", "events", "-n", ns.name, "--sort-by=.lastTimestamp"])).toHaveLength(1);
+    await applyManifests(sampleGpuClasses);
+    await readyIs("on-gpu", "True");
+  });
+
+  it("says ChildRejected, with the API server's words and a Warning event, for a spec a child cannot take; and recovers", async () => {
+    // Five annotations of 60 KB each pass the agent's admission, but a pod template may carry 256 KB.
+    const big = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`example.com/blob-${i}`, "x".repeat(60_000)]));
+    await applyObjects([agent("oversized", { podAnnotations: big })]);
+    const rejected = await readyIs("oversized", "False", "ChildRejected");
+    expect(rejected.message).toMatch(/^the API server refused its Deployment oversized: .*annotations.*/);
+    expect(await conditionOf("oversized", "Degraded")).toMatchObject({ status: "True", reason: "ChildRejected" });
+    await eventually("a ChildRejected Warning event", async () => {
+      const out = await kubectl([
+        "get",
+        "events",
+        "-n",
+        ns.name,
+        "--field-selector",
+        "reason=ChildRejected",
+        "-o",
+        "json",
+      ]);
+      const items = (JSON.parse(out) as { items: { type: string }[] }).items;
+      return items.some((e) => e.type === "Warning") ? true : undefined;
+    });
+    // The operator neither crashed nor stopped: a fix is taken up.
+    await applyObjects([agent("oversized")]);
+    await readyIs("oversized", "True");
+    expect(operator.process.exitCode).toBeNull();
+  });
+
+  it("rides out the whole control plane going away and coming back, and takes up changes made after", async () => {
+    await restartControlPlane(5000);
+    // The operator did not exit; its watches come back and a change made now is acted on.
+    expect(operator.process.exitCode).toBeNull();
+    await applyObjects([agent("after-restart")]);
+    await readyIs("after-restart", "True");
+    await readyIs("edited", "True");
+    const m = await operator.metrics();
+    expect([...m.keys()].some((k) => k.startsWith("agentfleet_watch_errors_total"))).toBe(true);
+  }, 180_000);
+});
