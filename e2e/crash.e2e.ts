@@ -1,7 +1,8 @@
 // The operator killed with SIGKILL twenty times while it rolls out a fleet of a hundred agents (GPU
 // agents of both classes with and without fallbacks, CPU agents, chains of dependencies), then run
 // once more: the fleet converges, with exactly one of each child per agent and none orphaned; and
-// throughout, sampled every quarter second, no card holds more VRAM of placed GPU pods than it has.
+// throughout, sampled every quarter second, no card holds more VRAM of placed GPU pods than it has,
+// nor more GPU pods than its time-sliced replicas.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
@@ -80,6 +81,9 @@ describe("the operator killed mid-rollout", () => {
     const capacity = new Map(
       [...classes.values()].map((c) => [nodeOfClass.get(c.metadata.name), c.spec.vramMiB - c.spec.reservedMiB]),
     );
+    const replicas = new Map(
+      [...classes.values()].map((c) => [nodeOfClass.get(c.metadata.name), c.spec.sharing.replicas]),
+    );
 
     // Sampled throughout: the VRAM the GPU pods on each node need, by where they were placed.
     const overcommits: string[] = [];
@@ -89,6 +93,7 @@ describe("the operator killed mid-rollout", () => {
       while (sampling) {
         const pods = (await core.listNamespacedPod({ namespace: ns.name })).items;
         const used = new Map<string, number>();
+        const slots = new Map<string, number>();
         for (const p of pods) {
           const name = p.metadata?.labels?.["app.kubernetes.io/name"];
           const placedClass = p.metadata?.annotations?.["agentfleet.io/placed-class"];
@@ -97,9 +102,13 @@ describe("the operator killed mid-rollout", () => {
           if (!gpu || !placedClass || !node || p.metadata?.deletionTimestamp) continue;
           const parsed = { ...gpu, failback: true };
           used.set(node, (used.get(node) ?? 0) + vramNeedOn(parsed, placedClass));
+          slots.set(node, (slots.get(node) ?? 0) + 1);
         }
         for (const [node, mib] of used) {
           if (mib > (capacity.get(node) ?? 0)) overcommits.push(`${node}: ${mib} MiB of ${capacity.get(node)}`);
+          const taken = slots.get(node) ?? 0;
+          if (taken > (replicas.get(node) ?? 0))
+            overcommits.push(`${node}: ${taken} GPU pods on ${replicas.get(node)} replicas`);
         }
         samples++;
         await new Promise((r) => setTimeout(r, 250));

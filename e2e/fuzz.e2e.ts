@@ -181,7 +181,11 @@ describe(`${runs} fuzzed AgentDeployments`, () => {
         (o) =>
           o.refused === undefined && agentDeploymentSpecSchema.safeParse((o.stored as { spec?: unknown }).spec).success,
       )
-      .filter((o) => (names.has(o.name) ? false : (names.add(o.name), true)))
+      .filter((o) => {
+        if (names.has(o.name)) return false;
+        names.add(o.name);
+        return true;
+      })
       .slice(0, 30);
     for (const o of sample) {
       await client.apply(resourcePath(agentDeploymentResource, ns.name, o.name), manifest(o.name, o.spec), "fuzz");

@@ -17,7 +17,11 @@ const validPorts = fc
   .map((ports) => {
     // Port numbers must be unique too.
     const seen = new Set<number>();
-    return ports.filter((p) => (seen.has(p.port) ? false : (seen.add(p.port), true)));
+    return ports.filter((p) => {
+      if (seen.has(p.port)) return false;
+      seen.add(p.port);
+      return true;
+    });
   });
 
 const envName = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,20}$/);
@@ -25,7 +29,7 @@ const envName = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,20}$/);
 /** A spec the API server should accept. */
 export const validSpec = fc
   .record({
-    image: fc.constantFrom("cascade/agent:1.0", "registry.lan:5000/team/agent@sha256:" + "a".repeat(64), "busybox"),
+    image: fc.constantFrom("cascade/agent:1.0", `registry.lan:5000/team/agent@sha256:${"a".repeat(64)}`, "busybox"),
     replicas: fc.integer({ min: 0, max: 3 }),
     ports: validPorts,
     env: fc.uniqueArray(fc.record({ name: envName, value: fc.string({ maxLength: 20 }) }), {

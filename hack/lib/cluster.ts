@@ -230,8 +230,7 @@ export async function down(): Promise<void> {
  */
 export async function restartControlPlane(downMs: number): Promise<void> {
   if (useKind) throw new Error("restartControlPlane runs on the kwok cluster only");
-  const kwokctl = (verb: string) =>
-    run(tool("kwokctl"), [verb, "cluster", "--name", clusterName], { env: kwokEnv });
+  const kwokctl = (verb: string) => run(tool("kwokctl"), [verb, "cluster", "--name", clusterName], { env: kwokEnv });
   await kwokctl("stop");
   await new Promise((r) => setTimeout(r, downMs));
   await kwokctl("start");
