@@ -8,19 +8,13 @@ import { kubectl } from "../hack/lib/cluster.ts";
 import { installCrds } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { applyObjects } from "./support/fleet.ts";
-import { clients, eventually, httpStatus, withNamespace } from "./support/kube.ts";
+import { type Condition, clients, eventually, httpStatus, withNamespace } from "./support/kube.ts";
 
 const { kc, core, apps } = clients();
 const networking = kc.makeApiClient(NetworkingV1Api);
 let ns: { name: string; remove: () => Promise<void> };
 let operator: RunningOperator;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface Agent {
   metadata: { name: string };
   status?: { conditions?: Condition[] };

@@ -7,18 +7,11 @@ import { kubectl, restartControlPlane } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { applyObjects } from "./support/fleet.ts";
-import { clients, eventually, withNamespace } from "./support/kube.ts";
+import { type Condition, clients, eventually, withNamespace } from "./support/kube.ts";
 
 const { core, apps } = clients();
 let ns: { name: string; remove: () => Promise<void> };
 let operator: RunningOperator;
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 
 const agent = (name: string, spec: Record<string, unknown> = {}) => ({
   apiVersion: "agentfleet.io/v1alpha1",

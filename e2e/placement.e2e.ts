@@ -9,7 +9,7 @@ import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/insta
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { kubeconfigPath, tool } from "../hack/lib/paths.ts";
 import { applyObjects } from "./support/fleet.ts";
-import { clients, eventually, withNamespace } from "./support/kube.ts";
+import { type Condition, clients, eventually, withNamespace } from "./support/kube.ts";
 
 const { core } = clients();
 let ns: { name: string; remove: () => Promise<void> };
@@ -17,12 +17,6 @@ let operator: RunningOperator;
 let mainpc: string;
 let pc2: string;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface AgentState {
   node?: string;
   gpuClass?: string;

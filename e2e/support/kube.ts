@@ -2,6 +2,14 @@
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from "@kubernetes/client-node";
 import { kubeconfigPath } from "../../hack/lib/paths.ts";
 
+/** A condition as kubectl shows it in an object's status. */
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
 export function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
