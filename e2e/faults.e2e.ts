@@ -3,9 +3,10 @@
 // a spec the API server refuses in a child says so in the agent's status instead of looping in the
 // log; and the whole control plane going away and coming back loses nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectl, restartControlPlane } from "../hack/lib/cluster.ts";
+import { addNodes, kubectl, nodeNameOf, restartControlPlane } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { simulatedNodes } from "../hack/lib/topology.ts";
 import { applyObjects } from "./support/fleet.ts";
 import { type Condition, clients, eventually, withNamespace } from "./support/kube.ts";
 
@@ -121,6 +122,50 @@ describe("faults", () => {
     await applyManifests(sampleGpuClasses);
     await readyIs("on-gpu", "True");
   });
+
+  it("handles a node deleted and added again like a PC switched off and on", async () => {
+    const pc2 = await nodeNameOf("pc2");
+    const mainpc = await nodeNameOf("mainpc");
+    await applyObjects([
+      agent("movable", { gpu: { class: "rtx-3060", vramMiB: 1000, fallbackClasses: ["rtx-4090"] } }),
+    ]);
+    await readyIs("movable", "True");
+    await kubectl(["delete", "node", pc2, "--wait=true"]);
+    try {
+      // Its agent with a fallback moves to mainpc; the one without waits, saying why.
+      await eventually(
+        "movable to run on its fallback",
+        async () => {
+          const a = JSON.parse(await kubectl(["get", "agd", "movable", "-n", ns.name, "-o", "json"])) as {
+            status?: { node?: string; conditions?: Condition[] };
+          };
+          const ready = a.status?.conditions?.find((c) => c.type === "Ready");
+          return a.status?.node === mainpc && ready?.status === "True" ? true : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 1000 },
+      );
+      const waiting = await eventually("on-gpu to wait for its node", async () => {
+        const c = await conditionOf("on-gpu", "Placed");
+        return c?.status === "False" ? c : undefined;
+      });
+      expect(waiting.reason).toBe("NodeNotReady");
+    } finally {
+      await addNodes(simulatedNodes.filter((n) => n.name === "pc2"));
+    }
+    await readyIs("on-gpu", "True");
+    // And the moved agent comes back to its own class.
+    await eventually(
+      "movable to move back to pc2",
+      async () => {
+        const a = JSON.parse(await kubectl(["get", "agd", "movable", "-n", ns.name, "-o", "json"])) as {
+          status?: { node?: string; conditions?: Condition[] };
+        };
+        const ready = a.status?.conditions?.find((c) => c.type === "Ready");
+        return a.status?.node === pc2 && ready?.status === "True" ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 1000 },
+    );
+  }, 240_000);
 
   it("says ChildRejected, with the API server's words and a Warning event, for a spec a child cannot take; and recovers", async () => {
     // Five annotations of 60 KB each pass the agent's admission, but a pod template may carry 256 KB.
