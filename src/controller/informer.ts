@@ -14,6 +14,11 @@ export interface InformerOptions {
   transform?: (obj: KubeObject) => KubeObject;
   /** Called when a watch or list fails, with the delay before the next try. */
   onError?: (err: unknown, retryInMs: number) => void;
+  /**
+   * How long a watch may stay silent before it is dropped and restarted: the watchdog for a watch
+   * that a proxy or a half-dead connection keeps open without events. client-node's default, 30 s.
+   */
+  watchInactivityMs?: number;
 }
 
 /**
@@ -29,9 +34,15 @@ export function stripManagedFields<T>(obj: T): T {
 /** client-node's Watch, with every object it delivers prepared (stripped) before the cache keeps it. */
 class PreparingWatch extends Watch {
   private readonly prepare: (obj: unknown) => unknown;
-  constructor(kubeConfig: ConstructorParameters<typeof Watch>[0], prepare: (obj: unknown) => unknown) {
+  constructor(
+    kubeConfig: ConstructorParameters<typeof Watch>[0],
+    prepare: (obj: unknown) => unknown,
+    inactivityMs: number | undefined,
+  ) {
     super(kubeConfig);
     this.prepare = prepare;
+    // client-node keeps its inactivity timeout in a field its types call private; it has no setter.
+    if (inactivityMs !== undefined) (this as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityMs;
   }
 
   override watch(
@@ -83,7 +94,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     };
     this.listWatch = new ListWatch(
       path,
-      new PreparingWatch(client.kubeConfig, prepare),
+      new PreparingWatch(client.kubeConfig, prepare, options.watchInactivityMs),
       list,
       false,
       options.labelSelector,

@@ -1,0 +1,77 @@
+// The informer against a server on loopback that lists, then keeps a watch open and says nothing: the
+// watchdog drops the silent watch and starts another, and what the next watch says reaches the cache.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../observability/logger.ts";
+import { Informer } from "./informer.ts";
+import type { KubeObject } from "./objects.ts";
+import { resource } from "./resources.ts";
+import { KubeClient } from "./rest.ts";
+
+const things = resource("example.com", "v1", "Thing", "things", false);
+const thing = (name: string) => ({
+  apiVersion: "example.com/v1",
+  kind: "Thing",
+  metadata: { name, resourceVersion: "2" },
+});
+
+let server: Server;
+let client: KubeClient;
+let watches = 0;
+const open: (() => void)[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.searchParams.get("watch") !== "true") {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ items: [thing("listed")], metadata: { resourceVersion: "1" } }));
+      return;
+    }
+    watches++;
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.flushHeaders();
+    open.push(() => res.end());
+    // The first two watches stay silent for ever; the third says something.
+    if (watches >= 3) res.write(`${JSON.stringify({ type: "ADDED", object: thing("watched") })}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // client-node allows plain HTTP only with skipTLSVerify: this server is on loopback.
+    clusters: [
+      { name: "l", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+    ],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "l", user: "u" }],
+    currentContext: "c",
+  });
+  client = new KubeClient(kc);
+});
+
+afterAll(async () => {
+  for (const close of open) close();
+  await client.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe("Informer", () => {
+  it("drops a silent watch and starts another, so the cache learns what the next one says", async () => {
+    const informer = new Informer<KubeObject>(client, things, silentLogger(), { watchInactivityMs: 200 });
+    await informer.start();
+    expect(informer.get("listed")?.metadata.name).toBe("listed");
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (informer.get("watched")) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 20);
+    });
+    informer.stop();
+    expect(watches).toBeGreaterThanOrEqual(3);
+    expect(informer.get("watched")?.metadata.name).toBe("watched");
+  });
+});
