@@ -195,12 +195,22 @@ describe("faults", () => {
   });
 
   it("rides out the whole control plane going away and coming back, and takes up changes made after", async () => {
-    await restartControlPlane(5000);
+    const readyz = async () => (await fetch(`${operator.url}/readyz`)).status;
+    expect(await readyz()).toBe(200);
+    let readyWhileDown: number | undefined;
+    await restartControlPlane(10_000, async () => {
+      // Not ready while its watches fail: /readyz says so once they have failed for a few seconds.
+      readyWhileDown = await eventually("/readyz to report the lost watches", async () =>
+        (await readyz()) === 503 ? 503 : undefined,
+      );
+    });
+    expect(readyWhileDown).toBe(503);
     // The operator did not exit; its watches come back and a change made now is acted on.
     expect(operator.process.exitCode).toBeNull();
     await applyObjects([agent("after-restart")]);
     await readyIs("after-restart", "True");
     await readyIs("edited", "True");
+    await eventually("/readyz to be ok again", async () => ((await readyz()) === 200 ? true : undefined));
     const m = await operator.metrics();
     expect([...m.keys()].some((k) => k.startsWith("agentfleet_watch_errors_total"))).toBe(true);
   }, 180_000);

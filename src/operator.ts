@@ -62,7 +62,7 @@ export class Operator {
   }
 
   get ready(): boolean {
-    return this.manager.hasSynced;
+    return this.manager.isReady();
   }
 
   get isReconciling(): boolean {
@@ -74,7 +74,7 @@ export class Operator {
       this.server = await startProbeServer({
         port: this.opts.metricsPort,
         registry: this.metrics.registry,
-        ready: () => this.manager.hasSynced,
+        ready: () => this.manager.isReady(),
       });
     }
     const election = this.opts.leaderElection;

@@ -228,11 +228,13 @@ export async function down(): Promise<void> {
  * Stops the whole control plane (etcd, kube-apiserver, the controllers, kwok) for a while and starts
  * it again, as a power cut of mainpc's k3s server would: for tests that the operator rides it out.
  */
-export async function restartControlPlane(downMs: number): Promise<void> {
+export async function restartControlPlane(downMs: number, whileDown?: () => Promise<void>): Promise<void> {
   if (useKind) throw new Error("restartControlPlane runs on the kwok cluster only");
   const kwokctl = (verb: string) => run(tool("kwokctl"), [verb, "cluster", "--name", clusterName], { env: kwokEnv });
   await kwokctl("stop");
-  await new Promise((r) => setTimeout(r, downMs));
+  const downAt = Date.now();
+  await whileDown?.();
+  await new Promise((r) => setTimeout(r, Math.max(0, downMs - (Date.now() - downAt))));
   await kwokctl("start");
   for (let i = 0; i < 120 && !(await isUp()); i++) await new Promise((r) => setTimeout(r, 500));
   if (!(await isUp())) throw new Error(`cluster "${clusterName}" did not answer within 60 s of its restart`);

@@ -70,6 +70,8 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   private resolveSynced: () => void = () => {};
   readonly synced: Promise<void>;
   hasSynced = false;
+  /** Since when (Date.now()) the list or watch has been failing; undefined while it works. */
+  failingSince: number | undefined;
 
   constructor(client: KubeClient, resource: ResourceType, logger: Logger, options: InformerOptions = {}) {
     this.resource = resource;
@@ -90,6 +92,8 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
         labelSelector: options.labelSelector,
       });
       result.items = result.items.map((o) => prepare(o) as KubernetesObject);
+      // A list that answers is the sign the API server is back (a quiet cluster may send no event).
+      this.failingSince = undefined;
       return result;
     };
     this.listWatch = new ListWatch(
@@ -146,6 +150,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
 
   private restartLater(err: unknown): void {
     if (this.stopped) return;
+    this.failingSince ??= Date.now();
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, maxRetryMs);
     this.logger.warn({ err: String(err), retryInMs: delay }, "watch failed; restarting");
@@ -158,6 +163,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
 
   private emit(obj: T, event: CacheEvent): void {
     this.retryMs = minRetryMs;
+    this.failingSince = undefined;
     for (const handler of this.handlers) {
       try {
         handler(obj, event);

@@ -93,6 +93,17 @@ export class Manager {
     return this.synced;
   }
 
+  /**
+   * Ready to act on what it sees: the caches synced, and none has been failing to list or watch for
+   * longer than `graceMs` (a silent watch that the watchdog restarts is back within a second).
+   */
+  isReady(now = Date.now(), graceMs = 3000): boolean {
+    if (!this.synced) return false;
+    return [...this.caches.values()].every(
+      ({ informer }) => informer.failingSince === undefined || now - informer.failingSince < graceMs,
+    );
+  }
+
   /** This replica reconciles (it leads, or runs without leader election). */
   get isReconciling(): boolean {
     return this.reconciling;

@@ -37,7 +37,7 @@ export function startProbeServer(opts: ProbeServerOptions): Promise<Server> {
     }
     if (path === "/readyz") {
       const ready = opts.ready();
-      res.writeHead(ready ? 200 : 503).end(ready ? "ok" : "caches not synced");
+      res.writeHead(ready ? 200 : 503).end(ready ? "ok" : "caches not synced, or a watch keeps failing");
       return;
     }
     res.writeHead(404).end("not found");
