@@ -3,6 +3,7 @@
 // Which agents move where, which stop, and what that leaves on the other cards. A required agent
 // that one node's loss stops is a blocker, with the fix that would keep it up. Pure.
 import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { usable } from "../placement/nodes.ts";
 import type { Decision, Supply } from "../placement/plan.ts";
@@ -92,9 +93,11 @@ export function nodeLoss(
           agentRef(a),
           `if ${lost.name} goes down it runs nowhere: ${why}`,
           "a required agent is one whose loss is an outage",
-          fallbacks.length
-            ? `make room for it on ${fallbacks.join(" or ")} (its VRAM need there: a smaller spec.gpu.overrides[].vramMiB), or mark fewer agents on that card required`
-            : `add a fallback class on another PC (spec.gpu.fallbackClasses${[...classes.keys()].filter((c) => c !== a.spec.gpu?.class).length ? `: ${[...classes.keys()].filter((c) => c !== a.spec.gpu?.class).join(", ")}` : ""}), with a smaller VRAM override there if it does not fit`,
+          fallbacks.length && now.reason === AgentReason.NoFreeGPU
+            ? `free a time-sliced GPU replica on ${fallbacks.join(" or ")} (fewer agents there, or more replicas in the device plugin's time-slicing config and the class's sharing.replicas), or mark fewer agents there required`
+            : fallbacks.length
+              ? `make room for it on ${fallbacks.join(" or ")} (its VRAM need there: a smaller spec.gpu.overrides[].vramMiB), or mark fewer agents on that card required`
+              : `add a fallback class on another PC (spec.gpu.fallbackClasses${[...classes.keys()].filter((c) => c !== a.spec.gpu?.class).length ? `: ${[...classes.keys()].filter((c) => c !== a.spec.gpu?.class).join(", ")}` : ""}), with a smaller VRAM override there if it does not fit`,
         ),
       );
     }

@@ -15,6 +15,7 @@ export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
     --namespace NS             the namespace of the manifests (default: agents)
     --class MACHINE=GPUCLASS   the GPU class of a machine's agents (default: mainpc=rtx-4090, pc2=rtx-3060)
     --strict                   write nothing when there are blockers
+    --no-fallback              do not give GPU agents the other machines' classes as fallbacks
   Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
 
 const marker = "agentfleet import";
@@ -35,6 +36,7 @@ export async function runImport(
       namespace: { type: "string", default: "agents" },
       class: { type: "string", multiple: true, default: [] },
       strict: { type: "boolean", default: false },
+      "no-fallback": { type: "boolean", default: false },
     },
   });
   if (positionals.length === 0) throw new ImportUsageError("name at least one legacy file");
@@ -63,7 +65,11 @@ export async function runImport(
     files.push({ path, text, ...(machine ? { machine } : {}) });
   }
 
-  const { report, files: manifests } = importLegacy(files, { namespace: values.namespace, classes });
+  const { report, files: manifests } = importLegacy(files, {
+    namespace: values.namespace,
+    classes,
+    fallback: !values["no-fallback"],
+  });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
   const write = !(values.strict && blockers > 0);
   if (write) await writeDirectoryAtomically(values.out, manifests, marker);

@@ -17,6 +17,8 @@ export const defaultVramMiB = 2048;
 export interface EmitOptions {
   namespace: string;
   classOf: (machine: string) => string;
+  /** The classes an agent of a machine falls back to when its own has no room or no Ready node. */
+  fallbacksOf: (machine: string) => string[];
   /** Image repository prefix for agents no compose file names an image for ("cascade/"). */
   imagePrefix: string;
   edges: ReadonlyMap<string, string[]>;
@@ -96,7 +98,15 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
           },
         }
       : {}),
-    ...(agent.gpu.length ? { gpu: { class: opts.classOf(agent.machine), vramMiB: vramMiB(agent) } } : {}),
+    ...(agent.gpu.length
+      ? {
+          gpu: {
+            class: opts.classOf(agent.machine),
+            vramMiB: vramMiB(agent),
+            ...(opts.fallbacksOf(agent.machine).length ? { fallbackClasses: opts.fallbacksOf(agent.machine) } : {}),
+          },
+        }
+      : {}),
     ...((opts.edges.get(agent.name) ?? []).length ? { dependencies: opts.edges.get(agent.name) } : {}),
     required: agent.required,
   };

@@ -194,7 +194,26 @@ services:
       path: "m.yaml",
       text: "mainpc_agents:\n  - {name: LLM, script_path: l.py, port: 1, config: {vram_limit_mb: 9000, cuda_device: 'cuda:0'}}\n",
     });
-    expect(manifest(result, "llm")?.spec.gpu).toEqual({ class: "rtx-4090", vramMiB: 9000 });
+    expect(manifest(result, "llm")?.spec.gpu).toEqual({
+      class: "rtx-4090",
+      vramMiB: 9000,
+      fallbackClasses: ["rtx-3060"],
+    });
+  });
+
+  it("gives a GPU agent the other machine's class as a fallback, says how many gained one, and leaves it out on request", () => {
+    const file = {
+      path: "pc2.yaml",
+      text: "pc2_services:\n  - {name: Vision, script_path: v.py, port: 1, config: {device: 'cuda:0'}}\n",
+    };
+    const result = run(file);
+    expect(manifest(result, "vision")?.spec.gpu).toMatchObject({ class: "rtx-3060", fallbackClasses: ["rtx-4090"] });
+    expect(result.report.findings.find((f) => f.kind === "fallback-added")?.message).toMatch(
+      /^1 GPU agents gained a fallback class/,
+    );
+    const without = importLegacy([file], { namespace: "agents", classes: defaultClasses, fallback: false });
+    expect(manifest(without, "vision")?.spec.gpu).not.toHaveProperty("fallbackClasses");
+    expect(without.report.findings.some((f) => f.kind === "fallback-added")).toBe(false);
   });
 
   it("keeps unicode names and values, and gives every name a DNS label", () => {

@@ -11,6 +11,11 @@ export interface ImportOptions {
   namespace: string;
   /** Machine → GPUClass, in order: the first machine keeps the plain name of an agent both define. */
   classes: ReadonlyMap<string, string>;
+  /**
+   * Give each GPU agent the other machines' classes as fallbacks (in the order of `classes`), so that
+   * it fails over when its machine goes down: the legacy fleet had no failover. On unless false.
+   */
+  fallback?: boolean;
 }
 
 export const defaultClasses: ReadonlyMap<string, string> = new Map([
@@ -57,6 +62,8 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const machines = [...opts.classes.keys()];
   const fleet = assembleFleet(files, machines);
   const classOf = (m: string) => opts.classes.get(m) ?? m;
+  const fallbacksOf = (m: string) =>
+    opts.fallback === false ? [] : [...new Set([...opts.classes.values()])].filter((c) => c !== classOf(m));
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
   const secrets = findSecrets(everyDefinition);
@@ -86,6 +93,16 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       });
     }
   }
+  const gainedFallback = fleet.agents.filter((a) => a.gpu.length && fallbacksOf(a.machine).length);
+  if (gainedFallback.length) {
+    findings.push({
+      kind: "fallback-added",
+      severity: "info",
+      agents: gainedFallback.map((a) => a.legacyName),
+      message: `${gainedFallback.length} GPU agents gained a fallback class: each moves to the other machine's card when its own goes down or has no room, and back when it can (the legacy fleet had no failover; --no-fallback leaves them out). Check with agentfleet audit --manifests that the other card has room for the ones that matter`,
+      source: where(gainedFallback[0]?.source ?? { file: "", line: 0, column: 0 }),
+    });
+  }
   const imagePrefix = commonImagePrefix(fleet.agents);
   const guessed = fleet.agents.filter((a) => !a.image);
   if (guessed.length) {
@@ -107,6 +124,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const manifestFiles = renderManifestFiles(fleet.agents, {
     namespace: opts.namespace,
     classOf,
+    fallbacksOf,
     imagePrefix,
     edges: deps.edges,
     secrets,

@@ -34,6 +34,7 @@ export type FindingKind =
   | "duplicate-key"
   | "gpu-estimate"
   | "image-guessed"
+  | "fallback-added"
   | "machine-inferred";
 
 export interface Finding {
