@@ -112,5 +112,8 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     const flag = spawnSync(process.execPath, [cli, "import", "x.yaml", "--class", "bad"], { encoding: "utf8" });
     expect(flag.status).toBe(2);
     expect(flag.stderr).toMatch(/--class takes MACHINE=GPUCLASS/);
+    const image = spawnSync(process.execPath, [cli, "import", "x.yaml", "--image", "no-tag"], { encoding: "utf8" });
+    expect(image.status).toBe(2);
+    expect(image.stderr).toMatch(/--image takes REPO:TAG/);
   });
 });

@@ -1,6 +1,7 @@
 // `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict]`
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { isTaggedImage } from "../legacy/dockerfile.ts";
 import type { LegacyFile } from "../legacy/fleet.ts";
 import { defaultClasses, importLegacy } from "../legacy/import.ts";
 import { InputError } from "../legacy/model.ts";
@@ -16,6 +17,8 @@ export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
     --class MACHINE=GPUCLASS   the GPU class of a machine's agents (default: mainpc=rtx-4090, pc2=rtx-3060)
     --strict                   write nothing when there are blockers
     --no-fallback              do not give GPU agents the other machines' classes as fallbacks
+    --image REPO:TAG           the monorepo's image for agents that name none (GPU agents: REPO:TAG-cuda);
+                               writes a Dockerfile for it beside the manifests
   Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
 
 const marker = "agentfleet import";
@@ -37,12 +40,18 @@ export async function runImport(
       class: { type: "string", multiple: true, default: [] },
       strict: { type: "boolean", default: false },
       "no-fallback": { type: "boolean", default: false },
+      image: { type: "string" },
     },
   });
   if (positionals.length === 0) throw new ImportUsageError("name at least one legacy file");
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(values.namespace)) {
     throw new ImportUsageError(
       `--namespace ${values.namespace} is not a valid namespace name (lowercase letters, digits and '-')`,
+    );
+  }
+  if (values.image !== undefined && !isTaggedImage(values.image)) {
+    throw new ImportUsageError(
+      `--image takes REPO:TAG (such as registry.lan/cascade/agents:1.0), not "${values.image}"`,
     );
   }
   const classes = new Map(defaultClasses);
@@ -69,12 +78,13 @@ export async function runImport(
     namespace: values.namespace,
     classes,
     fallback: !values["no-fallback"],
+    ...(values.image ? { image: values.image } : {}),
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
   const write = !(values.strict && blockers > 0);
   if (write) await writeDirectoryAtomically(values.out, manifests, marker);
   const outcome = write
-    ? `Wrote ${manifests.size - 2} AgentDeployments, namespace.yaml and kustomization.yaml to ${values.out}/.${
+    ? `Wrote ${[...manifests.keys()].filter((f) => f.endsWith(".yaml")).length - 2} AgentDeployments, namespace.yaml${manifests.has("Dockerfile") ? ", a Dockerfile" : ""} and kustomization.yaml to ${values.out}/.${
         blockers ? ` Fix the ${blockers} blockers first, then` : " Next:"
       } kubectl apply -k ${values.out}`
     : `Wrote nothing: --strict and ${blockers} blockers.`;

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
 import { annotationKeys, labelKeys, managedBy } from "../api/labels.ts";
+import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import { type SecretValue, secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { InputError, where } from "./model.ts";
@@ -21,6 +22,8 @@ export interface EmitOptions {
   fallbacksOf: (machine: string) => string[];
   /** Image repository prefix for agents no compose file names an image for ("cascade/"). */
   imagePrefix: string;
+  /** The monorepo's image (--image REPO:TAG) for agents that name none; GPU agents run its -cuda tag. */
+  image?: string | undefined;
   edges: ReadonlyMap<string, string[]>;
   secrets: readonly SecretValue[];
 }
@@ -69,7 +72,13 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
   const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
   const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
   const spec = {
-    image: agent.image ?? `${opts.imagePrefix}${agent.name}:latest`,
+    image:
+      agent.image ??
+      (opts.image
+        ? agent.gpu.length
+          ? gpuImageOf(opts.image)
+          : opts.image
+        : `${opts.imagePrefix}${agent.name}:latest`),
     ...(command ? { command } : {}),
     ...(agent.replicas ? { replicas: agent.replicas } : {}),
     ...(declared.length ? { ports: declared } : {}),
@@ -159,6 +168,10 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
     header + stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace } }),
   );
   for (const a of agents) files.set(`${a.name}.yaml`, header + stringify(agentManifest(a, opts), { lineWidth: 0 }));
+  if (opts.image) {
+    files.set("Dockerfile", fleetDockerfile(opts.image));
+    files.set("Dockerfile.dockerignore", fleetDockerignore);
+  }
   files.set(
     "kustomization.yaml",
     header +

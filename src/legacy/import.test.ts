@@ -201,6 +201,31 @@ services:
     });
   });
 
+  it("runs every agent that names no image on the monorepo's image with --image, and writes its Dockerfile", () => {
+    const files = [
+      {
+        path: "mainpc.yaml",
+        text: "mainpc_agents:\n  - {name: LLM, script_path: llm/main.py, port: 1, config: {device: 'cuda:0', api_key: sk-123456}}\n  - {name: Router, script_path: router.py, port: 2}\n",
+      },
+    ];
+    const result = importLegacy(files, {
+      namespace: "agents",
+      classes: defaultClasses,
+      image: "registry.lan/cascade/agents:2.1",
+    });
+    expect(manifest(result, "router")?.spec.image).toBe("registry.lan/cascade/agents:2.1");
+    expect(manifest(result, "llm")?.spec.image).toBe("registry.lan/cascade/agents:2.1-cuda");
+    expect(manifest(result, "llm")?.spec.command).toEqual(["python", "llm/main.py"]);
+    const dockerfile = result.files.get("Dockerfile") ?? "";
+    expect(dockerfile).toMatch(/^FROM nvidia\/cuda:[^\s]+-runtime-[^\s]+ AS gpu$/m);
+    expect(dockerfile).toMatch(/^FROM python:[^\s]+-slim AS cpu$/m);
+    expect(dockerfile.match(/^USER 1000:1000$/gm)).toHaveLength(2);
+    expect(dockerfile).not.toContain("sk-123456");
+    expect(result.files.get("Dockerfile.dockerignore")).toContain("**/.env");
+    expect(result.report.findings.find((f) => f.kind === "image-set")?.message).toMatch(/^2 agents name no image/);
+    expect(run(...files).files.has("Dockerfile")).toBe(false);
+  });
+
   it("gives a GPU agent the other machine's class as a fallback, says how many gained one, and leaves it out on request", () => {
     const file = {
       path: "pc2.yaml",

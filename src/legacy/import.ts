@@ -1,4 +1,5 @@
 // The importer, pure: legacy files in; manifests and a report out. The CLI does the reading and writing.
+import { gpuImageOf } from "./dockerfile.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles } from "./emit.ts";
 import { resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
@@ -16,6 +17,8 @@ export interface ImportOptions {
    * it fails over when its machine goes down: the legacy fleet had no failover. On unless false.
    */
   fallback?: boolean;
+  /** The monorepo's image (REPO:TAG) for every agent that names none; with it, a Dockerfile is written. */
+  image?: string;
 }
 
 export const defaultClasses: ReadonlyMap<string, string> = new Map([
@@ -105,12 +108,20 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   }
   const imagePrefix = commonImagePrefix(fleet.agents);
   const guessed = fleet.agents.filter((a) => !a.image);
-  if (guessed.length) {
+  if (guessed.length && opts.image) {
+    findings.push({
+      kind: "image-set",
+      severity: "info",
+      agents: guessed.map((a) => a.legacyName),
+      message: `${guessed.length} agents name no image; they run ${opts.image} (the GPU ones ${gpuImageOf(opts.image)}), each with its own command. Build both from the monorepo with the Dockerfile written beside the manifests`,
+      source: where(guessed[0]?.source ?? { file: "", line: 0, column: 0 }),
+    });
+  } else if (guessed.length) {
     findings.push({
       kind: "image-guessed",
       severity: "info",
       agents: guessed.map((a) => a.legacyName),
-      message: `${guessed.length} agents name no image; they are given ${imagePrefix}<name>:latest. Build and push those images, or set spec.image`,
+      message: `${guessed.length} agents name no image; they are given ${imagePrefix}<name>:latest. Build and push those images, set spec.image, or import with --image REPO:TAG for the monorepo's one image`,
       source: where(guessed[0]?.source ?? { file: "", line: 0, column: 0 }),
     });
   }
@@ -126,6 +137,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     classOf,
     fallbacksOf,
     imagePrefix,
+    image: opts.image,
     edges: deps.edges,
     secrets,
   });

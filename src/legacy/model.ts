@@ -34,6 +34,7 @@ export type FindingKind =
   | "duplicate-key"
   | "gpu-estimate"
   | "image-guessed"
+  | "image-set"
   | "fallback-added"
   | "machine-inferred";
 
