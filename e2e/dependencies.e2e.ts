@@ -8,7 +8,7 @@ import { kubectl } from "../hack/lib/cluster.ts";
 import { installCrds } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { applyObjects } from "./support/fleet.ts";
-import { type Condition, clients, eventually, httpStatus, withNamespace } from "./support/kube.ts";
+import { type Condition, clients, eventsWithReason, eventually, httpStatus, withNamespace } from "./support/kube.ts";
 
 const { kc, core, apps } = clients();
 const networking = kc.makeApiClient(NetworkingV1Api);
@@ -146,21 +146,7 @@ describe("agents that work together", () => {
     expect(condition(agents.get("ping"), "DependenciesReady")?.message).toMatch(/^ping → pong → ping: /);
     expect(condition(agents.get("pong"), "DependenciesReady")?.message).toMatch(/^pong → ping → pong: /);
     const events = await eventually("a DependencyCycle Warning event", async () => {
-      const out = await kubectl([
-        "get",
-        "events",
-        "-n",
-        ns.name,
-        "--field-selector",
-        "reason=DependencyCycle",
-        "-o",
-        "json",
-      ]);
-      const items = (
-        JSON.parse(out) as {
-          items: { type: string; regarding?: { name: string }; involvedObject?: { name: string } }[];
-        }
-      ).items;
+      const items = await eventsWithReason(ns.name, "DependencyCycle");
       return items.length >= 2 ? items : undefined;
     });
     expect(events.every((e) => e.type === "Warning")).toBe(true);

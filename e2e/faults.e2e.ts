@@ -8,7 +8,7 @@ import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/insta
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { simulatedNodes } from "../hack/lib/topology.ts";
 import { applyObjects } from "./support/fleet.ts";
-import { type Condition, clients, eventually, withNamespace } from "./support/kube.ts";
+import { type Condition, clients, eventsWithReason, eventually, withNamespace } from "./support/kube.ts";
 
 const { core, apps } = clients();
 let ns: { name: string; remove: () => Promise<void> };
@@ -174,20 +174,9 @@ describe("faults", () => {
     const rejected = await readyIs("oversized", "False", "ChildRejected");
     expect(rejected.message).toMatch(/^the API server refused its Deployment oversized: .*annotations.*/);
     expect(await conditionOf("oversized", "Degraded")).toMatchObject({ status: "True", reason: "ChildRejected" });
-    await eventually("a ChildRejected Warning event", async () => {
-      const out = await kubectl([
-        "get",
-        "events",
-        "-n",
-        ns.name,
-        "--field-selector",
-        "reason=ChildRejected",
-        "-o",
-        "json",
-      ]);
-      const items = (JSON.parse(out) as { items: { type: string }[] }).items;
-      return items.some((e) => e.type === "Warning") ? true : undefined;
-    });
+    await eventually("a ChildRejected Warning event", async () =>
+      (await eventsWithReason(ns.name, "ChildRejected")).some((e) => e.type === "Warning") ? true : undefined,
+    );
     // The operator neither crashed nor stopped: a fix is taken up.
     await applyObjects([agent("oversized")]);
     await readyIs("oversized", "True");

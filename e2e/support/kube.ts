@@ -1,5 +1,6 @@
 // Clients and waits for e2e tests, on the local cluster's kubeconfig.
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from "@kubernetes/client-node";
+import { kubectl } from "../../hack/lib/cluster.ts";
 import { kubeconfigPath } from "../../hack/lib/paths.ts";
 
 /** A condition as kubectl shows it in an object's status. */
@@ -76,4 +77,10 @@ export async function withNamespace(
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
   await core.createNamespace({ body: { metadata: { name } } });
   return { name, remove: () => removeNamespace(core, name) };
+}
+
+/** The events of a namespace with this reason, as kubectl lists them (type Normal or Warning). */
+export async function eventsWithReason(namespace: string, reason: string): Promise<{ type: string }[]> {
+  const out = await kubectl(["get", "events", "-n", namespace, "--field-selector", `reason=${reason}`, "-o", "json"]);
+  return (JSON.parse(out) as { items: { type: string }[] }).items;
 }

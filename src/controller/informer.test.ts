@@ -1,10 +1,9 @@
 // The informer against a server on loopback that lists, then keeps a watch open and says nothing: the
 // watchdog drops the silent watch and starts another, and what the next watch says reaches the cache.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../observability/logger.ts";
+import { loopbackKubeConfig } from "../testing/loopback.ts";
 import { Informer } from "./informer.ts";
 import type { KubeObject } from "./objects.ts";
 import { resource } from "./resources.ts";
@@ -38,17 +37,7 @@ beforeAll(async () => {
     if (watches >= 3) res.write(`${JSON.stringify({ type: "ADDED", object: thing("watched") })}\n`);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node allows plain HTTP only with skipTLSVerify: this server is on loopback.
-    clusters: [
-      { name: "l", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
-    ],
-    users: [{ name: "u" }],
-    contexts: [{ name: "c", cluster: "l", user: "u" }],
-    currentContext: "c",
-  });
-  client = new KubeClient(kc);
+  client = new KubeClient(loopbackKubeConfig(server));
 });
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 // The REST client against a server that answers late or not at all, on loopback: a stuck request
 // must end (so a worker is never blocked for ever), and an error keeps its status and words.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loopbackKubeConfig } from "../testing/loopback.ts";
 import { ApiError, KubeClient } from "./rest.ts";
 
 let server: Server;
@@ -23,17 +22,7 @@ beforeAll(async () => {
     res.writeHead(200, { "Content-Type": "application/json" }).end('{"kind":"Status","status":"Success"}');
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node allows plain HTTP only with skipTLSVerify: this server is on loopback.
-    clusters: [
-      { name: "local", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
-    ],
-    users: [{ name: "u" }],
-    contexts: [{ name: "c", cluster: "local", user: "u" }],
-    currentContext: "c",
-  });
-  client = new KubeClient(kc);
+  client = new KubeClient(loopbackKubeConfig(server));
 });
 
 afterAll(async () => {

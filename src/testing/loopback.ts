@@ -1,0 +1,19 @@
+// A kubeconfig for a test server on loopback, for tests of the machinery against a server that
+// misbehaves on purpose (never an API server's stand-in for the operator's behaviour).
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+
+export function loopbackKubeConfig(server: Server): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // client-node allows plain HTTP only with skipTLSVerify: this server is on loopback.
+    clusters: [
+      { name: "loopback", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+    ],
+    users: [{ name: "test" }],
+    contexts: [{ name: "test", cluster: "loopback", user: "test" }],
+    currentContext: "test",
+  });
+  return kc;
+}
