@@ -153,163 +153,181 @@ async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
-const fleet = await generateFleet(agentsWanted);
-log(
-  `Fleet: ${fleet.length} agents (${fleet.filter((a) => a.spec.gpu).length} on GPUs) over ${new Set(fleet.map((a) => a.metadata.namespace)).size} namespaces`,
-);
-if (await cluster.isUp()) await cluster.down();
-await cluster.up({ disableQpsLimits: true });
-const extra = benchNodes(fleet);
-log(`Adding ${extra.length} simulated nodes`);
-await cluster.addNodes(extra);
-await installCrds();
-await applyManifests(sampleGpuClasses);
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfigPath);
-const client = new KubeClient(kc);
-for (const ns of new Set(fleet.map((a) => a.metadata.namespace as string))) {
-  for (const prefix of ["", "floor-"])
-    await cluster.kubectl(["create", "namespace", `${prefix}${ns}`]).catch(() => undefined);
+// Whatever happens (an error, Ctrl-C), the operator and the cluster this run started are stopped.
+let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+let cleaned = false;
+async function cleanUp(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  await operator?.stop().catch(() => undefined);
+  if (!values.keep) await cluster.down().catch(() => undefined);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping what the benchmark started`);
+    void cleanUp().then(() => process.exit(130));
+  });
 }
 
-// The floor: the children the render functions produce, applied directly with the same client.
-log("Floor: applying every agent's children directly");
-const classes = new Map(
-  (JSON.parse(await cluster.kubectl(["get", "gpuclasses", "-o", "json"])) as { items: GPUClass[] }).items.map((c) => [
-    c.metadata.name,
-    c,
-  ]),
-);
-const nodeList = (
-  JSON.parse(await cluster.kubectl(["get", "nodes", "-o", "json"])) as {
-    items: {
-      metadata: { name: string; labels: Record<string, string> };
-      status: { allocatable: Record<string, string> };
-    }[];
+try {
+  const fleet = await generateFleet(agentsWanted);
+  log(
+    `Fleet: ${fleet.length} agents (${fleet.filter((a) => a.spec.gpu).length} on GPUs) over ${new Set(fleet.map((a) => a.metadata.namespace)).size} namespaces`,
+  );
+  if (await cluster.isUp()) await cluster.down();
+  await cluster.up({ disableQpsLimits: true });
+  const extra = benchNodes(fleet);
+  log(`Adding ${extra.length} simulated nodes`);
+  await cluster.addNodes(extra);
+  await installCrds();
+  await applyManifests(sampleGpuClasses);
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const client = new KubeClient(kc);
+  for (const ns of new Set(fleet.map((a) => a.metadata.namespace as string))) {
+    for (const prefix of ["", "floor-"])
+      await cluster.kubectl(["create", "namespace", `${prefix}${ns}`]).catch(() => undefined);
   }
-).items;
-const supplies: Supply[] = nodeList.map((n) => ({
-  name: n.metadata.name,
-  labels: n.metadata.labels,
-  ready: true,
-  schedulable: true,
-  allocatable: n.status.allocatable,
-}));
-const typed = fleet.map((a) => ({
-  ...a,
-  metadata: { ...a.metadata, namespace: `floor-${a.metadata.namespace}`, uid: "" },
-  spec: agentDeploymentSpecSchema.parse(a.spec),
-}));
-const plan = planPlacement(
-  typed.flatMap((a) => demandOf(`${a.metadata.namespace}/${a.metadata.name}`, a, undefined, false) ?? []),
-  classes,
-  supplies,
-);
-// The floor starts every agent at once: it has no order to respect.
-const byKey = new Map(typed.map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
-const floorChildren = typed.flatMap((a) => {
-  const ns = a.metadata.namespace;
-  const dependencies = agentDependencies(a, {
-    get: (n) => byKey.get(`${ns}/${n}`),
-    list: () => typed.filter((b) => b.metadata.namespace === ns),
+
+  // The floor: the children the render functions produce, applied directly with the same client.
+  log("Floor: applying every agent's children directly");
+  const classes = new Map(
+    (JSON.parse(await cluster.kubectl(["get", "gpuclasses", "-o", "json"])) as { items: GPUClass[] }).items.map((c) => [
+      c.metadata.name,
+      c,
+    ]),
+  );
+  const nodeList = (
+    JSON.parse(await cluster.kubectl(["get", "nodes", "-o", "json"])) as {
+      items: {
+        metadata: { name: string; labels: Record<string, string> };
+        status: { allocatable: Record<string, string> };
+      }[];
+    }
+  ).items;
+  const supplies: Supply[] = nodeList.map((n) => ({
+    name: n.metadata.name,
+    labels: n.metadata.labels,
+    ready: true,
+    schedulable: true,
+    allocatable: n.status.allocatable,
+  }));
+  const typed = fleet.map((a) => ({
+    ...a,
+    metadata: { ...a.metadata, namespace: `floor-${a.metadata.namespace}`, uid: "" },
+    spec: agentDeploymentSpecSchema.parse(a.spec),
+  }));
+  const plan = planPlacement(
+    typed.flatMap((a) => demandOf(`${a.metadata.namespace}/${a.metadata.name}`, a, undefined, false) ?? []),
+    classes,
+    supplies,
+  );
+  // The floor starts every agent at once: it has no order to respect.
+  const byKey = new Map(typed.map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
+  const floorChildren = typed.flatMap((a) => {
+    const ns = a.metadata.namespace;
+    const dependencies = agentDependencies(a, {
+      get: (n) => byKey.get(`${ns}/${n}`),
+      list: () => typed.filter((b) => b.metadata.namespace === ns),
+    });
+    return renderChildren({
+      agent: a,
+      placement: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
+      disruption: disruptionPolicy(a, classes, supplies, undefined),
+      started: true,
+      dependencies: dependencies.endpoints,
+      dependents: dependencies.dependents,
+    }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
   });
-  return renderChildren({
-    agent: a,
-    placement: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
-    disruption: disruptionPolicy(a, classes, supplies, undefined),
-    started: true,
-    dependencies: dependencies.endpoints,
-    dependents: dependencies.dependents,
-  }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
-});
-const floorStart = performance.now();
-await inParallel(floorChildren, 4, (c) =>
-  client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
-);
-const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
-await waitFor(
-  "the floor's Deployments to be Available",
-  async () => (await countReady("deploy")) >= floorDeployments,
-  30 * 60_000,
-);
-const floorSeconds = (performance.now() - floorStart) / 1000;
-log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
-for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
-  await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+  const floorStart = performance.now();
+  await inParallel(floorChildren, 4, (c) =>
+    client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
+  );
+  const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
+  await waitFor(
+    "the floor's Deployments to be Available",
+    async () => (await countReady("deploy")) >= floorDeployments,
+    30 * 60_000,
+  );
+  const floorSeconds = (performance.now() - floorStart) / 1000;
+  log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
+  for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
+    await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
 
-// The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
-log("Operator: applying the AgentDeployments");
-// Where the operator's CPU goes, with --cpu-prof: a .cpuprofile per operator process, for Chrome DevTools.
-const profiling = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, "bench/results")}`] : [];
-let operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags: profiling });
-const rolloutStart = performance.now();
-await inParallel(fleet, 4, (a) =>
-  client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
-);
-await waitFor("every agent to be Ready", async () => (await countReady("agd")) >= fleet.length, 30 * 60_000);
-const operatorSeconds = (performance.now() - rolloutStart) / 1000;
-log(`Operator: ${operatorSeconds.toFixed(1)} s`);
-// Every agent Ready is the rollout's end for a person; the operator may still have status to
-// bring up to date (a dependent's DependenciesReady, a drain policy that depends on the ledger).
-// Steady state starts when its queue is empty.
-await operator.idle();
-log(`Operator: queue empty after ${((performance.now() - rolloutStart) / 1000).toFixed(1)} s`);
-await sleep(3000);
-const afterRollout = await operator.metrics();
-const rssMiB = sumOf(afterRollout, "process_resident_memory_bytes") / 2 ** 20;
-const heapMiB = sumOf(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
+  // The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
+  log("Operator: applying the AgentDeployments");
+  // Where the operator's CPU goes, with --cpu-prof: a .cpuprofile per operator process, for Chrome DevTools.
+  const profiling = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, "bench/results")}`] : [];
+  operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags: profiling });
+  const rolloutStart = performance.now();
+  await inParallel(fleet, 4, (a) =>
+    client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
+  );
+  await waitFor("every agent to be Ready", async () => (await countReady("agd")) >= fleet.length, 30 * 60_000);
+  const operatorSeconds = (performance.now() - rolloutStart) / 1000;
+  log(`Operator: ${operatorSeconds.toFixed(1)} s`);
+  // Every agent Ready is the rollout's end for a person; the operator may still have status to
+  // bring up to date (a dependent's DependenciesReady, a drain policy that depends on the ledger).
+  // Steady state starts when its queue is empty.
+  await operator.idle();
+  log(`Operator: queue empty after ${((performance.now() - rolloutStart) / 1000).toFixed(1)} s`);
+  await sleep(3000);
+  const afterRollout = await operator.metrics();
+  const rssMiB = sumOf(afterRollout, "process_resident_memory_bytes") / 2 ** 20;
+  const heapMiB = sumOf(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
 
-// Start and steady state: a new operator over the settled fleet: time to synced caches and an empty
-// queue, and the writes that full resync makes (the target is none).
-await operator.stop();
-const startAt = performance.now();
-operator = await startOperator("bench-operator-restart", { logLevel: "debug", nodeFlags: profiling });
-const idleAt = await operator.idle({ reconciles: fleet.length });
-const startSeconds = (idleAt - startAt) / 1000;
-await sleep(5000);
-const steadyStateWrites = writesOf(await operator.metrics());
-for (const write of operator.loggedWrites.slice(0, 20)) log(`Steady state wrote: ${write}`);
-if (operator.loggedWrites.length > 20) log(`Steady state wrote ${operator.loggedWrites.length - 20} more`);
+  // Start and steady state: a new operator over the settled fleet: time to synced caches and an empty
+  // queue, and the writes that full resync makes (the target is none).
+  await operator.stop();
+  const startAt = performance.now();
+  operator = await startOperator("bench-operator-restart", { logLevel: "debug", nodeFlags: profiling });
+  const idleAt = await operator.idle({ reconciles: fleet.length });
+  const startSeconds = (idleAt - startAt) / 1000;
+  await sleep(5000);
+  const steadyStateWrites = writesOf(await operator.metrics());
+  for (const write of operator.loggedWrites.slice(0, 20)) log(`Steady state wrote: ${write}`);
+  if (operator.loggedWrites.length > 20) log(`Steady state wrote ${operator.loggedWrites.length - 20} more`);
 
-// Change latency: one agent's spec patched every second; time until its Deployment reflects it.
-log(`Change latency: ${changeSeconds} changes, one a second`);
-const latencies: number[] = [];
-for (let i = 0; i < changeSeconds; i++) {
-  const a = fleet[(i * 37) % fleet.length] as AgentDeployment;
-  const deploymentPath = resourcePath(core.deployment, a.metadata.namespace, a.metadata.name);
-  const hashOf = async () =>
-    (await client.get<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(deploymentPath))
-      .spec.template.metadata.annotations?.["agentfleet.io/config-hash"];
-  const before = await hashOf();
-  const t0 = performance.now();
-  await client.mergePatch(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), {
-    spec: { config: { bench_tick: i } },
-  });
-  while ((await hashOf()) === before) {
-    if (performance.now() - t0 > 30_000) throw new Error(`${a.metadata.name}'s Deployment never reflected change ${i}`);
-    await sleep(5);
+  // Change latency: one agent's spec patched every second; time until its Deployment reflects it.
+  log(`Change latency: ${changeSeconds} changes, one a second`);
+  const latencies: number[] = [];
+  for (let i = 0; i < changeSeconds; i++) {
+    const a = fleet[(i * 37) % fleet.length] as AgentDeployment;
+    const deploymentPath = resourcePath(core.deployment, a.metadata.namespace, a.metadata.name);
+    const hashOf = async () =>
+      (await client.get<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(deploymentPath))
+        .spec.template.metadata.annotations?.["agentfleet.io/config-hash"];
+    const before = await hashOf();
+    const t0 = performance.now();
+    await client.mergePatch(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), {
+      spec: { config: { bench_tick: i } },
+    });
+    while ((await hashOf()) === before) {
+      if (performance.now() - t0 > 30_000)
+        throw new Error(`${a.metadata.name}'s Deployment never reflected change ${i}`);
+      await sleep(5);
+    }
+    latencies.push(performance.now() - t0);
+    await sleep(Math.max(0, 1000 - (performance.now() - t0)));
   }
-  latencies.push(performance.now() - t0);
-  await sleep(Math.max(0, 1000 - (performance.now() - t0)));
-}
-latencies.sort((x, y) => x - y);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 
-await operator.stop();
-const result = {
-  agents: fleet.length,
-  rollout: { operatorSeconds, floorSeconds, ratio: operatorSeconds / floorSeconds },
-  steadyStateWrites,
-  changeLatencyMs: { p50: pct(50), p99: pct(99) },
-  rssMiB,
-  heapMiB,
-  startSeconds,
-  machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
-  date: new Date().toISOString(),
-};
-await mkdir(path.join(repoRoot, "bench/results"), { recursive: true });
-await writeFile(path.join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`
+  await operator.stop();
+  const result = {
+    agents: fleet.length,
+    rollout: { operatorSeconds, floorSeconds, ratio: operatorSeconds / floorSeconds },
+    steadyStateWrites,
+    changeLatencyMs: { p50: pct(50), p99: pct(99) },
+    rssMiB,
+    heapMiB,
+    startSeconds,
+    machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    date: new Date().toISOString(),
+  };
+  await mkdir(path.join(repoRoot, "bench/results"), { recursive: true });
+  await writeFile(path.join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`
 agents                ${result.agents}
 rollout, operator     ${operatorSeconds.toFixed(1)} s
 rollout, floor        ${floorSeconds.toFixed(1)} s
@@ -320,4 +338,6 @@ RSS / heap            ${rssMiB.toFixed(0)} / ${heapMiB.toFixed(0)} MiB   (target
 start                 ${startSeconds.toFixed(1)} s   (target: 5 s at 3,000)
 machine               ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB
 written to bench/results/latest.json`);
-if (!values.keep) await cluster.down();
+} finally {
+  await cleanUp();
+}

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { operatorNodeFlags } from "../../src/cli/node-flags.ts";
@@ -48,6 +49,18 @@ export interface RunningOperator {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A port nothing listens on now, for the operator's /metrics. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
 export function parseSamples(text: string): Samples {
   const out: Samples = new Map();
   for (const line of text.split("\n")) {
@@ -68,6 +81,7 @@ export async function startOperator(
   argsOrOptions: string[] | OperatorProcessOptions = {},
 ): Promise<RunningOperator> {
   const opts = Array.isArray(argsOrOptions) ? { args: argsOrOptions } : argsOrOptions;
+  const port = await freePort();
   const logDir = path.join(stateDir, "operator-logs");
   await mkdir(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}.log`);
@@ -82,7 +96,7 @@ export async function startOperator(
       "--kubeconfig",
       kubeconfigPath,
       "--metrics-port",
-      "0",
+      String(port),
       ...(opts.logLevel ? ["--log-level", opts.logLevel] : []),
       ...(opts.args ?? []),
     ],
@@ -92,20 +106,26 @@ export async function startOperator(
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-  // The operator logs where it serves as it starts: read it from the JSON log lines. At debug level
-  // it logs each write, which is kept to name a write that should not be.
+  // At debug level the operator logs each write, which is kept to name a write that should not be.
   const loggedWrites: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const address = /"metricsAddress":"([^"]+)"/.exec(line)?.[1];
-      if (address) resolve(address);
-      if (line.includes('"api write"')) {
-        const { method, path: url, code } = JSON.parse(line) as { method: string; path: string; code: number };
-        loggedWrites.push(`${method} ${url} ${code}`);
-      }
-    });
-    void exited.then((code) => reject(new Error(`the operator exited with ${code} before serving; see ${logFile}`)));
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    if (!line.includes('"api write"')) return;
+    const { method, path: url, code } = JSON.parse(line) as { method: string; path: string; code: number };
+    loggedWrites.push(`${method} ${url} ${code}`);
   });
+  // Started once /readyz answers (its caches have synced), whatever the log level says.
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the operator exited with ${child.exitCode ?? child.signalCode} before serving; see ${logFile}`);
+    }
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await sleep(100);
+  }
 
   async function metrics(): Promise<Samples> {
     for (let attempt = 1; ; attempt++) {
