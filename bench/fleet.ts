@@ -82,6 +82,12 @@ async function generateFleet(n: number): Promise<AgentDeployment[]> {
       });
     }
   }
+  // A partial last copy names dependencies it did not generate: drop them, or with dependency-ordered
+  // start those agents would wait for ever and the rollout never end.
+  const names = new Set(fleet.map((a) => `${a.metadata.namespace}/${a.metadata.name}`));
+  for (const a of fleet) {
+    a.spec.dependencies = (a.spec.dependencies ?? []).filter((d) => names.has(`${a.metadata.namespace}/${d}`));
+  }
   return fleet;
 }
 
