@@ -43,6 +43,20 @@ const readyIs = (name: string, status: "True" | "False", reason?: string) =>
     { timeoutMs: 60_000 },
   );
 
+/** The agent is Ready with its pods on this node. */
+const readyOnNode = (name: string, node: string) =>
+  eventually(
+    `${name} to be Ready on ${node}`,
+    async () => {
+      const a = JSON.parse(await kubectl(["get", "agd", name, "-n", ns.name, "-o", "json"])) as {
+        status?: { node?: string; conditions?: Condition[] };
+      };
+      const ready = a.status?.conditions?.find((c) => c.type === "Ready");
+      return a.status?.node === node && ready?.status === "True" ? true : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 1000 },
+  );
+
 beforeAll(async () => {
   await installCrds();
   await applyManifests(sampleGpuClasses);
@@ -133,17 +147,7 @@ describe("faults", () => {
     await kubectl(["delete", "node", pc2, "--wait=true"]);
     try {
       // Its agent with a fallback moves to mainpc; the one without waits, saying why.
-      await eventually(
-        "movable to run on its fallback",
-        async () => {
-          const a = JSON.parse(await kubectl(["get", "agd", "movable", "-n", ns.name, "-o", "json"])) as {
-            status?: { node?: string; conditions?: Condition[] };
-          };
-          const ready = a.status?.conditions?.find((c) => c.type === "Ready");
-          return a.status?.node === mainpc && ready?.status === "True" ? true : undefined;
-        },
-        { timeoutMs: 90_000, intervalMs: 1000 },
-      );
+      await readyOnNode("movable", mainpc);
       const waiting = await eventually("on-gpu to wait for its node", async () => {
         const c = await conditionOf("on-gpu", "Placed");
         return c?.status === "False" ? c : undefined;
@@ -154,17 +158,7 @@ describe("faults", () => {
     }
     await readyIs("on-gpu", "True");
     // And the moved agent comes back to its own class.
-    await eventually(
-      "movable to move back to pc2",
-      async () => {
-        const a = JSON.parse(await kubectl(["get", "agd", "movable", "-n", ns.name, "-o", "json"])) as {
-          status?: { node?: string; conditions?: Condition[] };
-        };
-        const ready = a.status?.conditions?.find((c) => c.type === "Ready");
-        return a.status?.node === pc2 && ready?.status === "True" ? true : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 1000 },
-    );
+    await readyOnNode("movable", pc2);
   }, 240_000);
 
   it("says ChildRejected, with the API server's words and a Warning event, for a spec a child cannot take; and recovers", async () => {

@@ -61,14 +61,6 @@ export class Operator {
     });
   }
 
-  get ready(): boolean {
-    return this.manager.isReady();
-  }
-
-  get isReconciling(): boolean {
-    return this.manager.isReconciling;
-  }
-
   async start(): Promise<void> {
     if (this.opts.metricsPort !== undefined) {
       this.server = await startProbeServer({

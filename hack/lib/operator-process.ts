@@ -157,7 +157,7 @@ export async function startOperator(
       return writesOf(await metrics());
     },
     async leading() {
-      return /^leader_election_master_status\{[^}]*\} 1$/m.test(await (await fetch(`${url}/metrics`)).text());
+      return sumOf(await metrics(), "leader_election_master_status") >= 1;
     },
     async idle({ reconciles = 0, quietMs = 1000, timeoutMs = 10 * 60_000 } = {}) {
       const deadline = Date.now() + timeoutMs;

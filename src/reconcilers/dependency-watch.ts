@@ -7,6 +7,7 @@ import { AgentCondition, conditionTrue } from "../api/conditions.ts";
 import type { CacheEvent, ObjectCache } from "../controller/cache.ts";
 import { changeFilter } from "../controller/change-filter.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
+import { dependentsOf } from "../dependencies/graph.ts";
 
 /** What other agents read of an agent. */
 const seenByOthers = (a: AgentDeployment) =>
@@ -19,16 +20,11 @@ const seenByOthers = (a: AgentDeployment) =>
 
 /** The agents of a namespace that depend on `name`, directly or through others. */
 function transitiveDependents(agents: readonly AgentDeployment[], name: string): string[] {
-  const dependentsOf = new Map<string, string[]>();
-  for (const a of agents) {
-    for (const dep of a.spec.dependencies ?? []) {
-      dependentsOf.set(dep, [...(dependentsOf.get(dep) ?? []), a.metadata.name]);
-    }
-  }
+  const dependents = dependentsOf(new Map(agents.map((a) => [a.metadata.name, a.spec.dependencies ?? []])));
   const found = new Set<string>();
   const queue = [name];
   while (queue.length) {
-    for (const d of dependentsOf.get(queue.shift() as string) ?? []) {
+    for (const d of dependents.get(queue.shift() as string) ?? []) {
       if (!found.has(d)) {
         found.add(d);
         queue.push(d);
