@@ -63,4 +63,15 @@ describe("WorkQueue", () => {
     q.shutDown();
     expect(q.idle).toBe(true);
   });
+
+  it("lets a sooner delay for a key replace a later one, and never the other way round", async () => {
+    const q = new WorkQueue();
+    q.addAfter("k", 60_000); // a long backoff after failures
+    q.addAfter("k", 20); // then a reconcile asks for a short requeue
+    q.addAfter("k", 30_000); // and a later one changes nothing
+    expect(await Promise.race([q.get(), new Promise((r) => setTimeout(() => r("not yet"), 1_000))])).toBe("k");
+    q.done("k");
+    expect(q.idle).toBe(true);
+    q.shutDown();
+  });
 });

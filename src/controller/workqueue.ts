@@ -33,7 +33,7 @@ export class WorkQueue {
   private readonly addedAt = new Map<string, number>();
   private readonly startedAt = new Map<string, number>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   private readonly takers: ((key: string | undefined) => void)[] = [];
   private shuttingDown = false;
   private readonly metrics: QueueMetrics;
@@ -71,13 +71,18 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    if (this.timers.has(key)) return;
+    const dueAt = this.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending && pending.dueAt <= dueAt) return;
+    // A sooner delay replaces a later one: a key backing off for minutes after an outage still gets
+    // the short requeue that a reconcile asks for once the server is back.
+    if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, dueAt });
   }
 
   /** Retries a failed key after its backoff, which doubles with each consecutive failure. */
@@ -129,7 +134,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.shuttingDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const taker of this.takers.splice(0)) taker(undefined);
   }
