@@ -19,11 +19,19 @@ const thing = (name: string) => ({
 let server: Server;
 let client: KubeClient;
 let watches = 0;
+/** While true, the server answers the flaky resource with 503, as an API server that lost etcd does. */
+let flakyDown = true;
+const flaky = resource("example.com", "v1", "Flaky", "flakies", false);
 const open: (() => void)[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname.endsWith("/flakies") && flakyDown) {
+      res.writeHead(503, { "Content-Type": "text/plain" });
+      res.end("etcdserver: request timed out");
+      return;
+    }
     if (url.searchParams.get("watch") !== "true") {
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ items: [thing("listed")], metadata: { resourceVersion: "1" } }));
@@ -62,5 +70,29 @@ describe("Informer", () => {
     informer.stop();
     expect(watches).toBeGreaterThanOrEqual(3);
     expect(informer.get("watched")?.metadata.name).toBe("watched");
+  });
+
+  it("tries again at once when told the server is back, instead of waiting out its backoff, and says it recovered", async () => {
+    let recovered = 0;
+    const errors: number[] = [];
+    const informer = new Informer<KubeObject>(client, flaky, silentLogger(), {
+      onError: (_err, retryInMs) => errors.push(retryInMs),
+      onRecovered: () => recovered++,
+    });
+    const started = informer.start();
+    // Fails at 0, 0.5 and 1.5 s: its next try is 2 s away.
+    while (errors.length < 3) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toEqual([500, 1000, 2000]);
+    expect(informer.failingSince).toBeDefined();
+    flakyDown = false;
+    informer.retryNow();
+    await Promise.race([
+      started,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("waited out its backoff")), 1_000)),
+    ]);
+    expect(informer.failingSince).toBeUndefined();
+    expect(recovered).toBe(1);
+    expect(errors).toHaveLength(3);
+    informer.stop();
   });
 });

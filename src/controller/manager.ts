@@ -44,6 +44,8 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private synced = false;
   private reconciling = false;
+  /** A cache failed since the last time they all worked: catch up when they do again. */
+  private lostServer = false;
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
@@ -75,10 +77,29 @@ export class Manager {
     const informer = new Informer<KubeObject>(this.client, resource, this.logger, {
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
       ...(opts.transform ? { transform: opts.transform } : {}),
-      onError: () => this.metrics.watchError(resource.plural),
+      onError: () => {
+        this.metrics.watchError(resource.plural);
+        this.lostServer = true;
+      },
+      onRecovered: () => this.serverAnswered(),
     });
     this.caches.set(key, { informer, transform: opts.transform });
     return informer as unknown as Informer<T>;
+  }
+
+  /**
+   * One cache has seen the API server answer again. The others, backing off, try at once; and once
+   * every cache works, each controller looks at all its objects again: a reconcile that failed while
+   * the server was away waits out a backoff that has grown with each failure (up to many minutes),
+   * and the relist may bring no event for its object.
+   */
+  private serverAnswered(): void {
+    const caches = [...this.caches.values()].map(({ informer }) => informer);
+    for (const informer of caches) informer.retryNow();
+    if (!this.lostServer || caches.some((informer) => informer.failingSince !== undefined)) return;
+    this.lostServer = false;
+    this.logger.info("the API server answers every cache again; looking at every object again");
+    if (this.reconciling) for (const c of this.controllers) c.enqueueAll();
   }
 
   /** A controller run by this manager: its watches are bound before the caches start. */
