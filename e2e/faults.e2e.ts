@@ -3,7 +3,14 @@
 // a spec the API server refuses in a child says so in the agent's status instead of looping in the
 // log; and the whole control plane going away and coming back loses nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addNodes, kubectl, nodeNameOf, restartControlPlane } from "../hack/lib/cluster.ts";
+import {
+  addNodes,
+  type ControlPlaneComponent,
+  kubectl,
+  nodeNameOf,
+  restartComponent,
+  restartControlPlane,
+} from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { simulatedNodes } from "../hack/lib/topology.ts";
@@ -176,6 +183,58 @@ describe("faults", () => {
     await readyIs("oversized", "True");
     expect(operator.process.exitCode).toBeNull();
   });
+
+  // kube-apiserver and etcd restart on their own (an upgrade, an OOM kill, a restart of a k3s
+  // server's datastore): each in the middle of a rollout, each given 30 s from its return to converge.
+  const rolloutThrough = async (component: ControlPlaneComponent, prefix: string) => {
+    const names = Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`);
+    await applyObjects(names.map((n) => agent(n)));
+    const readyz = async () => (await fetch(`${operator.url}/readyz`)).status;
+    const seen = new Set<number>();
+    await restartComponent(component, 5_000, async () => {
+      // Sampled for the whole time it is down: what /readyz said, for reliability.md and the assertion below.
+      const until = Date.now() + 4_500;
+      while (Date.now() < until) {
+        seen.add(await readyz());
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    });
+    const returnedAt = Date.now();
+    const readyCount = async () => {
+      const list = JSON.parse(await kubectl(["get", "agd", "-n", ns.name, "-o", "json"])) as {
+        items: { metadata: { name: string }; status?: { conditions?: Condition[] } }[];
+      };
+      return list.items.filter(
+        (a) =>
+          names.includes(a.metadata.name) &&
+          a.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      ).length;
+    };
+    await eventually(
+      `the 30 agents to be Ready within 30 s of ${component}'s return`,
+      async () => ((await readyCount()) === names.length ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    process.stderr.write(
+      `${component} restarted mid-rollout: /readyz said ${[...seen].join(",")} while it was down; ` +
+        `30 agents Ready ${((Date.now() - returnedAt) / 1000).toFixed(1)} s after it returned\n`,
+    );
+    expect(operator.process.exitCode).toBeNull();
+    await eventually("/readyz to be ok again", async () => ((await readyz()) === 200 ? true : undefined));
+    return seen;
+  };
+
+  it("rides out kube-apiserver restarting alone in the middle of a rollout, and says so on /readyz", async () => {
+    const seen = await rolloutThrough("kube-apiserver", "apiserver-restart");
+    // Its watches broke with the server: not ready while they stayed broken.
+    expect(seen).toContain(503);
+  }, 180_000);
+
+  it("rides out etcd restarting alone in the middle of a rollout", async () => {
+    // The API server stays up and keeps its watches open from its cache; what fails is every write,
+    // which the operator retries with backoff until etcd is back.
+    await rolloutThrough("etcd", "etcd-restart");
+  }, 180_000);
 
   it("rides out the whole control plane going away and coming back, and takes up changes made after", async () => {
     const readyz = async () => (await fetch(`${operator.url}/readyz`)).status;

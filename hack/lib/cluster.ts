@@ -1,6 +1,7 @@
 // The local control plane: real etcd, kube-apiserver, kube-controller-manager and kube-scheduler
 // run as processes by kwokctl's binary runtime, with kwok simulating the two GPU nodes and their pods.
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { kindDown, kindIsUp, kindSetNodePower, kindUp, useKind } from "./kind.ts";
@@ -128,6 +129,13 @@ export async function up(options: UpOptions = {}): Promise<void> {
         `kube-apiserver=default-not-ready-toleration-seconds=${tolerationSeconds}`,
         "--extra-args",
         `kube-apiserver=default-unreachable-toleration-seconds=${tolerationSeconds}`,
+        // One controller manager and one scheduler, as on a k3s server: without a rival they need no
+        // lease, and keeping one would make them exit (for a supervisor to restart) whenever the API
+        // server is away for longer than its renew deadline, which restartComponent's tests do on purpose.
+        "--extra-args",
+        "kube-controller-manager=leader-elect=false",
+        "--extra-args",
+        "kube-scheduler=leader-elect=false",
         ...(options.disableQpsLimits ? ["--disable-qps-limits"] : []),
         "--wait",
         "2m",
@@ -238,6 +246,65 @@ export async function restartControlPlane(downMs: number, whileDown?: () => Prom
   await kwokctl("start");
   for (let i = 0; i < 120 && !(await isUp()); i++) await new Promise((r) => setTimeout(r, 500));
   if (!(await isUp())) throw new Error(`cluster "${clusterName}" did not answer within 60 s of its restart`);
+}
+
+/** The control plane's components that a test can restart on their own. */
+export type ControlPlaneComponent = "etcd" | "kube-apiserver";
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Stops one component of the control plane (SIGTERM, as systemd would on a restart) and starts it
+ * again with the same command line, environment and log file, after `downMs`. kwokctl only stops and
+ * starts its components together, so this reads what it started from its pid file and /proc, and
+ * writes the new pid back so that `kwokctl stop` and `delete` still find it.
+ */
+export async function restartComponent(
+  component: ControlPlaneComponent,
+  downMs: number,
+  whileDown?: () => Promise<void>,
+): Promise<void> {
+  if (useKind) throw new Error("restartComponent runs on the kwok cluster only");
+  const clusterDir = path.join(kwokWorkdir, "clusters", clusterName);
+  const pidFile = path.join(clusterDir, "pids", `${component}.pid`);
+  const pid = Number((await readFile(pidFile, "utf8")).trim());
+  if (!Number.isInteger(pid) || !isAlive(pid)) throw new Error(`${component} of "${clusterName}" is not running`);
+  const nulSeparated = async (file: string) => (await readFile(file, "utf8")).split("\0").filter((s) => s !== "");
+  const [command, ...args] = await nulSeparated(`/proc/${pid}/cmdline`);
+  const env = Object.fromEntries(
+    (await nulSeparated(`/proc/${pid}/environ`)).map((kv) => [
+      kv.slice(0, kv.indexOf("=")),
+      kv.slice(kv.indexOf("=") + 1),
+    ]),
+  );
+  if (!command) throw new Error(`cannot read the command line of ${component} (pid ${pid})`);
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
+  const downAt = Date.now();
+  await whileDown?.();
+  await new Promise((r) => setTimeout(r, Math.max(0, downMs - (Date.now() - downAt))));
+  const logFd = openSync(path.join(clusterDir, "logs", `${component}.log`), "a");
+  const child = spawn(command, args, { cwd: clusterDir, env, detached: true, stdio: ["ignore", logFd, logFd] });
+  child.unref();
+  closeSync(logFd);
+  if (child.pid === undefined) throw new Error(`could not start ${component} again`);
+  await writeFile(pidFile, String(child.pid));
+  for (let i = 0; i < 120 && !(await isUp()); i++) await new Promise((r) => setTimeout(r, 500));
+  if (!(await isUp()))
+    throw new Error(`cluster "${clusterName}" did not answer within 60 s of restarting ${component}`);
+  const pidsDir = path.join(clusterDir, "pids");
+  for (const file of await readdir(pidsDir)) {
+    const other = Number((await readFile(path.join(pidsDir, file), "utf8")).trim());
+    if (!isAlive(other)) throw new Error(`${file.replace(/\.pid$/, "")} exited while ${component} restarted`);
+  }
 }
 
 /** Switches a simulated PC off (kwok's not-ready stage turns its Ready condition False) or back on. */
