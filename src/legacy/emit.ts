@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
 import { annotationKeys, labelKeys, managedBy } from "../api/labels.ts";
+import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import { type SecretValue, secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
@@ -17,9 +18,8 @@ export const defaultVramMiB = 2048;
 
 export interface EmitOptions {
   namespace: string;
-  classOf: (machine: string) => string;
-  /** The classes an agent of a machine falls back to when its own has no room or no Ready node. */
-  fallbacksOf: (machine: string) => string[];
+  /** The GPU class of a GPU agent, and the classes it falls back to when its own has no room or no Ready node. */
+  classOf: (agent: FleetAgent) => ClassChoice;
   /** Image repository prefix for agents no compose file names an image for ("cascade/"). */
   imagePrefix: string;
   /** The monorepo's image (--image REPO:TAG) for agents that name none; GPU agents run its -cuda tag. */
@@ -50,7 +50,7 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
   return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
 }
 
-function vramMiB(agent: FleetAgent): number {
+export function vramMiB(agent: FleetAgent): number {
   return agent.vram?.mib ?? defaultVramMiB;
 }
 
@@ -110,9 +110,11 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     ...(agent.gpu.length
       ? {
           gpu: {
-            class: opts.classOf(agent.machine),
+            class: opts.classOf(agent).gpuClass,
             vramMiB: vramMiB(agent),
-            ...(opts.fallbacksOf(agent.machine).length ? { fallbackClasses: opts.fallbacksOf(agent.machine) } : {}),
+            ...(opts.classOf(agent).fallbackClasses.length
+              ? { fallbackClasses: opts.classOf(agent).fallbackClasses }
+              : {}),
           },
         }
       : {}),

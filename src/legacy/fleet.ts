@@ -35,16 +35,28 @@ export interface Fleet {
 
 const at = (loc: Location) => where(loc);
 
+/**
+ * The machine of an agent whose file names none (a compose file called docker-compose.yml, a
+ * startup config without profiles): it is imported for no machine, and its GPU class is chosen by
+ * its VRAM need (import.ts). MACHINE=FILE on the command line pins it instead.
+ */
+export const unassignedMachine = "";
+
+/** How a machine is named in a message. */
+export const machineLabel = (machine: string) => machine || "an unnamed machine";
+
 function assignMachines(
   drafts: StartupAgentDraft[],
   profiles: Map<string, Set<string>>,
   fileMachine: string | undefined,
   machines: readonly string[],
-  file: string,
 ): LegacyAgent[] {
   return drafts.flatMap(({ machines: named, ...agent }) => {
+    const groups = agent.group?.split(".") ?? [];
     const fromProfiles = [...profiles]
-      .filter(([, names]) => [...names].some((n) => sameName(n, agent.legacyName)))
+      .filter(([, names]) =>
+        [...names].some((n) => sameName(n, agent.legacyName) || groups.some((g) => sameName(n, g))),
+      )
       .map(([m]) => m);
     const fromFields = named.flatMap((n) => machines.filter((m) => sameMachine(m, n)));
     const unknown = named.filter((n) => !machines.some((m) => sameMachine(m, n)));
@@ -56,13 +68,8 @@ function assignMachines(
     }
     const targets = [...new Set([...fromFields, ...fromProfiles])];
     if (targets.length === 0 && profiles.size > 0 && !fileMachine) return []; // enabled on no machine
-    const on = targets.length ? targets : fileMachine ? [fileMachine] : [];
-    if (on.length === 0) {
-      throw new InputError(
-        `cannot tell which machine agent ${agent.legacyName} runs on: neither the file (${file}) nor the agent says; name the file's machine, as mainpc=${file}`,
-        agent.source,
-      );
-    }
+    // Neither the file nor the agent names a machine: imported with none (see unassignedMachine).
+    const on = targets.length ? targets : [fileMachine ?? unassignedMachine];
     return on.map((machine) => ({ ...agent, machine }));
   });
 }
@@ -125,18 +132,11 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
     }
 
     if (isCompose(parsed.root) && parsed.root) {
-      if (!machine) {
-        throw new InputError(`cannot tell which machine this compose file is for; name it, as mainpc=${file.path}`, {
-          file: file.path,
-          line: 1,
-          column: 1,
-        });
-      }
-      compose.push(...readCompose(parsed.root).map((s) => ({ ...s, machine })));
+      compose.push(...readCompose(parsed.root).map((s) => ({ ...s, machine: machine ?? unassignedMachine })));
       fileScalars.push(...fileLevelScalars(parsed.root));
     } else if (isStartupConfig(parsed.root)) {
       const reading = readStartupConfig(parsed.root, machines);
-      const agents = assignMachines(reading.agents, reading.profiles, machine, machines, file.path);
+      const agents = assignMachines(reading.agents, reading.profiles, machine, machines);
       for (const m of new Set(agents.map((a) => a.machine))) startupMachines.add(m);
       // One file defining a name twice: the later definition is what a dict-based loader kept.
       const seen = new Map<string, LegacyAgent>();
@@ -202,7 +202,8 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
   for (const [label, group] of byLabel) {
     const sorted = [...group].sort((x, y) => order(x.machine) - order(y.machine));
     sorted.forEach((a, i) => {
-      const name = i === 0 ? label : `${label.slice(0, 62 - a.machine.length)}-${toDnsLabel(a.machine)}`;
+      const suffix = toDnsLabel(a.machine || "unassigned");
+      const name = i === 0 ? label : `${label.slice(0, 62 - suffix.length)}-${suffix}`;
       const composeService = (a as FleetAgent).composeService;
       agents.push({ ...a, name, ...(composeService ? { composeService } : {}) });
     });

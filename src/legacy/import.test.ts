@@ -272,16 +272,99 @@ describe("unusable input", () => {
     );
   });
 
-  it("asks for the machine when neither the file nor its name says", () => {
-    expect(inputError(() => run({ path: "agents.yaml", text: "list:\n  - {name: A, port: 1}\n" })).message).toMatch(
-      /cannot tell which machine agent A runs on.*mainpc=agents\.yaml/,
-    );
-  });
-
   it("refuses a machine with no GPU class", () => {
     expect(
       inputError(() => run({ path: "x.yaml", machine: "pc3", text: "l:\n  - {name: A, port: 1}\n" })).message,
     ).toMatch(/machine pc3 .* has no GPU class: add --class pc3=GPUCLASS/);
+  });
+});
+
+describe("shapes that name no machine, or every machine", () => {
+  it("assigns machines by profiles that list groups, and imports a group both machines run once per machine", () => {
+    const result = run({
+      path: "startup_config.yaml",
+      text: `agent_groups:
+  core_services:
+    ServiceRegistry: {script_path: registry.py, port: 7200}
+  gpu_intensive:
+    LLM: {script_path: llm.py, port: 5000, config: {device: cuda, vram_limit_mb: 16000}}
+  vision:
+    Eyes: {script_path: eyes.py, port: 5100, config: {device: cuda}}
+machine_profiles:
+  mainpc:
+    groups: [core_services, gpu_intensive]
+  pc2:
+    groups: [core_services, vision]
+`,
+    });
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine}:${a.gpuClass}`).sort()).toEqual([
+      "eyes@pc2:rtx-3060",
+      "llm@mainpc:rtx-4090",
+      "service-registry-pc2@pc2:null",
+      "service-registry@mainpc:null",
+    ]);
+    const both = kinds(result.report.findings, "on-every-machine");
+    expect(both).toHaveLength(1);
+    expect(both[0]?.message).toMatch(
+      /ServiceRegistry \(group agent_groups\.core_services\) runs on mainpc and on pc2 by the machine profiles: it is imported once per machine, as service-registry \(mainpc\) and service-registry-pc2 \(pc2\)/,
+    );
+    expect(kinds(result.report.findings, "duplicate-agent")).toEqual([]);
+  });
+
+  it("imports a compose file that names no machine: GPU agents get the class that fits their VRAM, the others as fallbacks", () => {
+    const result = run({
+      path: "docker-compose.yml",
+      text: `services:
+  small-tts:
+    image: cascade/tts:1
+    runtime: nvidia
+  big-llm:
+    image: cascade/llm:1
+    runtime: nvidia
+  web:
+    image: cascade/web:1
+`,
+    });
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine || "-"}:${a.gpuClass}`).sort()).toEqual([
+      "big-llm@-:rtx-3060",
+      "small-tts@-:rtx-3060",
+      "web@-:null",
+    ]);
+    expect(manifest(result, "small-tts")?.spec.gpu).toEqual({
+      class: "rtx-3060",
+      vramMiB: 2048,
+      fallbackClasses: ["rtx-4090"],
+    });
+    const note = kinds(result.report.findings, "machine-unknown");
+    expect(note).toHaveLength(1);
+    expect(note[0]?.message).toMatch(/3 agents come from files that name no machine \(docker-compose\.yml\)/);
+    expect(note[0]?.message).toMatch(/big-llm 2048 MiB → rtx-3060.*mainpc=FILE/);
+    // MACHINE=FILE still pins it.
+    const pinned = run({
+      path: "docker-compose.yml",
+      machine: "mainpc",
+      text: "services:\n  llm: {image: l:1, runtime: nvidia}\n",
+    });
+    expect(manifest(pinned, "llm")?.spec.gpu).toMatchObject({ class: "rtx-4090", fallbackClasses: ["rtx-3060"] });
+  });
+
+  it("chooses the large card for a need only it holds, and a startup config with no machine imports too", () => {
+    const result = run({
+      path: "agents.yaml",
+      text: "list:\n  - {name: Big, port: 1, config: {device: cuda, vram_limit_mb: 16000}}\n  - {name: Plain, port: 2}\n",
+    });
+    expect(manifest(result, "big")?.spec.gpu).toEqual({
+      class: "rtx-4090",
+      vramMiB: 16000,
+      fallbackClasses: ["rtx-3060"],
+    });
+    expect(manifest(result, "plain")?.spec.gpu).toBeUndefined();
+  });
+
+  it("still refuses a file that is not a config at all", () => {
+    expect(inputError(() => run({ path: "notes.yaml", text: "title: my notes\nitems: [a, b]\n" })).message).toMatch(
+      /no agents found/,
+    );
   });
 });
 

@@ -1,11 +1,12 @@
 // The importer, pure: legacy files in; manifests and a report out. The CLI does the reading and writing.
+import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
-import { commonImagePrefix, defaultVramMiB, renderManifestFiles } from "./emit.ts";
+import { commonImagePrefix, defaultVramMiB, renderManifestFiles, vramMiB } from "./emit.ts";
 import { resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
 import { addressFindings, findSecrets, mountFindings, secretFindings } from "./findings/scans.ts";
-import { assembleFleet, type LegacyFile } from "./fleet.ts";
+import { assembleFleet, type FleetAgent, type LegacyFile, machineLabel, unassignedMachine } from "./fleet.ts";
 import { type Finding, type Severity, where } from "./model.ts";
 
 export interface ImportOptions {
@@ -19,6 +20,8 @@ export interface ImportOptions {
   fallback?: boolean;
   /** The monorepo's image (REPO:TAG) for every agent that names none; with it, a Dockerfile is written. */
   image?: string;
+  /** GPUClass → the VRAM it offers, for agents of no machine; the chart's default classes when absent. */
+  classVramMiB?: ReadonlyMap<string, number>;
 }
 
 export const defaultClasses: ReadonlyMap<string, string> = new Map([
@@ -64,9 +67,12 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
   const fleet = assembleFleet(files, machines);
-  const classOf = (m: string) => opts.classes.get(m) ?? m;
-  const fallbacksOf = (m: string) =>
-    opts.fallback === false ? [] : [...new Set([...opts.classes.values()])].filter((c) => c !== classOf(m));
+  const classOptions = {
+    classes: opts.classes,
+    classVramMiB: opts.classVramMiB ?? homeLabClassVram,
+    fallback: opts.fallback !== false,
+  };
+  const classOf = (a: FleetAgent) => chooseClass(a.machine, vramMiB(a), classOptions);
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
   const secrets = findSecrets(everyDefinition);
@@ -81,7 +87,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...mountFindings(everyDefinition),
     ...addressFindings(everyDefinition, fleet.fileScalars),
   ];
-  for (const machine of machines) {
+  for (const machine of new Set(fleet.agents.map((a) => a.machine))) {
     const estimated = fleet.agents.filter((a) => a.machine === machine && a.gpu.length && a.vram?.mib === undefined);
     if (estimated.length) {
       findings.push({
@@ -89,14 +95,31 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         severity: "info",
         machine,
         agents: estimated.map((a) => a.legacyName),
-        message: `${estimated.length} GPU agents on ${machine} state no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
+        message: `${estimated.length} GPU agents on ${machineLabel(machine)} state no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
           .map((a) => a.legacyName)
           .join(", ")}. Set spec.gpu.vramMiB to what each really uses`,
         source: where(estimated[0]?.source ?? { file: "", line: 0, column: 0 }),
       });
     }
   }
-  const gainedFallback = fleet.agents.filter((a) => a.gpu.length && fallbacksOf(a.machine).length);
+  const unassigned = fleet.agents.filter((a) => a.machine === unassignedMachine);
+  if (unassigned.length) {
+    const gpuAgents = unassigned.filter((a) => a.gpu.length);
+    findings.push({
+      kind: "machine-unknown",
+      severity: "info",
+      agents: unassigned.map((a) => a.legacyName),
+      message: `${unassigned.length} agents come from files that name no machine (${[...new Set(unassigned.map((a) => a.source.file))].join(", ")}): they are imported for no machine${
+        gpuAgents.length
+          ? `, and each GPU agent asks for the GPU class that fits its VRAM need, the other classes as fallbacks (${gpuAgents
+              .map((a) => `${a.legacyName} ${vramMiB(a)} MiB → ${classOf(a).gpuClass}`)
+              .join(", ")})`
+          : ""
+      }. Name a file's machine (mainpc=FILE) to pin its agents to that machine's class`,
+      source: where(unassigned[0]?.source ?? { file: "", line: 0, column: 0 }),
+    });
+  }
+  const gainedFallback = fleet.agents.filter((a) => a.gpu.length && classOf(a).fallbackClasses.length);
   if (gainedFallback.length) {
     findings.push({
       kind: "fallback-added",
@@ -135,7 +158,6 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const manifestFiles = renderManifestFiles(fleet.agents, {
     namespace: opts.namespace,
     classOf,
-    fallbacksOf,
     imagePrefix,
     image: opts.image,
     edges: deps.edges,
@@ -148,7 +170,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         name: a.name,
         legacyName: a.legacyName,
         machine: a.machine,
-        gpuClass: a.gpu.length ? classOf(a.machine) : null,
+        gpuClass: a.gpu.length ? classOf(a).gpuClass : null,
         vramMiB: a.gpu.length ? (a.vram?.mib ?? defaultVramMiB) : null,
         ports: [...new Set(a.ports.filter((p) => p.role !== "host").map((p) => p.port))],
         dependencies: deps.edges.get(a.name) ?? [],

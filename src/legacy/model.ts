@@ -36,7 +36,9 @@ export type FindingKind =
   | "image-guessed"
   | "image-set"
   | "fallback-added"
-  | "machine-inferred";
+  | "machine-inferred"
+  | "machine-unknown"
+  | "on-every-machine";
 
 export interface Finding {
   kind: FindingKind;

@@ -12,9 +12,10 @@ export function textReport(report: ImportReport, outcome: string): string {
     const agents = report.agents.filter((a) => a.machine === m);
     const gpu = agents.filter((a) => a.gpuClass);
     const vram = gpu.reduce((s, a) => s + (a.vramMiB ?? 0), 0);
-    const cls = gpu[0]?.gpuClass ?? "-";
+    const classes = [...new Set(gpu.map((a) => a.gpuClass))];
+    const cls = classes.length ? classes.join(",") : "-";
     lines.push(
-      `  ${m.padEnd(10)} ${cls.padEnd(10)} ${String(agents.length).padStart(4)} agents: ${gpu.length} on the GPU (${vram} MiB VRAM requested), ${agents.length - gpu.length} on CPU`,
+      `  ${(m || "(none)").padEnd(10)} ${cls.padEnd(10)} ${String(agents.length).padStart(4)} agents: ${gpu.length} on the GPU (${vram} MiB VRAM requested), ${agents.length - gpu.length} on CPU`,
     );
   }
   const counts = (["blocker", "warning", "info"] as const).map(

@@ -24,7 +24,7 @@ export interface StartupReading {
   agents: StartupAgentDraft[];
   /** Group name → member agent names, from docker_groups-like blocks, with whether the group is for GPUs. */
   gpuGroups: { group: string; agents: string[]; source: Location }[];
-  /** Machine → agents a profile enables on it; empty when the file has no profiles. */
+  /** Machine → agents or groups a profile enables on it; empty when the file has no profiles. */
   profiles: Map<string, Set<string>>;
 }
 
@@ -107,13 +107,18 @@ function readProfiles(root: YNode, machineNames: readonly string[]): Map<string,
   if (root.kind !== "map") return profiles;
   const machineOf = (key: string) => machineNames.find((name) => sameMachine(name, key));
   const enable = (machine: string, value: YNode) => {
+    // A profile lists agents or the groups it runs (groups, agent_groups, enabled_groups): both are
+    // names that assignMachines matches against an agent's name and the segments of its group.
     const list =
       value.kind === "seq"
         ? value
         : (child(value, "agents") ??
           child(value, "enabled") ??
           child(value, "services") ??
-          child(value, "enabled_agents"));
+          child(value, "enabled_agents") ??
+          child(value, "groups") ??
+          child(value, "agent_groups") ??
+          child(value, "enabled_groups"));
     // Only names: a list of agent specs is a machine section, read by walk().
     if (list?.kind === "seq" && list.items.some((i) => i.kind !== "scalar")) return;
     const names = new Set<string>(readStringList(list).map((x) => x.name));

@@ -1,6 +1,6 @@
 // What the files disagree on: compose services the startup config does not define (or decommissioned),
 // agents defined on both machines, agents that live only in comments.
-import type { Fleet, FleetAgent } from "../fleet.ts";
+import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
@@ -52,6 +52,24 @@ export function driftFindings(fleet: Fleet): Finding[] {
   }
   for (const group of byLabel.values()) {
     if (new Set(group.map((a) => a.machine)).size < 2) continue;
+    const first = group[0] as FleetAgent;
+    if (group.every((a) => where(a.source) === where(first.source))) {
+      // One definition that the profiles run on several machines (its group on both PCs).
+      findings.push({
+        kind: "on-every-machine",
+        severity: "warning",
+        agents: [first.legacyName],
+        message: `${first.legacyName}${first.group ? ` (group ${first.group})` : ""} runs on ${group
+          .map((a) => machineLabel(a.machine))
+          .join(" and on ")} by the machine profiles: it is imported once per machine, as ${group
+          .map((a) => `${a.name} (${machineLabel(a.machine)})`)
+          .join(
+            " and ",
+          )}, each with its machine's GPU class and its own Service; agents that depend on it reach ${first.name}. If one instance is enough, delete the other, or give one of them replicas: 2`,
+        source: where(first.source),
+      });
+      continue;
+    }
     findings.push({
       kind: "duplicate-agent",
       severity: "warning",

@@ -1,6 +1,6 @@
 // Ports that collide on one machine: two agents on one port (service, health or config ports, and
 // ports a compose file publishes on the host), and an agent whose port is also one of its config's.
-import type { FleetAgent } from "../fleet.ts";
+import { type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Finding, type LegacyAgent, where } from "../model.ts";
 
 export function portConflicts(agents: readonly FleetAgent[], composeOnly: readonly LegacyAgent[]): Finding[] {
@@ -26,7 +26,7 @@ export function portConflicts(agents: readonly FleetAgent[], composeOnly: readon
           machine,
           agents: owners,
           port,
-          message: `port ${port} on ${machine} is taken by ${list.map(describe).join(" and by ")}${
+          message: `port ${port} on ${machineLabel(machine)} is taken by ${list.map(describe).join(" and by ")}${
             twiceOnHost ? "; compose cannot publish one host port twice" : ""
           }. In Kubernetes each agent has its own address, so the manifests keep both; check which one the other agents mean`,
           source: where((list[1] ?? list[0])?.source ?? { file: "", line: 0, column: 0 }),
