@@ -20,6 +20,31 @@ interface Agent {
   status?: { node?: string; conditions?: { type: string; status: string; reason: string; message: string }[] };
 }
 
+/**
+ * The cluster's provisioner, by hand: k3s binds each PersistentVolumeClaim to a local-path volume;
+ * this cluster has no StorageClass, so each claim gets a hostPath PersistentVolume bound to it.
+ */
+async function provisionClaims(namespace: string): Promise<void> {
+  const claims = JSON.parse(await kubectl(["get", "pvc", "-n", namespace, "-o", "json"])) as {
+    items: { metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }[];
+  };
+  const volumes = claims.items.map((c) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: `${namespace}-${c.metadata.name}`, labels: { "agentfleet.io/e2e-volume": namespace } },
+    spec: {
+      capacity: { storage: c.spec.resources.requests.storage },
+      accessModes: ["ReadWriteOnce"],
+      persistentVolumeReclaimPolicy: "Delete",
+      storageClassName: "",
+      hostPath: { path: `/var/lib/agentfleet-e2e/${namespace}/${c.metadata.name}`, type: "DirectoryOrCreate" },
+      claimRef: { namespace, name: c.metadata.name },
+    },
+  }));
+  if (volumes.length)
+    await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: volumes }));
+}
+
 beforeAll(async () => {
   await installCrds();
   await applyManifests(sampleGpuClasses);
@@ -29,11 +54,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   await removeNamespace(core, "agents");
+  await kubectl(["delete", "pv", "-l", "agentfleet.io/e2e-volume=agents", "--wait=false"]).catch(() => undefined);
 });
 
 describe("the imported legacy fleet", () => {
   it("is accepted whole, and puts every GPU agent on its legacy machine or says why not", async () => {
     await kubectl(["apply", "--server-side", "-k", legacyDir]);
+    await provisionClaims("agents");
     const expected = (await readdir(legacyDir)).filter(
       (f) => !["kustomization.yaml", "namespace.yaml"].includes(f),
     ).length;
@@ -85,5 +112,40 @@ describe("the imported legacy fleet", () => {
       }
     }
     expect(placed).toBeGreaterThan(0);
+  }, 200_000);
+
+  it("runs: every agent placed on a node becomes Ready, shared infrastructure included, with its addresses rewritten", async () => {
+    const settled = await eventually(
+      "every placed agent to be Ready or held by a dependency",
+      async () => {
+        const list = (JSON.parse(await kubectl(["get", "agd", "-n", "agents", "-o", "json"])) as { items: Agent[] })
+          .items;
+        const condition = (a: Agent, type: string) => a.status?.conditions?.find((c) => c.type === type);
+        const waiting = list.filter((a) => {
+          if (condition(a, "Placed")?.status === "False") return false;
+          if (condition(a, "Progressing")?.reason === "WaitingForDependencies") return false;
+          return condition(a, "Ready")?.status !== "True";
+        });
+        return waiting.length === 0 ? list : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 2000 },
+    );
+    const ready = settled.filter((a) => a.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    expect(ready.map((a) => a.metadata.name)).toEqual(
+      expect.arrayContaining(["redis", "redis-pc2", "service-registry"]),
+    );
+    expect(ready.length).toBeGreaterThan(settled.length / 2);
+    // The config the agent reads names Redis's Service, not localhost.
+    const config = await kubectl([
+      "get",
+      "configmap",
+      "service-registry-config",
+      "-n",
+      "agents",
+      "-o",
+      "jsonpath={.data}",
+    ]);
+    expect(config).toContain("redis://redis:6379/0");
+    expect(config).not.toContain("localhost");
   }, 200_000);
 });

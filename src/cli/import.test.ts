@@ -33,7 +33,14 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
       report += s;
     });
     expect(code).toBe(1);
-    expect(report).toMatch(/^Imported \d+ agents\n {2}mainpc +rtx-4090/);
+    expect(report).toMatch(
+      /^Imported \d+ AgentDeployments \(\d+ of them shared infrastructure\)\n {2}mainpc +rtx-4090/,
+    );
+    expect(report).toMatch(/\nAddresses: [1-9]\d* rewritten to Service names/);
+    expect(report).toMatch(
+      /\nInfrastructure the fleet needs:\n(?: {2}.*\n)* {2}redis +Redis +imported from \S+; [1-9]\d* agents point at it/,
+    );
+    expect(report).toMatch(/\nREWRITTEN ADDRESSES \(\d+\)\n {2}\S+:\d+ {2}\S+ config\.\S+: \S+ → \S+/);
     expect(report).toMatch(/BLOCKERS \(\d+\)\n {2}host-mount/);
     const written = await readdir(out);
     expect(written).toContain("kustomization.yaml");

@@ -1,4 +1,4 @@
-// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict]`
+// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses]`
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { isTaggedImage } from "../legacy/dockerfile.ts";
@@ -17,6 +17,8 @@ export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
     --class MACHINE=GPUCLASS   the GPU class of a machine's agents (default: mainpc=rtx-4090, pc2=rtx-3060)
     --strict                   write nothing when there are blockers
     --no-fallback              do not give GPU agents the other machines' classes as fallbacks
+    --keep-addresses           leave localhost and LAN addresses as they are (reported) instead of
+                               rewriting them to the Service names of what they reach
     --image REPO:TAG           the monorepo's image for agents that name none (GPU agents: REPO:TAG-cuda);
                                writes a Dockerfile for it beside the manifests
   Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
@@ -40,6 +42,7 @@ export async function runImport(
       class: { type: "string", multiple: true, default: [] },
       strict: { type: "boolean", default: false },
       "no-fallback": { type: "boolean", default: false },
+      "keep-addresses": { type: "boolean", default: false },
       image: { type: "string" },
     },
   });
@@ -78,6 +81,7 @@ export async function runImport(
     namespace: values.namespace,
     classes,
     fallback: !values["no-fallback"],
+    keepAddresses: values["keep-addresses"],
     ...(values.image ? { image: values.image } : {}),
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;

@@ -1,4 +1,6 @@
 // Reading one agent's legacy fields, whatever file shape holds them.
+
+import { infrastructureOfName } from "./infrastructure.ts";
 import type { EnvVar, GpuEvidence, LegacyAgent, Location, PortUse } from "./model.ts";
 import { toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
@@ -48,13 +50,34 @@ export function readStringList(node: YNode | undefined): { name: string; source:
     : [];
 }
 
-/** Ports a config block declares (zmq_port, grpc_port, metrics_port…), any depth. */
-export function configPorts(config: YNode | undefined): PortUse[] {
-  return scalarsOf(config).flatMap(({ path, value, loc }) => {
-    const key = path.split(".").pop() ?? "";
-    if (!/(^|_)port$/i.test(key)) return [];
-    const port = toPort(value);
-    return port ? [{ port, role: `config ${path}`, source: loc }] : [];
+const hostKeys = /^(host|hostname|server|address|addr|url|uri|endpoint)$/i;
+const bindHost = /^(0\.0\.0\.0|\*|::|\[::\]|)$/;
+/** Words that say a port is one the agent reaches, not one it serves on. */
+const reachWords =
+  /(^|[._])(remote|target|upstream|peer|broker|client|db|database|registry|parent|master|primary)([._]|$)/i;
+
+/**
+ * Ports a config block declares that the agent itself serves on (zmq_port, grpc_port, metrics_port…),
+ * any depth. A port it uses to reach something is not its own and stays off its Service: one beside a
+ * host or URL (redis: {host: localhost, port: 6379}), or under a key that names infrastructure or a
+ * remote end (redis_port, db.port, upstream_port).
+ */
+export function configPorts(config: YNode | undefined, path = "config"): PortUse[] {
+  if (!config || config.kind === "scalar") return [];
+  if (config.kind === "seq") return config.items.flatMap((item, i) => configPorts(item, `${path}[${i}]`));
+  const reachesOut = config.entries.some(
+    (e) => hostKeys.test(e.key) && e.value.kind === "scalar" && !bindHost.test(String(scalar(e.value) ?? "").trim()),
+  );
+  return config.entries.flatMap((e) => {
+    const at = `${path}.${e.key}`;
+    if (e.value.kind !== "scalar") return configPorts(e.value, at);
+    if (!/(^|_)port$/i.test(e.key) || reachesOut) return [];
+    const named = at.replace(/^config\./, "");
+    // prometheus_port is where an agent serves its metrics: Prometheus reaches the agent, not the reverse.
+    const reached = infrastructureOfName(named.replace(/(^|_)port$/i, ""));
+    if (reachWords.test(named) || (reached && reached.kind !== "Prometheus")) return [];
+    const port = toPort(scalar(e.value));
+    return port ? [{ port, role: `config ${named}`, source: e.value.loc }] : [];
   });
 }
 

@@ -2,7 +2,8 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { readCommand, readEnv, readStringList } from "./agent-fields.ts";
-import type { GpuEvidence, HostMount, LegacyAgent, PortUse } from "./model.ts";
+import { infrastructureOfImage } from "./infrastructure.ts";
+import type { DataVolume, GpuEvidence, HostMount, LegacyAgent, PortUse } from "./model.ts";
 import { substitute, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
@@ -10,22 +11,64 @@ export function isCompose(root: YNode | undefined): boolean {
   return child(root, "services")?.kind === "map";
 }
 
-/** "8080", "${PORT_OFFSET:-0}7200:7200", "127.0.0.1:80:8080/tcp", or {published, target}. */
+/** One entry of compose's ports: "8080", "${PORT_OFFSET:-0}7200:7200", "127.0.0.1:80:8080/tcp", or {published, target}. */
+function portPair(item: YNode): { host?: number; container?: number } {
+  const long = toJS(item) as { published?: unknown; target?: unknown } | string | number;
+  if (typeof long === "object" && long) {
+    const host = toPort(String(long.published ?? ""));
+    const container = toPort(String(long.target ?? ""));
+    return { ...(host ? { host } : {}), ...(container ? { container } : {}) };
+  }
+  const spec = substitute(String(long)).value.replace(/\/(tcp|udp)$/, "");
+  const parts = spec.split(":");
+  // host:container or ip:host:container; a bare port is the container's, published on a random host port.
+  const container = toPort(parts[parts.length - 1] ?? "");
+  const host = parts.length >= 2 ? toPort(parts[parts.length - 2] ?? "") : undefined;
+  return { ...(host ? { host } : {}), ...(container ? { container } : {}) };
+}
+
 function publishedPorts(node: YNode | undefined): PortUse[] {
   if (node?.kind !== "seq") return [];
   return node.items.flatMap((item) => {
-    const long = toJS(item) as { published?: unknown; target?: unknown } | string | number;
-    if (typeof long === "object" && long) {
-      const port = toPort(String(long.published ?? ""));
-      return port ? [{ port, role: "host", source: item.loc }] : [];
-    }
-    const spec = substitute(String(long)).value.replace(/\/(tcp|udp)$/, "");
-    const parts = spec.split(":");
-    // host:container or ip:host:container; a bare port publishes itself.
-    const host = parts.length >= 2 ? parts[parts.length - 2] : parts[0];
-    const port = toPort(host ?? "");
+    const port = portPair(item).host ?? (scalar(item)?.includes(":") ? undefined : portPair(item).container);
     return port ? [{ port, role: "host", source: item.loc }] : [];
   });
+}
+
+/** What the container listens on: the target side of ports, and expose. */
+function containerPorts(spec: YNode): number[] {
+  const ports = child(spec, "ports");
+  const exposed = child(spec, "expose");
+  const all = [
+    ...(ports?.kind === "seq" ? ports.items.map((i) => portPair(i).container) : []),
+    ...(exposed?.kind === "seq" ? exposed.items.map((i) => toPort(scalar(i)?.replace(/\/(tcp|udp)$/, "") ?? "")) : []),
+  ];
+  return [...new Set(all.filter((p): p is number => p !== undefined))];
+}
+
+/** Named volumes (redis_data:/data) and scratch ones (/cache, tmpfs); host paths are read by hostMounts. */
+function dataVolumes(spec: YNode): DataVolume[] {
+  const node = child(spec, "volumes");
+  const out: DataVolume[] = [];
+  for (const item of node?.kind === "seq" ? node.items : []) {
+    const js = toJS(item) as { type?: string; source?: string; target?: string; read_only?: boolean } | string;
+    const [source, target, mode] =
+      typeof js === "string"
+        ? js.split(":").length === 1
+          ? ["", js, ""]
+          : [js.split(":")[0] ?? "", js.split(":")[1] ?? "", js.split(":")[2] ?? ""]
+        : [js.type === "tmpfs" ? "" : (js.source ?? ""), js.target ?? "", js.read_only ? "ro" : ""];
+    const resolved = substitute(source).value;
+    if (/^(\/|\.|~)/.test(resolved) || (typeof js === "object" && js.type === "bind") || !target.startsWith("/"))
+      continue;
+    out.push({ ...(resolved ? { volume: resolved } : {}), target, readOnly: /\bro\b/.test(mode), source: item.loc });
+  }
+  const tmpfs = child(spec, "tmpfs");
+  for (const t of readStringList(tmpfs)) {
+    const target = t.name.split(":")[0] ?? "";
+    if (target.startsWith("/")) out.push({ target, readOnly: false, source: t.source });
+  }
+  return out;
 }
 
 function hostMounts(node: YNode | undefined): HostMount[] {
@@ -59,13 +102,31 @@ function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEv
   return evidence;
 }
 
-/** The port a healthcheck probes: `curl http://localhost:8200/health` → 8200. */
-function healthCheck(spec: YNode): LegacyAgent["healthCheck"] {
-  const test = toJS(child(child(spec, "healthcheck"), "test"));
-  const text = Array.isArray(test) ? test.join(" ") : String(test ?? "");
-  const m = /localhost:(\d+)/.exec(text);
-  if (m) return { port: Number(m[1]) };
-  return text ? { tcp: true } : undefined;
+/**
+ * compose's healthcheck as a probe: an HTTP GET when its command fetches a local URL (curl, wget,
+ * python's requests or urllib), a TCP connect for nc -z or a redis-cli/pg_isready-style ping (on the
+ * container's first port); anything else is kept as a note, since Kubernetes would need an exec probe.
+ */
+function healthCheck(spec: YNode, ports: number[]): LegacyAgent["healthCheck"] {
+  const node = child(child(spec, "healthcheck"), "test");
+  if (!node || scalar(child(child(spec, "healthcheck"), "disable")) === "true") return undefined;
+  const test = toJS(node);
+  const words = (Array.isArray(test) ? test.map(String) : String(test ?? "").split(/\s+/)).filter(
+    (w) => !/^(CMD|CMD-SHELL)$/.test(w),
+  );
+  const text = words.join(" ");
+  if (text === "" || /^NONE$/.test(text)) return undefined;
+  const url = /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::(\d+))?(\/[^\s'")\]]*)?/.exec(text);
+  if (url) {
+    const port = url[1] ? Number(url[1]) : 80;
+    return { port, path: url[2] ?? "/" };
+  }
+  const nc = /\bnc\b[^|;&]*\s-z[^|;&]*?\s(?:localhost|127\.0\.0\.1)\s+(\d+)/.exec(text);
+  if (nc) return { tcp: true, port: Number(nc[1]) };
+  if (/\b(redis-cli|pg_isready|mysqladmin|nats-server|mongosh|mongo)\b/.test(text) && ports[0]) {
+    return { tcp: true, port: ports[0] };
+  }
+  return { unsupported: { command: text, source: node.loc } };
 }
 
 export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
@@ -82,20 +143,46 @@ export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
     const image = scalar(child(spec, "image"));
     const cpu = scalar(child(reservations, "cpus"));
     const memory = toMemoryQuantity(scalar(child(reservations, "memory")));
+    const cpuLimit = scalar(child(limits, "cpus"));
     const memoryLimit = toMemoryQuantity(scalar(child(limits, "memory")));
-    const health = healthCheck(spec);
+    const listening = containerPorts(spec);
+    const health = healthCheck(spec, listening);
     const dependsOn = child(spec, "depends_on");
-    const dependencies =
-      dependsOn?.kind === "map"
-        ? dependsOn.entries.map((e) => ({ name: e.key, source: e.keyLoc }))
-        : readStringList(dependsOn);
+    // depends_on: a list, or a map of service → {condition, required, restart}; required: false is
+    // an optional dependency (compose 2.20+), and links: name the same services.
+    const dependencies = [
+      ...(dependsOn?.kind === "map"
+        ? dependsOn.entries.map((e) => ({
+            name: e.key,
+            source: e.keyLoc,
+            ...(scalar(child(e.value, "required")) === "false" ? { optional: true } : {}),
+          }))
+        : readStringList(dependsOn)),
+      ...readStringList(child(spec, "links")).map((l) => ({ ...l, name: l.name.split(":")[0] ?? l.name })),
+    ].filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);
+    const volumes = dataVolumes(spec);
+    const infrastructure = infrastructureOfImage(image ? substitute(image).value : undefined);
+    const envFiles = readStringList(child(spec, "env_file")).concat(
+      child(spec, "env_file")?.kind === "seq"
+        ? (child(spec, "env_file") as Extract<YNode, { kind: "seq" }>).items.flatMap((i) => {
+            const p = scalar(child(i, "path"));
+            return p ? [{ name: p, source: i.loc }] : [];
+          })
+        : [],
+    );
     return {
       legacyName: key,
       from: "compose" as const,
       source: keyLoc,
       ...(image ? { image: substitute(image).value } : {}),
-      ...(readCommand(child(spec, "command")) ? { command: readCommand(child(spec, "command")) as string[] } : {}),
+      ...(readCommand(child(spec, "entrypoint"))
+        ? { command: readCommand(child(spec, "entrypoint")) as string[] }
+        : {}),
+      ...(readCommand(child(spec, "command")) ? { args: readCommand(child(spec, "command")) as string[] } : {}),
       ports: publishedPorts(child(spec, "ports")),
+      ...(listening.length ? { containerPorts: listening } : {}),
+      ...(volumes.length ? { volumes } : {}),
+      ...(envFiles.length ? { envFiles: envFiles.map((e) => ({ path: e.name, source: e.source })) } : {}),
       dependencies,
       required: false,
       config: {},
@@ -103,17 +190,19 @@ export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
       mounts: hostMounts(child(spec, "volumes")),
       gpu: gpuEvidence(spec, env),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
-      ...(cpu || memory || memoryLimit
+      ...(cpu || memory || cpuLimit || memoryLimit
         ? {
             resources: {
               ...(cpu ? { cpu } : {}),
               ...(memory ? { memory } : {}),
+              ...(cpuLimit ? { cpuLimit } : {}),
               ...(memoryLimit ? { memoryLimit } : {}),
             },
           }
         : {}),
       ...(health ? { healthCheck: health } : {}),
       ...(serviceName ? { serviceName } : {}),
+      ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),
       scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
     };
   });

@@ -9,7 +9,7 @@ import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts"
 import { type SecretValue, secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { InputError, where } from "./model.ts";
-import { toPortName } from "./names.ts";
+import { toDnsLabel, toPortName } from "./names.ts";
 import { resolveDeep, substitute } from "./values.ts";
 
 export const legacySecretName = "legacy-secrets";
@@ -30,9 +30,16 @@ export interface EmitOptions {
 
 function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
   const out: { name: string; port: number }[] = [];
+  const add = (port: number, base: string) => {
+    if (out.some((o) => o.port === port)) return;
+    let name = base;
+    for (let i = 2; out.some((o) => o.name === name); i++) name = `${base.slice(0, 13)}-${i}`;
+    out.push({ name, port });
+  };
   for (const p of agent.ports) {
-    if (p.role === "host" || out.some((o) => o.port === p.port)) continue;
-    const base =
+    if (p.role === "host") continue;
+    add(
+      p.port,
       p.role === "port"
         ? "main"
         : p.role === "health"
@@ -42,12 +49,62 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
                 .replace(/^config /, "")
                 .split(".")
                 .pop() ?? "",
-            );
-    let name = base;
-    for (let i = 2; out.some((o) => o.name === name); i++) name = `${base.slice(0, 13)}-${i}`;
-    out.push({ name, port: p.port });
+            ),
+    );
   }
+  // What a compose service's container listens on (its ports' targets, expose).
+  for (const port of agent.containerPorts ?? []) add(port, `tcp-${port}`);
+  if (agent.healthCheck?.port !== undefined) add(agent.healthCheck.port, "health");
   return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
+}
+
+/** The probe: compose's HTTP or TCP healthcheck, the startup config's health port, or a TCP connect for infrastructure. */
+type Probe = { port: string; path?: string; tcp?: boolean };
+
+function healthCheckOf(agent: FleetAgent, declared: { name: string; port: number }[]): Probe | undefined {
+  const hc = agent.healthCheck;
+  const port =
+    declared.find((p) => p.port === hc?.port) ??
+    declared.find((p) => p.name === "health") ??
+    (agent.infrastructure || hc?.tcp ? declared[0] : undefined);
+  if (!port || hc?.unsupported) return agent.infrastructure && port ? { port: port.name, tcp: true } : undefined;
+  if (hc?.tcp || (agent.infrastructure && !hc?.path)) return { port: port.name, tcp: true };
+  return { port: port.name, path: hc?.path ?? "/health" };
+}
+
+/** A named compose volume's PersistentVolumeClaim: one per agent and volume. */
+export const claimNameOf = (agent: FleetAgent, volume: string) =>
+  toDnsLabel(`${agent.name}-${volume}`).slice(0, 63).replace(/-+$/, "");
+
+function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
+  const out = (agent.volumes ?? []).map((v, i) => ({
+    name:
+      toDnsLabel(v.volume ?? `scratch-${i + 1}`)
+        .slice(0, 59)
+        .replace(/-+$/, "") || `volume-${i + 1}`,
+    mountPath: v.target,
+    ...(v.readOnly ? { readOnly: true } : {}),
+    ...(v.volume ? { persistentVolumeClaim: { claimName: claimNameOf(agent, v.volume) } } : { emptyDir: {} }),
+  }));
+  return out
+    .filter((v, i) => out.findIndex((o) => o.name === v.name || o.mountPath === v.mountPath) === i)
+    .slice(0, 16);
+}
+
+/** The PersistentVolumeClaims an agent's named volumes need: 1Gi on the default StorageClass (local-path on k3s). */
+export function claimManifests(agent: FleetAgent, namespace: string) {
+  const names = [...new Set((agent.volumes ?? []).flatMap((v) => (v.volume ? [v.volume] : [])))];
+  return names.map((volume) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      name: claimNameOf(agent, volume),
+      namespace,
+      labels: { [labelKeys.partOf]: managedBy },
+      annotations: { [annotationKeys.legacyName]: `${agent.legacyName}/${volume}` },
+    },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+  }));
 }
 
 export function vramMiB(agent: FleetAgent): number {
@@ -58,8 +115,8 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
   const secrets = opts.secrets.filter((s) => s.agent === agent.legacyName && s.machine === agent.machine);
   const secretNames = new Set(secrets.map((s) => s.key));
   const declared = ports(agent) ?? [];
-  const healthPort =
-    declared.find((p) => p.port === agent.healthCheck?.port) ?? declared.find((p) => p.name === "health");
+  const healthCheck = healthCheckOf(agent, declared);
+  const volumes = volumesOf(agent) ?? [];
   const env = agent.env
     .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))
     .map((e) => ({ name: e.name, value: substitute(e.value).value }))
@@ -80,15 +137,11 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
           : opts.image
         : `${opts.imagePrefix}${agent.name}:latest`),
     ...(command ? { command } : {}),
+    ...(agent.args ? { args: agent.args } : {}),
     ...(agent.replicas ? { replicas: agent.replicas } : {}),
     ...(declared.length ? { ports: declared } : {}),
-    ...(healthPort
-      ? {
-          healthCheck: agent.healthCheck?.tcp
-            ? { port: healthPort.name, tcp: true }
-            : { port: healthPort.name, path: "/health" },
-        }
-      : {}),
+    ...(healthCheck ? { healthCheck } : {}),
+    ...(volumes.length ? { volumes } : {}),
     ...(env.length ? { env } : {}),
     ...(secretEnv.length ? { secretEnv } : {}),
     ...(Object.keys(config).length ? { config } : {}),
@@ -103,7 +156,14 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
                   },
                 }
               : {}),
-            ...(agent.resources.memoryLimit ? { limits: { memory: agent.resources.memoryLimit } } : {}),
+            ...(agent.resources.cpuLimit || agent.resources.memoryLimit
+              ? {
+                  limits: {
+                    ...(agent.resources.cpuLimit ? { cpu: agent.resources.cpuLimit } : {}),
+                    ...(agent.resources.memoryLimit ? { memory: agent.resources.memoryLimit } : {}),
+                  },
+                }
+              : {}),
           },
         }
       : {}),
@@ -169,7 +229,10 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
     "namespace.yaml",
     header + stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace } }),
   );
-  for (const a of agents) files.set(`${a.name}.yaml`, header + stringify(agentManifest(a, opts), { lineWidth: 0 }));
+  for (const a of agents) {
+    const docs = [agentManifest(a, opts), ...claimManifests(a, opts.namespace)];
+    files.set(`${a.name}.yaml`, header + docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n"));
+  }
   if (opts.image) {
     files.set("Dockerfile", fleetDockerfile(opts.image));
     files.set("Dockerfile.dockerignore", fleetDockerignore);

@@ -87,7 +87,11 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
   return {
     ...agent,
     ...(service.image ? { image: service.image } : {}),
+    ...(service.args ? { args: service.args } : {}),
     ports: [...agent.ports, ...service.ports],
+    ...(service.containerPorts ? { containerPorts: service.containerPorts } : {}),
+    ...(service.volumes ? { volumes: service.volumes } : {}),
+    ...(service.envFiles ? { envFiles: service.envFiles } : {}),
     env,
     mounts: [...agent.mounts, ...service.mounts],
     gpu: [...agent.gpu, ...service.gpu],
@@ -189,7 +193,9 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
   }
   for (const s of compose) {
     if (used.has(s)) continue;
-    if (startupMachines.has(s.machine)) composeOnly.push(s);
+    // Infrastructure runs beside the agents whatever the startup config says; other services of a
+    // machine that has one are drift.
+    if (startupMachines.has(s.machine) && !s.infrastructure) composeOnly.push(s);
     else merged.push(s);
   }
 

@@ -507,8 +507,9 @@ services:
     expect(found).toHaveLength(2);
     expect(found.find((m) => m.includes("fixed addresses"))).toMatch(/10\.5\.0\.7 \(a\)/);
     expect(found.find((m) => m.includes("fixed addresses"))).toMatch(/10\.5\.0\.0\/16/);
+    // Nothing listens on 9000: the address is left as it was, and said.
     expect(found.find((m) => m.includes("localhost"))).toMatch(
-      /^http:\/\/localhost:9000 \(a\): in a pod, localhost is the pod itself/,
+      /^http:\/\/localhost:9000 in a's env\.HUB is left as it is: no imported agent or known infrastructure listens on 9000/,
     );
     expect(found.join("\n")).not.toContain("8000/health");
   });
@@ -523,7 +524,11 @@ services:
     );
     const drift = kinds(report.findings, "compose-drift").map((f) => f.message);
     expect(drift.join("\n")).toMatch(/old still runs old, which the startup config decommissioned/);
-    expect(drift.join("\n")).toMatch(/redis is not an agent .*\(infrastructure: redis:7/);
+    // Redis is shared infrastructure: imported beside the agents, not drift.
+    expect(drift.join("\n")).not.toMatch(/redis/);
+    expect(report.infrastructure).toEqual([
+      { name: "redis", kind: "Redis", definedAt: "mainpc-compose.yml:4", neededBy: [] },
+    ]);
     expect(drift.join("\n")).toMatch(/1 agent of mainpc's startup config has no compose service: B/);
   });
 

@@ -1,7 +1,9 @@
 // The importer, pure: legacy files in; manifests and a report out. The CLI does the reading and writing.
+import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles, vramMiB } from "./emit.ts";
+import { infrastructureFindings, rewriteFindings } from "./findings/addresses.ts";
 import { resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
@@ -20,6 +22,8 @@ export interface ImportOptions {
   fallback?: boolean;
   /** The monorepo's image (REPO:TAG) for every agent that names none; with it, a Dockerfile is written. */
   image?: string;
+  /** Leave localhost and LAN addresses as they are (reported) instead of rewriting them to Service names. */
+  keepAddresses?: boolean;
   /** GPUClass → the VRAM it offers, for agents of no machine; the chart's default classes when absent. */
   classVramMiB?: ReadonlyMap<string, number>;
 }
@@ -51,9 +55,28 @@ export interface ReportedFinding {
   source: string;
 }
 
+export interface ReportedRewrite {
+  agent: string;
+  source: string;
+  path: string;
+  from: string;
+  /** null: the variable was dropped. */
+  to: string | null;
+}
+
+export interface ReportedInfrastructure {
+  name: string;
+  kind: string;
+  /** Where a compose file defines it (then it is imported), or null when nothing does. */
+  definedAt: string | null;
+  neededBy: string[];
+}
+
 export interface ImportReport {
   agents: ImportedAgent[];
   findings: ReportedFinding[];
+  addresses: { rewritten: number; dropped: number; left: number; rewrites: ReportedRewrite[] };
+  infrastructure: ReportedInfrastructure[];
 }
 
 export interface ImportResult {
@@ -66,7 +89,11 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
-  const fleet = assembleFleet(files, machines);
+  const assembled = assembleFleet(files, machines);
+  const addresses: FleetAddresses | undefined = opts.keepAddresses
+    ? undefined
+    : rewriteFleetAddresses(assembled.agents, machines);
+  const fleet = addresses ? { ...assembled, agents: requireWhatRequiredAgentsReach(addresses) } : assembled;
   const classOptions = {
     classes: opts.classes,
     classVramMiB: opts.classVramMiB ?? homeLabClassVram,
@@ -85,7 +112,12 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...driftFindings(fleet),
     ...secretFindings(secrets, imported),
     ...mountFindings(everyDefinition),
-    ...addressFindings(everyDefinition, fleet.fileScalars),
+    ...addressFindings(everyDefinition, fleet.fileScalars, {
+      localhostUrls: !addresses,
+      handledAt: new Set(addresses?.rewrites.map((r) => where(r.source))),
+    }),
+    ...(addresses ? rewriteFindings(addresses) : []),
+    ...infrastructureFindings(addresses, fleet.agents),
   ];
   for (const machine of new Set(fleet.agents.map((a) => a.machine))) {
     const estimated = fleet.agents.filter((a) => a.machine === machine && a.gpu.length && a.vram?.mib === undefined);
@@ -160,7 +192,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     classOf,
     imagePrefix,
     image: opts.image,
-    edges: deps.edges,
+    edges: withReaches(deps.edges, addresses),
     secrets,
   });
   return {
@@ -173,9 +205,18 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         gpuClass: a.gpu.length ? classOf(a).gpuClass : null,
         vramMiB: a.gpu.length ? (a.vram?.mib ?? defaultVramMiB) : null,
         ports: [...new Set(a.ports.filter((p) => p.role !== "host").map((p) => p.port))],
-        dependencies: deps.edges.get(a.name) ?? [],
+        dependencies: withReaches(deps.edges, addresses).get(a.name) ?? [],
         source: where(a.source),
       })),
+      addresses: {
+        rewritten: addresses?.rewrites.filter((r) => r.to !== null).length ?? 0,
+        dropped: addresses?.rewrites.filter((r) => r.to === null).length ?? 0,
+        left: addresses?.left.length ?? 0,
+        rewrites: (addresses?.rewrites ?? [])
+          .map(reportRewrite)
+          .sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true })),
+      },
+      infrastructure: infrastructureReport(fleet.agents, addresses),
       findings: findings.map((f) => ({
         kind: f.kind,
         severity: f.severity,
@@ -187,4 +228,53 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       })),
     },
   };
+}
+
+/** The declared dependencies, plus what each agent's rewritten addresses point at. */
+function withReaches(
+  edges: ReadonlyMap<string, string[]>,
+  addresses: FleetAddresses | undefined,
+): Map<string, string[]> {
+  const out = new Map(edges);
+  for (const [agent, targets] of addresses?.reaches ?? []) {
+    out.set(agent, [...new Set([...(out.get(agent) ?? []), ...targets])]);
+  }
+  return out;
+}
+
+const reportRewrite = (r: AddressRewrite): ReportedRewrite => ({
+  agent: r.agent,
+  source: where(r.source),
+  path: r.path,
+  from: r.from,
+  to: r.to,
+});
+
+function infrastructureReport(
+  agents: readonly FleetAgent[],
+  addresses: FleetAddresses | undefined,
+): ReportedInfrastructure[] {
+  const defined = agents
+    .filter((a) => a.infrastructure)
+    .map((a) => ({
+      name: a.name,
+      kind: a.infrastructure?.kind ?? "",
+      definedAt: where(a.source),
+      neededBy: [...(addresses?.needs.get(a.name)?.neededBy ?? [])],
+    }));
+  const missing = [...(addresses?.needs.values() ?? [])]
+    .filter((n) => !n.defined && n.neededBy.size)
+    .map((n) => ({ name: n.serviceName, kind: n.kind, definedAt: null, neededBy: [...n.neededBy] }));
+  return [...defined, ...missing];
+}
+
+/**
+ * Infrastructure that a required agent reaches is required too: otherwise a drain or a lack of room
+ * could stop it under the agent (the operator would say OptionalDependency).
+ */
+function requireWhatRequiredAgentsReach(addresses: FleetAddresses): FleetAgent[] {
+  const requiredTargets = new Set(
+    addresses.agents.filter((a) => a.required).flatMap((a) => [...(addresses.reaches.get(a.name) ?? [])]),
+  );
+  return addresses.agents.map((a) => (a.infrastructure && requiredTargets.has(a.name) ? { ...a, required: true } : a));
 }

@@ -38,7 +38,14 @@ export type FindingKind =
   | "fallback-added"
   | "machine-inferred"
   | "machine-unknown"
-  | "on-every-machine";
+  | "on-every-machine"
+  | "address-rewritten"
+  | "infrastructure-stateful"
+  | "infrastructure-missing"
+  | "healthcheck-dropped"
+  | "env-file"
+  | "data-volume"
+  | "variable-unresolved";
 
 export interface Finding {
   kind: FindingKind;
@@ -69,6 +76,15 @@ export interface HostMount {
   source: Location;
 }
 
+/** A compose volume that is not a host path: a named volume (data to keep) or an anonymous one / tmpfs (scratch). */
+export interface DataVolume {
+  /** The named volume; undefined for scratch. */
+  volume?: string;
+  target: string;
+  readOnly: boolean;
+  source: Location;
+}
+
 export interface GpuEvidence {
   reason: string;
   source: Location;
@@ -84,8 +100,16 @@ export interface LegacyAgent {
   scriptPath?: string;
   image?: string;
   command?: string[];
+  /** Compose's command: arguments to the image's entrypoint (Kubernetes' args), as kompose maps it. */
+  args?: string[];
   ports: PortUse[];
-  dependencies: { name: string; source: Location }[];
+  /** The ports the container listens on, as compose's ports (target side) and expose say. */
+  containerPorts?: number[];
+  /** Named and scratch volumes (compose); host paths are in mounts. */
+  volumes?: DataVolume[];
+  /** env_file entries, which the importer does not read: their values are not in the files given. */
+  envFiles?: { path: string; source: Location }[];
+  dependencies: { name: string; source: Location; optional?: boolean }[];
   required: boolean;
   config: Record<string, unknown>;
   env: EnvVar[];
@@ -94,8 +118,11 @@ export interface LegacyAgent {
   /** VRAM the files state (a limit in config, a share of the card), in MiB, with where it was read. */
   vram?: { mib?: number; fraction?: number; source: Location };
   replicas?: number;
-  resources?: { cpu?: string; memory?: string; memoryLimit?: string };
-  healthCheck?: { port?: number; tcp?: boolean };
+  resources?: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
+  /** An HTTP probe (port, path), a TCP one (tcp, port when known), or none when the command probes neither (note). */
+  healthCheck?: { port?: number; path?: string; tcp?: boolean; unsupported?: { command: string; source: Location } };
+  /** Shared infrastructure (Redis, NATS…) that a compose file runs: imported beside the agents. */
+  infrastructure?: { kind: string; stateful: boolean };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;
   /** Every scalar the definition holds, for the address and secret scans. */

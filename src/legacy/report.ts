@@ -7,7 +7,10 @@ const headings: Record<Severity, string> = { blocker: "BLOCKERS", warning: "WARN
 export function textReport(report: ImportReport, outcome: string): string {
   const lines: string[] = [];
   const machines = [...new Set(report.agents.map((a) => a.machine))];
-  lines.push(`Imported ${report.agents.length} agents`);
+  const infrastructure = report.infrastructure.filter((i) => i.definedAt).length;
+  lines.push(
+    `Imported ${report.agents.length} AgentDeployments${infrastructure ? ` (${infrastructure} of them shared infrastructure)` : ""}`,
+  );
   for (const m of machines) {
     const agents = report.agents.filter((a) => a.machine === m);
     const gpu = agents.filter((a) => a.gpuClass);
@@ -17,6 +20,20 @@ export function textReport(report: ImportReport, outcome: string): string {
     lines.push(
       `  ${(m || "(none)").padEnd(10)} ${cls.padEnd(10)} ${String(agents.length).padStart(4)} agents: ${gpu.length} on the GPU (${vram} MiB VRAM requested), ${agents.length - gpu.length} on CPU`,
     );
+  }
+  const { addresses } = report;
+  lines.push(
+    `Addresses: ${addresses.rewritten} rewritten to Service names, ${addresses.dropped} variables with a PC's address dropped, ${addresses.left} left as they were (see the warnings)`,
+  );
+  if (report.infrastructure.length) {
+    lines.push("Infrastructure the fleet needs:");
+    for (const i of report.infrastructure) {
+      lines.push(
+        `  ${i.name.padEnd(16)} ${i.kind.padEnd(12)} ${
+          i.definedAt ? `imported from ${i.definedAt}` : "DEFINED NOWHERE: run it under this name"
+        }; ${i.neededBy.length} agents point at it`,
+      );
+    }
   }
   const counts = (["blocker", "warning", "info"] as const).map(
     (s) => `${report.findings.filter((f) => f.severity === s).length} ${s === "info" ? "notes" : `${s}s`}`,
@@ -28,6 +45,12 @@ export function textReport(report: ImportReport, outcome: string): string {
     lines.push("", `${headings[severity]} (${list.length})`);
     const width = Math.max(...list.map((f) => f.kind.length));
     for (const f of list) lines.push(`  ${f.kind.padEnd(width)}  ${f.source}  ${f.message}`);
+  }
+  if (addresses.rewrites.length) {
+    lines.push("", `REWRITTEN ADDRESSES (${addresses.rewrites.length})`);
+    for (const r of addresses.rewrites) {
+      lines.push(`  ${r.source}  ${r.agent} ${r.path}: ${r.from} → ${r.to ?? "(dropped)"}`);
+    }
   }
   lines.push("", outcome);
   return `${lines.join("\n")}\n`;

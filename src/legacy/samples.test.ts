@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { defaultClasses, importLegacy } from "./import.ts";
 import { InputError } from "./model.ts";
 
@@ -12,7 +12,7 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "testdata/sa
 const files = readdirSync(dir)
   .sort()
   .map((f) => ({ path: f, text: readFileSync(path.join(dir, f), "utf8") }));
-const { report } = importLegacy(files, { namespace: "agents", classes: defaultClasses });
+const { report, files: manifests } = importLegacy(files, { namespace: "agents", classes: defaultClasses });
 const of = (kind: string) => report.findings.filter((f) => f.kind === kind);
 
 describe("importing the legacy samples", () => {
@@ -117,4 +117,40 @@ describe("importing anything", () => {
       { numRuns: Number(process.env.FC_RUNS ?? 150) },
     );
   }, 60_000);
+});
+
+describe("the samples' manifests, as kubectl applies them", () => {
+  type Spec = { ports?: { port: number }[]; config?: unknown; env?: { value: string }[] };
+  const specs = [...manifests]
+    .filter(([name]) => name.endsWith(".yaml"))
+    .flatMap(([name, text]) =>
+      parseAllDocuments(text)
+        .map((d) => d.toJS() as { kind?: string; metadata?: { name: string }; spec?: Spec })
+        .filter((d) => d.kind === "AgentDeployment")
+        .map((d) => ({ file: name, name: d.metadata?.name ?? "", spec: d.spec ?? {} })),
+    );
+
+  it("say localhost with no port of another agent: each such address names the agent's Service", () => {
+    const portsOf = new Map(specs.map((s) => [s.name, new Set((s.spec.ports ?? []).map((p) => p.port))]));
+    const offending: string[] = [];
+    for (const s of specs) {
+      const text = JSON.stringify([s.spec.config ?? {}, s.spec.env ?? []]);
+      for (const m of text.matchAll(/(?:localhost|127\.0\.0\.1):(\d+)/g)) {
+        const port = Number(m[1]);
+        const others = [...portsOf].filter(([name, ports]) => name !== s.name && ports.has(port)).map(([n]) => n);
+        if (others.length) offending.push(`${s.file}: ${m[0]} is ${others.join(", ")}'s port`);
+      }
+    }
+    expect(offending).toEqual([]);
+    expect(specs.length).toBeGreaterThan(50);
+  });
+
+  it("carry the rewritten addresses, and the report counts them and names the infrastructure", () => {
+    expect(report.addresses.rewritten).toBeGreaterThan(0);
+    const redisUsers = specs.filter((s) => /redis:\/\/redis(-pc2)?:6379/.test(JSON.stringify(s.spec.config ?? {})));
+    expect(redisUsers.length).toBeGreaterThan(0);
+    expect(report.infrastructure.map((i) => `${i.name} (${i.kind})`)).toEqual(
+      expect.arrayContaining(["redis (Redis)", "redis-pc2 (Redis)"]),
+    );
+  });
 });

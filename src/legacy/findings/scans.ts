@@ -104,7 +104,18 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
 const ipv4 = /\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(\/\d{1,2})?\b/;
 const localhost = /\b(localhost|127\.0\.0\.1)\b/;
 
-export function addressFindings(defs: readonly LegacyAgent[], fileScalars: LegacyAgent["scalars"]): Finding[] {
+/**
+ * Fixed addresses, one finding per file; and, when addresses are kept as they are (--keep-addresses),
+ * every localhost URL. Otherwise the rewrite (address-rewrites.ts) reports what it changed and left.
+ */
+export function addressFindings(
+  defs: readonly LegacyAgent[],
+  fileScalars: LegacyAgent["scalars"],
+  {
+    localhostUrls = true,
+    handledAt = new Set<string>(),
+  }: { localhostUrls?: boolean; handledAt?: ReadonlySet<string> } = {},
+): Finding[] {
   const findings: Finding[] = [];
   // Fixed addresses (container IPs, subnets): one finding per file, listing them all.
   const fixed = new Map<
@@ -120,15 +131,16 @@ export function addressFindings(defs: readonly LegacyAgent[], fileScalars: Legac
     machine: string | undefined,
     source: Location,
   ) => {
-    // A healthcheck runs inside its own container, where localhost is right.
-    if (/(^|\.)healthcheck\./.test(path)) return;
+    // A healthcheck runs inside its own container, where localhost is right; and an address the
+    // rewrite changed or dropped is reported by it.
+    if (/(^|\.)healthcheck\./.test(path) || handledAt.has(where(source))) return;
     const ip = ipv4.exec(value);
     if (ip && ip[1] !== "0.0.0.0" && !ip[1]?.startsWith("127.")) {
       const entry = fixed.get(source.file) ?? { uses: [], agents: new Set<string>(), machine, source };
       entry.uses.push(agent ? `${ip[0]} (${agent})` : ip[0]);
       if (agent) entry.agents.add(agent);
       fixed.set(source.file, entry);
-    } else if (agent && machine && localhost.test(value) && /:\/\/|:\d+/.test(value)) {
+    } else if (localhostUrls && agent && machine !== undefined && localhost.test(value) && /:\/\/|:\d+/.test(value)) {
       const key = `${source.file}|${value}`;
       const entry = local.get(key) ?? { value, agents: new Set<string>(), machine, source };
       entry.agents.add(agent);

@@ -1,0 +1,131 @@
+// The address rewrite over a whole imported fleet: each agent's config and environment, with where
+// every change was read (file:line), what was left and why, the variables dropped, and the shared
+// infrastructure the fleet turned out to need.
+import { type AddressOwner, isMachineAddressVariable, rewriteText, type TextRewrite } from "./addresses.ts";
+import type { FleetAgent } from "./fleet.ts";
+import type { InfrastructureKind } from "./infrastructure.ts";
+import type { Location } from "./model.ts";
+import { resolveScalar, substitute, toPort } from "./values.ts";
+
+export interface AddressRewrite {
+  agent: string;
+  source: Location;
+  /** config.redis.url, or env.REDIS_URL */
+  path: string;
+  from: string;
+  /** The new value; null when the variable was dropped. */
+  to: string | null;
+}
+
+export interface LeftAddress {
+  agent: string;
+  machine: string;
+  source: Location;
+  path: string;
+  address: string;
+  why: string;
+}
+
+export interface InfrastructureNeed {
+  kind: string;
+  serviceName: string;
+  /** Imported from a compose file (then it is an AgentDeployment of the fleet), or only pointed at. */
+  defined: boolean;
+  neededBy: Set<string>;
+}
+
+export interface FleetAddresses {
+  agents: FleetAgent[];
+  rewrites: AddressRewrite[];
+  left: LeftAddress[];
+  /** Agents whose values held a URL with a password, left out of the manifest. */
+  credentials: { agent: string; machine: string; path: string; source: Location }[];
+  needs: Map<string, InfrastructureNeed>;
+  /** Agent name → the agents and infrastructure its rewritten addresses now point at. */
+  reaches: Map<string, Set<string>>;
+}
+
+/** What each agent listens on: its own ports (not the ones it reaches), what compose published and exposed. */
+export function addressOwners(agents: readonly FleetAgent[]): AddressOwner[] {
+  return agents.map((a) => ({
+    name: a.name,
+    machine: a.machine,
+    ports: [...new Set([...a.ports.map((p) => p.port), ...(a.containerPorts ?? [])])],
+    ...(a.infrastructure ? { infrastructure: a.infrastructure.kind } : {}),
+  }));
+}
+
+const portKey = /(^|_)port$/i;
+
+export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: readonly string[]): FleetAddresses {
+  const owners = addressOwners(agents);
+  const rewrites: AddressRewrite[] = [];
+  const left: LeftAddress[] = [];
+  const credentials: FleetAddresses["credentials"] = [];
+  const needs = new Map<string, InfrastructureNeed>();
+  const reaches = new Map<string, Set<string>>();
+  for (const o of owners) {
+    if (o.infrastructure) {
+      needs.set(o.name, { kind: o.infrastructure, serviceName: o.name, defined: true, neededBy: new Set() });
+    }
+  }
+
+  const rewritten = agents.map((agent) => {
+    const ctx = { self: { name: agent.name, machine: agent.machine }, owners, machines };
+    const locate = (path: string) => agent.scalars.find((s) => s.path === path)?.source ?? agent.source;
+    const record = (path: string, source: Location, result: TextRewrite) => {
+      for (const { target, ...c } of result.changes) {
+        rewrites.push({ agent: agent.legacyName, source, path, ...c });
+        if (target && target !== agent.name)
+          reaches.set(agent.name, (reaches.get(agent.name) ?? new Set()).add(target));
+      }
+      for (const l of result.left) left.push({ agent: agent.legacyName, machine: agent.machine, source, path, ...l });
+      if (result.credentials) credentials.push({ agent: agent.legacyName, machine: agent.machine, path, source });
+      for (const c of result.changes) if (c.target) needs.get(c.target)?.neededBy.add(agent.name);
+      for (const kind of result.missing) noteMissing(kind, agent.name);
+    };
+    const noteMissing = (kind: InfrastructureKind, agentName: string) => {
+      const need = needs.get(kind.serviceName) ?? {
+        kind: kind.kind,
+        serviceName: kind.serviceName,
+        defined: false,
+        neededBy: new Set<string>(),
+      };
+      need.neededBy.add(agentName);
+      needs.set(kind.serviceName, need);
+    };
+
+    const walk = (value: unknown, path: string, siblingPort?: number): unknown => {
+      if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
+      if (value && typeof value === "object") {
+        const entries = Object.entries(value as Record<string, unknown>);
+        const port = entries.find(([k]) => portKey.test(k))?.[1];
+        const beside = toPort(typeof port === "number" ? port : String(port ?? ""));
+        return Object.fromEntries(entries.map(([k, v]) => [k, walk(v, `${path}.${k}`, beside)]));
+      }
+      const resolved = resolveScalar(value);
+      if (typeof resolved !== "string") return resolved;
+      const result = rewriteText(resolved, ctx, {
+        name: path,
+        ...(siblingPort !== undefined ? { siblingPort } : {}),
+      });
+      record(path, locate(path), result);
+      return result.value;
+    };
+    const config = walk(agent.config, "config") as Record<string, unknown>;
+
+    const env: FleetAgent["env"] = [];
+    for (const e of agent.env) {
+      const resolved = substitute(e.value).value;
+      const result = rewriteText(resolved, ctx, { name: e.name });
+      if (result.changes.length === 0 && isMachineAddressVariable(e.name, resolved, machines)) {
+        rewrites.push({ agent: agent.legacyName, source: e.source, path: `env.${e.name}`, from: resolved, to: null });
+        continue;
+      }
+      record(`env.${e.name}`, e.source, result);
+      env.push(result.value === resolved ? e : { ...e, value: result.value });
+    }
+    return { ...agent, config, env };
+  });
+  return { agents: rewritten, rewrites, left, credentials, needs, reaches };
+}

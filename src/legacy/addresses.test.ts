@@ -1,0 +1,236 @@
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { type AddressContext, rewriteText } from "./addresses.ts";
+import type { LegacyFile } from "./fleet.ts";
+import { defaultClasses, importLegacy } from "./import.ts";
+
+const ctx = (over: Partial<AddressContext> = {}): AddressContext => ({
+  self: { name: "caller", machine: "mainpc" },
+  owners: [
+    { name: "system-digital-twin", machine: "mainpc", ports: [7120, 8120] },
+    { name: "memory-hub", machine: "pc2", ports: [7140] },
+    { name: "twin-pc2", machine: "pc2", ports: [7120] },
+    { name: "caller", machine: "mainpc", ports: [5000] },
+    { name: "redis", machine: "mainpc", ports: [6379], infrastructure: "Redis" },
+  ],
+  machines: ["mainpc", "pc2"],
+  ...over,
+});
+
+describe("rewriteText", () => {
+  it("points localhost at the agent of its own machine that listens on the port", () => {
+    expect(rewriteText("localhost:7120", ctx())).toMatchObject({
+      value: "system-digital-twin:7120",
+      changes: [{ from: "localhost:7120", to: "system-digital-twin:7120", target: "system-digital-twin" }],
+    });
+    // The same port on pc2 is pc2's agent for an agent of pc2.
+    expect(rewriteText("tcp://127.0.0.1:7120", ctx({ self: { name: "x", machine: "pc2" } })).value).toBe(
+      "tcp://twin-pc2:7120",
+    );
+  });
+
+  it("points the other PC's address, by IP or by name, at the agent that listens there", () => {
+    expect(rewriteText("http://192.168.1.20:7140/api", ctx()).value).toBe("http://memory-hub:7140/api");
+    expect(rewriteText("pc2:7120", ctx()).value).toBe("twin-pc2:7120");
+  });
+
+  it("rewrites URLs with schemes and paths, several in one value, and leaves bind addresses", () => {
+    expect(rewriteText("redis://localhost:6379/0", ctx()).value).toBe("redis://redis:6379/0");
+    expect(rewriteText("primary=tcp://localhost:7120,backup=tcp://localhost:7140", ctx()).value).toBe(
+      "primary=tcp://system-digital-twin:7120,backup=tcp://memory-hub:7140",
+    );
+    for (const bind of ["tcp://*:5560", "0.0.0.0:8000", "http://0.0.0.0:5000"]) {
+      expect(rewriteText(bind, ctx())).toMatchObject({ value: bind, changes: [], left: [] });
+    }
+  });
+
+  it("keeps localhost for an agent's own port", () => {
+    expect(rewriteText("http://localhost:5000/health", ctx())).toMatchObject({
+      value: "http://localhost:5000/health",
+      changes: [],
+      left: [],
+    });
+  });
+
+  it("leaves, and says why, a port no one listens on or one that two agents do", () => {
+    const none = rewriteText("localhost:9999", ctx());
+    expect(none).toMatchObject({ value: "localhost:9999", changes: [] });
+    expect(none.left[0]?.why).toMatch(/no imported agent or known infrastructure listens on 9999/);
+    const two = rewriteText(
+      "localhost:7000",
+      ctx({
+        owners: [
+          { name: "a", machine: "mainpc", ports: [7000] },
+          { name: "b", machine: "mainpc", ports: [7000] },
+        ],
+      }),
+    );
+    expect(two.left[0]?.why).toMatch(/a, b all listen on 7000/);
+  });
+
+  it("names well-known infrastructure that nothing defines by its conventional name, and says it is missing", () => {
+    const r = rewriteText("nats://localhost:4222", ctx());
+    expect(r.value).toBe("nats://nats:4222");
+    expect(r.missing.map((k) => k.kind)).toEqual(["NATS"]);
+    expect(rewriteText("postgresql://localhost/app", ctx()).value).toBe("postgresql://postgres/app");
+  });
+
+  it("never writes out a password in a URL, whatever its host", () => {
+    const local = rewriteText("redis://:s3cret@localhost:6379/0", ctx());
+    expect(local).toMatchObject({ value: "redis://redis:6379/0", credentials: true });
+    const remote = rewriteText("postgres://app:hunter2@db.example.com:5432/app", ctx());
+    expect(remote.value).toBe("postgres://db.example.com:5432/app");
+    expect(remote.credentials).toBe(true);
+    expect(rewriteText("http://user@localhost:7120", ctx()).value).toBe("http://user@system-digital-twin:7120");
+  });
+
+  it("reads a bare host by the port beside it or by its name", () => {
+    expect(rewriteText("localhost", ctx(), { name: "config.twin.host", siblingPort: 7120 }).value).toBe(
+      "system-digital-twin",
+    );
+    expect(rewriteText("localhost", ctx(), { name: "REDIS_HOST" }).value).toBe("redis");
+    // Not under a host's name, a word is a word: environment: pc2 stays.
+    expect(rewriteText("pc2", ctx(), { name: "config.environment", siblingPort: 7120 })).toMatchObject({
+      value: "pc2",
+      changes: [],
+      left: [],
+    });
+    expect(rewriteText("localhost", ctx(), { name: "config.cache.host" }).left[0]?.why).toMatch(/no port beside it/);
+  });
+});
+
+const run = (files: LegacyFile[], opts: { keepAddresses?: boolean } = {}) =>
+  importLegacy(files, { namespace: "agents", classes: defaultClasses, ...opts });
+const spec = (result: ReturnType<typeof run>, name: string) =>
+  (
+    parseAllDocuments(result.files.get(`${name}.yaml`) ?? "")[0]?.toJS() as
+      | { spec: Record<string, unknown> }
+      | undefined
+  )?.spec;
+
+const mainpc = `agent_groups:
+  core:
+    SystemDigitalTwin:
+      script_path: twin.py
+      port: 7120
+      health_check_port: 8120
+      config:
+        redis: {host: localhost, port: 6379, db: 0}
+        cache_url: "\${CACHE_URL:-redis://:pw@localhost:6379/1}"
+    Caller:
+      script_path: caller.py
+      port: 7200
+      config:
+        upstream:
+          twin: "tcp://localhost:7120"
+          hubs: ["http://192.168.1.20:7140/api", "http://localhost:9999"]
+        pub_address: "tcp://*:7200"
+        events: nats://localhost:4222
+      env:
+        PC2_IP: 192.168.1.20
+        TWIN_URL: http://localhost:7120
+`;
+const pc2 = `agents:
+  - {name: MemoryHub, script_path: hub.py, port: 7140, config: {twin: "mainpc:7120"}}
+`;
+const compose = `services:
+  redis:
+    image: redis:7-alpine
+    ports: ["6379:6379"]
+    volumes: [redis_data:/data]
+    healthcheck: {test: [CMD, redis-cli, ping]}
+volumes: {redis_data: {}}
+`;
+const fleet = (): LegacyFile[] => [
+  { path: "mainpc_startup_config.yaml", text: mainpc },
+  { path: "pc2_startup_config.yaml", text: pc2 },
+  { path: "mainpc-docker-compose.yml", text: compose },
+];
+
+describe("importing with addresses rewritten", () => {
+  it("keeps on an agent's Service only the ports it listens on, not the ones it reaches", () => {
+    const result = run(fleet());
+    expect(((spec(result, "system-digital-twin")?.ports ?? []) as { port: number }[]).map((p) => p.port)).toEqual([
+      7120, 8120,
+    ]);
+  });
+
+  it("rewrites nested config and environment, drops the other PC's address, and reports each with file:line", () => {
+    const result = run(fleet());
+    const caller = spec(result, "caller");
+    expect(caller?.config).toEqual({
+      upstream: {
+        twin: "tcp://system-digital-twin:7120",
+        hubs: ["http://memory-hub:7140/api", "http://localhost:9999"],
+      },
+      pub_address: "tcp://*:7200",
+      events: "nats://nats:4222",
+    });
+    expect(caller?.env).toEqual([{ name: "TWIN_URL", value: "http://system-digital-twin:7120" }]);
+    expect(spec(result, "system-digital-twin")?.config).toEqual({
+      redis: { host: "redis", port: 6379, db: 0 },
+      cache_url: "redis://redis:6379/1",
+    });
+    expect(spec(result, "memory-hub")?.config).toEqual({ twin: "system-digital-twin:7120" });
+    const { rewrites } = result.report.addresses;
+    expect(rewrites).toContainEqual({
+      agent: "Caller",
+      source: "mainpc_startup_config.yaml:15",
+      path: "config.upstream.twin",
+      from: "tcp://localhost:7120",
+      to: "tcp://system-digital-twin:7120",
+    });
+    expect(rewrites).toContainEqual(
+      expect.objectContaining({ agent: "Caller", path: "env.PC2_IP", from: "192.168.1.20", to: null }),
+    );
+    expect(result.report.addresses).toMatchObject({ rewritten: 7, dropped: 1, left: 1 });
+    // Each agent depends on what it now reaches, so its NetworkPolicy lets it in.
+    expect(spec(result, "caller")?.dependencies).toEqual(["system-digital-twin", "memory-hub"]);
+    expect(spec(result, "system-digital-twin")?.dependencies).toEqual(["redis"]);
+  });
+
+  it("reports what it left, the password it left out, and the infrastructure the fleet needs", () => {
+    const { report } = run(fleet());
+    const messages = (kind: string) => report.findings.filter((f) => f.kind === kind).map((f) => f.message);
+    expect(messages("hardcoded-address")).toEqual([
+      expect.stringMatching(/^http:\/\/localhost:9999 in Caller's config\.upstream\.hubs\[1\] is left as it is/),
+    ]);
+    expect(messages("secret").join("\n")).toMatch(/SystemDigitalTwin's config\.cache_url held a URL with a password/);
+    expect(JSON.stringify(report)).not.toContain(":pw@");
+    expect(messages("infrastructure-missing")).toEqual([
+      expect.stringMatching(/^NATS is needed by 1 agents \(caller\) and no file defines it/),
+    ]);
+    expect(report.infrastructure).toEqual([
+      { name: "redis", kind: "Redis", definedAt: "mainpc-docker-compose.yml:2", neededBy: ["system-digital-twin"] },
+      { name: "nats", kind: "NATS", definedAt: null, neededBy: ["caller"] },
+    ]);
+  });
+
+  it("imports infrastructure a compose file defines with a TCP probe and a claim for its data", () => {
+    const result = run(fleet());
+    const docs = parseAllDocuments(result.files.get("redis.yaml") ?? "").map((d) => d.toJS());
+    expect(docs[0].spec).toMatchObject({
+      image: "redis:7-alpine",
+      ports: [{ name: "tcp-6379", port: 6379 }],
+      healthCheck: { port: "tcp-6379", tcp: true },
+      volumes: [{ name: "redis-data", mountPath: "/data", persistentVolumeClaim: { claimName: "redis-redis-data" } }],
+    });
+    expect(docs[1]).toMatchObject({
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "redis-redis-data", namespace: "agents" },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    });
+    expect(result.report.findings.find((f) => f.kind === "infrastructure-stateful")?.message).toMatch(
+      /redis \(Redis\) keeps data: imported with a PersistentVolumeClaim for \/data/,
+    );
+  });
+
+  it("leaves every address as it was with --keep-addresses, and says so as before", () => {
+    const result = run(fleet(), { keepAddresses: true });
+    expect((spec(result, "caller")?.config as { upstream: { twin: string } } | undefined)?.upstream.twin).toBe(
+      "tcp://localhost:7120",
+    );
+    expect(result.report.addresses).toEqual({ rewritten: 0, dropped: 0, left: 0, rewrites: [] });
+    expect(result.report.findings.filter((f) => f.kind === "hardcoded-address").length).toBeGreaterThan(2);
+  });
+});

@@ -1,0 +1,187 @@
+// Addresses that break in a pod, rewritten to Service names. In the legacy fleet an agent reached
+// another on localhost (same PC) or by the other PC's LAN address; in Kubernetes each agent is its
+// own Service. An address whose port an imported agent listens on becomes that agent's Service
+// (localhost:7120 → system-digital-twin:7120); one whose port or scheme is shared infrastructure's
+// becomes that service's name (redis://localhost:6379/0 → redis://redis:6379/0). Bind addresses
+// (0.0.0.0, *) stay; an address of no known owner stays and is reported; credentials in a URL are
+// never written out.
+import { type InfrastructureKind, infrastructureOfName, infrastructureOfPort } from "./infrastructure.ts";
+import { normaliseMachine } from "./startup-config.ts";
+
+/** Something that listens: an imported agent's Service, or shared infrastructure's. */
+export interface AddressOwner {
+  name: string;
+  machine: string;
+  ports: readonly number[];
+  /** The kind of infrastructure it is, when it is. */
+  infrastructure?: string;
+}
+
+export interface AddressContext {
+  /** The agent whose value this is: localhost meant its own machine. */
+  self: { name: string; machine: string };
+  owners: readonly AddressOwner[];
+  /** The machines' names, as host names other agents used (mainpc:7200, http://pc2:8100). */
+  machines: readonly string[];
+}
+
+export interface AddressChange {
+  from: string;
+  to: string;
+  /** The agent or infrastructure it now points at, when the fleet has it. */
+  target?: string;
+}
+
+export interface TextRewrite {
+  value: string;
+  changes: AddressChange[];
+  /** Addresses left as they were: no owner, or several. */
+  left: { address: string; why: string }[];
+  /** Shared infrastructure a rewrite pointed at that nothing defines (it gets its conventional name). */
+  missing: InfrastructureKind[];
+  /** The value held a URL with a password, which the rewritten value leaves out. */
+  credentials: boolean;
+}
+
+const loopback = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+const ipv4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
+
+function hostPattern(machines: readonly string[]): RegExp {
+  const names = machines
+    .filter((m) => m !== "")
+    .map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|");
+  // scheme://, then user:password@, then a host we know how to read, then :port. The look-behind
+  // keeps the host from starting in the middle of a word or another address.
+  return new RegExp(
+    String.raw`(?<![\w.-])(?<scheme>[a-z][a-z0-9+.-]*:\/\/)?(?<cred>(?:[^\s:@\/]+|[^\s:@\/]*:[^\s@\/]+)@)?(?<host>localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:\d{1,3}\.){3}\d{1,3}${names ? `|${names}` : ""})(?![\w-])(?::(?<port>\d{1,5}))?`,
+    "gi",
+  );
+}
+
+/** A password in any URL, whatever its host: scheme://user:password@ */
+const credentialsInUrl = /(?<scheme>[a-z][a-z0-9+.-]*:\/\/)(?:[^\s:@/]*:[^\s@/]+)@/gi;
+
+type Resolution = { owner: AddressOwner } | { self: true } | { missing: InfrastructureKind } | { why: string };
+
+/**
+ * Who listens on a port, as the agent meant it: on its own machine for localhost, on another for a LAN
+ * address or the other PC's name. Agents before infrastructure; several candidates is no answer.
+ */
+function resolvePort(port: number, remote: boolean, scheme: string | undefined, ctx: AddressContext): Resolution {
+  const sameMachine = (o: AddressOwner) =>
+    o.machine === ctx.self.machine || o.machine === "" || ctx.self.machine === "";
+  const listening = ctx.owners.filter((o) => o.ports.includes(port));
+  const preferred = listening.filter((o) => (remote ? !sameMachine(o) || o.machine === "" : sameMachine(o)));
+  for (const pool of [preferred, listening]) {
+    if (pool.length === 0) continue;
+    if (!remote && pool.some((o) => o.name === ctx.self.name)) return { self: true };
+    const agents = pool.filter((o) => !o.infrastructure);
+    const chosen = agents.length ? agents : pool;
+    if (chosen.length === 1) return { owner: chosen[0] as AddressOwner };
+    return { why: `${chosen.map((o) => o.name).join(", ")} all listen on ${port}; point it at the one it means` };
+  }
+  const kind = infrastructureOfPort(port, scheme);
+  if (kind) return resolveKind(kind, ctx);
+  return { why: `no imported agent or known infrastructure listens on ${port}` };
+}
+
+/** Infrastructure of a kind: the one a compose file defines (on the agent's machine first), else its conventional name. */
+function resolveKind(kind: InfrastructureKind, ctx: AddressContext): Resolution {
+  const defined = ctx.owners.filter((o) => o.infrastructure === kind.kind);
+  const local = defined.filter((o) => o.machine === ctx.self.machine);
+  const chosen = local[0] ?? defined[0];
+  return chosen ? { owner: chosen } : { missing: kind };
+}
+
+const isHost = (host: string, machines: readonly string[]) =>
+  loopback.test(host) ||
+  ipv4.test(host) ||
+  machines.some((m) => m !== "" && normaliseMachine(m) === normaliseMachine(host));
+
+/**
+ * Rewrites the addresses in one value. `hint` is what the value's name says (REDIS_HOST,
+ * config.redis.host) and `siblingPort` the port beside a bare host ({host: localhost, port: 6379}).
+ */
+export function rewriteText(
+  raw: string,
+  ctx: AddressContext,
+  hint: { name?: string; siblingPort?: number } = {},
+): TextRewrite {
+  const changes: AddressChange[] = [];
+  const left: TextRewrite["left"] = [];
+  const missing: InfrastructureKind[] = [];
+  let credentials = false;
+  const apply = (resolution: Resolution, original: string, render: (host: string) => string) => {
+    if ("self" in resolution) return original;
+    if ("why" in resolution) {
+      left.push({ address: original, why: resolution.why });
+      return original;
+    }
+    const host = "owner" in resolution ? resolution.owner.name : resolution.missing.serviceName;
+    if ("missing" in resolution) missing.push(resolution.missing);
+    const to = render(host);
+    if (to !== original) changes.push({ from: original, to, ...("owner" in resolution ? { target: host } : {}) });
+    return to;
+  };
+
+  const trimmed = raw.trim();
+  // A bare host, under a name that says it is one (host, REDIS_HOST, server_ip): its port is beside
+  // it, or its name says what it is. Elsewhere a machine's name is only a word (environment: pc2).
+  const hostNamed = /(^|[._])(host|hostname|server|address|addr|ip|endpoint)$/i.test(hint.name ?? "");
+  if (hostNamed && isHost(trimmed, ctx.machines) && trimmed !== "0.0.0.0") {
+    const remote = !loopback.test(trimmed);
+    const kind = hint.name ? infrastructureOfName(hint.name) : undefined;
+    const resolution =
+      hint.siblingPort !== undefined
+        ? resolvePort(hint.siblingPort, remote, undefined, ctx)
+        : kind
+          ? resolveKind(kind, ctx)
+          : ({ why: "a host with no port beside it, and its name says not what it is" } as Resolution);
+    const value = apply(resolution, trimmed, (host) => host);
+    return { value, changes, left, missing, credentials };
+  }
+
+  let value = raw.replace(hostPattern(ctx.machines), (match, ...rest: unknown[]) => {
+    const groups = rest.at(-1) as { scheme?: string; cred?: string; host: string; port?: string };
+    const { scheme, cred, host } = groups;
+    const port = groups.port === undefined ? undefined : Number(groups.port);
+    // Only a URL or host:port is an address: a bare word that is a machine's name is not.
+    if (!scheme && port === undefined) return match;
+    if (host === "0.0.0.0") return match;
+    if (cred?.includes(":")) credentials = true;
+    const schemeName = scheme?.slice(0, -3);
+    const remote = !loopback.test(host);
+    const keptCred = cred && !cred.includes(":") ? cred : "";
+    const withoutCred = `${scheme ?? ""}${keptCred}${host}${groups.port !== undefined ? `:${groups.port}` : ""}`;
+    const kindOfScheme = schemeName ? infrastructureOfPort(undefined, schemeName) : undefined;
+    const resolution: Resolution =
+      port !== undefined
+        ? resolvePort(port, remote, schemeName, ctx)
+        : kindOfScheme
+          ? resolveKind(kindOfScheme, ctx)
+          : { why: "a URL with no port, of no known service" };
+    return apply(
+      resolution,
+      withoutCred,
+      (to) => `${scheme ?? ""}${keptCred}${to}${groups.port !== undefined ? `:${groups.port}` : ""}`,
+    );
+  });
+  // Passwords in URLs of any other host are left out too.
+  value = value.replace(credentialsInUrl, (_m, scheme: string) => {
+    credentials = true;
+    return scheme;
+  });
+  return { value, changes, left, missing, credentials };
+}
+
+/** Variables that carried a PC's address (PC2_IP, MAINPC_HOST): they mean nothing in a pod. */
+export function isMachineAddressVariable(name: string, value: string, machines: readonly string[]): boolean {
+  if (!/(^|_)(IP|HOST|HOSTNAME|ADDR|ADDRESS)$/i.test(name)) return false;
+  const v = value.trim();
+  const pointsAtAMachine =
+    (ipv4.test(v) && v !== "0.0.0.0" && !v.startsWith("127.")) ||
+    machines.some((m) => m !== "" && normaliseMachine(m) === normaliseMachine(v));
+  const namesAMachine = machines.some((m) => m !== "" && normaliseMachine(name).startsWith(normaliseMachine(m)));
+  return pointsAtAMachine || (namesAMachine && isHost(v, machines));
+}

@@ -1,0 +1,79 @@
+// What the address rewrite tells a person: how many addresses now name Services, which were left and
+// why, which URLs held passwords, and the shared infrastructure the fleet needs.
+import type { FleetAddresses } from "../address-rewrites.ts";
+import type { FleetAgent } from "../fleet.ts";
+import { type Finding, where } from "../model.ts";
+
+export function rewriteFindings(result: FleetAddresses): Finding[] {
+  const findings: Finding[] = [];
+  const rewritten = result.rewrites.filter((r) => r.to !== null);
+  const dropped = result.rewrites.filter((r) => r.to === null);
+  if (result.rewrites.length) {
+    const first = result.rewrites[0] as (typeof result.rewrites)[number];
+    findings.push({
+      kind: "address-rewritten",
+      severity: "info",
+      agents: [...new Set(result.rewrites.map((r) => r.agent))],
+      message: `${rewritten.length} addresses now name the Service of what they reach${
+        dropped.length ? `, and ${dropped.length} variables that held a PC's address were dropped` : ""
+      } (listed under REWRITTEN ADDRESSES, and in --json as addresses.rewrites). Each agent depends on what its addresses point at, so it starts after it and its NetworkPolicy lets it in. --keep-addresses leaves them as they were`,
+      source: where(first.source),
+    });
+  }
+  for (const l of result.left) {
+    findings.push({
+      kind: "hardcoded-address",
+      severity: "warning",
+      machine: l.machine,
+      agents: [l.agent],
+      message: `${l.address} in ${l.agent}'s ${l.path} is left as it is: ${l.why}. In a pod, localhost is the pod itself and a PC's address is not the agent's; point it at the Service of what it needs`,
+      source: where(l.source),
+    });
+  }
+  for (const c of result.credentials) {
+    findings.push({
+      kind: "secret",
+      severity: "warning",
+      machine: c.machine,
+      agents: [c.agent],
+      message: `${c.agent}'s ${c.path} held a URL with a password; the manifest leaves the password out. Give it to the agent from a Secret (spec.secretEnv), and rotate it`,
+      source: where(c.source),
+    });
+  }
+  return findings;
+}
+
+/** Infrastructure the fleet imported that keeps data, and infrastructure it needs that no file defines. */
+export function infrastructureFindings(result: FleetAddresses | undefined, agents: readonly FleetAgent[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const a of agents) {
+    if (!a.infrastructure) continue;
+    const data = a.volumes?.filter((v) => v.volume) ?? [];
+    if (a.infrastructure.stateful || data.length) {
+      findings.push({
+        kind: "infrastructure-stateful",
+        severity: "info",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.name} (${a.infrastructure.kind}) keeps data: ${
+          data.length
+            ? `imported with a PersistentVolumeClaim for ${data.map((v) => v.target).join(", ")} (1Gi each on the cluster's default StorageClass, local-path on k3s); size it to its data`
+            : "its compose service mounts no volume, so its data is lost with the pod; give it a PersistentVolumeClaim in spec.volumes"
+        }. For production, its own Helm chart does backups and upgrades better`,
+        source: where(a.source),
+      });
+    }
+  }
+  for (const need of result?.needs.values() ?? []) {
+    if (need.defined || need.neededBy.size === 0) continue;
+    const names = [...need.neededBy];
+    findings.push({
+      kind: "infrastructure-missing",
+      severity: "warning",
+      agents: names,
+      message: `${need.kind} is needed by ${names.length} agents (${names.join(", ")}) and no file defines it: their addresses now point at ${need.serviceName}. Run it in the namespace under that name (its Helm chart), or import the compose file that runs it`,
+      source: where(agents.find((a) => a.name === names[0])?.source ?? { file: "", line: 0, column: 0 }),
+    });
+  }
+  return findings;
+}
