@@ -234,3 +234,136 @@ describe("importing with addresses rewritten", () => {
     expect(result.report.findings.filter((f) => f.kind === "hardcoded-address").length).toBeGreaterThan(2);
   });
 });
+
+describe("the legacy shell's variables", () => {
+  const file = (text: string): LegacyFile[] => [{ path: "mainpc_startup_config.yaml", text }];
+
+  it("expands ${PWD} to the image's working directory, leaves $(VAR) of the agent's own env to Kubernetes, and reports the rest", () => {
+    const result = run(
+      file(`global_settings:
+  environment:
+    PYTHONPATH: \${PYTHONPATH}:\${PWD}/..
+    DATA_DIR: /data
+agents:
+  A:
+    script_path: a.py
+    port: 1
+    env:
+      MODELS: \${DATA_DIR}/models
+      VERSION_TAG: \${VERSION:-1.0}
+      TOKEN_FILE: \${UNSET_DIR}/token
+    config:
+      cache: \${PWD}/cache
+`),
+    );
+    expect(spec(result, "a")?.env).toEqual([
+      { name: "PYTHONPATH", value: "/app/.." },
+      { name: "DATA_DIR", value: "/data" },
+      { name: "MODELS", value: "$(DATA_DIR)/models" },
+      { name: "VERSION_TAG", value: "1.0" },
+      { name: "TOKEN_FILE", value: "/token" },
+    ]);
+    expect(spec(result, "a")?.config).toEqual({ cache: "/app/cache" });
+    const unresolved = result.report.findings.filter((f) => f.kind === "variable-unresolved");
+    expect(unresolved.map((f) => [f.severity, f.message.split(" is set")[0]])).toEqual(
+      expect.arrayContaining([
+        ["warning", "${PYTHONPATH}"],
+        ["warning", "${UNSET_DIR}"],
+        ["info", "${VERSION}"],
+      ]),
+    );
+    expect(unresolved.map((f) => f.message).join("\n")).not.toMatch(/PWD|DATA_DIR|PORT_OFFSET/);
+  });
+
+  it("never prints a default that is a secret", () => {
+    const result = run(
+      file(
+        "agents:\n  A: {script_path: a.py, port: 1, env: {DB_PASSWORD: '${DB_PASSWORD:-hunter2}', URL: '${U:-redis://:pw@x:1}'}}\n",
+      ),
+    );
+    const text = JSON.stringify(result.report);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain(":pw@");
+  });
+});
+
+describe("compose, as kompose reads it and what it drops", () => {
+  const compose = (text: string) => run([{ path: "mainpc-docker-compose.yml", text }]);
+
+  it("maps deploy.resources, command and entrypoint, HTTP and TCP healthchecks, and GPU reservations", () => {
+    const result = compose(`services:
+  llm:
+    image: cascade/llm:1
+    entrypoint: [python, -m, llm]
+    command: [--port, "8000"]
+    ports: ["18000:8000"]
+    healthcheck: {test: ["CMD-SHELL", "wget -qO- http://localhost:8000/ready || exit 1"]}
+    deploy:
+      resources:
+        limits: {cpus: "2", memory: 8G}
+        reservations:
+          cpus: "0.5"
+          memory: 2G
+          devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]
+  queue:
+    image: cascade/queue:1
+    expose: ["5555"]
+    healthcheck: {test: ["CMD", "nc", "-z", "localhost", "5555"]}
+  odd:
+    image: cascade/odd:1
+    expose: ["7000"]
+    healthcheck: {test: ["CMD", "python", "check.py"]}
+`);
+    expect(spec(result, "llm")).toMatchObject({
+      command: ["python", "-m", "llm"],
+      args: ["--port", "8000"],
+      ports: [{ name: "tcp-8000", port: 8000 }],
+      healthCheck: { port: "tcp-8000", path: "/ready" },
+      resources: { requests: { cpu: "0.5", memory: "2Gi" }, limits: { cpu: "2", memory: "8Gi" } },
+      gpu: { class: "rtx-4090" },
+    });
+    expect(spec(result, "queue")?.healthCheck).toEqual({ port: "tcp-5555", tcp: true });
+    expect(spec(result, "odd")?.healthCheck).toBeUndefined();
+    expect(result.report.findings.find((f) => f.kind === "healthcheck-dropped")?.message).toMatch(
+      /^odd's healthcheck \(python check\.py\) is neither an HTTP GET nor a TCP connect/,
+    );
+  });
+
+  it("turns named volumes into claims and anonymous ones into emptyDir, and says what to do with model directories and env files", () => {
+    const result = compose(`services:
+  worker:
+    image: cascade/worker:1
+    volumes: [work_data:/data, /scratch, ./models:/models:ro, {type: tmpfs, target: /tmp/cache}]
+    env_file: [.env, {path: worker.env, required: false}]
+volumes: {work_data: {}}
+`);
+    expect(spec(result, "worker")?.volumes).toEqual([
+      { name: "work-data", mountPath: "/data", persistentVolumeClaim: { claimName: "worker-work-data" } },
+      { name: "scratch", mountPath: "/scratch", emptyDir: {} },
+      { name: "tmp-cache", mountPath: "/tmp/cache", emptyDir: {} },
+    ]);
+    const messages = (kind: string) => result.report.findings.filter((f) => f.kind === kind).map((f) => f.message);
+    expect(messages("data-volume")[0]).toMatch(
+      /work_data at \/data becomes a PersistentVolumeClaim.*\/scratch becomes an emptyDir/,
+    );
+    expect(messages("host-mount")[0]).toMatch(/mounts \.\/models at \/models:.*model files on one PC's disk.*readOnly/);
+    expect(messages("env-file")).toEqual([
+      expect.stringMatching(/^worker reads its environment from \.env, which is not imported/),
+      expect.stringMatching(/^worker reads its environment from worker\.env/),
+    ]);
+  });
+
+  it("reads depends_on in all its forms, and links", () => {
+    const result = compose(`services:
+  a: {image: a:1, depends_on: [b]}
+  b: {image: b:1, depends_on: {c: {condition: service_healthy}, gone: {condition: service_started, required: false}}}
+  c: {image: c:1, links: ["d:dee"]}
+  d: {image: d:1}
+`);
+    expect(spec(result, "a")?.dependencies).toEqual(["b"]);
+    expect(spec(result, "b")?.dependencies).toEqual(["c"]);
+    expect(spec(result, "c")?.dependencies).toEqual(["d"]);
+    const missing = result.report.findings.filter((f) => f.kind === "missing-dependency");
+    expect(missing).toEqual([expect.objectContaining({ severity: "warning", agents: ["b", "gone"] })]);
+  });
+});

@@ -77,6 +77,8 @@ function hostMounts(node: YNode | undefined): HostMount[] {
     const js = toJS(item) as { type?: string; source?: string; target?: string } | string;
     const [source, target] =
       typeof js === "string" ? [js.split(":")[0] ?? "", js.split(":")[1] ?? ""] : [js.source ?? "", js.target ?? ""];
+    // "/scratch" alone is an anonymous volume, not a host path (dataVolumes reads it).
+    if (typeof js === "string" && !js.includes(":")) return [];
     const resolved = substitute(source).value;
     const isPath = /^(\/|\.|~)/.test(resolved) || (typeof js === "object" && js.type === "bind");
     return isPath ? [{ hostPath: resolved, target, source: item.loc }] : [];

@@ -78,8 +78,9 @@ export const claimNameOf = (agent: FleetAgent, volume: string) =>
 
 function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
   const out = (agent.volumes ?? []).map((v, i) => ({
+    // A named volume keeps its name; scratch space is named for where it is mounted (/tmp/cache → tmp-cache).
     name:
-      toDnsLabel(v.volume ?? `scratch-${i + 1}`)
+      toDnsLabel(v.volume ?? v.target)
         .slice(0, 59)
         .replace(/-+$/, "") || `volume-${i + 1}`,
     mountPath: v.target,

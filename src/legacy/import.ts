@@ -4,12 +4,14 @@ import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles, vramMiB } from "./emit.ts";
 import { infrastructureFindings, rewriteFindings } from "./findings/addresses.ts";
+import { composeFindings } from "./findings/compose.ts";
 import { resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
 import { addressFindings, findSecrets, mountFindings, secretFindings } from "./findings/scans.ts";
 import { assembleFleet, type FleetAgent, type LegacyFile, machineLabel, unassignedMachine } from "./fleet.ts";
 import { type Finding, type Severity, where } from "./model.ts";
+import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
 export interface ImportOptions {
   namespace: string;
@@ -90,10 +92,14 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
   const assembled = assembleFleet(files, machines);
+  const variables = expandVariables(assembled.agents);
   const addresses: FleetAddresses | undefined = opts.keepAddresses
     ? undefined
-    : rewriteFleetAddresses(assembled.agents, machines);
-  const fleet = addresses ? { ...assembled, agents: requireWhatRequiredAgentsReach(addresses) } : assembled;
+    : rewriteFleetAddresses(variables.agents, machines);
+  const fleet = {
+    ...assembled,
+    agents: addresses ? requireWhatRequiredAgentsReach(addresses) : variables.agents,
+  };
   const classOptions = {
     classes: opts.classes,
     classVramMiB: opts.classVramMiB ?? homeLabClassVram,
@@ -102,7 +108,8 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const classOf = (a: FleetAgent) => chooseClass(a.machine, vramMiB(a), classOptions);
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
-  const secrets = findSecrets(everyDefinition);
+  // Secrets as the files wrote them: a ${X:-admin} default is named as such.
+  const secrets = findSecrets([...assembled.agents, ...assembled.composeOnly]);
   const imported = new Set(fleet.agents.map((a) => a.legacyName));
 
   const findings: Finding[] = [
@@ -118,6 +125,8 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     }),
     ...(addresses ? rewriteFindings(addresses) : []),
     ...infrastructureFindings(addresses, fleet.agents),
+    ...unsetVariableFindings(variables.unset),
+    ...composeFindings(fleet.agents),
   ];
   for (const machine of new Set(fleet.agents.map((a) => a.machine))) {
     const estimated = fleet.agents.filter((a) => a.machine === machine && a.gpu.length && a.vram?.mib === undefined);

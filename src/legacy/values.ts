@@ -13,18 +13,28 @@ const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-
 /** Variables that are numeric offsets in these files: unset, they are 0. */
 const numericDefaults: Record<string, string> = { PORT_OFFSET: "0" };
 
-export function substitute(raw: string): Substitution {
+/**
+ * Replaces each reference by its default (or nothing). `known` gives what the pod itself provides
+ * for a name (the image's working directory for PWD, $(NAME) for a variable of the agent's own env
+ * that Kubernetes expands); a reference it answers is not counted among the references.
+ */
+export function substitute(raw: string, known: (name: string) => string | undefined = () => undefined): Substitution {
   const references: Substitution["references"] = [];
   const value = raw.replace(
     reference,
     (_m, braced: string | undefined, def: string | undefined, bare: string | undefined) => {
       const name = (braced ?? bare) as string;
+      const provided = known(name);
+      if (provided !== undefined) return provided;
       references.push(def === undefined ? { name } : { name, default: def });
       return def ?? numericDefaults[name] ?? "";
     },
   );
   return { value, references };
 }
+
+/** Whether a value is a port written with the startup configs' offset arithmetic (${PORT_OFFSET}+7200). */
+export const isOffsetPort = (raw: string) => /^\$\{PORT_OFFSET[^}]*\}\s*\+?\s*\d+$/.test(raw.trim());
 
 /** A port: a number, "7200", "${PORT_OFFSET}+7200", "${PORT_OFFSET:-0}7200". Undefined if it is none. */
 export function toPort(raw: unknown): number | undefined {
@@ -41,7 +51,7 @@ export function toPort(raw: unknown): number | undefined {
 export function resolveScalar(raw: unknown): unknown {
   if (typeof raw !== "string") return raw;
   if (!raw.includes("$")) return raw;
-  const port = /^\$\{PORT_OFFSET[^}]*\}\s*\+?\s*\d+$/.test(raw.trim()) ? toPort(raw) : undefined;
+  const port = isOffsetPort(raw) ? toPort(raw) : undefined;
   return port ?? substitute(raw).value;
 }
 

@@ -41,12 +41,15 @@ export function resolveDependencies(
       const gone = decommissioned.find((d) => sameName(d.legacyName, dep.name));
       findings.push({
         kind: "missing-dependency",
-        severity: "blocker",
+        // compose's depends_on with required: false started the service without it.
+        severity: dep.optional ? "warning" : "blocker",
         machine: a.machine,
         agents: [a.legacyName, dep.name],
         message: gone
           ? `${a.legacyName} depends on ${dep.name}, which ${where(gone.source)} decommissioned (${gone.reason}): point it at the replacement`
-          : `${a.legacyName} depends on ${dep.name}, which no file defines: add it, or remove the dependency`,
+          : dep.optional
+            ? `${a.legacyName} depends on ${dep.name} (required: false in compose), which no file defines; the manifest leaves it out`
+            : `${a.legacyName} depends on ${dep.name}, which no file defines: add it, or remove the dependency`,
         source: where(dep.source),
       });
     }

@@ -93,7 +93,9 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
         agents: [d.legacyName],
         message: dockerSocket
           ? `${d.legacyName} ${p.how}: the Docker socket is root on the host, and there is no Docker on a k3s node. Kubernetes restarts failed pods itself; drop this agent or give it RBAC on pods instead. It is imported without the mount`
-          : `${d.legacyName} ${p.how}: a host path ties it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must`,
+          : /model|weight|checkpoint|hf_?home|huggingface|\.cache|gguf/i.test(`${p.path} ${p.how}`)
+            ? `${d.legacyName} ${p.how}: model files on one PC's disk. Put them on a PersistentVolumeClaim (or, to share one copy, a hostPath volume in spec.volumes, readOnly, at the same path on both PCs so a GPU fallback finds them), or have the agent download them on start`
+            : `${d.legacyName} ${p.how}: a host path ties it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must`,
         source: where(p.source),
       });
     }

@@ -1,0 +1,53 @@
+// What a compose file says that a manifest cannot carry as it is: env_file values the importer was
+// not given, healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
+import type { FleetAgent } from "../fleet.ts";
+import { type Finding, where } from "../model.ts";
+
+export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const a of agents) {
+    for (const f of a.envFiles ?? []) {
+      findings.push({
+        kind: "env-file",
+        severity: "warning",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName} reads its environment from ${f.path}, which is not imported: put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv (never in the manifest)`,
+        source: where(f.source),
+      });
+    }
+    const unsupported = a.healthCheck?.unsupported;
+    if (unsupported) {
+      findings.push({
+        kind: "healthcheck-dropped",
+        severity: "info",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName}'s healthcheck (${unsupported.command.slice(0, 80)}) is neither an HTTP GET nor a TCP connect, which is what spec.healthCheck probes; ${
+          a.infrastructure
+            ? "it is probed by a TCP connect to its first port instead"
+            : "it has no probe: give it an HTTP health endpoint"
+        }`,
+        source: where(unsupported.source),
+      });
+    }
+    const named = (a.volumes ?? []).filter((v) => v.volume && !a.infrastructure);
+    const scratch = (a.volumes ?? []).filter((v) => !v.volume);
+    if (named.length || scratch.length) {
+      findings.push({
+        kind: "data-volume",
+        severity: "info",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName}'s compose volumes: ${[
+          ...named.map((v) => `${v.volume} at ${v.target} becomes a PersistentVolumeClaim of 1Gi (size it)`),
+          ...scratch.map((v) => `${v.target} becomes an emptyDir, lost with the pod`),
+        ].join(
+          "; ",
+        )}. A claim on local-path ties the agent to the node that holds it, which a GPU fallback cannot follow`,
+        source: where((named[0] ?? scratch[0])?.source ?? a.source),
+      });
+    }
+  }
+  return findings;
+}

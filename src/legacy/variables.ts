@@ -1,0 +1,90 @@
+// The legacy shell's variables, as a pod will see them. ${PWD} was the monorepo's directory where
+// the start script ran: in the image it is the working directory. ${VAR} of a variable the agent's
+// own env defines earlier is left for Kubernetes to expand, written $(VAR). Everything else
+// (${CASCADE_VERSION:-latest}, ${REDIS_URL:-redis://…}, ${MODEL_DIR}) is not set in a pod: it becomes
+// its default, or nothing, and the report says which.
+
+import { secretKey } from "./findings/scans.ts";
+import type { FleetAgent } from "./fleet.ts";
+import type { Finding, Location } from "./model.ts";
+import { where } from "./model.ts";
+import { isOffsetPort, resolveScalar, substitute } from "./values.ts";
+
+/** The image's working directory (the Dockerfile --image writes says WORKDIR /app, as the legacy PYTHONPATH did). */
+export const imageWorkdir = "/app";
+
+/** Variables the pod provides whatever the shell had. */
+const containerDefined: Record<string, string> = { PWD: imageWorkdir };
+
+/** PORT_OFFSET was the start scripts' way to run a second copy of the fleet: a pod has its own ports. */
+const expectedUnset = new Set(["PORT_OFFSET"]);
+
+export interface UnsetVariable {
+  name: string;
+  default?: string;
+  agent: string;
+  source: Location;
+}
+
+export interface ExpandedFleet {
+  agents: FleetAgent[];
+  unset: UnsetVariable[];
+}
+
+export function expandVariables(agents: readonly FleetAgent[]): ExpandedFleet {
+  const unset: UnsetVariable[] = [];
+  const expanded = agents.map((agent) => {
+    const note = (refs: { name: string; default?: string }[], source: Location) => {
+      for (const r of refs) if (!expectedUnset.has(r.name)) unset.push({ ...r, agent: agent.legacyName, source });
+    };
+    const locate = (path: string) => agent.scalars.find((s) => s.path === path)?.source ?? agent.source;
+    const walk = (value: unknown, path: string): unknown => {
+      if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
+      if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, `${path}.${k}`)]));
+      }
+      if (typeof value !== "string" || !value.includes("$") || secretKey.test(path)) return value;
+      if (isOffsetPort(value)) return resolveScalar(value);
+      const result = substitute(value, (name) => containerDefined[name]);
+      note(result.references, locate(path));
+      return result.value;
+    };
+    const config = walk(agent.config, "config") as Record<string, unknown>;
+    const env = agent.env.map((e, i) => {
+      // A secret's value goes to a Secret, not the manifest (scans.ts): nothing here to expand.
+      if (!e.value.includes("$") || secretKey.test(e.name)) return e;
+      const earlier = new Set(agent.env.slice(0, i).map((o) => o.name));
+      const result = substitute(
+        e.value,
+        (name) => containerDefined[name] ?? (earlier.has(name) ? `$(${name})` : undefined),
+      );
+      note(result.references, e.source);
+      // PYTHONPATH: ${PYTHONPATH}:${PWD}/.. appended to what the shell had; with nothing before it, an
+      // empty entry would put the current directory on the path.
+      const value = /PATH$/.test(e.name) ? result.value.replace(/^:+|:+$/g, "").replace(/::+/g, ":") : result.value;
+      return { ...e, value };
+    });
+    return { ...agent, config, env };
+  });
+  return { agents: expanded, unset };
+}
+
+/** One finding per variable: where it is used, and what it became. */
+export function unsetVariableFindings(unset: readonly UnsetVariable[]): Finding[] {
+  const byName = new Map<string, UnsetVariable[]>();
+  for (const u of unset) byName.set(u.name, [...(byName.get(u.name) ?? []), u]);
+  return [...byName].map(([name, uses]) => {
+    const defaults = [...new Set(uses.map((u) => u.default).filter((d): d is string => d !== undefined))];
+    const empty = uses.some((u) => u.default === undefined);
+    const agents = [...new Set(uses.map((u) => u.agent))];
+    // Defaults are not printed: some are secrets (${GRAFANA_PASSWORD:-admin}) or hold one in a URL.
+    const became = [...(defaults.length ? ["its default"] : []), ...(empty ? ["nothing"] : [])].join(" or ");
+    return {
+      kind: "variable-unresolved" as const,
+      severity: empty ? ("warning" as const) : ("info" as const),
+      agents,
+      message: `\${${name}} is set by no pod: in ${uses.length} places (${agents.slice(0, 5).join(", ")}${agents.length > 5 ? ", …" : ""}) it became ${became}. Set ${name} in spec.env of the agents that need it, or write the value in`,
+      source: where((uses[0] as UnsetVariable).source),
+    };
+  });
+}
