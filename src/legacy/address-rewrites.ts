@@ -51,6 +51,11 @@ export function addressOwners(agents: readonly FleetAgent[]): AddressOwner[] {
     name: a.name,
     machine: a.machine,
     ports: [...new Set([...a.ports.map((p) => p.port), ...(a.containerPorts ?? [])])],
+    publishedAs: new Map(
+      a.ports.flatMap((p) =>
+        p.role === "host" && p.target !== undefined && p.target !== p.port ? [[p.port, p.target]] : [],
+      ),
+    ),
     ...(a.infrastructure ? { infrastructure: a.infrastructure.kind } : {}),
   }));
 }

@@ -44,6 +44,11 @@ describe("rewriteText", () => {
     }
   });
 
+  it("uses the container's port behind a port compose published on the PC", () => {
+    const owners = [{ name: "llm", machine: "mainpc", ports: [18000, 8000], publishedAs: new Map([[18000, 8000]]) }];
+    expect(rewriteText("http://localhost:18000/v1", ctx({ owners })).value).toBe("http://llm:8000/v1");
+  });
+
   it("keeps localhost for an agent's own port", () => {
     expect(rewriteText("http://localhost:5000/health", ctx())).toMatchObject({
       value: "http://localhost:5000/health",

@@ -13,6 +13,8 @@ export interface AddressOwner {
   name: string;
   machine: string;
   ports: readonly number[];
+  /** A port published on the PC (18000) → the container's port behind it (8000), which its Service has. */
+  publishedAs?: ReadonlyMap<number, number>;
   /** The kind of infrastructure it is, when it is. */
   infrastructure?: string;
 }
@@ -112,7 +114,11 @@ export function rewriteText(
   const left: TextRewrite["left"] = [];
   const missing: InfrastructureKind[] = [];
   let credentials = false;
-  const apply = (resolution: Resolution, original: string, render: (host: string) => string) => {
+  const apply = (
+    resolution: Resolution,
+    original: string,
+    render: (host: string, publishedAs?: ReadonlyMap<number, number>) => string,
+  ) => {
     if ("self" in resolution) return original;
     if ("why" in resolution) {
       left.push({ address: original, why: resolution.why });
@@ -120,7 +126,7 @@ export function rewriteText(
     }
     const host = "owner" in resolution ? resolution.owner.name : resolution.missing.serviceName;
     if ("missing" in resolution) missing.push(resolution.missing);
-    const to = render(host);
+    const to = render(host, "owner" in resolution ? resolution.owner.publishedAs : undefined);
     if (to !== original) changes.push({ from: original, to, ...("owner" in resolution ? { target: host } : {}) });
     return to;
   };
@@ -161,11 +167,11 @@ export function rewriteText(
         : kindOfScheme
           ? resolveKind(kindOfScheme, ctx)
           : { why: "a URL with no port, of no known service" };
-    return apply(
-      resolution,
-      withoutCred,
-      (to) => `${scheme ?? ""}${keptCred}${to}${groups.port !== undefined ? `:${groups.port}` : ""}`,
-    );
+    // localhost:18000 reached a container's 8000 through compose's published port; the Service has 8000.
+    return apply(resolution, withoutCred, (to, publishedAs) => {
+      const servicePort = port === undefined ? undefined : (publishedAs?.get(port) ?? port);
+      return `${scheme ?? ""}${keptCred}${to}${servicePort !== undefined ? `:${servicePort}` : ""}`;
+    });
   });
   // Passwords in URLs of any other host are left out too.
   value = value.replace(credentialsInUrl, (_m, scheme: string) => {

@@ -30,8 +30,9 @@ function portPair(item: YNode): { host?: number; container?: number } {
 function publishedPorts(node: YNode | undefined): PortUse[] {
   if (node?.kind !== "seq") return [];
   return node.items.flatMap((item) => {
-    const port = portPair(item).host ?? (scalar(item)?.includes(":") ? undefined : portPair(item).container);
-    return port ? [{ port, role: "host", source: item.loc }] : [];
+    const { host, container } = portPair(item);
+    const port = host ?? (scalar(item)?.includes(":") ? undefined : container);
+    return port ? [{ port, role: "host", source: item.loc, ...(container ? { target: container } : {}) }] : [];
   });
 }
 

@@ -62,6 +62,8 @@ export interface PortUse {
   /** "port", "health", a config key such as "grpc_port", or "host" for a published compose port. */
   role: string;
   source: Location;
+  /** For a port compose publishes on the host: the container's port behind it, which the Service exposes. */
+  target?: number;
 }
 
 export interface EnvVar {
