@@ -1,9 +1,10 @@
 // Kubernetes events about the objects a controller reconciles, so `kubectl describe` and `kubectl
-// events` tell the story. The same event for the same object is not repeated within the dedup window.
+// events` tell the story. What is written is limited as client-go limits it (event-limits.ts).
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { KubeObject } from "./objects.ts";
+import { EventCorrelator, type EventLimits } from "./event-limits.ts";
+import { type KubeObject, objectKey } from "./objects.ts";
 import { core, resourcePath } from "./resources.ts";
 import type { KubeClient } from "./rest.ts";
 
@@ -18,16 +19,16 @@ export interface EventSink {
   record(regarding: KubeObject, event: EventSpec): void;
 }
 
-const dedupWindowMs = 10 * 60_000;
-
 export interface EventRecorderOptions {
   /** events.k8s.io's reportingController: who says it, as `<group>/<component>`. */
   reportingController: string;
   now?: () => number;
+  /** Dedup, aggregation and rate limits (event-limits.ts); client-go's, and a fleet-wide bound, by default. */
+  limits?: EventLimits;
 }
 
 export class EventRecorder implements EventSink {
-  private readonly recent = new Map<string, number>();
+  private readonly correlator: EventCorrelator;
   private readonly client: KubeClient;
   private readonly logger: Logger;
   private readonly opts: EventRecorderOptions;
@@ -39,15 +40,24 @@ export class EventRecorder implements EventSink {
     this.logger = logger;
     this.opts = opts;
     this.now = opts.now ?? Date.now;
+    this.correlator = new EventCorrelator(opts.limits, this.now());
   }
 
   record(regarding: KubeObject, event: EventSpec): void {
-    const key = `${regarding.metadata.uid}|${event.reason}|${event.message}`;
     const now = this.now();
-    const last = this.recent.get(key);
-    if (last !== undefined && now - last < dedupWindowMs) return;
-    this.recent.set(key, now);
-    if (this.recent.size > 10_000) this.prune(now);
+    const decision = this.correlator.decide(
+      {
+        object: regarding.metadata.uid ?? objectKey(regarding.metadata),
+        type: event.type,
+        reason: event.reason,
+        message: event.message,
+      },
+      now,
+    );
+    if (!decision.send) {
+      this.logger.debug({ reason: event.reason, why: decision.why }, "event not recorded");
+      return;
+    }
     const namespace = regarding.metadata.namespace ?? "default";
     const body = {
       apiVersion: "events.k8s.io/v1",
@@ -59,7 +69,7 @@ export class EventRecorder implements EventSink {
       reportingInstance: this.instance,
       action: event.action,
       reason: event.reason,
-      note: event.message.slice(0, 1024),
+      note: decision.message.slice(0, 1024),
       type: event.type,
       regarding: {
         apiVersion: regarding.apiVersion,
@@ -72,9 +82,5 @@ export class EventRecorder implements EventSink {
     this.client.create(resourcePath(core.event, namespace), body).catch((err: unknown) => {
       this.logger.warn({ err: String(err), reason: event.reason }, "could not record event");
     });
-  }
-
-  private prune(now: number): void {
-    for (const [k, t] of this.recent) if (now - t >= dedupWindowMs) this.recent.delete(k);
   }
 }
