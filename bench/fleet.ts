@@ -7,12 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
 import type { GPUClass } from "../src/api/gpuclass.ts";
 import { fieldManager } from "../src/api/group.ts";
 import { core, resourcePath } from "../src/controller/resources.ts";
 import { KubeClient } from "../src/controller/rest.ts";
+import { startDepth } from "../src/dependencies/graph.ts";
 import { disruptionPolicy } from "../src/placement/disruption.ts";
 import { demandOf, gpuChoice } from "../src/placement/gpu-choice.ts";
 import { planPlacement, type Supply } from "../src/placement/plan.ts";
@@ -46,7 +47,12 @@ async function generateFleet(n: number): Promise<AgentDeployment[]> {
     (await readdir(dir))
       .filter((f) => !["kustomization.yaml", "namespace.yaml"].includes(f))
       .sort()
-      .map(async (f) => parse(await readFile(path.join(dir, f), "utf8")) as AgentDeployment),
+      .map(
+        async (f) =>
+          parseAllDocuments(await readFile(path.join(dir, f), "utf8"))
+            .map((d) => d.toJS() as AgentDeployment)
+            .find((d) => d.kind === "AgentDeployment") as AgentDeployment,
+      ),
   );
   const namespaces = n > 1000 ? ["bench-a", "bench-b", "bench-c"] : ["bench"];
   let seed = 7;
@@ -77,6 +83,14 @@ async function generateFleet(n: number): Promise<AgentDeployment[]> {
           ...a.spec,
           config: { ...(a.spec.config ?? {}), bench_copy: copy, bench_seed: Math.floor(rand() * 1e6) },
           dependencies: (a.spec.dependencies ?? []).map((d) => `${d}${suffix}`.slice(0, 63).replace(/-+$/, "")),
+          // The imported fleet's claims (Redis's data) have no volumes here: scratch space instead.
+          ...(a.spec.volumes
+            ? {
+                volumes: a.spec.volumes.map((v) =>
+                  v.persistentVolumeClaim ? { name: v.name, mountPath: v.mountPath, emptyDir: {} } : v,
+                ),
+              }
+            : {}),
           ...(gpu ? { gpu } : {}),
         } as AgentDeployment["spec"],
       });
@@ -159,6 +173,49 @@ async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
+/** The API server's own count of the writes it served, by verb and resource (its /metrics). */
+async function apiserverWrites(): Promise<Map<string, number>> {
+  const text = await cluster.kubectl(["get", "--raw", "/metrics"]);
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!/^(CREATE|UPDATE|PATCH|APPLY|DELETE|DELETECOLLECTION)$/.test(labels.verb ?? "")) continue;
+    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.split(" ").pop()));
+  }
+  return counts;
+}
+
+const delta = (after: Map<string, number>, before: Map<string, number>) =>
+  new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0));
+
+/** The operator's writes by kind, from its agentfleet_api_writes_total{resource}. */
+function writesByKind(samples: Map<string, number>): {
+  children: number;
+  status: number;
+  events: number;
+  other: number;
+} {
+  const out = { children: 0, status: 0, events: 0, other: 0 };
+  for (const [key, value] of samples) {
+    const resource = /^agentfleet_api_writes_total\{.*resource="([^"]+)"/.exec(key)?.[1];
+    if (!resource) continue;
+    const kind = /^(deployments|services|configmaps|networkpolicies|poddisruptionbudgets)$/.test(resource)
+      ? "children"
+      : resource === "agentdeployments/status"
+        ? "status"
+        : resource === "events"
+          ? "events"
+          : "other";
+    out[kind] += value;
+  }
+  return out;
+}
+
+const perAgent = (w: ReturnType<typeof writesByKind>, n: number) =>
+  Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Math.round((v / n) * 100) / 100])) as typeof w;
+
 // Whatever happens (an error, Ctrl-C), the operator and the cluster this run started are stopped.
 let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
 let cleaned = false;
@@ -191,7 +248,7 @@ try {
   kc.loadFromFile(kubeconfigPath);
   const client = new KubeClient(kc);
   for (const ns of new Set(fleet.map((a) => a.metadata.namespace as string))) {
-    for (const prefix of ["", "floor-"])
+    for (const prefix of ["", "floor-", "floorst-", "now-"])
       await cluster.kubectl(["create", "namespace", `${prefix}${ns}`]).catch(() => undefined);
   }
 
@@ -230,7 +287,7 @@ try {
   );
   // The floor starts every agent at once: it has no order to respect.
   const byKey = new Map(typed.map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
-  const floorChildren = typed.flatMap((a) => {
+  const floorByAgent = typed.map((a) => {
     const ns = a.metadata.namespace;
     const dependencies = agentDependencies(a, {
       get: (n) => byKey.get(`${ns}/${n}`),
@@ -245,6 +302,7 @@ try {
       dependents: dependencies.dependents,
     }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
   });
+  const floorChildren = floorByAgent.flat();
   const floorStart = performance.now();
   await inParallel(floorChildren, 4, (c) =>
     client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
@@ -260,18 +318,108 @@ try {
   for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
     await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
 
+  // Floor + status: what any operator must write: the AgentDeployment (as the user applies it), its
+  // children, and one status patch, per agent, with the same client and no operator running.
+  log("Floor + status: each AgentDeployment, its children and one status patch, applied directly");
+  const withStatus = fleet.map((a, i) => {
+    const ns = `floorst-${a.metadata.namespace}`;
+    const children = (floorByAgent[i] ?? []).map((c) => ({ ...c, metadata: { ...c.metadata, namespace: ns } }));
+    return { agent: { ...a, metadata: { ...a.metadata, namespace: ns } }, children };
+  });
+  const floorStatusStart = performance.now();
+  await inParallel(withStatus, 4, async ({ agent, children }) => {
+    const agentPath = resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name);
+    await client.apply(agentPath, agent, "bench");
+    for (const c of children) {
+      await client.apply(
+        resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name),
+        c,
+        fieldManager,
+      );
+    }
+    await client.mergePatch(
+      resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name, "status"),
+      {
+        status: {
+          conditions: [
+            {
+              type: "Ready",
+              status: "True",
+              reason: "Available",
+              message: "bench",
+              lastTransitionTime: new Date().toISOString(),
+            },
+          ],
+        },
+      },
+    );
+  });
+  const floorStatusDeployments = withStatus.reduce(
+    (n, w) => n + w.children.filter((c) => c.kind === "Deployment").length,
+    0,
+  );
+  await waitFor(
+    "the floor + status Deployments to be Available",
+    async () => (await countReady("deploy")) >= floorStatusDeployments,
+    30 * 60_000,
+  );
+  const floorPlusStatusSeconds = (performance.now() - floorStatusStart) / 1000;
+  log(`Floor + status: ${floorPlusStatusSeconds.toFixed(1)} s (${floorStatusDeployments} Deployments); removing it`);
+  for (const ns of new Set(withStatus.map((w) => w.agent.metadata.namespace as string)))
+    await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+
   // The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
   log("Operator: applying the AgentDeployments");
   // Where the operator's CPU goes, with --cpu-prof: a .cpuprofile per operator process, for Chrome DevTools.
   const profiling = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, "bench/results")}`] : [];
   operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags: profiling });
-  const rolloutStart = performance.now();
-  await inParallel(fleet, 4, (a) =>
-    client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
+  const running = operator;
+  /** One rollout of the fleet: seconds to every agent Ready, the operator's writes by kind, the API server's. */
+  const rollout = async (agents: AgentDeployment[], label: string) => {
+    const operatorBefore = await running.metrics();
+    const serverBefore = await apiserverWrites();
+    const start = performance.now();
+    await inParallel(agents, 4, (a) =>
+      client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
+    );
+    const namespaces = new Set(agents.map((a) => a.metadata.namespace));
+    await waitFor(
+      `every agent (${label}) to be Ready`,
+      async () => (await countReady("agd")) >= agents.length,
+      30 * 60_000,
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await running.idle();
+    const operatorAfter = await running.metrics();
+    const own = writesByKind(
+      new Map([...operatorAfter].map(([k, v]) => [k, v - (operatorBefore.get(k) ?? 0)] as const)),
+    );
+    const server = delta(await apiserverWrites(), serverBefore);
+    log(`Operator (${label}): ${seconds.toFixed(1)} s over ${namespaces.size} namespaces`);
+    return { seconds, writes: own, server };
+  };
+  // startPolicy Immediately: the same order-free start as the floor's, for a fair ratio.
+  const immediately = fleet.map((a) => ({
+    ...a,
+    metadata: { ...a.metadata, namespace: `now-${a.metadata.namespace}` },
+    spec: { ...a.spec, startPolicy: "Immediately" as const },
+  }));
+  const fair = await rollout(immediately, "startPolicy Immediately");
+  for (const ns of new Set(immediately.map((a) => a.metadata.namespace as string)))
+    await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+  await running.idle();
+  const ordered = await rollout(fleet, "default startPolicy, in dependency order");
+  const rolloutStart = performance.now() - ordered.seconds * 1000;
+  const operatorSeconds = ordered.seconds;
+  const depth = Math.max(
+    ...[...new Set(fleet.map((a) => a.metadata.namespace))].map((ns) => {
+      const inNs = fleet.filter((a) => a.metadata.namespace === ns);
+      return startDepth(
+        inNs.map((a) => a.metadata.name),
+        new Map(inNs.map((a) => [a.metadata.name, a.spec.dependencies ?? []])),
+      );
+    }),
   );
-  await waitFor("every agent to be Ready", async () => (await countReady("agd")) >= fleet.length, 30 * 60_000);
-  const operatorSeconds = (performance.now() - rolloutStart) / 1000;
-  log(`Operator: ${operatorSeconds.toFixed(1)} s`);
   // Every agent Ready is the rollout's end for a person; the operator may still have status to
   // bring up to date (a dependent's DependenciesReady, a drain policy that depends on the ledger).
   // Steady state starts when its queue is empty.
@@ -322,7 +470,17 @@ try {
   await operator.stop();
   const result = {
     agents: fleet.length,
-    rollout: { operatorSeconds, floorSeconds, ratio: operatorSeconds / floorSeconds },
+    rollout: {
+      operatorSeconds: fair.seconds,
+      floorSeconds,
+      ratio: fair.seconds / floorSeconds,
+      floorPlusStatusSeconds,
+      ratioToFloorPlusStatus: fair.seconds / floorPlusStatusSeconds,
+      startPolicy: "Immediately",
+      dependencyOrdered: { seconds: operatorSeconds, dependencyDepth: depth },
+      writesPerAgent: perAgent(fair.writes, fleet.length),
+      apiServerWrites: Object.fromEntries([...fair.server].sort((a, b) => b[1] - a[1])),
+    },
     steadyStateWrites,
     changeLatencyMs: { p50: pct(50), p99: pct(99) },
     rssMiB,
@@ -335,9 +493,19 @@ try {
   await writeFile(path.join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`
 agents                ${result.agents}
-rollout, operator     ${operatorSeconds.toFixed(1)} s
-rollout, floor        ${floorSeconds.toFixed(1)} s
-ratio                 ${result.rollout.ratio.toFixed(2)}   (target: 1.1 at 297, 1.2 at 3,000)
+rollout, operator     ${fair.seconds.toFixed(1)} s   (startPolicy Immediately)
+rollout, floor        ${floorSeconds.toFixed(1)} s   (children only)
+rollout, floor+status ${floorPlusStatusSeconds.toFixed(1)} s   (the AgentDeployment, its children, one status patch)
+ratio                 ${result.rollout.ratio.toFixed(2)} to the floor, ${result.rollout.ratioToFloorPlusStatus.toFixed(2)} to floor+status   (target: 1.1 at 297, 1.2 at 3,000)
+in dependency order   ${operatorSeconds.toFixed(1)} s   (default startPolicy; ${depth} waves deep)
+writes per agent      ${Object.entries(result.rollout.writesPerAgent)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}
+API server writes     ${[...fair.server]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}
 steady-state writes   ${steadyStateWrites}   (target: 0)
 change p50 / p99      ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} ms   (target p99: 1000 ms)
 RSS / heap            ${rssMiB.toFixed(0)} / ${heapMiB.toFixed(0)} MiB   (target RSS: 150 MB at 3,000)

@@ -10,7 +10,7 @@ import { Informer } from "./informer.ts";
 import { defaultTimings, type LeaderElectionConfig, LeaderElector } from "./leader-election.ts";
 import { type ManagerMetrics, noMetrics } from "./metrics.ts";
 import type { KubeObject } from "./objects.ts";
-import { type ResourceType, resourcePath } from "./resources.ts";
+import { type ResourceType, resourceOfPath, resourcePath } from "./resources.ts";
 import { KubeClient } from "./rest.ts";
 
 export type LeaderElectionOptions = Pick<LeaderElectionConfig, "namespace" | "name" | "identity"> &
@@ -54,7 +54,7 @@ export class Manager {
     this.client = new KubeClient(opts.kubeConfig);
     const host = new URL(opts.kubeConfig.getCurrentCluster()?.server ?? "http://unknown").host;
     this.client.onRequest((method, code, path) => {
-      this.metrics.request(method, code, host);
+      this.metrics.request(method, code, host, resourceOfPath(path));
       // What the operator changed, request by request: at debug level, to find a write that should not be.
       if (method !== "GET") this.logger.debug({ method, path, code }, "api write");
     });

@@ -11,8 +11,8 @@ export interface ControllerMetrics {
 }
 
 export interface ManagerMetrics extends ControllerMetrics {
-  /** One REST request the client made; code 0 when no answer came. */
-  request(method: string, code: number, host: string): void;
+  /** One REST request the client made; code 0 when no answer came; `resource` as resourceOfPath names it. */
+  request(method: string, code: number, host: string, resource: string): void;
   /** A watch or list that failed and will be restarted. */
   watchError(resource: string): void;
   leader(lease: string, leading: boolean): void;

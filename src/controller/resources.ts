@@ -27,6 +27,19 @@ export function resourcePath(r: ResourceType, namespace?: string, name?: string,
   return `${prefix}${ns}/${r.plural}${obj}`;
 }
 
+/**
+ * The resource (and subresource) a request path names: /apis/apps/v1/namespaces/x/deployments/y →
+ * "deployments"; …/agentdeployments/y/status → "agentdeployments/status". For counting writes by kind.
+ */
+export function resourceOfPath(path: string): string {
+  const parts = path.split("?")[0]?.split("/").filter(Boolean) ?? [];
+  // api/v1/… or apis/group/version/…, then an optional namespaces/NS.
+  let rest = parts[0] === "api" ? parts.slice(2) : parts.slice(3);
+  if (rest[0] === "namespaces" && rest.length > 2) rest = rest.slice(2);
+  const [plural, , subresource] = rest;
+  return plural ? `${plural}${subresource ? `/${subresource}` : ""}` : "unknown";
+}
+
 export const core = {
   node: resource("", "v1", "Node", "nodes", false),
   pod: resource("", "v1", "Pod", "pods", true),

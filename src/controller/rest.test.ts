@@ -55,3 +55,17 @@ describe("KubeClient", () => {
     expect(seen).toEqual(["GET 200", "GET 0"]);
   });
 });
+
+describe("resourceOfPath", () => {
+  it("names the resource and subresource a request writes", async () => {
+    const { resourceOfPath } = await import("./resources.ts");
+    expect(resourceOfPath("/apis/apps/v1/namespaces/a/deployments/x")).toBe("deployments");
+    expect(resourceOfPath("/apis/agentfleet.io/v1alpha1/namespaces/a/agentdeployments/x/status")).toBe(
+      "agentdeployments/status",
+    );
+    expect(resourceOfPath("/api/v1/namespaces/a/configmaps?fieldManager=x")).toBe("configmaps");
+    expect(resourceOfPath("/apis/events.k8s.io/v1/namespaces/a/events")).toBe("events");
+    expect(resourceOfPath("/api/v1/namespaces/a")).toBe("namespaces");
+    expect(resourceOfPath("/api/v1/nodes/n1")).toBe("nodes");
+  });
+});

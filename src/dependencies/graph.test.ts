@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { componentOf, cycleThrough, cyclicComponents, dependentsOf, inCycle } from "./graph.ts";
+import { componentOf, cycleThrough, cyclicComponents, dependentsOf, inCycle, startDepth } from "./graph.ts";
 
 const graph = (edges: Record<string, string[]>) => {
   const map = new Map(Object.entries(edges));
@@ -50,5 +50,20 @@ describe("dependentsOf", () => {
         ]),
       ),
     ).toEqual(new Map([["hub", ["a", "x"]]]));
+  });
+});
+
+describe("startDepth", () => {
+  it("counts the waves of a dependency-ordered start; a cycle starts together; a missing dependency adds nothing", () => {
+    const edges = new Map([
+      ["app", ["db", "cache"]],
+      ["cache", ["db"]],
+      ["a", ["b"]],
+      ["b", ["a", "gone"]],
+    ]);
+    expect(startDepth(["app", "db", "cache"], edges)).toBe(3);
+    expect(startDepth(["a", "b"], edges)).toBe(2);
+    expect(startDepth(["solo"], edges)).toBe(1);
+    expect(startDepth([], edges)).toBe(0);
   });
 });

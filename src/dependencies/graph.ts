@@ -121,3 +121,25 @@ export function dependentsOf(edges: DependencyEdges): Map<string, string[]> {
   for (const list of out.values()) list.sort();
   return out;
 }
+
+/**
+ * How many waves a dependency-ordered start takes: 1 for agents with no dependencies, 1 + the
+ * deepest of its dependencies' otherwise. A back edge (into a cycle, whose members start together)
+ * adds nothing, nor does a dependency that is not a node (missing). An upper bound for a cycle.
+ */
+export function startDepth(nodes: readonly string[], edges: DependencyEdges): number {
+  const known = new Set(nodes);
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const visit = (n: string): number => {
+    const done = depth.get(n);
+    if (done !== undefined) return done;
+    if (visiting.has(n)) return 0;
+    visiting.add(n);
+    const deepest = Math.max(0, ...(edges.get(n) ?? []).filter((d) => known.has(d)).map(visit));
+    visiting.delete(n);
+    depth.set(n, deepest + 1);
+    return deepest + 1;
+  };
+  return Math.max(0, ...nodes.map(visit));
+}

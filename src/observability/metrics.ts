@@ -69,6 +69,14 @@ export class OperatorMetrics implements ManagerMetrics {
     labelNames: ["code", "method", "host"] as const,
     registers: [this.registry],
   });
+  // client-go's rest_client_requests_total has no resource label; this one says what was written, so
+  // that a regression in writes per agent names its kind (children, status, events).
+  private readonly apiWrites = new Counter({
+    name: "agentfleet_api_writes_total",
+    help: "Writes (POST, PUT, PATCH, DELETE) the operator sent to the API server, by method and resource.",
+    labelNames: ["method", "resource"] as const,
+    registers: [this.registry],
+  });
   private readonly leaderStatus = new Gauge({
     name: "leader_election_master_status",
     help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
@@ -96,8 +104,9 @@ export class OperatorMetrics implements ManagerMetrics {
     this.activeWorkersGauge.set({ controller }, count);
   }
 
-  request(method: string, code: number, host: string): void {
+  request(method: string, code: number, host: string, resource: string): void {
     this.restRequests.inc({ method, code: String(code), host });
+    if (method !== "GET") this.apiWrites.inc({ method, resource });
   }
 
   watchError(resource: string): void {
