@@ -46,6 +46,17 @@ describe("planPlacement", () => {
     });
   });
 
+  it("names, for a class of many nodes, the node with the most room, not every node", () => {
+    const nodes = ["pc2-a", "pc2-b", "pc2-c"].map((n) => node(n, "NVIDIA-GeForce-RTX-3060", 4));
+    const fill = [demand("a/1", 11000), demand("a/2", 10000), demand("a/3", 9000)];
+    const plan = planPlacement([...fill, demand("a/4-late", 5000)], classes, nodes);
+    expect(plan.get("a/4-late")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message: "needs 5000 MiB: rtx-3060 has 2776 MiB free on pc2-c (the most of its 3 nodes)",
+    });
+  });
+
   it("places required agents first, then by priority, then by name", () => {
     const plan = planPlacement(
       [

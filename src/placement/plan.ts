@@ -94,7 +94,16 @@ export function planPlacement(
   nodes: readonly Supply[],
 ): Map<string, Decision> {
   const byClass = ledgers(classes, nodes);
-  const memberOf = (gpuClass: string, node: string) => byClass.get(gpuClass)?.find((m) => m.node.name === node);
+  const members = new Map([...byClass.values()].flat().map((m) => [`${m.gpuClass.metadata.name}|${m.node.name}`, m]));
+  const memberOf = (gpuClass: string, node: string) => members.get(`${gpuClass}|${node}`);
+  // Usable members per class, by name: computed once, as every agent looks at them (at 10,000 agents
+  // filtering and sorting them per agent was most of the plan's time).
+  const usableByClass = new Map(
+    [...byClass].map(([name, list]) => [
+      name,
+      list.filter((m) => usable(m.node)).sort((a, b) => (a.node.name < b.node.name ? -1 : 1)),
+    ]),
+  );
   const decisions = new Map<string, Decision>();
   const ordered = [...demands].sort(rank);
   const need = (d: Demand, gpuClass: string) => (d.classes.find((c) => c.name === gpuClass)?.vramMiB ?? 0) * d.replicas;
@@ -133,23 +142,24 @@ export function planPlacement(
     }
     let done = false;
     for (const c of known) {
-      const members = (byClass.get(c.name) ?? []).filter((m) => usable(m.node));
-      const spread = members[0]?.gpuClass.spec.placement === "Spread";
-      const candidates = members
-        .filter((m) => fits(m, c.vramMiB * d.replicas, d.replicas))
-        .sort(
-          (a, b) =>
-            (spread ? b.budget.freeMiB - a.budget.freeMiB : a.budget.freeMiB - b.budget.freeMiB) ||
-            (a.node.name < b.node.name ? -1 : 1),
-        );
-      const target = candidates[0];
+      const usableMembers = usableByClass.get(c.name) ?? [];
+      const spread = usableMembers[0]?.gpuClass.spec.placement === "Spread";
+      // BinPack: the fitting node with the least free VRAM; Spread: the most; ties by name (the
+      // members are in name order, and only a strictly better node replaces the one found).
+      let target: Member | undefined;
+      for (const m of usableMembers) {
+        if (!fits(m, c.vramMiB * d.replicas, d.replicas)) continue;
+        if (!target || (spread ? m.budget.freeMiB > target.budget.freeMiB : m.budget.freeMiB < target.budget.freeMiB)) {
+          target = m;
+        }
+      }
       if (target) {
         place(d, target);
         done = true;
         break;
       }
     }
-    if (!done) decisions.set(d.key, waiting(d, known, byClass));
+    if (!done) decisions.set(d.key, waiting(d, known, usableByClass));
   }
 
   // 3. One fail-back, if no agent is still moving.
@@ -158,8 +168,8 @@ export function planPlacement(
       const now = decisions.get(d.key);
       const own = d.classes[0];
       if (!d.failback || now?.kind !== "placed" || !now.fallback || !own) continue;
-      const target = (byClass.get(own.name) ?? [])
-        .filter((m) => usable(m.node) && fits(m, own.vramMiB * d.replicas, d.replicas))
+      const target = (usableByClass.get(own.name) ?? [])
+        .filter((m) => fits(m, own.vramMiB * d.replicas, d.replicas))
         .sort((a, b) => a.budget.freeMiB - b.budget.freeMiB || (a.node.name < b.node.name ? -1 : 1))[0];
       if (!target) continue;
       give(memberOf(now.gpuClass, now.node) as Member, now.vramMiB * d.replicas, d.replicas);
@@ -180,7 +190,7 @@ export function planPlacement(
   }
   for (const d of waitingRequired) {
     for (const c of d.classes.filter((x) => classes.has(x.name))) {
-      const victims = preemptionOn(d, c, byClass.get(c.name) ?? [], displaceable, decisions);
+      const victims = preemptionOn(d, c, usableByClass.get(c.name) ?? [], displaceable, decisions);
       if (!victims) continue;
       const onNode = displaceable.get(victims.member.node.name) ?? [];
       displaceable.set(
@@ -213,7 +223,8 @@ function preemptionOn(
   decisions: ReadonlyMap<string, Decision>,
 ): { member: Member; evict: Demand[] } | undefined {
   const needMiB = c.vramMiB * d.replicas;
-  for (const member of members.filter((m) => usable(m.node)).sort((a, b) => (a.node.name < b.node.name ? -1 : 1))) {
+  // The class's usable members, in name order.
+  for (const member of members) {
     // Lowest rank first; a required agent outranks every non-required one.
     const lower = displaceable.get(member.node.name) ?? [];
     let freeMiB = member.budget.freeMiB;
@@ -231,23 +242,32 @@ function preemptionOn(
   return undefined;
 }
 
-function waiting(d: Demand, known: Demand["classes"], byClass: ReadonlyMap<string, Member[]>): Decision {
-  const usableMembers = known.flatMap((c) =>
-    (byClass.get(c.name) ?? []).filter((m) => usable(m.node)).map((m) => ({ c, m })),
-  );
-  if (usableMembers.length === 0) {
+/**
+ * Why an agent waits, with the numbers: per class, the node with the most free VRAM (on a PC with
+ * one node per class, that node). Built from one pass over each class's nodes: at 10,000 agents a
+ * message listing every node for every waiting agent was most of the plan's time, and no help.
+ */
+function waiting(d: Demand, known: Demand["classes"], usableByClass: ReadonlyMap<string, readonly Member[]>): Decision {
+  const perClass = known.flatMap((c) => {
+    const list = usableByClass.get(c.name) ?? [];
+    let best: Member | undefined;
+    for (const m of list) if (!best || m.budget.freeMiB > best.budget.freeMiB) best = m;
+    return best ? [{ c, best, count: list.length }] : [];
+  });
+  if (perClass.length === 0) {
     return {
       kind: "waiting",
       reason: AgentReason.NodeNotReady,
       message: `no Ready, schedulable node carries ${known.map((c) => c.name).join(" or ")}; the agent starts when one does`,
     };
   }
-  const short = usableMembers.map(({ c, m }) =>
-    m.budget.freeMiB < c.vramMiB * d.replicas
-      ? `${c.name} has ${m.budget.freeMiB} MiB free on ${m.node.name}`
-      : `${c.name} has no free GPU replica on ${m.node.name}`,
-  );
-  const vramShort = usableMembers.some(({ c, m }) => m.budget.freeMiB < c.vramMiB * d.replicas);
+  const vramShort = perClass.some(({ c, best }) => best.budget.freeMiB < c.vramMiB * d.replicas);
+  const short = perClass.map(({ c, best, count }) => {
+    const others = count > 1 ? ` (the most of its ${count} nodes)` : "";
+    return best.budget.freeMiB < c.vramMiB * d.replicas
+      ? `${c.name} has ${best.budget.freeMiB} MiB free on ${best.node.name}${others}`
+      : `${c.name} has no free GPU replica on ${best.node.name}${count > 1 ? ` or its other nodes with room` : ""}`;
+  });
   const needs = [...new Set(known.map((c) => `${c.vramMiB * d.replicas} MiB`))].join(" or ");
   return {
     kind: "waiting",
