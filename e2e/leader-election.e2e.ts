@@ -25,7 +25,13 @@ async function versions(): Promise<Record<string, string>> {
     items: { metadata: { name: string; resourceVersion: string } }[];
   };
   return Object.fromEntries([
-    ...deployments.items.map((d) => [`Deployment/${d.metadata?.name}`, d.metadata?.resourceVersion ?? ""]),
+    // A Deployment's spec (its generation) and the labels and annotations the operator sets: what an
+    // operator's write would change. Not its resourceVersion, which the controller manager's status
+    // updates move after the agent is Ready.
+    ...deployments.items.map((d) => [
+      `Deployment/${d.metadata?.name}`,
+      JSON.stringify([d.metadata?.generation, d.metadata?.labels, d.metadata?.annotations]),
+    ]),
     ...agents.items.map((a) => [`AgentDeployment/${a.metadata.name}`, a.metadata.resourceVersion]),
   ]);
 }
