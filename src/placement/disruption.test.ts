@@ -22,7 +22,7 @@ describe("disruptionPolicy", () => {
     expect(disruptionPolicy(stt, classes, [mainpc, pc2], "mainpc")).toMatchObject({
       protect: true,
       reason: "FallbackAvailable",
-      message: "a drain waits until its pod runs again on pc2",
+      message: "a drain waits until its pod runs again on another node of rtx-3060",
     });
   });
 
@@ -42,6 +42,17 @@ describe("disruptionPolicy", () => {
       false,
     );
     expect(disruptionPolicy(stt, classes, [mainpc, pc2], "mainpc", (n) => (n === "pc2" ? 6000 : 0)).protect).toBe(true);
+  });
+
+  it("says the same while its fallback class has room, however the fleet fills that class's nodes", () => {
+    const stt = agent("stt", {
+      required: true,
+      gpu: { class: "rtx-4090", vramMiB: 6000, fallbackClasses: ["rtx-3060"] },
+    });
+    const pc3 = node("pc3", "NVIDIA-GeForce-RTX-3060");
+    const both = disruptionPolicy(stt, classes, [mainpc, pc2, pc3], "mainpc", () => 8000);
+    const oneFull = disruptionPolicy(stt, classes, [mainpc, pc2, pc3], "mainpc", (n) => (n === "pc2" ? 0 : 8000));
+    expect(oneFull).toEqual(both);
   });
 
   it("does not count a fallback node that is down", () => {

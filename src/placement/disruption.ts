@@ -46,17 +46,22 @@ export function disruptionPolicy(
       .filter((n) => usable(n) && n.name !== runningOn && (freeVram(n.name) ?? Number.POSITIVE_INFINITY) >= needMiB)
       .map((n) => n.name);
   // Holding a drain is right only where the agent could really go: a usable node with room in the ledger.
-  const targets = gpu
-    ? [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((name) => {
+  // The message names the classes with room, not the nodes: which nodes have room changes with every
+  // placement in the fleet, and a status that said so would be rewritten for no news (a restarted
+  // operator found one such write at 1,000 agents).
+  const classesWithRoom = gpu
+    ? [gpu.class, ...(gpu.fallbackClasses ?? [])].filter((name) => {
         const c = classes.get(name);
-        return c ? elsewhere(nodesOfClass(nodes, c), vramNeedOn(gpu, name)) : [];
+        return c ? elsewhere(nodesOfClass(nodes, c), vramNeedOn(gpu, name)).length > 0 : false;
       })
-    : elsewhere(nodes);
-  if (targets.length > 0) {
+    : [];
+  if (gpu ? classesWithRoom.length > 0 : elsewhere(nodes).length > 0) {
     return {
       protect: true,
       reason: AgentReason.FallbackAvailable,
-      message: `a drain waits until its pod runs again on ${[...new Set(targets)].join(", ")}`,
+      message: gpu
+        ? `a drain waits until its pod runs again on another node of ${classesWithRoom.join(" or ")}`
+        : "a drain waits until its pod runs again on another node",
     };
   }
   return {
