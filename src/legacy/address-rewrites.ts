@@ -4,8 +4,8 @@
 import { type AddressOwner, isMachineAddressVariable, rewriteText, type TextRewrite } from "./addresses.ts";
 import type { FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
-import type { Location } from "./model.ts";
-import { resolveScalar, substitute, toPort } from "./values.ts";
+import { type Location, scalarSource } from "./model.ts";
+import { mapScalars, resolveScalar, substitute, toPort } from "./values.ts";
 
 export interface AddressRewrite {
   agent: string;
@@ -75,49 +75,48 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
     }
   }
 
+  const noteMissing = (kind: InfrastructureKind, agentName: string) => {
+    const need = needs.get(kind.serviceName) ?? {
+      kind: kind.kind,
+      serviceName: kind.serviceName,
+      defined: false,
+      neededBy: new Set<string>(),
+    };
+    need.neededBy.add(agentName);
+    needs.set(kind.serviceName, need);
+  };
+
   const rewritten = agents.map((agent) => {
     const ctx = { self: { name: agent.name, machine: agent.machine }, owners, machines };
-    const locate = (path: string) => agent.scalars.find((s) => s.path === path)?.source ?? agent.source;
     const record = (path: string, source: Location, result: TextRewrite) => {
       for (const { target, ...c } of result.changes) {
         rewrites.push({ agent: agent.legacyName, source, path, ...c });
-        if (target && target !== agent.name)
-          reaches.set(agent.name, (reaches.get(agent.name) ?? new Set()).add(target));
+        if (!target) continue;
+        needs.get(target)?.neededBy.add(agent.name);
+        if (target !== agent.name) reaches.set(agent.name, (reaches.get(agent.name) ?? new Set()).add(target));
       }
       for (const l of result.left) left.push({ agent: agent.legacyName, machine: agent.machine, source, path, ...l });
       if (result.credentials) credentials.push({ agent: agent.legacyName, machine: agent.machine, path, source });
-      for (const c of result.changes) if (c.target) needs.get(c.target)?.neededBy.add(agent.name);
       for (const kind of result.missing) noteMissing(kind, agent.name);
     };
-    const noteMissing = (kind: InfrastructureKind, agentName: string) => {
-      const need = needs.get(kind.serviceName) ?? {
-        kind: kind.kind,
-        serviceName: kind.serviceName,
-        defined: false,
-        neededBy: new Set<string>(),
-      };
-      need.neededBy.add(agentName);
-      needs.set(kind.serviceName, need);
-    };
 
-    const walk = (value: unknown, path: string, siblingPort?: number): unknown => {
-      if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
-      if (value && typeof value === "object") {
-        const entries = Object.entries(value as Record<string, unknown>);
-        const port = entries.find(([k]) => portKey.test(k))?.[1];
-        const beside = toPort(typeof port === "number" ? port : String(port ?? ""));
-        return Object.fromEntries(entries.map(([k, v]) => [k, walk(v, `${path}.${k}`, beside)]));
-      }
-      const resolved = resolveScalar(value);
-      if (typeof resolved !== "string") return resolved;
-      const result = rewriteText(resolved, ctx, {
-        name: path,
-        ...(siblingPort !== undefined ? { siblingPort } : {}),
-      });
-      record(path, locate(path), result);
-      return result.value;
-    };
-    const config = walk(agent.config, "config") as Record<string, unknown>;
+    const config = mapScalars(
+      agent.config,
+      (value, path, parent) => {
+        const resolved = resolveScalar(value);
+        if (typeof resolved !== "string") return resolved;
+        // A bare host is read by the port beside it ({host: localhost, port: 6379}).
+        const port = Object.entries(parent ?? {}).find(([k]) => portKey.test(k))?.[1];
+        const siblingPort = toPort(typeof port === "number" ? port : String(port ?? ""));
+        const result = rewriteText(resolved, ctx, {
+          name: path,
+          ...(siblingPort !== undefined ? { siblingPort } : {}),
+        });
+        record(path, scalarSource(agent, path), result);
+        return result.value;
+      },
+      "config",
+    ) as Record<string, unknown>;
 
     const env: FleetAgent["env"] = [];
     for (const e of agent.env) {

@@ -3,7 +3,7 @@
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { readCommand, readEnv, readStringList } from "./agent-fields.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
-import type { DataVolume, GpuEvidence, HostMount, LegacyAgent, PortUse } from "./model.ts";
+import type { DataVolume, GpuEvidence, HostMount, LegacyAgent, Location, PortUse } from "./model.ts";
 import { substitute, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
@@ -132,6 +132,16 @@ function healthCheck(spec: YNode, ports: number[]): LegacyAgent["healthCheck"] {
   return { unsupported: { command: text, source: node.loc } };
 }
 
+/** env_file: a path, a list of paths, or a list of {path, required}. */
+function envFilesOf(spec: YNode): { path: string; source: Location }[] {
+  const node = child(spec, "env_file");
+  const items = node?.kind === "seq" ? node.items : node ? [node] : [];
+  return items.flatMap((item) => {
+    const path = (scalar(item) ?? scalar(child(item, "path")))?.trim();
+    return path ? [{ path, source: item.loc }] : [];
+  });
+}
+
 export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
   const services = child(root, "services");
   if (services?.kind !== "map") return [];
@@ -165,14 +175,7 @@ export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
     ].filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);
     const volumes = dataVolumes(spec);
     const infrastructure = infrastructureOfImage(image ? substitute(image).value : undefined);
-    const envFiles = readStringList(child(spec, "env_file")).concat(
-      child(spec, "env_file")?.kind === "seq"
-        ? (child(spec, "env_file") as Extract<YNode, { kind: "seq" }>).items.flatMap((i) => {
-            const p = scalar(child(i, "path"));
-            return p ? [{ name: p, source: i.loc }] : [];
-          })
-        : [],
-    );
+    const envFiles = envFilesOf(spec);
     return {
       legacyName: key,
       from: "compose" as const,
@@ -185,7 +188,7 @@ export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
       ports: publishedPorts(child(spec, "ports")),
       ...(listening.length ? { containerPorts: listening } : {}),
       ...(volumes.length ? { volumes } : {}),
-      ...(envFiles.length ? { envFiles: envFiles.map((e) => ({ path: e.name, source: e.source })) } : {}),
+      ...(envFiles.length ? { envFiles } : {}),
       dependencies,
       required: false,
       config: {},

@@ -58,18 +58,23 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
   return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
 }
 
-/** The probe: compose's HTTP or TCP healthcheck, the startup config's health port, or a TCP connect for infrastructure. */
 type Probe = { port: string; path?: string; tcp?: boolean };
 
+/**
+ * The probe: compose's HTTP or TCP healthcheck, the startup config's health port, or, for
+ * infrastructure without an HTTP one, a TCP connect. A healthcheck that is neither leaves an agent
+ * without a probe (a finding says so).
+ */
 function healthCheckOf(agent: FleetAgent, declared: { name: string; port: number }[]): Probe | undefined {
   const hc = agent.healthCheck;
   const port =
     declared.find((p) => p.port === hc?.port) ??
     declared.find((p) => p.name === "health") ??
     (agent.infrastructure || hc?.tcp ? declared[0] : undefined);
-  if (!port || hc?.unsupported) return agent.infrastructure && port ? { port: port.name, tcp: true } : undefined;
-  if (hc?.tcp || (agent.infrastructure && !hc?.path)) return { port: port.name, tcp: true };
-  return { port: port.name, path: hc?.path ?? "/health" };
+  if (!port || (hc?.unsupported && !agent.infrastructure)) return undefined;
+  return hc?.tcp || (agent.infrastructure && !hc?.path)
+    ? { port: port.name, tcp: true }
+    : { port: port.name, path: hc?.path ?? "/health" };
 }
 
 /** A named compose volume's PersistentVolumeClaim: one per agent and volume. */
@@ -129,6 +134,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
   }));
   const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
   const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
+  const gpuClass = agent.gpu.length ? opts.classOf(agent) : undefined;
   const spec = {
     image:
       agent.image ??
@@ -168,14 +174,12 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
           },
         }
       : {}),
-    ...(agent.gpu.length
+    ...(gpuClass
       ? {
           gpu: {
-            class: opts.classOf(agent).gpuClass,
+            class: gpuClass.gpuClass,
             vramMiB: vramMiB(agent),
-            ...(opts.classOf(agent).fallbackClasses.length
-              ? { fallbackClasses: opts.classOf(agent).fallbackClasses }
-              : {}),
+            ...(gpuClass.fallbackClasses.length ? { fallbackClasses: gpuClass.fallbackClasses } : {}),
           },
         }
       : {}),

@@ -107,6 +107,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   };
   const classOf = (a: FleetAgent) => chooseClass(a.machine, vramMiB(a), classOptions);
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
+  const edges = withReaches(deps.edges, addresses);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
   // Secrets as the files wrote them: a ${X:-admin} default is named as such.
   const secrets = findSecrets([...assembled.agents, ...assembled.composeOnly]);
@@ -201,7 +202,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     classOf,
     imagePrefix,
     image: opts.image,
-    edges: withReaches(deps.edges, addresses),
+    edges,
     secrets,
   });
   return {
@@ -214,7 +215,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         gpuClass: a.gpu.length ? classOf(a).gpuClass : null,
         vramMiB: a.gpu.length ? (a.vram?.mib ?? defaultVramMiB) : null,
         ports: [...new Set(a.ports.filter((p) => p.role !== "host").map((p) => p.port))],
-        dependencies: withReaches(deps.edges, addresses).get(a.name) ?? [],
+        dependencies: edges.get(a.name) ?? [],
         source: where(a.source),
       })),
       addresses: {

@@ -8,6 +8,10 @@ export interface Location {
 
 export const where = (loc: Location) => `${loc.file}:${loc.line}`;
 
+/** Where a definition holds the scalar at this path (config.redis.url); the definition itself if nowhere. */
+export const scalarSource = (def: Pick<LegacyAgent, "scalars" | "source">, path: string): Location =>
+  def.scalars.find((s) => s.path === path)?.source ?? def.source;
+
 /** Unusable input: the import stops and nothing is written (exit status 2). */
 export class InputError extends Error {
   readonly location: Location | undefined;

@@ -55,13 +55,26 @@ export function resolveScalar(raw: unknown): unknown {
   return port ?? substitute(raw).value;
 }
 
-export function resolveDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(resolveDeep);
+/**
+ * Maps every scalar of a config tree, keeping its shape. `fn` gets the scalar, its path as scalarsOf
+ * writes it (config.redis.url, config.hubs[0]) so that it can be found in the file, and the map that
+ * holds it (a port beside a host), if a map does.
+ */
+export function mapScalars(
+  value: unknown,
+  fn: (scalar: unknown, path: string, parent: Readonly<Record<string, unknown>> | undefined) => unknown,
+  path = "",
+  parent?: Readonly<Record<string, unknown>>,
+): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => mapScalars(v, fn, `${path}[${i}]`));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v)]));
+    const map = value as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, mapScalars(v, fn, `${path}.${k}`, map)]));
   }
-  return resolveScalar(value);
+  return fn(value, path, parent);
 }
+
+export const resolveDeep = (value: unknown): unknown => mapScalars(value, resolveScalar);
 
 /** Docker-style memory ("32G", "512m", "4GB") as a Kubernetes quantity ("32Gi", "512Mi"). */
 export function toMemoryQuantity(raw: unknown): string | undefined {

@@ -6,9 +6,8 @@
 
 import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
-import type { Finding, Location } from "./model.ts";
-import { where } from "./model.ts";
-import { isOffsetPort, resolveScalar, substitute } from "./values.ts";
+import { type Finding, type Location, scalarSource, where } from "./model.ts";
+import { isOffsetPort, mapScalars, resolveScalar, substitute } from "./values.ts";
 
 /** The image's working directory (the Dockerfile --image writes says WORKDIR /app, as the legacy PYTHONPATH did). */
 export const imageWorkdir = "/app";
@@ -37,19 +36,17 @@ export function expandVariables(agents: readonly FleetAgent[]): ExpandedFleet {
     const note = (refs: { name: string; default?: string }[], source: Location) => {
       for (const r of refs) if (!expectedUnset.has(r.name)) unset.push({ ...r, agent: agent.legacyName, source });
     };
-    const locate = (path: string) => agent.scalars.find((s) => s.path === path)?.source ?? agent.source;
-    const walk = (value: unknown, path: string): unknown => {
-      if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
-      if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, `${path}.${k}`)]));
-      }
-      if (typeof value !== "string" || !value.includes("$") || secretKey.test(path)) return value;
-      if (isOffsetPort(value)) return resolveScalar(value);
-      const result = substitute(value, (name) => containerDefined[name]);
-      note(result.references, locate(path));
-      return result.value;
-    };
-    const config = walk(agent.config, "config") as Record<string, unknown>;
+    const config = mapScalars(
+      agent.config,
+      (value, path) => {
+        if (typeof value !== "string" || !value.includes("$") || secretKey.test(path)) return value;
+        if (isOffsetPort(value)) return resolveScalar(value);
+        const result = substitute(value, (name) => containerDefined[name]);
+        note(result.references, scalarSource(agent, path));
+        return result.value;
+      },
+      "config",
+    ) as Record<string, unknown>;
     const env = agent.env.map((e, i) => {
       // A secret's value goes to a Secret, not the manifest (scans.ts): nothing here to expand.
       if (!e.value.includes("$") || secretKey.test(e.name)) return e;
