@@ -1,13 +1,12 @@
 // The informer against a server on loopback that lists, then keeps a watch open and says nothing: the
 // watchdog drops the silent watch and starts another, and what the next watch says reaches the cache.
-import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../observability/logger.ts";
-import { loopbackKubeConfig } from "../testing/loopback.ts";
+import { loopbackServer } from "../testing/loopback.ts";
 import { Informer } from "./informer.ts";
 import type { KubeObject } from "./objects.ts";
 import { resource } from "./resources.ts";
-import { KubeClient } from "./rest.ts";
+import type { KubeClient } from "./rest.ts";
 
 const things = resource("example.com", "v1", "Thing", "things", false);
 const thing = (name: string) => ({
@@ -16,7 +15,7 @@ const thing = (name: string) => ({
   metadata: { name, resourceVersion: "2" },
 });
 
-let server: Server;
+let close: () => Promise<void>;
 let client: KubeClient;
 let watches = 0;
 /** While true, the server answers the flaky resource with 503, as an API server that lost etcd does. */
@@ -25,7 +24,7 @@ const flaky = resource("example.com", "v1", "Flaky", "flakies", false);
 const open: (() => void)[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  ({ client, close } = await loopbackServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname.endsWith("/flakies") && flakyDown) {
       res.writeHead(503, { "Content-Type": "text/plain" });
@@ -43,15 +42,12 @@ beforeAll(async () => {
     open.push(() => res.end());
     // The first two watches stay silent for ever; the third says something.
     if (watches >= 3) res.write(`${JSON.stringify({ type: "ADDED", object: thing("watched") })}\n`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  client = new KubeClient(loopbackKubeConfig(server));
+  }));
 });
 
 afterAll(async () => {
   for (const close of open) close();
-  await client.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
 });
 
 describe("Informer", () => {

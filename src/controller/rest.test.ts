@@ -1,16 +1,15 @@
 // The REST client against a server that answers late or not at all, on loopback: a stuck request
 // must end (so a worker is never blocked for ever), and an error keeps its status and words.
-import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loopbackKubeConfig } from "../testing/loopback.ts";
-import { ApiError, KubeClient } from "./rest.ts";
+import { loopbackServer } from "../testing/loopback.ts";
+import { ApiError, type KubeClient } from "./rest.ts";
 
-let server: Server;
+let close: () => Promise<void>;
 let client: KubeClient;
 const held: (() => void)[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  ({ client, close } = await loopbackServer((req, res) => {
     if (req.url?.startsWith("/hang")) {
       held.push(() => res.end("{}"));
       return; // holds the request open
@@ -20,15 +19,12 @@ beforeAll(async () => {
       return;
     }
     res.writeHead(200, { "Content-Type": "application/json" }).end('{"kind":"Status","status":"Success"}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  client = new KubeClient(loopbackKubeConfig(server));
+  }));
 });
 
 afterAll(async () => {
   for (const release of held) release();
-  await client.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await close();
 });
 
 describe("KubeClient", () => {

@@ -1,8 +1,9 @@
 // A kubeconfig for a test server on loopback, for tests of the machinery against a server that
 // misbehaves on purpose (never an API server's stand-in for the operator's behaviour).
-import type { Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
+import { KubeClient } from "../controller/rest.ts";
 
 export function loopbackKubeConfig(server: Server): KubeConfig {
   const kc = new KubeConfig();
@@ -16,4 +17,20 @@ export function loopbackKubeConfig(server: Server): KubeConfig {
     currentContext: "test",
   });
   return kc;
+}
+
+/** A server on loopback that answers with `handler`, and a client of it; close() ends both. */
+export async function loopbackServer(
+  handler: RequestListener,
+): Promise<{ client: KubeClient; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client = new KubeClient(loopbackKubeConfig(server));
+  return {
+    client,
+    async close() {
+      await client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
