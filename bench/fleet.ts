@@ -6,11 +6,11 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
 import type { GPUClass } from "../src/api/gpuclass.ts";
 import { fieldManager } from "../src/api/group.ts";
+import { loadConnection } from "../src/controller/connection.ts";
 import { core, resourcePath } from "../src/controller/resources.ts";
 import { KubeClient } from "../src/controller/rest.ts";
 import { startDepth } from "../src/dependencies/graph.ts";
@@ -244,9 +244,7 @@ try {
   await cluster.addNodes(extra);
   await installCrds();
   await applyManifests(sampleGpuClasses);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const client = new KubeClient(kc);
+  const client = new KubeClient(await loadConnection(kubeconfigPath));
   for (const ns of new Set(fleet.map((a) => a.metadata.namespace as string))) {
     for (const prefix of ["", "floor-", "floorst-", "now-"])
       await cluster.kubectl(["create", "namespace", `${prefix}${ns}`]).catch(() => undefined);

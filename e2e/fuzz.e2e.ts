@@ -7,9 +7,11 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { kubeconfigPath } from "../hack/lib/paths.ts";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
 import { AgentCondition } from "../src/api/conditions.ts";
 import { homeLabClasses, homeLabNodes } from "../src/audit/home-lab.ts";
+import { loadConnection } from "../src/controller/connection.ts";
 import { resourcePath } from "../src/controller/resources.ts";
 import { ApiError, KubeClient } from "../src/controller/rest.ts";
 import { decideStart } from "../src/dependencies/start.ts";
@@ -19,12 +21,12 @@ import { planPlacement } from "../src/placement/plan.ts";
 import { agentDependencies } from "../src/reconcilers/agent-dependencies.ts";
 import { childKind, renderChildren } from "../src/reconcilers/child-kinds.ts";
 import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
-import { clients, eventually, kubeConfig, withNamespace } from "./support/kube.ts";
+import { clients, eventually, withNamespace } from "./support/kube.ts";
 import { agentName, mutatedSpec } from "./support/manifest-fuzz.ts";
 
 const runs = Number(process.env.AGENTFLEET_FUZZ_RUNS ?? 10_000);
 const { core } = clients();
-const client = new KubeClient(kubeConfig());
+const client = new KubeClient(await loadConnection(kubeconfigPath));
 let ns: { name: string; remove: () => Promise<void> };
 let operator: RunningOperator | undefined;
 

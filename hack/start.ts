@@ -2,7 +2,7 @@
 // operator in the foreground, showing progress until every agent is Ready. Ctrl-C stops the operator.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadConnection } from "../src/controller/connection.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { Operator } from "../src/operator.ts";
 import { kubectl, up } from "./lib/cluster.ts";
@@ -36,9 +36,11 @@ async function main(): Promise<void> {
   await installApiAndFleet();
 
   const logFile = path.join(stateDir, "operator.log");
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfigPath);
-  const operator = new Operator({ kubeConfig, logger: createLogger("info", logFile), metricsPort: 0 });
+  const operator = new Operator({
+    connection: await loadConnection(kubeconfigPath),
+    logger: createLogger("info", logFile),
+    metricsPort: 0,
+  });
   say(`==> Starting the operator (logs: ${path.relative(process.cwd(), logFile)})`);
   await operator.start();
 

@@ -1,10 +1,10 @@
 // The operator's composition root, as Kueue's core.go: a generic manager, the shared caches, the
 // fleet's planner, and each controller's own setup; then the probe server and the fleet's gauges.
 import type { Server } from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { AgentDeployment } from "./api/agentdeployment.ts";
 import { group } from "./api/group.ts";
 import type { ObjectCache } from "./controller/cache.ts";
+import type { ClusterConnection } from "./controller/connection.ts";
 import { EventRecorder } from "./controller/events.ts";
 import { type LeaderElectionOptions, Manager } from "./controller/manager.ts";
 import { startProbeServer } from "./controller/probe-server.ts";
@@ -17,7 +17,8 @@ import { setupGpuClassController } from "./reconcilers/gpuclass-controller.ts";
 import { setupFleetPlanner } from "./reconcilers/planner.ts";
 
 export interface OperatorOptions {
-  kubeConfig: KubeConfig;
+  /** The API server, as the kubeconfig or the service account reaches it (loadConnection). */
+  connection: ClusterConnection;
   logger: Logger;
   /** Port of /metrics, /healthz and /readyz; 0 picks a free one, undefined serves none. */
   metricsPort?: number;
@@ -40,7 +41,7 @@ export class Operator {
     this.opts = opts;
     const { logger } = opts;
     const mgr = new Manager({
-      kubeConfig: opts.kubeConfig,
+      connection: opts.connection,
       logger,
       metrics: this.metrics,
       ...(opts.leaderElection ? { leaderElection: opts.leaderElection } : {}),

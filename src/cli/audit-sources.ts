@@ -3,13 +3,14 @@
 // audit touches files or the network.
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { KubeConfig, V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { type AgentDeployment, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { type GPUClass, gpuClassSpecSchema } from "../api/gpuclass.ts";
 import { managedBySelector } from "../api/labels.ts";
 import { homeLabClasses, homeLabNodes } from "../audit/home-lab.ts";
 import type { ClaimOnNode, FleetSnapshot } from "../audit/snapshot.ts";
+import type { ClusterConnection } from "../controller/connection.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { core, resource, resourcePath } from "../controller/resources.ts";
 import { ApiError, KubeClient } from "../controller/rest.ts";
@@ -99,10 +100,10 @@ export async function nodesOfCluster(client: KubeClient): Promise<Supply[]> {
   return (await read<List<NodeObject>>(client, resourcePath(core.node))).items.map(supplyOf);
 }
 
-export async function clusterSnapshot(kubeConfig: KubeConfig): Promise<FleetSnapshot> {
-  const client = new KubeClient(kubeConfig);
+export async function clusterSnapshot(connection: ClusterConnection): Promise<FleetSnapshot> {
+  const client = new KubeClient(connection);
   try {
-    const server = kubeConfig.getCurrentCluster()?.server ?? "the cluster";
+    const server = connection.server;
     const rawAgents = (await read<List<AgentDeployment>>(client, resourcePath(agentDeploymentResource))).items;
     const agents = rawAgents.flatMap((a) => typedAgent(a) ?? []);
     const classes = (await read<List<GPUClass>>(client, resourcePath(gpuClassResource))).items.map(typedClass);

@@ -8,6 +8,7 @@ import type { Verdict } from "../audit/findings.ts";
 import { htmlReport } from "../audit/html-report.ts";
 import type { FleetSnapshot } from "../audit/snapshot.ts";
 import { textReport } from "../audit/text-report.ts";
+import { loadConnection } from "../controller/connection.ts";
 import { KubeClient } from "../controller/rest.ts";
 import type { Supply } from "../placement/plan.ts";
 import {
@@ -18,7 +19,6 @@ import {
   readManifests,
   readNodeInventory,
 } from "./audit-sources.ts";
-import { loadKubeConfig } from "./run.ts";
 
 export const auditUsage = `agentfleet audit [flags]     (also: kubectl agentfleet audit)
   Is this fleet ready for production? A verdict, the blockers and how to fix each, what happens when a PC dies.
@@ -47,13 +47,13 @@ async function reachableNodes(
 ): Promise<{ nodes: Supply[]; server: string } | undefined> {
   let client: KubeClient | undefined;
   try {
-    const kc = loadKubeConfig(kubeconfig);
-    client = new KubeClient(kc);
+    const connection = await loadConnection(kubeconfig);
+    client = new KubeClient(connection);
     const nodes = await Promise.race([
       nodesOfCluster(client),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 5000).unref()),
     ]);
-    return { nodes, server: kc.getCurrentCluster()?.server ?? "the cluster" };
+    return { nodes, server: connection.server };
   } catch {
     return undefined;
   } finally {
@@ -110,7 +110,7 @@ export async function runAuditCommand(
   if (values.nodes && !values.manifests) throw new AuditUsageError("--nodes goes with --manifests");
   const snapshot = values.manifests
     ? await manifestSnapshot(values.manifests, values.nodes, values.kubeconfig)
-    : await clusterSnapshot(loadKubeConfig(values.kubeconfig));
+    : await clusterSnapshot(await loadConnection(values.kubeconfig));
   const report = runAudit(snapshot);
   const rendered =
     values.format === "json" ? jsonReport(report) : values.format === "html" ? htmlReport(report) : textReport(report);

@@ -1,7 +1,7 @@
 // `agentfleet run`: the operator in the foreground until SIGTERM or SIGINT.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadConnection } from "../controller/connection.ts";
 import { createLogger } from "../observability/logger.ts";
 import { Operator } from "../operator.ts";
 
@@ -15,22 +15,11 @@ export interface RunFlags {
   leaderElectionId: string;
 }
 
-/** KUBECONFIG (or --kubeconfig), else ~/.kube/config, else the in-cluster service account. */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  if (!kc.getCurrentCluster()) {
-    throw new Error("no cluster to talk to: set KUBECONFIG, pass --kubeconfig, or run inside a cluster");
-  }
-  return kc;
-}
-
 export async function runOperator(flags: RunFlags): Promise<Operator> {
   const logger = createLogger(flags.logLevel);
   const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString("hex")}`;
   const operator = new Operator({
-    kubeConfig: loadKubeConfig(flags.kubeconfig),
+    connection: await loadConnection(flags.kubeconfig),
     logger,
     metricsPort: flags.metricsPort,
     workers: flags.workers,

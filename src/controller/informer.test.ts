@@ -22,6 +22,12 @@ let watches = 0;
 let flakyDown = true;
 const flaky = resource("example.com", "v1", "Flaky", "flakies", false);
 const open: (() => void)[] = [];
+/** The versions the "versioned" resource was watched from, in order, and how many times it was listed. */
+const watchedFrom: string[] = [];
+let versionedLists = 0;
+const versioned = resource("example.com", "v1", "Versioned", "versioneds", false);
+const at = (name: string, resourceVersion: string) => ({ ...thing(name), metadata: { name, resourceVersion } });
+const line = (event: unknown) => `${JSON.stringify(event)}\n`;
 
 beforeAll(async () => {
   ({ client, close } = await loopbackServer((req, res) => {
@@ -29,6 +35,30 @@ beforeAll(async () => {
     if (url.pathname.endsWith("/flakies") && flakyDown) {
       res.writeHead(503, { "Content-Type": "text/plain" });
       res.end("etcdserver: request timed out");
+      return;
+    }
+    if (url.pathname.endsWith("/versioneds")) {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      if (url.searchParams.get("watch") !== "true") {
+        versionedLists++;
+        // The second list no longer has "b": it was deleted while the watch could not say so.
+        const items = versionedLists === 1 ? [at("a", "5"), at("b", "6")] : [at("a", "5"), at("c", "11")];
+        res.end(JSON.stringify({ items, metadata: { resourceVersion: versionedLists === 1 ? "10" : "20" } }));
+        return;
+      }
+      watchedFrom.push(url.searchParams.get("resourceVersion") ?? "");
+      if (watchedFrom.length === 1) {
+        // A new object, then a bookmark, then the server ends the watch (its timeout).
+        res.end(
+          line({ type: "ADDED", object: at("c", "11") }) +
+            line({ type: "BOOKMARK", object: { kind: "Thing", metadata: { resourceVersion: "12" } } }),
+        );
+      } else if (watchedFrom.length === 2) {
+        res.end(line({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old" } }));
+      } else {
+        res.flushHeaders();
+        open.push(() => res.end());
+      }
       return;
     }
     if (url.searchParams.get("watch") !== "true") {
@@ -66,6 +96,20 @@ describe("Informer", () => {
     informer.stop();
     expect(watches).toBeGreaterThanOrEqual(3);
     expect(informer.get("watched")?.metadata.name).toBe("watched");
+  });
+
+  it("watches again from the last version it saw, and lists again after 410 Gone, telling what was deleted meanwhile", async () => {
+    const informer = new Informer<KubeObject>(client, versioned, silentLogger());
+    const seen: string[] = [];
+    informer.onChange((obj, event) => seen.push(`${event} ${obj.metadata.name}`));
+    await informer.start();
+    while (watchedFrom.length < 3) await new Promise((r) => setTimeout(r, 20));
+    informer.stop();
+    // The first watch starts at the list's version, the second at the bookmark's, the third after a new list.
+    expect(watchedFrom).toEqual(["10", "12", "20"]);
+    expect(versionedLists).toBe(2);
+    expect(seen).toEqual(["add a", "add b", "add c", "delete b"]);
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(["a", "c"]);
   });
 
   it("tries again at once when told the server is back, instead of waiting out its backoff, and says it recovered", async () => {

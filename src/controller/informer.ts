@@ -1,12 +1,13 @@
-// A cache of one resource kept current by list and watch. client-node's ListWatch re-lists on 410 and
-// reconnects after its inactivity timeout, but stops for good on any other error; this wrapper restarts
-// it with exponential backoff, so a broken watch never leaves the operator blind.
-import { type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
+// A cache of one resource kept current by list and watch, as client-go's reflector: list, then watch
+// from the list's resourceVersion; a watch that ends or falls silent is started again from the last
+// version seen, a 410 Gone lists again, and any other failure lists again after an exponential
+// backoff, so a broken watch never leaves the operator blind. Written here rather than on
+// client-node's ListWatch, whose module loads every generated model (docs/adr/0006).
 import type { Logger } from "pino";
 import type { CacheEvent, ChangeHandler, ObjectCache } from "./cache.ts";
 import { type KubeObject, objectKey } from "./objects.ts";
 import { type ResourceType, resourcePath } from "./resources.ts";
-import type { KubeClient } from "./rest.ts";
+import type { KubeClient, WatchEvent } from "./rest.ts";
 
 export interface InformerOptions {
   labelSelector?: string;
@@ -17,8 +18,9 @@ export interface InformerOptions {
   /** Called when a list answers after the list or watch had been failing: the API server is back. */
   onRecovered?: () => void;
   /**
-   * How long a watch may stay silent before it is dropped and restarted: the watchdog for a watch
-   * that a proxy or a half-dead connection keeps open without events. client-node's default, 30 s.
+   * How long a watch may stay silent before it is dropped and started again: the watchdog for a
+   * watch that a proxy or a half-dead connection keeps open without events. Default 30 s, as
+   * client-node's: a quiet resource's watch is started again from its last version, which is cheap.
    */
   watchInactivityMs?: number;
 }
@@ -33,44 +35,31 @@ export function stripManagedFields<T>(obj: T): T {
   return obj;
 }
 
-/** client-node's Watch, with every object it delivers prepared (stripped) before the cache keeps it. */
-class PreparingWatch extends Watch {
-  private readonly prepare: (obj: unknown) => unknown;
-  constructor(
-    kubeConfig: ConstructorParameters<typeof Watch>[0],
-    prepare: (obj: unknown) => unknown,
-    inactivityMs: number | undefined,
-  ) {
-    super(kubeConfig);
-    this.prepare = prepare;
-    // client-node keeps its inactivity timeout in a field its types call private; it has no setter.
-    if (inactivityMs !== undefined) (this as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityMs;
-  }
-
-  override watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    return super.watch(path, queryParams, (phase, obj, raw) => callback(phase, this.prepare(obj), raw), done);
-  }
-}
-
 const minRetryMs = 500;
 // client-go's reflector backs off to 30 s. A server that is down is asked by each cache at most every
 // 10 s here instead (a dozen requests in ten seconds cost it nothing), so that the fleet notices the
 // server's return within seconds; and the first cache to notice wakes the others (retryNow).
 const maxRetryMs = 10_000;
+/** A watch that ends this soon without an event is not started again at once (a server that refuses quietly). */
+const minWatchMs = 1000;
+
+type List = { items: KubeObject[]; metadata: { resourceVersion: string } };
 
 export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly resource: ResourceType;
-  private readonly listWatch: ListWatch<KubernetesObject>;
+  private readonly client: KubeClient;
+  private readonly path: string;
+  /** namespace ("" for cluster-scoped kinds) → name → object. */
+  private readonly objects = new Map<string, Map<string, T>>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private readonly logger: Logger;
   private readonly options: InformerOptions;
+  /** The version to watch from; "" means list first. */
+  private resourceVersion = "";
   private retryMs = minRetryMs;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Aborts the list-and-watch loop that runs now. */
+  private running: AbortController | undefined;
   private stopped = false;
   private resolveSynced: () => void = () => {};
   readonly synced: Promise<void>;
@@ -80,40 +69,13 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
 
   constructor(client: KubeClient, resource: ResourceType, logger: Logger, options: InformerOptions = {}) {
     this.resource = resource;
+    this.client = client;
+    this.path = resourcePath(resource);
     this.logger = logger.child({ informer: resource.plural });
     this.options = options;
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
-    const path = resourcePath(resource);
-    const { transform } = options;
-    const prepare = (obj: unknown): unknown => {
-      // A watch also delivers ERROR and BOOKMARK objects, which are not ours to cut down.
-      const stripped = stripManagedFields(obj) as KubeObject;
-      return transform && stripped?.metadata?.name !== undefined ? transform(stripped) : stripped;
-    };
-    const list = async () => {
-      const result = await client.get<{ items: KubernetesObject[]; metadata: { resourceVersion: string } }>(path, {
-        labelSelector: options.labelSelector,
-      });
-      result.items = result.items.map((o) => prepare(o) as KubernetesObject);
-      // A list that answers is the sign the API server is back (a quiet cluster may send no event).
-      const wasFailing = this.failingSince !== undefined;
-      this.failingSince = undefined;
-      if (wasFailing) this.options.onRecovered?.();
-      return result;
-    };
-    this.listWatch = new ListWatch(
-      path,
-      new PreparingWatch(client.kubeConfig, prepare, options.watchInactivityMs),
-      list,
-      false,
-      options.labelSelector,
-    );
-    this.listWatch.on("add", (o) => this.emit(o as T, "add"));
-    this.listWatch.on("update", (o) => this.emit(o as T, "update"));
-    this.listWatch.on("delete", (o) => this.emit(o as T, "delete"));
-    this.listWatch.on("error", (err) => this.restartLater(err));
   }
 
   onChange(handler: ChangeHandler<T>): void {
@@ -123,22 +85,23 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   /** Starts listing and watching; resolves once the cache holds the first full list. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.connect();
+    void this.run();
     await this.synced;
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    void this.listWatch.stop();
+    this.running?.abort();
   }
 
   list(namespace?: string): T[] {
-    return this.listWatch.list(namespace) as T[];
+    if (namespace !== undefined) return [...(this.objects.get(namespace)?.values() ?? [])];
+    return [...this.objects.values()].flatMap((byName) => [...byName.values()]);
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.listWatch.get(name, namespace) as T | undefined;
+    return this.objects.get(namespace ?? "")?.get(name);
   }
 
   /**
@@ -150,26 +113,118 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.retryMs = minRetryMs;
-    void this.connect();
+    void this.run();
   }
 
-  private async connect(): Promise<void> {
+  /** Lists when it must, then watches, again and again, until stopped or a failure hands over to restartLater. */
+  private async run(): Promise<void> {
+    this.running?.abort();
+    const loop = new AbortController();
+    this.running = loop;
+    const { labelSelector } = this.options;
     try {
-      await this.listWatch.start();
+      while (!loop.signal.aborted) {
+        if (this.resourceVersion === "") await this.relist();
+        if (loop.signal.aborted) return;
+        const began = Date.now();
+        let events = 0;
+        const query = {
+          labelSelector,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          // As client-go: the server ends each watch after 5 to 10 minutes, spread so that they do not end together.
+          timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+        };
+        const onEvent = (event: WatchEvent) => {
+          events++;
+          this.apply(event);
+        };
+        await this.client
+          .watch(this.path, query, onEvent, {
+            inactivityMs: this.options.watchInactivityMs ?? 30_000,
+            signal: loop.signal,
+          })
+          .catch((err: unknown) => {
+            // 410 Gone: the version is older than etcd keeps; list again, at once.
+            if (!(err instanceof ResourceVersionGone)) throw err;
+            this.resourceVersion = "";
+          });
+        if (events === 0 && Date.now() - began < minWatchMs) {
+          await new Promise((resolve) => setTimeout(resolve, minWatchMs));
+        }
+      }
     } catch (err) {
-      this.restartLater(err);
-      return;
+      if (!loop.signal.aborted) this.restartLater(err);
     }
-    if (!this.hasSynced && this.listWatch.latestResourceVersion() !== "") {
+  }
+
+  /** A full list replaces the cache: what is gone is deleted, what is new or changed is told. */
+  private async relist(): Promise<void> {
+    const list = await this.client.get<List>(this.path, { labelSelector: this.options.labelSelector });
+    // A list that answers is the sign the API server is back (a quiet cluster may send no event).
+    const wasFailing = this.failingSince !== undefined;
+    this.failingSince = undefined;
+    this.retryMs = minRetryMs;
+    if (wasFailing) this.options.onRecovered?.();
+    const fresh = list.items.map((o) => this.prepare(o));
+    const listed = new Set(fresh.map((o) => objectKey(o.metadata)));
+    for (const old of this.list()) {
+      if (!listed.has(objectKey(old.metadata))) this.remove(old);
+    }
+    for (const obj of fresh) this.upsert(obj);
+    this.resourceVersion = list.metadata.resourceVersion;
+    if (!this.hasSynced) {
       this.hasSynced = true;
-      this.retryMs = minRetryMs;
       this.resolveSynced();
     }
+  }
+
+  private apply(event: WatchEvent): void {
+    if (event.type === "ERROR") {
+      if (event.object.code === 410) throw new ResourceVersionGone();
+      throw new Error(`watch error: ${event.object.message ?? JSON.stringify(event.object)}`);
+    }
+    const version = event.object.metadata?.resourceVersion;
+    if (event.type === "ADDED" || event.type === "MODIFIED") this.upsert(this.prepare(event.object as KubeObject));
+    else if (event.type === "DELETED") this.remove(this.prepare(event.object as KubeObject));
+    if (version) this.resourceVersion = version;
+  }
+
+  /** Strips and cuts an object down before the cache keeps it. */
+  private prepare(obj: KubeObject): T {
+    const stripped = stripManagedFields(obj);
+    return (this.options.transform ? this.options.transform(stripped) : stripped) as T;
+  }
+
+  private upsert(obj: T): void {
+    const namespace = obj.metadata.namespace ?? "";
+    let byName = this.objects.get(namespace);
+    if (!byName) {
+      byName = new Map();
+      this.objects.set(namespace, byName);
+    }
+    const found = byName.get(obj.metadata.name);
+    // The same version again (a list after a watch that had told it) is no change.
+    if (found && found.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+    byName.set(obj.metadata.name, obj);
+    this.emit(obj, found ? "update" : "add");
+  }
+
+  private remove(obj: T): void {
+    const namespace = obj.metadata.namespace ?? "";
+    const byName = this.objects.get(namespace);
+    const found = byName?.get(obj.metadata.name);
+    if (!byName || !found) return;
+    byName.delete(obj.metadata.name);
+    if (byName.size === 0) this.objects.delete(namespace);
+    this.emit(found, "delete");
   }
 
   private restartLater(err: unknown): void {
     if (this.stopped) return;
     this.failingSince ??= Date.now();
+    // What happened while the watch was broken is not known: list again.
+    this.resourceVersion = "";
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, maxRetryMs);
     this.logger.warn({ err: String(err), retryInMs: delay }, "watch failed; restarting");
@@ -177,7 +232,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.stopped) void this.connect();
+      if (!this.stopped) void this.run();
     }, delay);
   }
 
@@ -191,5 +246,11 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
         this.logger.error({ err, key: objectKey(obj.metadata) }, "event handler failed");
       }
     }
+  }
+}
+
+class ResourceVersionGone extends Error {
+  constructor() {
+    super("410 Gone: the watched version is too old; listing again");
   }
 }

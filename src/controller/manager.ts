@@ -3,8 +3,8 @@
 // this replica leads, or at once without leader election) starts the workers; on stop it lets the
 // reconciles in progress finish and hands the lease back. It knows nothing of agents or GPUs: the
 // reconcilers set themselves up on it (reconcilers/*-controller.ts).
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { ClusterConnection } from "./connection.ts";
 import { Controller, type ControllerOptions } from "./controller.ts";
 import { Informer } from "./informer.ts";
 import { defaultTimings, type LeaderElectionConfig, LeaderElector } from "./leader-election.ts";
@@ -17,7 +17,7 @@ export type LeaderElectionOptions = Pick<LeaderElectionConfig, "namespace" | "na
   Partial<LeaderElectionConfig>;
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  connection: ClusterConnection;
   logger: Logger;
   metrics?: ManagerMetrics;
   /** Only the holder of this Lease reconciles; without it, this process always does. */
@@ -51,8 +51,8 @@ export class Manager {
     this.opts = opts;
     this.logger = opts.logger;
     this.metrics = opts.metrics ?? noMetrics;
-    this.client = new KubeClient(opts.kubeConfig);
-    const host = new URL(opts.kubeConfig.getCurrentCluster()?.server ?? "http://unknown").host;
+    this.client = new KubeClient(opts.connection);
+    const host = new URL(opts.connection.server).host;
     this.client.onRequest((method, code, path) => {
       this.metrics.request(method, code, host, resourceOfPath(path));
       // What the operator changed, request by request: at debug level, to find a write that should not be.

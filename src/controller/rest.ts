@@ -1,18 +1,9 @@
-// A small REST client over the kubeconfig's credentials. The typed clients of @kubernetes/client-node
-// serialise through generated models that drop fields they do not know, and cannot apply to /status;
-// the operator needs raw JSON, server-side apply and a count of every request it makes
-// (docs/adr/0002-raw-rest-client.md).
-import { HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
-import { type Dispatcher, fetch } from "undici";
-
-/**
- * How long one connection pool serves every request. client-node's applySecurityAuthentication
- * builds a new undici Agent, so a new TLS connection, for each request: at a fleet's rollout that
- * was a TLS handshake per write, on both sides, and most of the operator's CPU. One pool multiplexes
- * every request over a kept-alive connection; renewing it now and then picks up rotated client
- * certificates, as the headers (tokens) are picked up on every request.
- */
-const poolLifetimeMs = 5 * 60_000;
+// A small REST client over the cluster's connection (connection.ts). The typed clients of
+// @kubernetes/client-node serialise through generated models that drop fields they do not know, and
+// cannot apply to /status; the operator needs raw JSON, server-side apply and a count of every request
+// it makes (docs/adr/0002-raw-rest-client.md), and watches of its own (docs/adr/0006).
+import { fetch } from "undici";
+import type { ClusterConnection } from "./connection.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -42,6 +33,17 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** One event of a watch, as the API server sends it (a line of JSON). */
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  /** The object; for ERROR, a Status (its code 410 says the resourceVersion is too old). */
+  object: {
+    metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+    code?: number;
+    message?: string;
+  };
+}
+
 export type RequestObserver = (method: string, code: number, path: string) => void;
 
 /** The body as JSON; its text when it is not JSON (so that an error keeps its HTTP status and words). */
@@ -55,16 +57,16 @@ function parseBody(text: string): unknown {
 }
 
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
-  private readonly server: string;
+  readonly connection: ClusterConnection;
   private readonly observers: RequestObserver[] = [];
-  private pool: { dispatcher: Dispatcher; renewAt: number } | undefined;
 
-  constructor(kubeConfig: KubeConfig) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster; set KUBECONFIG or its current-context");
-    this.kubeConfig = kubeConfig;
-    this.server = cluster.server.replace(/\/+$/, "");
+  constructor(connection: ClusterConnection) {
+    this.connection = connection;
+  }
+
+  /** The API server's address, https://host:port. */
+  get server(): string {
+    return this.connection.server;
   }
 
   /** Called after every request, with its method, HTTP status (0 when no answer came) and path. */
@@ -77,11 +79,8 @@ export class KubeClient {
     path: string,
     opts: RequestOptions = {},
   ): Promise<T> {
-    const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    const headers = ctx.getHeaders() as Record<string, string>;
+    const url = this.url(path, opts.query);
+    const { headers, dispatcher } = await this.connection.prepare();
     headers.Accept = opts.accept ?? "application/json";
     if (opts.body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
     let code = 0;
@@ -90,7 +89,7 @@ export class KubeClient {
         method,
         headers,
         body: opts.body === undefined ? null : JSON.stringify(opts.body),
-        dispatcher: this.dispatcher(ctx.getDispatcher()),
+        dispatcher,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       });
       code = response.status;
@@ -118,22 +117,82 @@ export class KubeClient {
     }
   }
 
-  /** The kept pool while it is young; else the new request's own, kept from now on. */
-  private dispatcher(fresh: Dispatcher | undefined): Dispatcher | undefined {
-    const now = Date.now();
-    if (this.pool && now < this.pool.renewAt) return this.pool.dispatcher;
-    const old = this.pool;
-    this.pool = fresh ? { dispatcher: fresh, renewAt: now + poolLifetimeMs } : undefined;
-    // close() lets the requests in flight on the old pool finish.
-    old?.dispatcher.close().catch(() => undefined);
-    return fresh;
+  /**
+   * A watch: `onEvent` gets each event the server sends, until the server ends the stream ("ended"),
+   * nothing arrives for `inactivityMs` ("silent": a half-dead connection, or a proxy that holds it
+   * open), or `signal` aborts. Rejects when the server refuses the watch or the connection breaks.
+   */
+  async watch(
+    path: string,
+    query: RequestOptions["query"],
+    onEvent: (event: WatchEvent) => void,
+    opts: { inactivityMs: number; signal: AbortSignal },
+  ): Promise<"ended" | "silent"> {
+    const url = this.url(path, { ...query, watch: true });
+    const { headers, dispatcher } = await this.connection.prepare();
+    headers.Accept = "application/json";
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    opts.signal.addEventListener("abort", abort, { once: true });
+    let silent = false;
+    let timer: NodeJS.Timeout | undefined;
+    const quiet = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        silent = true;
+        stop.abort();
+      }, opts.inactivityMs);
+    };
+    let code = 0;
+    try {
+      quiet();
+      const response = await fetch(url, { headers, dispatcher, signal: stop.signal });
+      code = response.status;
+      if (!response.ok || !response.body) {
+        const text = await response.text();
+        const status = (parseBody(text) ?? {}) as { reason?: string; message?: string };
+        throw new ApiError(
+          response.status,
+          status.reason ?? "Unknown",
+          status.message ?? `watch ${path}: HTTP ${code}`,
+        );
+      }
+      const decoder = new TextDecoder();
+      let pending = "";
+      for await (const chunk of response.body) {
+        quiet();
+        pending += decoder.decode(chunk, { stream: true });
+        let newline = pending.indexOf("\n");
+        while (newline >= 0) {
+          const line = pending.slice(0, newline).trim();
+          pending = pending.slice(newline + 1);
+          if (line) onEvent(JSON.parse(line) as WatchEvent);
+          newline = pending.indexOf("\n");
+        }
+      }
+      return "ended";
+    } catch (err) {
+      if (silent) return "silent";
+      if (opts.signal.aborted) return "ended";
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      // An event handler that threw, or a silent watch: the connection is let go either way.
+      stop.abort();
+      opts.signal.removeEventListener("abort", abort);
+      for (const observe of this.observers) observe("GET", code, path);
+    }
+  }
+
+  private url(path: string, query: RequestOptions["query"]): URL {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
   }
 
   /** Closes the kept connections once the requests in flight finish. */
-  async close(): Promise<void> {
-    const old = this.pool;
-    this.pool = undefined;
-    await old?.dispatcher.close().catch(() => undefined);
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
   get<T>(path: string, query?: RequestOptions["query"]): Promise<T> {

@@ -1,23 +1,9 @@
-// A kubeconfig for a test server on loopback, for tests of the machinery against a server that
+// A connection to a test server on loopback, for tests of the machinery against a server that
 // misbehaves on purpose (never an API server's stand-in for the operator's behaviour).
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
+import { SettingsConnection } from "../controller/connection.ts";
 import { KubeClient } from "../controller/rest.ts";
-
-export function loopbackKubeConfig(server: Server): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node allows plain HTTP only with skipTLSVerify: this server is on loopback.
-    clusters: [
-      { name: "loopback", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
-    ],
-    users: [{ name: "test" }],
-    contexts: [{ name: "test", cluster: "loopback", user: "test" }],
-    currentContext: "test",
-  });
-  return kc;
-}
 
 /** A server on loopback that answers with `handler`, and a client of it; close() ends both. */
 export async function loopbackServer(
@@ -25,7 +11,12 @@ export async function loopbackServer(
 ): Promise<{ client: KubeClient; close(): Promise<void> }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const client = new KubeClient(loopbackKubeConfig(server));
+  const client = new KubeClient(
+    new SettingsConnection({
+      server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      insecureSkipTlsVerify: false,
+    }),
+  );
   return {
     client,
     async close() {
