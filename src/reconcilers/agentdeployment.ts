@@ -7,7 +7,7 @@ import { fieldManager } from "../api/group.ts";
 import { annotationKeys, labelKeys } from "../api/labels.ts";
 import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
-import { splitKey } from "../controller/objects.ts";
+import { objectKey, splitKey } from "../controller/objects.ts";
 import { resourcePath } from "../controller/resources.ts";
 import { isInvalid, isNotFound, type KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
@@ -26,6 +26,7 @@ import { type ConditionInput, mergeConditions } from "./conditions.ts";
 import type { FleetCaches } from "./fleet-caches.ts";
 import { agentDeploymentResource } from "./kinds.ts";
 import { supplyOf } from "./planner.ts";
+import { isProgressOnly, statusWriteDelay } from "./status-coalescing.ts";
 
 export interface AgentReconcilerDeps {
   client: KubeClient;
@@ -41,6 +42,8 @@ export interface AgentReconcilerDeps {
 export function agentReconciler(deps: AgentReconcilerDeps) {
   const now = deps.now ?? (() => new Date());
   const { caches } = deps;
+  /** Agents whose status change only reports progress, and since when it has waited to be written. */
+  const progressSince = new Map<string, number>();
 
   /**
    * Writes the status (the decided fields and conditions) when it differs from the one the agent has,
@@ -50,12 +53,26 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     agent: AgentDeployment,
     decided: readonly ConditionInput[],
     fields: Record<string, unknown> = {},
-  ): Promise<void> {
-    const conditions = mergeConditions(agent.status?.conditions, decided, agent.metadata.generation, now());
+  ): Promise<ReconcileResult | undefined> {
+    const key = objectKey(agent.metadata);
+    const at = now();
+    const conditions = mergeConditions(agent.status?.conditions, decided, agent.metadata.generation, at);
     const status = { observedGeneration: agent.metadata.generation, ...fields, conditions };
-    if (sameStatus(agent.status, status)) return;
+    if (sameStatus(agent.status, status)) {
+      progressSince.delete(key);
+      return undefined;
+    }
+    // Progress alone waits up to a second for the next change (status-coalescing.ts).
+    const since = progressSince.get(key) ?? at.getTime();
+    const wait = statusWriteDelay(isProgressOnly(agent.status?.conditions, conditions), since, at.getTime());
+    if (wait > 0) {
+      progressSince.set(key, since);
+      return { requeueAfterMs: wait };
+    }
     await applyStatus(deps.client, agentDeploymentResource, agent, status, fieldManager);
+    progressSince.delete(key);
     for (const e of conditionEvents(agent.status?.conditions, conditions)) deps.events.record(agent, e);
+    return undefined;
   }
 
   /**
@@ -100,15 +117,17 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const { namespace, name } = splitKey(key);
     const agent = caches.agents.get(name, namespace);
     // Deleted: the garbage collector removes the children through their owner references.
-    if (!agent || agent.metadata.deletionTimestamp) return undefined;
+    if (!agent || agent.metadata.deletionTimestamp) {
+      progressSince.delete(key);
+      return undefined;
+    }
 
     const parsed = parseAgentSpec(agent);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
-      await writeStatus(agent, [
+      return writeStatus(agent, [
         { type: AgentCondition.Ready, status: "False", reason: AgentReason.InvalidSpec, message: problems },
       ]);
-      return undefined;
     }
     const typed: AgentDeployment = { ...agent, spec: parsed.data };
 
@@ -171,7 +190,6 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       dependencies,
       start,
     });
-    await writeStatus(agent, conditions, fields);
-    return undefined;
+    return writeStatus(agent, conditions, fields);
   };
 }

@@ -23,15 +23,8 @@ const creating = [
 const replace = (conditions: Condition[], next: Condition) => conditions.map((x) => (x.type === next.type ? next : x));
 
 describe("conditionEvents", () => {
-  it("tells a new agent only where it was placed, not every healthy condition", () => {
-    expect(conditionEvents(undefined, creating)).toEqual([
-      {
-        type: "Normal",
-        reason: "Placed",
-        action: "Placed",
-        message: "runs on rtx-4090 (2048 MiB VRAM) on node mainpc",
-      },
-    ]);
+  it("is silent for a new agent: where it runs is in its status, and nothing asks a person to act", () => {
+    expect(conditionEvents(undefined, creating)).toEqual([]);
   });
 
   it("is silent while an agent waits for its dependencies, and warns of a cycle or an optional dependency", () => {
@@ -47,17 +40,22 @@ describe("conditionEvents", () => {
     expect(isWarning(c("DependenciesRequired", "False", "OptionalDependency"))).toBe(true);
   });
 
-  it("is silent through progress, and says when the agent becomes available", () => {
+  it("is silent through progress and a first readiness, and says when an agent is Ready again after a problem", () => {
     const starting = replace(creating, c("Ready", "False", "Starting"));
     expect(conditionEvents(creating, starting)).toEqual([]);
     const available = replace(
       replace(starting, c("Ready", "True", "Available", "1/1 pods Ready on mainpc")),
       c("Progressing", "False", "RolloutComplete"),
     );
-    expect(conditionEvents(starting, available)).toEqual([
+    expect(conditionEvents(starting, available)).toEqual([]);
+    expect(conditionEvents(available, available)).toEqual([]);
+    const crashing = replace(available, c("Ready", "False", "CrashLoopBackOff", "the container keeps exiting"));
+    expect(conditionEvents(available, crashing)).toEqual([
+      { type: "Warning", reason: "CrashLoopBackOff", action: "Ready", message: "the container keeps exiting" },
+    ]);
+    expect(conditionEvents(crashing, available)).toEqual([
       { type: "Normal", reason: "Available", action: "Ready", message: "1/1 pods Ready on mainpc" },
     ]);
-    expect(conditionEvents(available, available)).toEqual([]);
   });
 
   it("warns of what asks a person to act, and says when it came right", () => {

@@ -1,9 +1,9 @@
-// Which condition changes are worth a Kubernetes event. Events are for what a person wants to read
-// in `kubectl describe`: where an agent was placed, that it became available, what went wrong and
-// when it came right again. Progress (Creating, Starting, RollingOut) and the first report of a
-// healthy condition (AsExpected, OnOwnClass) are in the status already; as events they would be
-// several POSTs per agent that tell nobody anything, and at a fleet's rollout they were most of the
-// operator's writes.
+// Which condition changes are worth a Kubernetes event. Events are for what a person acts on, as
+// `kubectl describe` and `kubectl get events` show them: what went wrong, when it came right again,
+// and an agent that moved to another node (a card went away, or room was made). Progress (Creating,
+// Starting, RollingOut), a new agent's first placement and its first readiness are in the status
+// and in `kubectl get agd`; as events they were writes the API server fans out to every watcher for
+// what nobody acts on, about one per agent at a fleet's rollout (issue 18).
 
 import type { Condition } from "../api/common.ts";
 import { AgentCondition, AgentReason } from "../api/conditions.ts";
@@ -37,27 +37,23 @@ export function isWarning(c: Pick<Condition, "type" | "status" | "reason">): boo
   }
 }
 
-/** A milestone a person wants to see even when nothing was wrong before. */
-function isMilestone(c: Condition): boolean {
-  return (
-    (c.type === AgentCondition.Placed && c.status === "True" && c.reason !== AgentReason.CPUOnly) ||
-    (c.type === AgentCondition.Ready && c.status === "True")
-  );
-}
-
 /** The events for going from one set of conditions to the next. */
 export function conditionEvents(previous: readonly Condition[] | undefined, next: readonly Condition[]): EventSpec[] {
   const events: EventSpec[] = [];
   for (const c of next) {
     const before = previous?.find((p) => p.type === c.type);
     const changed = !before || before.status !== c.status || before.reason !== c.reason;
-    // A new placement is news even under the same reason: the agent moved to another node.
+    // A placement that changed is news even under the same reason: the agent moved to another node.
     const moved =
-      c.type === AgentCondition.Placed && before !== undefined && before.message !== c.message && c.status === "True";
+      c.type === AgentCondition.Placed &&
+      before?.status === "True" &&
+      c.status === "True" &&
+      before.message !== c.message &&
+      c.reason !== AgentReason.CPUOnly;
     if (!changed && !moved) continue;
     const warning = isWarning(c);
     const recovered = before !== undefined && isWarning(before) && !warning;
-    if (warning || recovered || isMilestone(c)) {
+    if (warning || recovered || moved) {
       events.push({ type: warning ? "Warning" : "Normal", reason: c.reason, action: c.type, message: c.message });
     }
   }

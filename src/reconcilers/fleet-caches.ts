@@ -41,7 +41,7 @@ export const readResources = {
  * One transform per kind of child, made once: the manager shares a cache only between callers that
  * pass the same transform. Each records the drift digest of the whole object before cutting it down.
  */
-const childTransforms = Object.fromEntries(
+export const childTransforms = Object.fromEntries(
   childKinds.map((k) => [k.resource.kind, withDriftDigest(k.drift, k.cache)]),
 ) as Record<ChildKindName, (obj: KubeObject) => KubeObject>;
 

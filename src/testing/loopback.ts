@@ -1,6 +1,6 @@
 // A connection to a test server on loopback, for tests of the machinery against a server that
 // misbehaves on purpose (never an API server's stand-in for the operator's behaviour).
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SettingsConnection } from "../controller/connection.ts";
 import { KubeClient } from "../controller/rest.ts";
