@@ -105,7 +105,7 @@ export function renderFleetChildren(
     const ns = a.metadata.namespace;
     const dependencies = agentDependencies(a, {
       get: (n) => byKey.get(`${ns}/${n}`),
-      list: () => typed.filter((b) => b.metadata.namespace === ns),
+      dependents: () => typed.filter((b) => b.metadata.namespace === ns),
     });
     return renderChildren({
       agent: a,

@@ -137,7 +137,7 @@ describe(`${runs} fuzzed AgentDeployments`, () => {
         const demand = demandOf(key, agent, undefined, false);
         const decision = planPlacement(demand ? [demand] : [], classes, homeLabNodes).get(key);
         const placement = gpuChoice(agent, decision, classes);
-        const dependencies = agentDependencies(agent, { get: () => undefined, list: () => [agent] });
+        const dependencies = agentDependencies(agent, { get: () => undefined, dependents: () => [agent] });
         const start = decideStart({
           policy: agent.spec.startPolicy,
           started: false,

@@ -10,4 +10,6 @@ export interface ObjectCache<T extends KubeObject> {
   /** Every object, or those of one namespace. */
   list(namespace?: string): T[];
   get(name: string, namespace?: string): T | undefined;
+  /** The objects an index declared with the cache has under `value` (store.ts). */
+  byIndex(index: string, value: string): T[];
 }

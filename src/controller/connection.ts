@@ -88,6 +88,9 @@ export class SettingsConnection implements ClusterConnection {
           ...(key ? { key } : {}),
           ...(settings.tlsServerName ? { servername: settings.tlsServerName } : {}),
           rejectUnauthorized: !settings.insecureSkipTlsVerify,
+          // As client-go: TCP keep-alive probes after 30 s, within a cloud load balancer's idle timeout.
+          keepAlive: true,
+          keepAliveInitialDelay: 30_000,
         },
       });
     });

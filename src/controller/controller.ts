@@ -38,6 +38,8 @@ export interface Watch {
 export interface ControllerOptions {
   name: string;
   primary: EventSource;
+  /** Which of the primary's events start a reconcile (all, unless told): for skipping a controller's own echoes. */
+  primaryFilter?: (obj: KubeObject, event: CacheEvent) => boolean;
   watches?: Watch[];
   reconcile: Reconciler;
   workers?: number;
@@ -75,7 +77,10 @@ export class Controller {
 
   /** Wires the event handlers; call before the informers start. */
   bind(): void {
-    this.opts.primary.onChange((obj) => this.queue.add(objectKey(obj.metadata)));
+    const wanted = this.opts.primaryFilter ?? (() => true);
+    this.opts.primary.onChange((obj, event) => {
+      if (wanted(obj, event)) this.queue.add(objectKey(obj.metadata));
+    });
     for (const watch of this.opts.watches ?? []) {
       watch.informer.onChange((obj, event) => {
         for (const key of watch.map(obj, event)) this.queue.add(key);

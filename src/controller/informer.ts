@@ -8,11 +8,14 @@ import type { CacheEvent, ChangeHandler, ObjectCache } from "./cache.ts";
 import { type KubeObject, objectKey } from "./objects.ts";
 import { type ResourceType, resourcePath } from "./resources.ts";
 import type { KubeClient, WatchEvent } from "./rest.ts";
+import { type IndexFunc, Store } from "./store.ts";
 
 export interface InformerOptions {
   labelSelector?: string;
   /** Cuts an object down to the fields its readers use before the cache keeps it. */
   transform?: (obj: KubeObject) => KubeObject;
+  /** Indexes to find objects by (store.ts), over the objects as the cache keeps them. */
+  indexes?: Readonly<Record<string, IndexFunc<KubeObject>>>;
   /** Called when a watch or list fails, with the delay before the next try. */
   onError?: (err: unknown, retryInMs: number) => void;
   /** Called when a list answers after the list or watch had been failing: the API server is back. */
@@ -49,8 +52,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   readonly resource: ResourceType;
   private readonly client: KubeClient;
   private readonly path: string;
-  /** namespace ("" for cluster-scoped kinds) → name → object. */
-  private readonly objects = new Map<string, Map<string, T>>();
+  private readonly store: Store<T>;
   private readonly handlers: ChangeHandler<T>[] = [];
   private readonly logger: Logger;
   private readonly options: InformerOptions;
@@ -73,6 +75,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     this.path = resourcePath(resource);
     this.logger = logger.child({ informer: resource.plural });
     this.options = options;
+    this.store = new Store<T>(options.indexes as Record<string, IndexFunc<T>> | undefined);
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
@@ -96,12 +99,15 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   }
 
   list(namespace?: string): T[] {
-    if (namespace !== undefined) return [...(this.objects.get(namespace)?.values() ?? [])];
-    return [...this.objects.values()].flatMap((byName) => [...byName.values()]);
+    return this.store.list(namespace);
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.objects.get(namespace ?? "")?.get(name);
+    return this.store.get(name, namespace);
+  }
+
+  byIndex(index: string, value: string): T[] {
+    return this.store.byIndex(index, value);
   }
 
   /**
@@ -197,27 +203,16 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   }
 
   private upsert(obj: T): void {
-    const namespace = obj.metadata.namespace ?? "";
-    let byName = this.objects.get(namespace);
-    if (!byName) {
-      byName = new Map();
-      this.objects.set(namespace, byName);
-    }
-    const found = byName.get(obj.metadata.name);
+    const found = this.store.get(obj.metadata.name, obj.metadata.namespace);
     // The same version again (a list after a watch that had told it) is no change.
     if (found && found.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    byName.set(obj.metadata.name, obj);
+    this.store.put(obj);
     this.emit(obj, found ? "update" : "add");
   }
 
   private remove(obj: T): void {
-    const namespace = obj.metadata.namespace ?? "";
-    const byName = this.objects.get(namespace);
-    const found = byName?.get(obj.metadata.name);
-    if (!byName || !found) return;
-    byName.delete(obj.metadata.name);
-    if (byName.size === 0) this.objects.delete(namespace);
-    this.emit(found, "delete");
+    const found = this.store.delete(obj.metadata.name, obj.metadata.namespace);
+    if (found) this.emit(found, "delete");
   }
 
   private restartLater(err: unknown): void {

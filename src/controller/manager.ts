@@ -12,6 +12,7 @@ import { type ManagerMetrics, noMetrics } from "./metrics.ts";
 import type { KubeObject } from "./objects.ts";
 import { type ResourceType, resourceOfPath, resourcePath } from "./resources.ts";
 import { KubeClient } from "./rest.ts";
+import type { IndexFunc } from "./store.ts";
 
 export type LeaderElectionOptions = Pick<LeaderElectionConfig, "namespace" | "name" | "identity"> &
   Partial<LeaderElectionConfig>;
@@ -32,6 +33,8 @@ export interface CacheOptions {
   labelSelector?: string;
   /** Cuts an object down to the fields its readers use before the cache keeps it. */
   transform?: (obj: KubeObject) => KubeObject;
+  /** Indexes to find objects by (store.ts); made once, like the transform, since the cache is shared. */
+  indexes?: Readonly<Record<string, IndexFunc<KubeObject>>>;
 }
 
 export class Manager {
@@ -39,7 +42,10 @@ export class Manager {
   readonly logger: Logger;
   readonly metrics: ManagerMetrics;
   private readonly opts: ManagerOptions;
-  private readonly caches = new Map<string, { informer: Informer<KubeObject>; transform: CacheOptions["transform"] }>();
+  private readonly caches = new Map<
+    string,
+    { informer: Informer<KubeObject>; transform: CacheOptions["transform"]; indexes: CacheOptions["indexes"] }
+  >();
   private readonly controllers: Controller[] = [];
   private elector: LeaderElector | undefined;
   private synced = false;
@@ -68,8 +74,10 @@ export class Manager {
     const key = `${resourcePath(resource)}?${opts.labelSelector ?? ""}`;
     const cached = this.caches.get(key);
     if (cached) {
-      if (cached.transform !== opts.transform) {
-        throw new Error(`the cache of ${key} was asked for twice with different transforms: it keeps one shape`);
+      if (cached.transform !== opts.transform || cached.indexes !== opts.indexes) {
+        throw new Error(
+          `the cache of ${key} was asked for twice with different transforms or indexes: it keeps one shape`,
+        );
       }
       return cached.informer as unknown as Informer<T>;
     }
@@ -77,13 +85,14 @@ export class Manager {
     const informer = new Informer<KubeObject>(this.client, resource, this.logger, {
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
       ...(opts.transform ? { transform: opts.transform } : {}),
+      ...(opts.indexes ? { indexes: opts.indexes } : {}),
       onError: () => {
         this.metrics.watchError(resource.plural);
         this.lostServer = true;
       },
       onRecovered: () => this.serverAnswered(),
     });
-    this.caches.set(key, { informer, transform: opts.transform });
+    this.caches.set(key, { informer, transform: opts.transform, indexes: opts.indexes });
     return informer as unknown as Informer<T>;
   }
 

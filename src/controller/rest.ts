@@ -162,13 +162,14 @@ export class KubeClient {
       for await (const chunk of response.body) {
         quiet();
         pending += decoder.decode(chunk, { stream: true });
-        let newline = pending.indexOf("\n");
-        while (newline >= 0) {
-          const line = pending.slice(0, newline).trim();
-          pending = pending.slice(newline + 1);
-          if (line) onEvent(JSON.parse(line) as WatchEvent);
-          newline = pending.indexOf("\n");
+        // One event per line; the rest of the chunk is kept once, not copied after every line.
+        let start = 0;
+        for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n", start)) {
+          const line = pending.slice(start, newline);
+          start = newline + 1;
+          if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
         }
+        pending = pending.slice(start);
       }
       return "ended";
     } catch (err) {

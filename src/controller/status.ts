@@ -9,15 +9,16 @@ export function sameStatus(before: unknown, after: unknown): boolean {
   return JSON.stringify(canonical(before)) === JSON.stringify(canonical(after));
 }
 
+/** Applies the status; returns the object as the API server has it now. */
 export async function applyStatus(
   client: KubeClient,
   resource: ResourceType,
   obj: KubeObject,
   status: Record<string, unknown>,
   fieldManager: string,
-): Promise<void> {
+): Promise<KubeObject> {
   const { name, namespace } = obj.metadata;
-  await client.apply(
+  return client.apply<KubeObject>(
     resourcePath(resource, namespace, name, "status"),
     { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, status },
     fieldManager,

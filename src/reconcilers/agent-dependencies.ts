@@ -26,7 +26,8 @@ export interface AgentDependencies {
 
 export interface NamespaceAgents {
   get(name: string): AgentDeployment | undefined;
-  list(): readonly AgentDeployment[];
+  /** At least the agents of the namespace that list `name` among their dependencies (others are ignored). */
+  dependents(name: string): readonly AgentDeployment[];
 }
 
 const dependenciesOf = (agents: NamespaceAgents) => (name: string) => agents.get(name)?.spec.dependencies ?? [];
@@ -47,7 +48,7 @@ export function agentDependencies(agent: AgentDeployment, agents: NamespaceAgent
   const component = agent.spec.dependencies?.length ? componentOf(name, edges) : [name];
   const cyclic = agent.spec.dependencies?.length ? inCycle(name, component, edges) : false;
   const dependents = agents
-    .list()
+    .dependents(name)
     .filter((a) => a.metadata.name !== name && a.spec.dependencies?.includes(name))
     .map((a) => a.metadata.name)
     .sort();

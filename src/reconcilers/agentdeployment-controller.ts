@@ -6,6 +6,7 @@ import { type Controller, ownerKeyOf } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
+import { OwnStatusWrites } from "../controller/own-writes.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
 import type { FleetCaches } from "./fleet-caches.ts";
@@ -29,9 +30,11 @@ export function setupAgentDeploymentController(
     return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
   };
 
+  const ownWrites = new OwnStatusWrites();
   const controller = mgr.addController({
     name: "agentdeployment",
     primary: agents,
+    primaryFilter: (obj, event) => !ownWrites.isEcho(obj, event),
     watches: [
       { informer: agents, map: dependencyGraphChange(agents) },
       { informer: caches.classes, map: mapOnChange(specSignature, allAgents) },
@@ -45,6 +48,7 @@ export function setupAgentDeploymentController(
       events: opts.events,
       placement: (key) => planner.decisionFor(key),
       freeVram: (node) => planner.freeVram(node),
+      ownWrites,
     }),
     workers: opts.workers ?? 4,
   });

@@ -4,10 +4,11 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { AgentCondition, AgentReason } from "../api/conditions.ts";
 import { fieldManager } from "../api/group.ts";
-import { annotationKeys, labelKeys } from "../api/labels.ts";
+import { annotationKeys } from "../api/labels.ts";
 import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import { objectKey, splitKey } from "../controller/objects.ts";
+import type { OwnStatusWrites } from "../controller/own-writes.ts";
 import { resourcePath } from "../controller/resources.ts";
 import { isInvalid, isNotFound, type KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
@@ -23,7 +24,7 @@ import { childKind, renderChildren } from "./child-kinds.ts";
 import { type LiveChildren, planChildSync } from "./child-sync.ts";
 import { conditionEvents } from "./condition-events.ts";
 import { type ConditionInput, mergeConditions } from "./conditions.ts";
-import type { FleetCaches } from "./fleet-caches.ts";
+import { cacheIndex, type FleetCaches } from "./fleet-caches.ts";
 import { agentDeploymentResource } from "./kinds.ts";
 import { supplyOf } from "./planner.ts";
 import { isProgressOnly, statusWriteDelay } from "./status-coalescing.ts";
@@ -36,6 +37,8 @@ export interface AgentReconcilerDeps {
   placement: (key: string) => Decision | undefined;
   /** VRAM the fleet's ledger leaves free on a node. */
   freeVram?: FreeVram;
+  /** Where the status writes are remembered, so that their echoes start no reconcile (own-writes.ts). */
+  ownWrites?: OwnStatusWrites;
   now?: () => Date;
 }
 
@@ -69,7 +72,8 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       progressSince.set(key, since);
       return { requeueAfterMs: wait };
     }
-    await applyStatus(deps.client, agentDeploymentResource, agent, status, fieldManager);
+    const written = await applyStatus(deps.client, agentDeploymentResource, agent, status, fieldManager);
+    deps.ownWrites?.record(agent, written);
     progressSince.delete(key);
     for (const e of conditionEvents(agent.status?.conditions, conditions)) deps.events.record(agent, e);
     return undefined;
@@ -87,7 +91,8 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const namespace = agent.metadata.namespace;
     const live: LiveChildren = {
       get: (kind, name) => caches.children[kind as keyof FleetCaches["children"]].get(name, namespace),
-      list: (kind) => caches.children[kind as keyof FleetCaches["children"]].list(namespace),
+      owned: (kind) =>
+        caches.children[kind as keyof FleetCaches["children"]].byIndex(cacheIndex.owner, agent.metadata.uid ?? ""),
     };
     const plan = planChildSync(agent.metadata.uid, desired, live);
     for (const { child, exists } of plan.apply) {
@@ -133,7 +138,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
 
     const classes = new Map(caches.classes.list().map((c) => [c.metadata.name, c]));
     const nodes = caches.nodes.list().map(supplyOf);
-    const pods = caches.pods.list(namespace).filter((p) => p.metadata.labels?.[labelKeys.name] === name);
+    const pods = caches.pods.byIndex(cacheIndex.agent, key);
     const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
 
     // Only a GPU agent reads the fleet's plan: a CPU agent's reconcile never waits for a re-plan.
@@ -143,7 +148,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const deployment = caches.children.Deployment.get(name, namespace) as V1Deployment | undefined;
     const dependencies = agentDependencies(typed, {
       get: (n) => caches.agents.get(n, namespace),
-      list: () => caches.agents.list(namespace),
+      dependents: (n) => caches.agents.byIndex(cacheIndex.dependsOn, objectKey({ name: n, namespace })),
     });
     const start = decideStart({
       policy: typed.spec.startPolicy,

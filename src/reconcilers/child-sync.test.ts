@@ -12,7 +12,7 @@ const desired = renderChildren(renderInput(stt, { kind: "cpu" }));
 function live(objects: KubeObject[]) {
   return {
     get: (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name),
-    list: (kind: string) => objects.filter((o) => o.kind === kind),
+    owned: (kind: string) => objects.filter((o) => o.kind === kind),
   };
 }
 

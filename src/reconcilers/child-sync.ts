@@ -7,10 +7,11 @@ import type { Child } from "../render/input.ts";
 import { driftDigest, type WithDriftDigest } from "./child-drift.ts";
 import { childKind, childKinds } from "./child-kinds.ts";
 
-/** The cached children of one namespace, by kind. */
+/** The cached children of one agent's namespace, by kind. */
 export interface LiveChildren {
   get(kind: string, name: string): KubeObject | undefined;
-  list(kind: string): readonly KubeObject[];
+  /** At least the children of that kind the agent controls (the caches' owner index); others are ignored. */
+  owned(kind: string): readonly KubeObject[];
 }
 
 export interface ChildSync {
@@ -39,7 +40,7 @@ export function planChildSync(ownerUid: string | undefined, desired: readonly Ch
     .filter((k) => k.prune)
     .flatMap(({ resource: { kind } }) =>
       live
-        .list(kind)
+        .owned(kind)
         .filter(
           (obj) =>
             obj.metadata.ownerReferences?.some((o) => o.controller && o.uid === ownerUid) &&

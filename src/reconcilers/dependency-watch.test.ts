@@ -3,10 +3,11 @@ import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { agent } from "../testing/fixtures.ts";
 import { MemoryCache } from "../testing/memory-cache.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
+import { dependsOnIndex } from "./fleet-caches.ts";
 
 /** A namespace of agents whose changes reach the watch's map as the controller binds it: on the cache's events. */
 function namespace() {
-  const cache = new MemoryCache<AgentDeployment>();
+  const cache = new MemoryCache<AgentDeployment>([], dependsOnIndex);
   const map = dependencyGraphChange(cache);
   let keys: string[] = [];
   cache.onChange((obj, event) => {

@@ -7,7 +7,7 @@ import { AgentCondition, conditionTrue } from "../api/conditions.ts";
 import type { CacheEvent, ObjectCache } from "../controller/cache.ts";
 import { changeFilter } from "../controller/change-filter.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
-import { dependentsOf } from "../dependencies/graph.ts";
+import { cacheIndex } from "./fleet-caches.ts";
 
 /** What other agents read of an agent. */
 const seenByOthers = (a: AgentDeployment) =>
@@ -18,16 +18,16 @@ const seenByOthers = (a: AgentDeployment) =>
     a.spec.dependencies ?? [],
   ]);
 
-/** The agents of a namespace that depend on `name`, directly or through others. */
-function transitiveDependents(agents: readonly AgentDeployment[], name: string): string[] {
-  const dependents = dependentsOf(new Map(agents.map((a) => [a.metadata.name, a.spec.dependencies ?? []])));
+/** The agents of a namespace that depend on `name`, directly or through others (by the cache's index). */
+function transitiveDependents(agents: ObjectCache<AgentDeployment>, name: string, namespace?: string): string[] {
   const found = new Set<string>();
   const queue = [name];
   while (queue.length) {
-    for (const d of dependents.get(queue.shift() as string) ?? []) {
-      if (!found.has(d)) {
-        found.add(d);
-        queue.push(d);
+    const next = queue.shift() as string;
+    for (const d of agents.byIndex(cacheIndex.dependsOn, objectKey({ name: next, namespace }))) {
+      if (!found.has(d.metadata.name)) {
+        found.add(d.metadata.name);
+        queue.push(d.metadata.name);
       }
     }
   }
@@ -47,7 +47,7 @@ export function dependencyGraphChange(agents: ObjectCache<AgentDeployment>) {
     const now = event === "delete" ? [] : (agent.spec.dependencies ?? []);
     if (event === "delete") lastDependencies.delete(key);
     else lastDependencies.set(key, now);
-    const names = new Set([...transitiveDependents(agents.list(namespace), name), ...before, ...now]);
+    const names = new Set([...transitiveDependents(agents, name, namespace), ...before, ...now]);
     names.delete(name);
     return [...names].map((n) => objectKey({ name: n, namespace }));
   };

@@ -3,10 +3,10 @@
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
-import { managedBySelector } from "../api/labels.ts";
+import { labelKeys, managedBySelector } from "../api/labels.ts";
 import type { ObjectCache } from "../controller/cache.ts";
 import type { Manager } from "../controller/manager.ts";
-import type { KubeObject } from "../controller/objects.ts";
+import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { core } from "../controller/resources.ts";
 import { metadataOnly, podFields } from "./cached-fields.ts";
 import { withDriftDigest } from "./child-drift.ts";
@@ -28,6 +28,36 @@ export interface FleetCaches {
   children: Record<ChildKindName, ObjectCache<KubeObject>>;
 }
 
+/**
+ * The caches' indexes (store.ts): what a reconcile looks up by key instead of scanning a namespace.
+ * Each is made once, here: the manager shares a cache only between callers with the same indexes.
+ */
+export const cacheIndex = {
+  /** Children by the uid of the agent that controls them. */
+  owner: "owner",
+  /** Pods by the agent (namespace/name) whose Deployment runs them. */
+  agent: "agent",
+  /** Agents by each agent (namespace/name) they depend on. */
+  dependsOn: "dependsOn",
+} as const;
+
+export const ownerIndex = {
+  [cacheIndex.owner]: (obj: KubeObject) =>
+    (obj.metadata.ownerReferences ?? []).filter((o) => o.controller).map((o) => o.uid),
+};
+export const agentIndex = {
+  [cacheIndex.agent]: (pod: KubeObject) => {
+    const agent = pod.metadata.labels?.[labelKeys.name];
+    return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
+  },
+};
+export const dependsOnIndex = {
+  [cacheIndex.dependsOn]: (obj: KubeObject) =>
+    ((obj as AgentDeployment).spec?.dependencies ?? []).map((name) =>
+      objectKey({ name, namespace: obj.metadata.namespace }),
+    ),
+};
+
 /** What the operator only reads (lists and watches), besides the children it owns: the chart's RBAC grants these. */
 export const readResources = {
   agents: agentDeploymentResource,
@@ -48,15 +78,15 @@ export const childTransforms = Object.fromEntries(
 export function fleetCaches(mgr: Manager): FleetCaches {
   const owned = { labelSelector: managedBySelector };
   return {
-    agents: mgr.informer<AgentDeployment>(readResources.agents),
+    agents: mgr.informer<AgentDeployment>(readResources.agents, { indexes: dependsOnIndex }),
     classes: mgr.informer<GPUClass>(readResources.classes),
     nodes: mgr.informer<NodeObject>(readResources.nodes),
-    pods: mgr.informer<PodObject>(readResources.pods, { ...owned, transform: podFields }),
+    pods: mgr.informer<PodObject>(readResources.pods, { ...owned, transform: podFields, indexes: agentIndex }),
     runtimeClasses: mgr.informer(readResources.runtimeClasses, { transform: metadataOnly }),
     children: Object.fromEntries(
       childKinds.map((k) => [
         k.resource.kind,
-        mgr.informer(k.resource, { ...owned, transform: childTransforms[k.resource.kind] }),
+        mgr.informer(k.resource, { ...owned, transform: childTransforms[k.resource.kind], indexes: ownerIndex }),
       ]),
     ) as unknown as Record<ChildKindName, ObjectCache<KubeObject>>, // one entry per kind of the table, built from it
   };

@@ -59,7 +59,7 @@ export function placedOn(a: AgentDeployment, className: string, node: string, fa
 export function dependenciesAmong(a: AgentDeployment, namespaceAgents: readonly AgentDeployment[] = []) {
   return agentDependencies(a, {
     get: (name) => namespaceAgents.find((x) => x.metadata.name === name),
-    list: () => namespaceAgents,
+    dependents: () => namespaceAgents,
   });
 }
 

@@ -2,14 +2,16 @@
 // test puts and removes objects, and the handlers see add, update and delete events as an informer's
 // would. It stands in for the watch, never for the API server's judgement.
 import type { CacheEvent, ChangeHandler, ObjectCache } from "../controller/cache.ts";
-import { type KubeObject, objectKey } from "../controller/objects.ts";
+import type { KubeObject } from "../controller/objects.ts";
+import { type IndexFunc, Store } from "../controller/store.ts";
 
 export class MemoryCache<T extends KubeObject> implements ObjectCache<T> {
-  private readonly objects = new Map<string, T>();
+  private readonly store: Store<T>;
   private readonly handlers: ChangeHandler<T>[] = [];
 
-  constructor(initial: readonly T[] = []) {
-    for (const obj of initial) this.objects.set(objectKey(obj.metadata), obj);
+  constructor(initial: readonly T[] = [], indexes: Readonly<Record<string, IndexFunc<T>>> = {}) {
+    this.store = new Store(indexes);
+    for (const obj of initial) this.store.put(obj);
   }
 
   onChange(handler: ChangeHandler<T>): void {
@@ -17,25 +19,26 @@ export class MemoryCache<T extends KubeObject> implements ObjectCache<T> {
   }
 
   list(namespace?: string): T[] {
-    return [...this.objects.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace);
+    return this.store.list(namespace);
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.objects.get(objectKey({ name, namespace }));
+    return this.store.get(name, namespace);
+  }
+
+  byIndex(index: string, value: string): T[] {
+    return this.store.byIndex(index, value);
   }
 
   /** Adds or replaces the object, as a watch event would. */
   put(obj: T): void {
-    const key = objectKey(obj.metadata);
-    const event: CacheEvent = this.objects.has(key) ? "update" : "add";
-    this.objects.set(key, obj);
+    const event: CacheEvent = this.store.put(obj) ? "update" : "add";
     for (const h of this.handlers) h(obj, event);
   }
 
   remove(name: string, namespace?: string): void {
-    const obj = this.get(name, namespace);
+    const obj = this.store.delete(name, namespace);
     if (!obj) return;
-    this.objects.delete(objectKey(obj.metadata));
     for (const h of this.handlers) h(obj, "delete");
   }
 }
