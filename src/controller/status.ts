@@ -1,12 +1,12 @@
 // Writing a primary object's status: server-side apply to /status, and only when it changed, so a
 // steady fleet causes no writes.
-import { canonical } from "../lib/stable-json.ts";
+import { canonicalJson } from "../lib/stable-json.ts";
 import type { KubeObject } from "./objects.ts";
 import { type ResourceType, resourcePath } from "./resources.ts";
 import type { KubeClient } from "./rest.ts";
 
 export function sameStatus(before: unknown, after: unknown): boolean {
-  return JSON.stringify(canonical(before)) === JSON.stringify(canonical(after));
+  return canonicalJson(before) === canonicalJson(after);
 }
 
 /** Applies the status; returns the object as the API server has it now. */

@@ -1,0 +1,53 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { canonicalJson, stableHash } from "./stable-json.ts";
+
+/** The specification, as the function was first written: a copy through sorted entries. */
+function reference(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reference);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, reference(v)]),
+    );
+  }
+  return value;
+}
+
+// JSON values, and objects with undefined fields, numeric keys, "__proto__", and keys that sort unlike their order.
+const value = fc.letrec((tie) => ({
+  any: fc.oneof(
+    { depthSize: "small" },
+    fc.constantFrom(null, true, false, 0, -0, 1.5, "", 'é\n"x'),
+    fc.string(),
+    fc.double(),
+    fc.array(tie("any")),
+    fc.dictionary(
+      fc.oneof(fc.string(), fc.constantFrom("0", "10", "2", "01", "-1", "a", "B", "__proto__")),
+      tie("maybe"),
+    ),
+  ),
+  maybe: fc.oneof(tie("any"), fc.constant(undefined)),
+}));
+
+describe("canonicalJson", () => {
+  it("is the same text as the reference's copy through sorted entries, for any value", () => {
+    fc.assert(
+      fc.property(value.any, (v) => {
+        expect(canonicalJson(v)).toBe(JSON.stringify(reference(v)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("does not depend on key order, and tells any change of value", () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: undefined }], c: "3" } })).toBe(
+      '{"a":{"c":"3","d":[1,{"y":2}]},"b":1}',
+    );
+    expect(stableHash({ a: 1, b: [2] })).toBe(stableHash({ b: [2], a: 1 }));
+    expect(stableHash({ a: 1, b: [2] })).not.toBe(stableHash({ a: 1, b: [3] }));
+    expect(canonicalJson(undefined)).toBe("");
+  });
+});
