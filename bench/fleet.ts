@@ -105,18 +105,20 @@ async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
-/** The API server's own count of the writes it served, by verb and resource (its /metrics). */
-async function apiserverWrites(): Promise<Map<string, number>> {
+/** The API server's own count of the writes it served, by verb and resource, and its CPU time (its /metrics). */
+async function apiserverMetrics(): Promise<{ writes: Map<string, number>; cpuSeconds: number }> {
   const text = await cluster.kubectl(["get", "--raw", "/metrics"]);
   const counts = new Map<string, number>();
+  let cpuSeconds = 0;
   for (const line of text.split("\n")) {
+    if (line.startsWith("process_cpu_seconds_total ")) cpuSeconds = Number(line.split(" ").pop());
     if (!line.startsWith("apiserver_request_total{")) continue;
     const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!/^(CREATE|UPDATE|PATCH|APPLY|DELETE|DELETECOLLECTION)$/.test(labels.verb ?? "")) continue;
     const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(line.split(" ").pop()));
   }
-  return counts;
+  return { writes: counts, cpuSeconds };
 }
 
 const delta = (after: Map<string, number>, before: Map<string, number>) =>
@@ -230,6 +232,7 @@ try {
     const children = (floorByAgent[i] ?? []).map((c) => ({ ...c, metadata: { ...c.metadata, namespace: ns } }));
     return { agent: { ...a, metadata: { ...a.metadata, namespace: ns } }, children };
   });
+  const floorStatusCpuBefore = (await apiserverMetrics()).cpuSeconds;
   const floorStatusStart = performance.now();
   await inParallel(withStatus, 4, async ({ agent, children }) => {
     const agentPath = resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name);
@@ -268,6 +271,7 @@ try {
     30 * 60_000,
   );
   const floorPlusStatusSeconds = (performance.now() - floorStatusStart) / 1000;
+  const floorPlusStatusApiServerCpu = (await apiserverMetrics()).cpuSeconds - floorStatusCpuBefore;
   log(`Floor + status: ${floorPlusStatusSeconds.toFixed(1)} s (${floorStatusDeployments} Deployments); removing it`);
   for (const ns of new Set(withStatus.map((w) => w.agent.metadata.namespace as string)))
     await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
@@ -291,7 +295,7 @@ try {
   /** One rollout of the fleet: seconds to every agent Ready, the operator's writes by kind, the API server's. */
   const rollout = async (agents: AgentDeployment[], label: string) => {
     const operatorBefore = await running.metrics();
-    const serverBefore = await apiserverWrites();
+    const serverBefore = await apiserverMetrics();
     const start = performance.now();
     await inParallel(agents, 4, (a) =>
       client.apply(resourcePath(agentDeploymentResource, a.metadata.namespace, a.metadata.name), a, "bench"),
@@ -315,11 +319,19 @@ try {
     const own = writesByKind(
       new Map([...operatorAfter].map(([k, v]) => [k, v - (operatorBefore.get(k) ?? 0)] as const)),
     );
-    const server = delta(await apiserverWrites(), serverBefore);
+    const serverAfter = await apiserverMetrics();
+    const server = delta(serverAfter.writes, serverBefore.writes);
+    // CPU is steadier than seconds on a shared machine: what the operator spent, and what the API
+    // server spent on the rollout (its writes, and the watch events it sent the operator).
+    const cpu = {
+      operatorSeconds:
+        sumOf(operatorAfter, "process_cpu_seconds_total") - sumOf(operatorBefore, "process_cpu_seconds_total"),
+      apiServerSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
+    };
     log(
-      `Operator (${label}): ${seconds.toFixed(1)} s over ${namespaces.size} namespaces; queue empty after ${idleSeconds.toFixed(1)} s`,
+      `Operator (${label}): ${seconds.toFixed(1)} s over ${namespaces.size} namespaces; queue empty after ${idleSeconds.toFixed(1)} s; CPU: operator ${cpu.operatorSeconds.toFixed(1)} s, API server ${cpu.apiServerSeconds.toFixed(1)} s`,
     );
-    return { seconds, writes: own, server };
+    return { seconds, writes: own, server, cpu };
   };
   // startPolicy Immediately: the same order-free start as the floor's, for a fair ratio.
   const immediately = fleet.map((a) => ({
@@ -400,6 +412,7 @@ try {
       dependencyOrdered: { seconds: ordered.seconds, dependencyDepth: depth },
       writesPerAgent: perAgent(fair.writes, fleet.length),
       apiServerWrites: Object.fromEntries([...fair.server].sort((a, b) => b[1] - a[1])),
+      cpuSeconds: { ...fair.cpu, apiServerAtFloorPlusStatus: floorPlusStatusApiServerCpu },
     },
     steadyStateWrites,
     changeLatencyMs: { p50: pct(50), p99: pct(99) },
@@ -418,6 +431,7 @@ rollout, operator     ${fair.seconds.toFixed(1)} s   (startPolicy Immediately)
 rollout, floor        ${floorSeconds.toFixed(1)} s   (children only)
 rollout, floor+status ${floorPlusStatusSeconds.toFixed(1)} s   (the AgentDeployment, its children, one status patch)
 ratio                 ${result.rollout.ratio.toFixed(2)} to the floor, ${result.rollout.ratioToFloorPlusStatus.toFixed(2)} to floor+status   (target: 1.1 at 297, 1.2 at 3,000)
+CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${floorPlusStatusApiServerCpu.toFixed(1)} s at floor+status
 in dependency order   ${ordered.seconds.toFixed(1)} s   (default startPolicy; ${depth} waves deep)
 writes per agent      ${Object.entries(result.rollout.writesPerAgent)
     .map(([k, v]) => `${k} ${v}`)
