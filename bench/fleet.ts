@@ -323,6 +323,9 @@ try {
     const server = delta(serverAfter.writes, serverBefore.writes);
     // CPU is steadier than seconds on a shared machine: what the operator spent, and what the API
     // server spent on the rollout (its writes, and the watch events it sent the operator).
+    const reconciles =
+      sumOf(operatorAfter, "controller_runtime_reconcile_total", /controller="agentdeployment"/) -
+      sumOf(operatorBefore, "controller_runtime_reconcile_total", /controller="agentdeployment"/);
     const cpu = {
       operatorSeconds:
         sumOf(operatorAfter, "process_cpu_seconds_total") - sumOf(operatorBefore, "process_cpu_seconds_total"),
@@ -331,7 +334,7 @@ try {
     log(
       `Operator (${label}): ${seconds.toFixed(1)} s over ${namespaces.size} namespaces; queue empty after ${idleSeconds.toFixed(1)} s; CPU: operator ${cpu.operatorSeconds.toFixed(1)} s, API server ${cpu.apiServerSeconds.toFixed(1)} s`,
     );
-    return { seconds, writes: own, server, cpu };
+    return { seconds, writes: own, server, cpu, reconcilesPerAgent: reconciles / agents.length };
   };
   // startPolicy Immediately: the same order-free start as the floor's, for a fair ratio.
   const immediately = fleet.map((a) => ({
@@ -411,6 +414,7 @@ try {
       startPolicy: "Immediately",
       dependencyOrdered: { seconds: ordered.seconds, dependencyDepth: depth },
       writesPerAgent: perAgent(fair.writes, fleet.length),
+      reconcilesPerAgent: fair.reconcilesPerAgent,
       apiServerWrites: Object.fromEntries([...fair.server].sort((a, b) => b[1] - a[1])),
       cpuSeconds: { ...fair.cpu, apiServerAtFloorPlusStatus: floorPlusStatusApiServerCpu },
     },
@@ -431,7 +435,7 @@ rollout, operator     ${fair.seconds.toFixed(1)} s   (startPolicy Immediately)
 rollout, floor        ${floorSeconds.toFixed(1)} s   (children only)
 rollout, floor+status ${floorPlusStatusSeconds.toFixed(1)} s   (the AgentDeployment, its children, one status patch)
 ratio                 ${result.rollout.ratio.toFixed(2)} to the floor, ${result.rollout.ratioToFloorPlusStatus.toFixed(2)} to floor+status   (target: 1.1 at 297, 1.2 at 3,000)
-CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${floorPlusStatusApiServerCpu.toFixed(1)} s at floor+status
+CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent, ${fair.reconcilesPerAgent.toFixed(1)} reconciles); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${floorPlusStatusApiServerCpu.toFixed(1)} s at floor+status
 in dependency order   ${ordered.seconds.toFixed(1)} s   (default startPolicy; ${depth} waves deep)
 writes per agent      ${Object.entries(result.rollout.writesPerAgent)
     .map(([k, v]) => `${k} ${v}`)

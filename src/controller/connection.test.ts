@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConnection } from "./connection.ts";
 
 let dir: string;
@@ -29,6 +29,28 @@ describe("loadConnection", () => {
     expect(connection.server).toBe("http://127.0.0.1:6443");
     expect((await connection.prepare()).headers).toEqual({ Authorization: "Bearer s3cret" });
     await connection.close();
+  });
+
+  it("re-reads a rotated token file once a minute, and keeps the last token while the file is away", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const tokenFile = path.join(dir, "rotating-token");
+      await writeFile(tokenFile, "one");
+      await writeFile(path.join(dir, "rotating-config"), config(`{ tokenFile: ${tokenFile} }`));
+      const connection = await loadConnection(path.join(dir, "rotating-config"), {});
+      const bearer = async () => (await connection.prepare()).headers.Authorization;
+      expect(await bearer()).toBe("Bearer one");
+      await writeFile(tokenFile, "two");
+      expect(await bearer()).toBe("Bearer one");
+      vi.setSystemTime(Date.now() + 61_000);
+      expect(await bearer()).toBe("Bearer two");
+      await rm(tokenFile);
+      vi.setSystemTime(Date.now() + 61_000);
+      expect(await bearer()).toBe("Bearer two");
+      await connection.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("takes KUBECONFIG when no file is given, and ~/.kube/config after it", async () => {

@@ -44,7 +44,15 @@ class RenewingPool {
     const now = Date.now();
     if (this.pool && now < this.pool.renewAt) return this.pool.dispatcher;
     const old = this.pool;
-    const next = fresh ?? this.make();
+    let next: Dispatcher | undefined;
+    try {
+      next = fresh ?? this.make();
+    } catch (err) {
+      // A certificate file being replaced as it is read: the pool that works serves a while longer.
+      if (!old) throw err;
+      old.renewAt = now + poolLifetimeMs;
+      return old.dispatcher;
+    }
     this.pool = next ? { dispatcher: next, renewAt: now + poolLifetimeMs } : undefined;
     old?.dispatcher.close().catch(() => undefined);
     return next;
@@ -103,7 +111,14 @@ export class SettingsConnection implements ClusterConnection {
     const { token, basic } = this.settings;
     if (token) {
       if (!this.token || Date.now() - this.token.readAt > tokenLifetimeMs) {
-        this.token = { value: (read(token) ?? "").trim(), readAt: Date.now() };
+        try {
+          this.token = { value: (read(token) ?? "").trim(), readAt: Date.now() };
+        } catch (err) {
+          // The kubelet swaps a projected token's file atomically, but a file can vanish for a moment:
+          // the token read a minute ago is still valid for a while; only the first read must succeed.
+          if (!this.token) throw err;
+          this.token.readAt = Date.now();
+        }
       }
       headers.Authorization = `Bearer ${this.token.value}`;
     } else if (basic) {
