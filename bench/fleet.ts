@@ -315,20 +315,16 @@ try {
     // bring up to date (a dependent's DependenciesReady, a drain policy that depends on the ledger).
     // Its writes are counted, and steady state starts, when its queue is empty.
     const idleSeconds = ((await running.idle()) - start) / 1000;
-    const operatorAfter = await running.metrics();
-    const own = writesByKind(
-      new Map([...operatorAfter].map(([k, v]) => [k, v - (operatorBefore.get(k) ?? 0)] as const)),
-    );
+    // What the operator's counters gained during the rollout.
+    const operatorGained = delta(await running.metrics(), operatorBefore);
+    const own = writesByKind(operatorGained);
     const serverAfter = await apiserverMetrics();
     const server = delta(serverAfter.writes, serverBefore.writes);
     // CPU is steadier than seconds on a shared machine: what the operator spent, and what the API
     // server spent on the rollout (its writes, and the watch events it sent the operator).
-    const reconciles =
-      sumOf(operatorAfter, "controller_runtime_reconcile_total", /controller="agentdeployment"/) -
-      sumOf(operatorBefore, "controller_runtime_reconcile_total", /controller="agentdeployment"/);
+    const reconciles = sumOf(operatorGained, "controller_runtime_reconcile_total", /controller="agentdeployment"/);
     const cpu = {
-      operatorSeconds:
-        sumOf(operatorAfter, "process_cpu_seconds_total") - sumOf(operatorBefore, "process_cpu_seconds_total"),
+      operatorSeconds: sumOf(operatorGained, "process_cpu_seconds_total"),
       apiServerSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     };
     log(

@@ -56,6 +56,20 @@ function parseBody(text: string): unknown {
   }
 }
 
+/**
+ * The error for an answer that is not OK: the API server's Status when the body is one, else its
+ * text (an API group that is not served answers 404 with plain text, "404 page not found").
+ */
+function apiErrorOf(httpStatus: number, text: string, fallback: string): ApiError {
+  const parsed = parseBody(text);
+  const status = (typeof parsed === "object" && parsed !== null ? parsed : { message: text.trim() || undefined }) as {
+    reason?: string;
+    message?: string;
+    details?: unknown;
+  };
+  return new ApiError(httpStatus, status.reason ?? "Unknown", status.message ?? fallback, status.details);
+}
+
 export class KubeClient {
   readonly connection: ClusterConnection;
   private readonly observers: RequestObserver[] = [];
@@ -94,24 +108,8 @@ export class KubeClient {
       });
       code = response.status;
       const text = await response.text();
-      const parsed = parseBody(text);
-      if (!response.ok) {
-        // An API group that is not served answers 404 with plain text ("404 page not found"), not a Status.
-        const status = (
-          typeof parsed === "object" && parsed !== null ? parsed : { message: text.trim() || undefined }
-        ) as {
-          reason?: string;
-          message?: string;
-          details?: unknown;
-        };
-        throw new ApiError(
-          response.status,
-          status.reason ?? "Unknown",
-          status.message ?? `${method} ${path}: HTTP ${response.status}`,
-          status.details,
-        );
-      }
-      return parsed as T;
+      if (!response.ok) throw apiErrorOf(response.status, text, `${method} ${path}: HTTP ${response.status}`);
+      return parseBody(text) as T;
     } finally {
       for (const observe of this.observers) observe(method, code, path);
     }
@@ -149,13 +147,7 @@ export class KubeClient {
       const response = await fetch(url, { headers, dispatcher, signal: stop.signal });
       code = response.status;
       if (!response.ok || !response.body) {
-        const text = await response.text();
-        const status = (parseBody(text) ?? {}) as { reason?: string; message?: string };
-        throw new ApiError(
-          response.status,
-          status.reason ?? "Unknown",
-          status.message ?? `watch ${path}: HTTP ${code}`,
-        );
+        throw apiErrorOf(response.status, await response.text(), `watch ${path}: HTTP ${code}`);
       }
       const decoder = new TextDecoder();
       let pending = "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { componentOf, cycleThrough, cyclicComponents, dependentsOf, inCycle, startDepth } from "./graph.ts";
+import { componentOf, cycleThrough, cyclicComponents, inCycle, startDepth } from "./graph.ts";
 
 const graph = (edges: Record<string, string[]>) => {
   const map = new Map(Object.entries(edges));
@@ -37,19 +37,6 @@ describe("cyclicComponents", () => {
   it("lists every cycle of a graph once, and nothing of its acyclic part", () => {
     const g = graph({ a: ["b"], b: ["a"], c: ["d"], d: ["e"], e: ["c"], f: ["a"], g: ["g"] });
     expect(cyclicComponents([...g.map.keys()], g.map)).toEqual([["a", "b"], ["c", "d", "e"], ["g"]]);
-  });
-});
-
-describe("dependentsOf", () => {
-  it("inverts the edges, each list sorted", () => {
-    expect(
-      dependentsOf(
-        new Map([
-          ["x", ["hub"]],
-          ["a", ["hub", "hub"]],
-        ]),
-      ),
-    ).toEqual(new Map([["hub", ["a", "x"]]]));
   });
 });
 

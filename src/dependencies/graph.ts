@@ -112,16 +112,6 @@ export function cycleThrough(
   return [start, start];
 }
 
-/** Name → the names that depend on it. */
-export function dependentsOf(edges: DependencyEdges): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [from, tos] of edges) {
-    for (const to of new Set(tos)) out.set(to, [...(out.get(to) ?? []), from]);
-  }
-  for (const list of out.values()) list.sort();
-  return out;
-}
-
 /**
  * How many waves a dependency-ordered start takes: 1 for agents with no dependencies, 1 + the
  * deepest of its dependencies' otherwise. A back edge (into a cycle, whose members start together)

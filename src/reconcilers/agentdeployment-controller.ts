@@ -1,15 +1,12 @@
-// The AgentDeployment controller's setup, as kubebuilder's SetupWithManager: what it watches, how each
-// change maps to the agents to reconcile, and what its reconciler is given.
-import { labelKeys } from "../api/labels.ts";
 import { mapOnChange, specSignature } from "../controller/change-filter.ts";
 import { type Controller, ownerKeyOf } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
-import { type KubeObject, objectKey } from "../controller/objects.ts";
+import { objectKey } from "../controller/objects.ts";
 import { OwnStatusWrites } from "../controller/own-writes.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
-import type { FleetCaches } from "./fleet-caches.ts";
+import { agentKeysOfPod, type FleetCaches } from "./fleet-caches.ts";
 import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
 
 export interface AgentControllerOptions {
@@ -25,10 +22,6 @@ export function setupAgentDeploymentController(
 ): Controller {
   const { agents } = caches;
   const allAgents = () => agents.list().map((a) => objectKey(a.metadata));
-  const podOwner = (pod: KubeObject) => {
-    const agent = pod.metadata.labels?.[labelKeys.name];
-    return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
-  };
 
   const ownWrites = new OwnStatusWrites();
   const controller = mgr.addController({
@@ -39,7 +32,7 @@ export function setupAgentDeploymentController(
       { informer: agents, map: dependencyGraphChange(agents) },
       { informer: caches.classes, map: mapOnChange(specSignature, allAgents) },
       { informer: caches.nodes, map: nodePlacementChange(allAgents) },
-      { informer: caches.pods, map: podOwner },
+      { informer: caches.pods, map: agentKeysOfPod },
       ...Object.values(caches.children).map((c) => ({ informer: c, map: ownerKeyOf("AgentDeployment") })),
     ],
     reconcile: agentReconciler({

@@ -45,12 +45,12 @@ export const ownerIndex = {
   [cacheIndex.owner]: (obj: KubeObject) =>
     (obj.metadata.ownerReferences ?? []).filter((o) => o.controller).map((o) => o.uid),
 };
-export const agentIndex = {
-  [cacheIndex.agent]: (pod: KubeObject) => {
-    const agent = pod.metadata.labels?.[labelKeys.name];
-    return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
-  },
-};
+/** The agent (namespace/name) whose Deployment runs a pod, by the pod's name label; none for another pod. */
+export function agentKeysOfPod(pod: KubeObject): string[] {
+  const agent = pod.metadata.labels?.[labelKeys.name];
+  return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
+}
+export const agentIndex = { [cacheIndex.agent]: agentKeysOfPod };
 export const dependsOnIndex = {
   [cacheIndex.dependsOn]: (obj: KubeObject) =>
     ((obj as AgentDeployment).spec?.dependencies ?? []).map((name) =>
