@@ -1,7 +1,7 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { agent, dependenciesAmong, placedOn, startNow } from "../testing/fixtures.ts";
-import { decideStatus } from "./agent-status.ts";
+import { decideStatus, podSignature } from "./agent-status.ts";
 
 const allow = { protect: false, reason: "NotRequired", message: "not required" } as const;
 const a = agent("stt", { gpu: { class: "rtx-3060", vramMiB: 3000, fallbackClasses: ["rtx-4090"] } });
@@ -167,5 +167,35 @@ describe("decideStatus", () => {
       message: "waiting for memory-hub to be Ready before it starts",
     });
     expect(c("Placed")?.message).toBe("needs no GPU; runs once it starts");
+  });
+});
+
+describe("podSignature", () => {
+  it("ignores what a status never shows (an IP, a start time) and changes with what it does", () => {
+    const running = pod("pc2", false);
+    const same = podSignature(running);
+    expect(podSignature(pod("pc2", false, { podIP: "10.42.0.7", startTime: new Date(0) }))).toBe(same);
+    expect(podSignature(pod("pc2", true))).not.toBe(same); // Ready
+    expect(podSignature(pod("mainpc", false))).not.toBe(same); // moved
+    expect(podSignature({ ...running, metadata: { ...running.metadata, deletionTimestamp: new Date(0) } })).not.toBe(
+      same,
+    );
+    const waiting = pod("pc2", false, {
+      containerStatuses: [
+        {
+          name: "stt",
+          image: "",
+          imageID: "",
+          ready: false,
+          restartCount: 1,
+          state: { waiting: { reason: "CrashLoopBackOff" } },
+        },
+      ],
+    });
+    expect(podSignature(waiting)).not.toBe(same); // Degraded would say why
+    const unschedulable = pod(undefined, false, {
+      conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/2 nodes" }],
+    });
+    expect(podSignature(unschedulable)).not.toBe(podSignature(pod(undefined, false)));
   });
 });

@@ -93,6 +93,25 @@ function placed(input: StatusInput, node: string | undefined): ConditionInput {
       };
 }
 
+/**
+ * Everything of a pod that an agent's reconcile reads (here and where it runs, for its disruption
+ * policy): a pod update that changes none of it (a probe's timestamp, a container's start time, an
+ * IP) wakes no reconcile. A new field read of a pod joins this signature.
+ */
+export function podSignature(p: V1Pod): string {
+  const scheduled = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+  return JSON.stringify([
+    p.metadata?.deletionTimestamp ?? null,
+    p.spec?.nodeName ?? null,
+    isPodReady(p),
+    scheduled ? [scheduled.reason ?? null, scheduled.message ?? null] : null,
+    (p.status?.containerStatuses ?? []).map((c) => [
+      c.state?.waiting?.reason ?? null,
+      c.state?.waiting?.message ?? null,
+    ]),
+  ]);
+}
+
 export function decideStatus(input: StatusInput): DecidedStatus {
   const { agent, gpu, deployment, disruption } = input;
   const want = agent.spec.replicas;

@@ -2,11 +2,12 @@ import { mapOnChange, specSignature } from "../controller/change-filter.ts";
 import { type Controller, ownerKeyOf } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
-import { objectKey } from "../controller/objects.ts";
+import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { OwnStatusWrites } from "../controller/own-writes.ts";
+import { podSignature } from "./agent-status.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
-import { agentKeysOfPod, type FleetCaches } from "./fleet-caches.ts";
+import { agentKeysOfPod, type FleetCaches, type PodObject } from "./fleet-caches.ts";
 import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
 
 export interface AgentControllerOptions {
@@ -32,7 +33,7 @@ export function setupAgentDeploymentController(
       { informer: agents, map: dependencyGraphChange(agents) },
       { informer: caches.classes, map: mapOnChange(specSignature, allAgents) },
       { informer: caches.nodes, map: nodePlacementChange(allAgents) },
-      { informer: caches.pods, map: agentKeysOfPod },
+      { informer: caches.pods, map: mapOnChange((p: KubeObject) => podSignature(p as PodObject), agentKeysOfPod) },
       ...Object.values(caches.children).map((c) => ({ informer: c, map: ownerKeyOf("AgentDeployment") })),
     ],
     reconcile: agentReconciler({

@@ -31,14 +31,29 @@ const readyNow = (a: AgentDeployment): AgentDeployment => ({
 });
 
 describe("dependencyGraphChange", () => {
-  it("wakes the dependents of an agent that becomes Ready, and those that depend on them", () => {
+  it("wakes every agent that reaches a new agent (its existence shapes their graph), and only direct dependents when it turns Ready", () => {
     const ns = namespace();
     ns.put(agent("a", { dependencies: ["b"] }));
     ns.put(agent("b", { dependencies: ["c"] }));
     const c = agent("c", {});
     expect(ns.put(c)).toEqual(["agents/a", "agents/b"]);
     expect(ns.put({ ...c, status: { conditions: [] } })).toEqual([]); // nothing others read changed
-    expect(ns.put(readyNow(c))).toEqual(["agents/a", "agents/b"]);
+    // a reads nothing of c: b's own status change wakes a if b's readiness changes.
+    expect(ns.put(readyNow(c))).toEqual(["agents/b"]);
+    expect(ns.put({ ...c, spec: { ...c.spec, ports: [{ name: "http", port: 8080, protocol: "TCP" }] } })).toEqual([
+      "agents/b",
+    ]);
+  });
+
+  it("wakes every agent that reaches an agent whose dependencies close a cycle", () => {
+    const ns = namespace();
+    ns.put(agent("a", { dependencies: ["b"] }));
+    ns.put(agent("b", { dependencies: ["c"] }));
+    ns.put(agent("c", {}));
+    ns.put(agent("x", { dependencies: ["a"] }));
+    expect(
+      ns.put({ ...agent("c", { dependencies: ["a"] }), metadata: { name: "c", namespace: "agents", generation: 2 } }),
+    ).toEqual(["agents/a", "agents/b", "agents/x"]);
   });
 
   it("tells the agents an agent stops depending on, and those it starts depending on (their policies name it)", () => {
