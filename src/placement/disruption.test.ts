@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { agent, classes, mainpc, node, pc2 } from "../testing/fixtures.ts";
-import { disruptionPolicy } from "./disruption.ts";
+import { classesWithRoom, classRoom, disruptionPolicy } from "./disruption.ts";
 
 describe("disruptionPolicy", () => {
   it("keeps one of several replicas up", () => {
@@ -66,5 +66,34 @@ describe("disruptionPolicy", () => {
 
   it("holds a required CPU agent while another node is usable", () => {
     expect(disruptionPolicy(agent("hub", { required: true }), classes, [mainpc, pc2], "pc2").protect).toBe(true);
+  });
+});
+
+describe("classRoom and classesWithRoom", () => {
+  const spare = node("spare", "NVIDIA-GeForce-RTX-4090");
+  const gpu = { class: "rtx-4090", vramMiB: 6000, fallbackClasses: ["rtx-3060"], failback: true };
+  const free: Record<string, number> = { mainpc: 20000, spare: 7000, pc2: 3000 };
+
+  it("looks past the node the agent runs on to the next one with the most room", () => {
+    const room = classRoom(classes.values(), [mainpc, spare, pc2], (n) => free[n]);
+    // On mainpc (the roomiest 4090), spare still has 7,000 MiB; pc2 has too little.
+    expect(classesWithRoom(gpu, "mainpc", room)).toEqual(["rtx-4090"]);
+    // On spare, mainpc has room; the answer matches the policy's.
+    expect(classesWithRoom(gpu, "spare", room)).toEqual(["rtx-4090"]);
+    expect(classesWithRoom({ ...gpu, vramMiB: 8000 }, "mainpc", room)).toEqual([]);
+  });
+
+  it("counts neither a node that is down nor a cordoned one", () => {
+    const down = node("spare", "NVIDIA-GeForce-RTX-4090", false);
+    const cordoned = node("spare", "NVIDIA-GeForce-RTX-4090", true, false);
+    for (const n of [down, cordoned]) {
+      expect(
+        classesWithRoom(
+          gpu,
+          "mainpc",
+          classRoom(classes.values(), [mainpc, n, pc2], (x) => free[x]),
+        ),
+      ).toEqual([]);
+    }
   });
 });

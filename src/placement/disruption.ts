@@ -1,7 +1,7 @@
 // How an agent's PodDisruptionBudget guards it through a drain. A budget must never make a node
 // undrainable on its own: a single replica is held only while another class could take it.
 
-import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { AgentDeployment, GpuRequest } from "../api/agentdeployment.ts";
 import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { type NodeInfo, nodesOfClass, usable } from "./nodes.ts";
@@ -22,12 +22,47 @@ export interface DisruptionPolicy {
 /** VRAM still free on a node by the fleet's ledger; undefined when the ledger does not know the node. */
 export type FreeVram = (node: string) => number | undefined;
 
+interface NodeRoom {
+  node: string;
+  freeMiB: number;
+}
+
+/**
+ * Per class, its two usable nodes with the most free VRAM (a node the ledger does not know counts as
+ * unbounded): enough to tell whether any node but the one an agent runs on has room for it. Made
+ * once per plan, it answers each agent in constant time (10,000 agents over 132 nodes).
+ */
+export type ClassRoom = ReadonlyMap<string, readonly NodeRoom[]>;
+
+export function classRoom(classes: Iterable<GPUClass>, nodes: readonly NodeInfo[], freeVram: FreeVram): ClassRoom {
+  const room = new Map<string, NodeRoom[]>();
+  for (const c of classes) {
+    const best = nodesOfClass(nodes, c)
+      .filter(usable)
+      .map((n) => ({ node: n.name, freeMiB: freeVram(n.name) ?? Number.POSITIVE_INFINITY }))
+      .sort((a, b) => b.freeMiB - a.freeMiB)
+      .slice(0, 2);
+    room.set(c.metadata.name, best);
+  }
+  return room;
+}
+
+/** The agent's classes (its own first) with a usable node other than `runningOn` that has room for it. */
+export function classesWithRoom(gpu: GpuRequest, runningOn: string | undefined, room: ClassRoom): string[] {
+  return [gpu.class, ...(gpu.fallbackClasses ?? [])].filter((name) => {
+    const other = room.get(name)?.find((r) => r.node !== runningOn);
+    return other !== undefined && other.freeMiB >= vramNeedOn(gpu, name);
+  });
+}
+
 export function disruptionPolicy(
   agent: Pick<AgentDeployment, "spec">,
   classes: ReadonlyMap<string, GPUClass>,
   nodes: readonly NodeInfo[],
   runningOn: string | undefined,
   freeVram: FreeVram = () => undefined,
+  /** The room of every class, when the caller already has it (the planner, once per plan). */
+  room?: ClassRoom,
 ): DisruptionPolicy {
   const { replicas, required, gpu } = agent.spec;
   if (replicas === 0) return { protect: false, reason: AgentReason.NoReplicas, message: "scaled to zero" };
@@ -41,26 +76,28 @@ export function disruptionPolicy(
   if (!required) {
     return { protect: false, reason: AgentReason.NotRequired, message: "not required: a drain may stop its only pod" };
   }
-  const elsewhere = (candidates: readonly NodeInfo[], needMiB = 0) =>
-    candidates
-      .filter((n) => usable(n) && n.name !== runningOn && (freeVram(n.name) ?? Number.POSITIVE_INFINITY) >= needMiB)
-      .map((n) => n.name);
   // Holding a drain is right only where the agent could really go: a usable node with room in the ledger.
   // The message names the classes with room, not the nodes: which nodes have room changes with every
   // placement in the fleet, and a status that said so would be rewritten for no news (a restarted
   // operator found one such write at 1,000 agents).
-  const classesWithRoom = gpu
-    ? [gpu.class, ...(gpu.fallbackClasses ?? [])].filter((name) => {
-        const c = classes.get(name);
-        return c ? elsewhere(nodesOfClass(nodes, c), vramNeedOn(gpu, name)).length > 0 : false;
-      })
+  const withRoom = gpu
+    ? classesWithRoom(
+        gpu,
+        runningOn,
+        room ??
+          classRoom(
+            [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((n) => classes.get(n) ?? []),
+            nodes,
+            freeVram,
+          ),
+      )
     : [];
-  if (gpu ? classesWithRoom.length > 0 : elsewhere(nodes).length > 0) {
+  if (gpu ? withRoom.length > 0 : nodes.some((n) => usable(n) && n.name !== runningOn)) {
     return {
       protect: true,
       reason: AgentReason.FallbackAvailable,
       message: gpu
-        ? `a drain waits until its pod runs again on another node of ${classesWithRoom.join(" or ")}`
+        ? `a drain waits until its pod runs again on another node of ${withRoom.join(" or ")}`
         : "a drain waits until its pod runs again on another node",
     };
   }

@@ -99,7 +99,7 @@ describe("FleetPlanner", () => {
     expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "placed", node: "pc2" });
   });
 
-  it("moves agents with a fallback off a node that goes down, and tells the required ones when room changes", () => {
+  it("moves agents with a fallback off a node that goes down, and tells no one else when room changes nothing they decide", () => {
     const stt = agent("stt", {
       required: true,
       gpu: { class: "rtx-4090", vramMiB: 3000, fallbackClasses: ["rtx-3060"] },
@@ -110,12 +110,32 @@ describe("FleetPlanner", () => {
     w.elapse();
     expect(w.planner.decisionFor("agents/stt")).toMatchObject({ kind: "placed", node: "pc2", fallback: true });
     expect(w.told).toEqual([["agents/stt"]]);
-    // Room on pc2 shrank because stt moved there: asr's placement stands and it is not told;
-    // a later change of room (asr deleted) tells stt, whose drain protection depends on it.
+    // Room on pc2 shrank because stt moved there: asr's placement stands and it is not told. More
+    // room on pc2 (asr deleted) changes nothing for stt: it runs there, and mainpc is down.
     w.told.length = 0;
     w.caches.agents.remove("asr", "agents");
     w.elapse();
-    expect(w.told).toEqual([["agents/asr", "agents/stt"]]);
+    expect(w.told).toEqual([["agents/asr"]]);
+  });
+
+  it("tells a required agent when another agent takes the room it would go to in a drain", () => {
+    const hub = agent("hub", { required: true, gpu: { class: "rtx-4090", vramMiB: 3000 } });
+    const w = world([hub]);
+    w.caches.nodes.put(gpuNode("spare", "NVIDIA-GeForce-RTX-4090", 8));
+    w.elapse();
+    w.told.length = 0;
+    const home = (w.planner.decisionFor("agents/hub") as { node: string }).node;
+    // Only the other 4090 has room for 22,000 MiB: once it is taken, hub has nowhere to go in a drain.
+    w.caches.agents.put(agent("llm", { gpu: { class: "rtx-4090", vramMiB: 22000 } }));
+    w.elapse();
+    expect(w.planner.decisionFor("agents/llm")).toMatchObject({ kind: "placed" });
+    expect((w.planner.decisionFor("agents/llm") as { node: string }).node).not.toBe(home);
+    expect(w.told).toEqual([["agents/hub", "agents/llm"]]);
+    // A change of room that leaves its answer as it was tells it nothing.
+    w.told.length = 0;
+    w.caches.agents.put(agent("tts", { gpu: { class: "rtx-3060", vramMiB: 1000 } }));
+    w.elapse();
+    expect(w.told).toEqual([["agents/tts"]]);
   });
 
   it("keeps each class's ledger by the current plan", () => {

@@ -5,12 +5,13 @@
 // room that appears (an agent deleted, a node back) reaches the agents waiting for it, with nobody
 // touching them.
 import type { V1Deployment } from "@kubernetes/client-node";
-import type { AgentDeployment } from "../api/agentdeployment.ts";
+import type { AgentDeployment, GpuRequest } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { annotationKeys as annotations } from "../api/labels.ts";
 import type { ObjectCache } from "../controller/cache.ts";
 import { changeFilter, mapOnChange, specSignature } from "../controller/change-filter.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
+import { classesWithRoom, classRoom } from "../placement/disruption.ts";
 import { demandOf } from "../placement/gpu-choice.ts";
 import { type ClassLedger, classLedger, placedAgents } from "../placement/ledger.ts";
 import { type Decision, type Demand, planPlacement, type Supply } from "../placement/plan.ts";
@@ -79,6 +80,8 @@ export class FleetPlanner {
   private decisions = new Map<string, Decision>();
   private free = new Map<string, number>();
   private ledgers = new Map<string, ClassLedger>();
+  /** Whether each required single-pod GPU agent may hold a drain, by the last plan's room. */
+  private drainHolds = new Map<string, string>();
   private dirty = true;
   private scheduled = false;
 
@@ -140,6 +143,7 @@ export class FleetPlanner {
   private recompute(): void {
     this.dirty = false;
     const demands: Demand[] = [];
+    const holdsDrainByRoom = new Map<string, GpuRequest>();
     for (const agent of this.sources.agents.list()) {
       if (agent.metadata.deletionTimestamp) continue;
       const parsed = parseAgentSpec(agent);
@@ -151,6 +155,8 @@ export class FleetPlanner {
       const { current, settling } = lastPlacement(deployment);
       const demand = demandOf(key, { spec: parsed.data }, current, settling);
       if (demand) demands.push(demand);
+      if (demand && parsed.data.gpu && parsed.data.required && parsed.data.replicas === 1)
+        holdsDrainByRoom.set(key, parsed.data.gpu);
     }
     const classes = new Map(this.sources.classes.list().map((c) => [c.metadata.name, c]));
     const supplies = this.sources.nodes.list().map(supplyOf);
@@ -167,12 +173,19 @@ export class FleetPlanner {
     const free = new Map(
       [...this.ledgers.values()].flatMap((l) => (l.nodes ?? []).map((n) => [n.name, n.freeMiB] as const)),
     );
-    // Room on a node decides whether an agent with a fallback may hold a drain: when it changes,
-    // those agents look again, even though their own placement did not change.
-    const freeChanged = JSON.stringify([...free]) !== JSON.stringify([...this.free]);
-    if (freeChanged) {
-      for (const d of demands) if (d.required && d.classes.length > 1) changed.add(d.key);
+    // Room on another node decides whether a required agent with one pod may hold a drain
+    // (disruption.ts): those whose answer the new room changes look again, though their own placement
+    // did not change. Only those: at a rollout, room changes with every placement.
+    const room = classRoom(classes.values(), supplies, (n) => free.get(n));
+    const drainHolds = new Map<string, string>();
+    for (const [key, gpu] of holdsDrainByRoom) {
+      const decision = next.get(key);
+      const answer = classesWithRoom(gpu, decision?.kind === "placed" ? decision.node : undefined, room).join(" ");
+      drainHolds.set(key, answer);
+      if (this.drainHolds.get(key) !== answer) changed.add(key);
     }
+    this.drainHolds = drainHolds;
+    const freeChanged = JSON.stringify([...free]) !== JSON.stringify([...this.free]);
     this.free = free;
     // The classes' ledgers change with any decision or with the room left.
     if (changed.size || freeChanged) for (const listener of this.listeners) listener([...changed]);
