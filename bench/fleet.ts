@@ -1,4 +1,4 @@
-// npm run bench -- --agents N [--change-seconds S] [--keep] [--cpu-prof] [--heap-snapshot] [--skip-ordered]
+// npm run bench -- --agents N [--change-seconds S] [--keep] [--cpu-prof] [--heap-snapshot] [--skip-ordered] [--skip-floor] [--node-flag F]...
 // Rollout of N agents by the operator against the control plane's own floor (the same children
 // applied directly), writes at steady state, change latency, memory and start time. Prints a table
 // and writes bench/results/latest.json. Runs on a cluster of its own, agentfleet-bench.
@@ -28,6 +28,10 @@ const { values } = parseArgs({
     "heap-snapshot": { type: "boolean", default: false },
     // Leave out the rollout in dependency order (about a third of the time at 3,000 agents).
     "skip-ordered": { type: "boolean", default: false },
+    // Leave out both floors: for trying the operator alone (its memory, its Node flags).
+    "skip-floor": { type: "boolean", default: false },
+    // Extra Node flags for the operator (repeatable), to weigh a heap setting against the shipped ones.
+    "node-flag": { type: "string", multiple: true, default: [] },
   },
 });
 const agentsWanted = Number(values.agents);
@@ -212,97 +216,101 @@ try {
       await cluster.kubectl(["create", "namespace", `${prefix}${ns}`]).catch(() => undefined);
   }
 
-  // The floor: the children the render functions produce, applied directly with the same client.
-  log("Floor: applying every agent's children directly");
-  const classes = new Map(
-    (JSON.parse(await cluster.kubectl(["get", "gpuclasses", "-o", "json"])) as { items: GPUClass[] }).items.map((c) => [
-      c.metadata.name,
-      c,
-    ]),
-  );
-  const nodeList = (
-    JSON.parse(await cluster.kubectl(["get", "nodes", "-o", "json"])) as {
-      items: {
-        metadata: { name: string; labels: Record<string, string> };
-        status: { allocatable: Record<string, string> };
-      }[];
-    }
-  ).items;
-  const supplies: Supply[] = nodeList.map((n) => ({
-    name: n.metadata.name,
-    labels: n.metadata.labels,
-    ready: true,
-    schedulable: true,
-    allocatable: n.status.allocatable,
-  }));
-  const floorByAgent = renderFleetChildren(fleet, "floor-", classes, supplies);
-  const floorChildren = floorByAgent.flat();
-  const floorStart = performance.now();
-  await inParallel(floorChildren, 4, (c) =>
-    client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
-  );
-  const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
-  await waitFor(
-    "the floor's Deployments to be Available",
-    async () => (await countReady("deploy")) >= floorDeployments,
-    30 * 60_000,
-  );
-  const floorSeconds = (performance.now() - floorStart) / 1000;
-  log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
-  for (const ns of new Set(fleet.map((a) => `floor-${a.metadata.namespace}`)))
-    await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
-
-  // Floor + status: what any operator must write: the AgentDeployment (as the user applies it), its
-  // children, and one status patch, per agent, with the same client and no operator running.
-  log("Floor + status: each AgentDeployment, its children and one status patch, applied directly");
-  const withStatus = fleet.map((a, i) => {
-    const ns = `floorst-${a.metadata.namespace}`;
-    const children = (floorByAgent[i] ?? []).map((c) => ({ ...c, metadata: { ...c.metadata, namespace: ns } }));
-    return { agent: { ...a, metadata: { ...a.metadata, namespace: ns } }, children };
-  });
-  const floorStatusCpuBefore = (await apiserverMetrics()).cpuSeconds;
-  const floorStatusStart = performance.now();
-  await inParallel(withStatus, 4, async ({ agent, children }) => {
-    const agentPath = resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name);
-    await client.apply(agentPath, agent, "bench");
-    for (const c of children) {
-      await client.apply(
-        resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name),
-        c,
-        fieldManager,
-      );
-    }
-    await client.mergePatch(
-      resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name, "status"),
-      {
-        status: {
-          conditions: [
-            {
-              type: "Ready",
-              status: "True",
-              reason: "Available",
-              message: "bench",
-              lastTransitionTime: new Date().toISOString(),
-            },
-          ],
-        },
-      },
+  // The control plane's floors, to which the operator's rollout is compared (--skip-floor: not measured).
+  const measureFloors = async () => {
+    // The floor: the children the render functions produce, applied directly with the same client.
+    log("Floor: applying every agent's children directly");
+    const classes = new Map(
+      (JSON.parse(await cluster.kubectl(["get", "gpuclasses", "-o", "json"])) as { items: GPUClass[] }).items.map(
+        (c) => [c.metadata.name, c],
+      ),
     );
-  });
-  const floorStatusDeployments = withStatus.reduce(
-    (n, w) => n + w.children.filter((c) => c.kind === "Deployment").length,
-    0,
-  );
-  await waitFor(
-    "the floor + status Deployments to be Available",
-    async () => (await countReady("deploy")) >= floorStatusDeployments,
-    30 * 60_000,
-  );
-  const floorPlusStatusSeconds = (performance.now() - floorStatusStart) / 1000;
-  const floorPlusStatusApiServerCpu = (await apiserverMetrics()).cpuSeconds - floorStatusCpuBefore;
-  log(`Floor + status: ${floorPlusStatusSeconds.toFixed(1)} s (${floorStatusDeployments} Deployments); removing it`);
-  for (const ns of new Set(withStatus.map((w) => w.agent.metadata.namespace as string)))
-    await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+    const nodeList = (
+      JSON.parse(await cluster.kubectl(["get", "nodes", "-o", "json"])) as {
+        items: {
+          metadata: { name: string; labels: Record<string, string> };
+          status: { allocatable: Record<string, string> };
+        }[];
+      }
+    ).items;
+    const supplies: Supply[] = nodeList.map((n) => ({
+      name: n.metadata.name,
+      labels: n.metadata.labels,
+      ready: true,
+      schedulable: true,
+      allocatable: n.status.allocatable,
+    }));
+    const floorByAgent = renderFleetChildren(fleet, "floor-", classes, supplies);
+    const floorChildren = floorByAgent.flat();
+    const floorStart = performance.now();
+    await inParallel(floorChildren, 4, (c) =>
+      client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
+    );
+    const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
+    await waitFor(
+      "the floor's Deployments to be Available",
+      async () => (await countReady("deploy")) >= floorDeployments,
+      30 * 60_000,
+    );
+    const floorSeconds = (performance.now() - floorStart) / 1000;
+    log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
+    for (const ns of new Set(fleet.map((a) => `floor-${a.metadata.namespace}`)))
+      await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+
+    // Floor + status: what any operator must write: the AgentDeployment (as the user applies it), its
+    // children, and one status patch, per agent, with the same client and no operator running.
+    log("Floor + status: each AgentDeployment, its children and one status patch, applied directly");
+    const withStatus = fleet.map((a, i) => {
+      const ns = `floorst-${a.metadata.namespace}`;
+      const children = (floorByAgent[i] ?? []).map((c) => ({ ...c, metadata: { ...c.metadata, namespace: ns } }));
+      return { agent: { ...a, metadata: { ...a.metadata, namespace: ns } }, children };
+    });
+    const floorStatusCpuBefore = (await apiserverMetrics()).cpuSeconds;
+    const floorStatusStart = performance.now();
+    await inParallel(withStatus, 4, async ({ agent, children }) => {
+      const agentPath = resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name);
+      await client.apply(agentPath, agent, "bench");
+      for (const c of children) {
+        await client.apply(
+          resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name),
+          c,
+          fieldManager,
+        );
+      }
+      await client.mergePatch(
+        resourcePath(agentDeploymentResource, agent.metadata.namespace, agent.metadata.name, "status"),
+        {
+          status: {
+            conditions: [
+              {
+                type: "Ready",
+                status: "True",
+                reason: "Available",
+                message: "bench",
+                lastTransitionTime: new Date().toISOString(),
+              },
+            ],
+          },
+        },
+      );
+    });
+    const floorStatusDeployments = withStatus.reduce(
+      (n, w) => n + w.children.filter((c) => c.kind === "Deployment").length,
+      0,
+    );
+    await waitFor(
+      "the floor + status Deployments to be Available",
+      async () => (await countReady("deploy")) >= floorStatusDeployments,
+      30 * 60_000,
+    );
+    const floorPlusStatusSeconds = (performance.now() - floorStatusStart) / 1000;
+    const floorPlusStatusApiServerCpu = (await apiserverMetrics()).cpuSeconds - floorStatusCpuBefore;
+    log(`Floor + status: ${floorPlusStatusSeconds.toFixed(1)} s (${floorStatusDeployments} Deployments); removing it`);
+    for (const ns of new Set(withStatus.map((w) => w.agent.metadata.namespace as string)))
+      await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
+    return { floorSeconds, floorPlusStatusSeconds, floorPlusStatusApiServerCpu };
+  };
+  const floors = values["skip-floor"] ? undefined : await measureFloors();
 
   // The operator's rollout: the AgentDeployments applied with the same client, until every one is Ready.
   log("Operator: applying the AgentDeployments");
@@ -312,7 +320,8 @@ try {
   const snapshotting = values["heap-snapshot"]
     ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${resultsDir}`]
     : [];
-  operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags: [...profiling, ...snapshotting] });
+  const nodeFlags = [...profiling, ...snapshotting, ...(values["node-flag"] ?? [])];
+  operator = await startOperator("bench-operator", { logLevel: "warn", nodeFlags });
   const running = operator;
   await running.idle();
   const memoryOf = (m: Map<string, number>) => ({
@@ -371,7 +380,12 @@ try {
     spec: { ...a.spec, startPolicy: "Immediately" as const },
   }));
   const fair = await rollout(immediately, "startPolicy Immediately");
-  if (values["heap-snapshot"]) log(`Heap snapshot: ${await heapSnapshot(running, resultsDir)}`);
+  // Writing a snapshot grows the process by about its size, and glibc keeps much of it: the memory
+  // read after it says more about the snapshot than the operator.
+  if (values["heap-snapshot"])
+    log(
+      `Heap snapshot: ${await heapSnapshot(running, resultsDir)} (the RSS read after it counts the snapshot's writing)`,
+    );
   // The fleet the later phases (steady state, change latency) run over: the last one rolled out.
   let live: AgentDeployment[] = immediately;
   let ordered: { seconds: number } | undefined;
@@ -404,7 +418,10 @@ try {
   // queue, and the writes that full resync makes (the target is none).
   await operator.stop();
   const startAt = performance.now();
-  operator = await startOperator("bench-operator-restart", { logLevel: "debug", nodeFlags: profiling });
+  operator = await startOperator("bench-operator-restart", {
+    logLevel: "debug",
+    nodeFlags: [...profiling, ...(values["node-flag"] ?? [])],
+  });
   const idleAt = await operator.idle({ reconciles: fleet.length });
   const startSeconds = (idleAt - startAt) / 1000;
   await sleep(5000);
@@ -442,16 +459,16 @@ try {
     agents: fleet.length,
     rollout: {
       operatorSeconds: fair.seconds,
-      floorSeconds,
-      ratio: fair.seconds / floorSeconds,
-      floorPlusStatusSeconds,
-      ratioToFloorPlusStatus: fair.seconds / floorPlusStatusSeconds,
+      floorSeconds: floors?.floorSeconds ?? null,
+      ratio: floors ? fair.seconds / floors.floorSeconds : null,
+      floorPlusStatusSeconds: floors?.floorPlusStatusSeconds ?? null,
+      ratioToFloorPlusStatus: floors ? fair.seconds / floors.floorPlusStatusSeconds : null,
       startPolicy: "Immediately",
       dependencyOrdered: ordered ? { seconds: ordered.seconds, dependencyDepth: depth } : null,
       writesPerAgent: perAgent(fair.writes, fleet.length),
       reconcilesPerAgent: fair.reconcilesPerAgent,
       apiServerWrites: Object.fromEntries([...fair.server].sort((a, b) => b[1] - a[1])),
-      cpuSeconds: { ...fair.cpu, apiServerAtFloorPlusStatus: floorPlusStatusApiServerCpu },
+      cpuSeconds: { ...fair.cpu, apiServerAtFloorPlusStatus: floors?.floorPlusStatusApiServerCpu ?? null },
     },
     steadyStateWrites,
     changeLatencyMs: { p50: pct(50), p99: pct(99) },
@@ -464,13 +481,14 @@ try {
   };
   await mkdir(path.join(repoRoot, "bench/results"), { recursive: true });
   await writeFile(path.join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const seconds = (s: number | undefined) => (s === undefined ? "not measured" : `${s.toFixed(1)} s`);
   console.log(`
 agents                ${result.agents}
 rollout, operator     ${fair.seconds.toFixed(1)} s   (startPolicy Immediately)
-rollout, floor        ${floorSeconds.toFixed(1)} s   (children only)
-rollout, floor+status ${floorPlusStatusSeconds.toFixed(1)} s   (the AgentDeployment, its children, one status patch)
-ratio                 ${result.rollout.ratio.toFixed(2)} to the floor, ${result.rollout.ratioToFloorPlusStatus.toFixed(2)} to floor+status   (target: 1.1 at 297, 1.2 at 3,000)
-CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent, ${fair.reconcilesPerAgent.toFixed(1)} reconciles); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${floorPlusStatusApiServerCpu.toFixed(1)} s at floor+status
+rollout, floor        ${seconds(floors?.floorSeconds)}   (children only)
+rollout, floor+status ${seconds(floors?.floorPlusStatusSeconds)}   (the AgentDeployment, its children, one status patch)
+ratio                 ${result.rollout.ratio?.toFixed(2) ?? "-"} to the floor, ${result.rollout.ratioToFloorPlusStatus?.toFixed(2) ?? "-"} to floor+status   (target: 1.1 at 297, 1.2 at 3,000)
+CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent, ${fair.reconcilesPerAgent.toFixed(1)} reconciles); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${seconds(floors?.floorPlusStatusApiServerCpu)} at floor+status
 in dependency order   ${ordered ? `${ordered.seconds.toFixed(1)} s` : "not measured (--skip-ordered)"}   (default startPolicy; ${depth} waves deep)
 writes per agent      ${Object.entries(result.rollout.writesPerAgent)
     .map(([k, v]) => `${k} ${v}`)
