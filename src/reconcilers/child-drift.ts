@@ -63,10 +63,12 @@ export interface WithDriftDigest {
 /**
  * Empty lists and objects left out, at any depth: the API server stores an empty list as none (a
  * container without ports, an empty env), so the rendered `[]` and the stored nothing are the same.
+ * An item of a list is never left out: an empty item says something (a NetworkPolicy's ingress `[{}]`
+ * lets everyone in, where `[]` lets no one).
  */
 function withoutEmpty(value: unknown): unknown {
   if (Array.isArray(value)) {
-    const items = value.map(withoutEmpty).filter((v) => v !== undefined);
+    const items = value.map((v) => withoutEmpty(v) ?? {});
     return items.length ? items : undefined;
   }
   if (value && typeof value === "object") {

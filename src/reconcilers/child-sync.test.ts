@@ -99,4 +99,21 @@ describe("planChildSync", () => {
     const withLabel = asCached.map((c) => (c.kind === "Service" ? cached(labelled) : c));
     expect(planChildSync(stt.metadata.uid, desired, live(withLabel)).apply).toEqual([]);
   });
+
+  it("puts back a NetworkPolicy opened to everyone by hand (an ingress of one empty rule)", () => {
+    const cached = (obj: KubeObject) => {
+      const kind = childKinds.find((k) => k.resource.kind === obj.kind);
+      return kind ? withDriftDigest(kind.drift, kind.cache)(obj) : obj;
+    };
+    // stt has no dependents: its policy lets no one in (ingress []).
+    const policy = desired.find((c) => c.kind === "NetworkPolicy") as unknown as KubeObject & {
+      spec: { ingress: unknown[] };
+    };
+    expect(policy.spec.ingress).toEqual([]);
+    const opened = { ...policy, spec: { ...policy.spec, ingress: [{}] } };
+    const asCached = desired.map((c) => cached((c.kind === "NetworkPolicy" ? opened : c) as KubeObject));
+    expect(planChildSync(stt.metadata.uid, desired, live(asCached)).apply.map((a) => a.child.kind)).toEqual([
+      "NetworkPolicy",
+    ]);
+  });
 });
