@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "./objects.ts";
-import { OwnStatusWrites } from "./own-writes.ts";
+import { OwnApplies, OwnStatusWrites } from "./own-writes.ts";
 
 const agent = (resourceVersion: string, generation = 1, labels: Record<string, string> = {}): KubeObject => ({
   apiVersion: "agentfleet.io/v1alpha1",
@@ -34,5 +34,30 @@ describe("OwnStatusWrites", () => {
     expect(writes.isEcho(agent("11"), "update")).toBe(false);
     writes.record(agent("10"), undefined);
     expect(writes.isEcho(agent("11"), "update")).toBe(false);
+  });
+});
+
+describe("OwnApplies", () => {
+  const service = (resourceVersion: string): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "stt", namespace: "agents", resourceVersion },
+  });
+
+  it("skips the add or update at the version our apply returned, by kind", () => {
+    const applies = new OwnApplies();
+    applies.record("Service", service("5"));
+    expect(applies.isEcho("ConfigMap", service("5"), "add")).toBe(false); // another kind of the same name
+    expect(applies.isEcho("Service", service("5"), "add")).toBe(true);
+    applies.record("Service", service("9"));
+    expect(applies.isEcho("Service", service("9"), "update")).toBe(true);
+  });
+
+  it("lets a hand edit and a deletion through", () => {
+    const applies = new OwnApplies();
+    applies.record("Service", service("5"));
+    expect(applies.isEcho("Service", service("6"), "update")).toBe(false); // edited after our write
+    applies.record("Service", service("7"));
+    expect(applies.isEcho("Service", service("7"), "delete")).toBe(false);
   });
 });

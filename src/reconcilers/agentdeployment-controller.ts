@@ -1,11 +1,13 @@
-import { mapOnChange, specSignature } from "../controller/change-filter.ts";
+import type { CacheEvent } from "../controller/cache.ts";
+import { changeFilter, mapOnChange, specSignature } from "../controller/change-filter.ts";
 import { type Controller, ownerKeyOf } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
-import { OwnStatusWrites } from "../controller/own-writes.ts";
+import { OwnApplies, OwnStatusWrites } from "../controller/own-writes.ts";
 import { podSignature } from "./agent-status.ts";
 import { agentReconciler } from "./agentdeployment.ts";
+import { childKinds } from "./child-kinds.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
 import { agentKeysOfPod, type FleetCaches, type PodObject } from "./fleet-caches.ts";
 import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
@@ -25,6 +27,22 @@ export function setupAgentDeploymentController(
   const allAgents = () => agents.list().map((a) => objectKey(a.metadata));
 
   const ownWrites = new OwnStatusWrites();
+  const ownApplies = new OwnApplies();
+  const toOwner = ownerKeyOf("AgentDeployment");
+  /**
+   * A child the status does not read wakes its agent only when someone else changed what the cache
+   * keeps of it: not for the echo of our own apply, nor for an update of its status alone (a
+   * PodDisruptionBudget's counts), which the cache does not keep.
+   */
+  const unlessOwnOrUnchanged = (kind: string) => {
+    const changed = changeFilter((obj: KubeObject) =>
+      JSON.stringify({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }),
+    );
+    return (obj: KubeObject, event: CacheEvent) => {
+      const echo = ownApplies.isEcho(kind, obj, event);
+      return changed(obj, event) && !echo ? toOwner(obj) : [];
+    };
+  };
   const controller = mgr.addController({
     name: "agentdeployment",
     primary: agents,
@@ -34,7 +52,10 @@ export function setupAgentDeploymentController(
       { informer: caches.classes, map: mapOnChange(specSignature, allAgents) },
       { informer: caches.nodes, map: nodePlacementChange(allAgents) },
       { informer: caches.pods, map: mapOnChange((p: KubeObject) => podSignature(p as PodObject), agentKeysOfPod) },
-      ...Object.values(caches.children).map((c) => ({ informer: c, map: ownerKeyOf("AgentDeployment") })),
+      ...childKinds.map(({ resource: { kind }, readByStatus }) => ({
+        informer: caches.children[kind],
+        map: readByStatus ? toOwner : unlessOwnOrUnchanged(kind),
+      })),
     ],
     reconcile: agentReconciler({
       client: mgr.client,
@@ -43,6 +64,7 @@ export function setupAgentDeploymentController(
       placement: (key) => planner.decisionFor(key),
       freeVram: (node) => planner.freeVram(node),
       ownWrites,
+      ownApplies,
     }),
     workers: opts.workers ?? 4,
   });

@@ -7,8 +7,8 @@ import { fieldManager } from "../api/group.ts";
 import { annotationKeys } from "../api/labels.ts";
 import type { ReconcileContext, ReconcileResult } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
-import { objectKey, splitKey } from "../controller/objects.ts";
-import type { OwnStatusWrites } from "../controller/own-writes.ts";
+import { type KubeObject, objectKey, splitKey } from "../controller/objects.ts";
+import type { OwnApplies, OwnStatusWrites } from "../controller/own-writes.ts";
 import { resourcePath } from "../controller/resources.ts";
 import { isInvalid, isNotFound, type KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
@@ -39,6 +39,8 @@ export interface AgentReconcilerDeps {
   freeVram?: FreeVram;
   /** Where the status writes are remembered, so that their echoes start no reconcile (own-writes.ts). */
   ownWrites?: OwnStatusWrites;
+  /** Where the applies of children the status does not read are remembered, for the same reason. */
+  ownApplies?: OwnApplies;
   now?: () => Date;
 }
 
@@ -81,13 +83,14 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
 
   /**
    * Applies the children that differ from their desired state and prunes those no longer needed.
-   * Says whether it wrote, or which child the API server refused as invalid.
+   * Says whether a write will come back through the watches to reconcile the agent again (a child the
+   * status reads, or a deletion), or which child the API server refused as invalid.
    */
   async function syncChildren(
     agent: AgentDeployment,
     desired: Child[],
     ctx: ReconcileContext,
-  ): Promise<{ wrote: boolean; rejected?: string }> {
+  ): Promise<{ awaitsEcho: boolean; rejected?: string }> {
     const namespace = agent.metadata.namespace;
     const live: LiveChildren = {
       get: (kind, name) => caches.children[kind as keyof FleetCaches["children"]].get(name, namespace),
@@ -95,15 +98,22 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
         caches.children[kind as keyof FleetCaches["children"]].byIndex(cacheIndex.owner, agent.metadata.uid ?? ""),
     };
     const plan = planChildSync(agent.metadata.uid, desired, live);
+    let awaitsEcho = plan.prune.length > 0;
     for (const { child, exists } of plan.apply) {
-      const { resource } = childKind(child.kind);
+      const { resource, readByStatus } = childKind(child.kind);
       try {
-        await deps.client.apply(resourcePath(resource, namespace, child.metadata.name), child, fieldManager);
+        const written = await deps.client.apply<KubeObject>(
+          resourcePath(resource, namespace, child.metadata.name),
+          child,
+          fieldManager,
+        );
+        if (readByStatus) awaitsEcho = true;
+        else deps.ownApplies?.record(child.kind, written);
       } catch (err) {
         if (!isInvalid(err)) throw err;
         // The spec passed admission but makes a child Kubernetes refuses: retrying as is cannot help.
         return {
-          wrote: true,
+          awaitsEcho: false,
           rejected: `the API server refused its ${child.kind} ${child.metadata.name}: ${err.message}`,
         };
       }
@@ -115,7 +125,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       });
       ctx.logger.info({ kind, child: name }, "deleted child no longer needed");
     }
-    return { wrote: plan.apply.length + plan.prune.length > 0 };
+    return { awaitsEcho };
   }
 
   return async function reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
@@ -172,9 +182,10 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const keepRunning =
       gpu.kind === "unplaceable" && gpu.reason === AgentReason.UnknownGPUClass && (deployment?.spec?.replicas ?? 0) > 0;
     const desired = keepRunning ? rendered.filter((c) => c.kind !== "Deployment") : rendered;
-    // The status reports the children as they are. Children just written come back through the
-    // watches in a moment and queue this agent again; the status written then is the one worth
-    // writing (a status now would say "Creating" and be replaced within a second).
+    // The status reports the children as they are. A Deployment just written comes back through the
+    // watches in a moment and queues this agent again; the status written then is the one worth
+    // writing (a status now would say "Creating" and be replaced within a second). The other
+    // children are not read by the status: it is written now, and their echoes start nothing.
     const synced = await syncChildren(typed, desired, ctx);
     if (synced.rejected) {
       ctx.logger.warn({ reason: synced.rejected }, "child refused as invalid; will retry with backoff");
@@ -184,7 +195,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       ]);
       return { backoff: true };
     }
-    if (synced.wrote) return undefined;
+    if (synced.awaitsEcho) return undefined;
 
     const { conditions, ...fields } = decideStatus({
       agent: typed,

@@ -35,6 +35,12 @@ export interface ChildKind {
    * always has are never pruned: a Deployment of an agent that waits stays, at zero replicas.
    */
   prune: boolean;
+  /**
+   * The agent's status reads it (a Deployment's replicas and conditions): the echo of its write
+   * reconciles the agent again, and the status waits for it. The echo of any other kind's write is
+   * skipped (own-writes.ts), and a reconcile that wrote only such kinds writes the status at once.
+   */
+  readByStatus: boolean;
 }
 
 /** In the order they are applied: the ConfigMap before the Deployment that mounts it. */
@@ -45,6 +51,7 @@ export const childKinds = [
     cache: metadataOnly,
     drift: configMapDrift,
     prune: true,
+    readByStatus: false,
   },
   {
     resource: core.service,
@@ -52,6 +59,7 @@ export const childKinds = [
     cache: metadataOnly,
     drift: serviceDrift,
     prune: true,
+    readByStatus: false,
   },
   {
     resource: core.deployment,
@@ -59,6 +67,7 @@ export const childKinds = [
     cache: deploymentFields,
     drift: deploymentDrift,
     prune: false,
+    readByStatus: true,
   },
   {
     resource: core.podDisruptionBudget,
@@ -66,6 +75,7 @@ export const childKinds = [
     cache: metadataOnly,
     drift: pdbDrift,
     prune: false,
+    readByStatus: false,
   },
   {
     resource: core.networkPolicy,
@@ -73,6 +83,7 @@ export const childKinds = [
     cache: metadataOnly,
     drift: networkPolicyDrift,
     prune: true,
+    readByStatus: false,
   },
 ] as const satisfies readonly ChildKind[];
 
