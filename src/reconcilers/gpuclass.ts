@@ -15,6 +15,7 @@ import { type ConditionInput, mergeConditions } from "./conditions.ts";
 import { preflightConditions } from "./gpuclass-preflight.ts";
 import { gpuClassResource } from "./kinds.ts";
 import { replanDelayMs } from "./planner.ts";
+import { ledgerWriteDelay } from "./status-coalescing.ts";
 
 export interface GpuClassReconcilerDeps {
   client: KubeClient;
@@ -29,6 +30,8 @@ export interface GpuClassReconcilerDeps {
 
 export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
   const now = deps.now ?? (() => new Date());
+  /** When this process last wrote each class's status. */
+  const lastWrittenAt = new Map<string, number>();
   return async function reconcile(key: string): Promise<ReconcileResult | undefined> {
     const gpuClass = deps.classes.get(key);
     if (!gpuClass || gpuClass.metadata.deletionTimestamp) return undefined;
@@ -56,7 +59,9 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
               type: GPUClassCondition.Ready,
               status: "True",
               reason: GPUClassReason.NodesReady,
-              message: `${ledger.readyNodes} of ${total} nodes Ready; ${ledger.freeMiB} of ${ledger.capacityMiB} MiB VRAM free`,
+              // The free VRAM is in the status's figures (Free MiB): in the message, every placement
+              // would change the condition and nothing of the ledger could wait (status-coalescing.ts).
+              message: `${ledger.readyNodes} of ${total} nodes Ready`,
             };
     const preflight = preflightClass(gpuClass, deps.nodes(), deps.runtimeClasses());
     const conditions = mergeConditions(
@@ -66,8 +71,12 @@ export function gpuClassReconciler(deps: GpuClassReconcilerDeps) {
       now(),
     );
     const status = { observedGeneration: gpuClass.metadata.generation, ...ledger, conditions };
-    if (!sameStatus(gpuClass.status, status))
-      await applyStatus(deps.client, gpuClassResource, gpuClass, status, fieldManager);
+    if (sameStatus(gpuClass.status, status)) return undefined;
+    const at = now().getTime();
+    const wait = ledgerWriteDelay(gpuClass.status?.conditions, conditions, lastWrittenAt.get(key), at);
+    if (wait > 0) return { requeueAfterMs: wait };
+    await applyStatus(deps.client, gpuClassResource, gpuClass, status, fieldManager);
+    lastWrittenAt.set(key, at);
     return undefined;
   };
 }

@@ -1,7 +1,13 @@
 // Progress waits at most a second to be written with the next change; what a person acts on never waits.
 import { describe, expect, it } from "vitest";
 import type { Condition } from "../api/common.ts";
-import { isProgressOnly, progressWindowMs, statusWriteDelay } from "./status-coalescing.ts";
+import {
+  isProgressOnly,
+  ledgerWindowMs,
+  ledgerWriteDelay,
+  progressWindowMs,
+  statusWriteDelay,
+} from "./status-coalescing.ts";
 
 const c = (type: string, status: Condition["status"], reason: string): Condition => ({
   type,
@@ -47,5 +53,25 @@ describe("statusWriteDelay", () => {
     expect(statusWriteDelay(true, 10_000, 15_000)).toBe(0);
     expect(statusWriteDelay(false, 10_000, 10_000)).toBe(0);
     expect(progressWindowMs).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("ledgerWriteDelay", () => {
+  const ready = c("Ready", "True", "NodesReady");
+  const stack = c("RuntimeReady", "True", "RuntimeClassFound");
+
+  it("lets a change of the ledger's figures alone wait up to five seconds after the last write", () => {
+    expect(ledgerWriteDelay([ready, stack], [ready, stack], 10_000, 11_000)).toBe(ledgerWindowMs - 1000);
+    expect(ledgerWriteDelay([ready, stack], [ready, stack], 10_000, 10_000 + ledgerWindowMs)).toBe(0);
+  });
+
+  it("never holds a change of a condition, nor the first write of this process", () => {
+    const noNode = c("Ready", "False", "NoReadyNode");
+    expect(ledgerWriteDelay([ready, stack], [noNode, stack], 10_000, 10_001)).toBe(0);
+    expect(ledgerWriteDelay([ready], [ready, stack], 10_000, 10_001)).toBe(0);
+    expect(ledgerWriteDelay([ready, stack], [{ ...ready, message: "1 of 2 nodes Ready" }, stack], 10_000, 10_001)).toBe(
+      0,
+    );
+    expect(ledgerWriteDelay([ready, stack], [ready, stack], undefined, 10_001)).toBe(0);
   });
 });

@@ -5,6 +5,10 @@
 // such progress waits at most a second, and whatever is current then is written; anything a person
 // acts on (Ready, a warning, a recovery) is written at once. So every condition is correct within a
 // second of the change it reports (issue 18).
+//
+// A GPU class's status carries its VRAM ledger (each node's room and agents), which moves with every
+// agent placed: at a rollout it was written about once a second, a large object at 3,000 agents. Its
+// figures wait up to five seconds to be written together; its conditions never wait.
 import type { Condition } from "../api/common.ts";
 import { AgentCondition, AgentReason } from "../api/conditions.ts";
 import { isWarning } from "./condition-events.ts";
@@ -33,4 +37,28 @@ export function isProgressOnly(before: readonly Condition[] | undefined, after: 
 /** Milliseconds a status change first seen at `firstSeenAt` may still wait; 0 to write it now. */
 export function statusWriteDelay(progressOnly: boolean, firstSeenAt: number, now: number): number {
   return progressOnly ? Math.max(0, firstSeenAt + progressWindowMs - now) : 0;
+}
+
+/** The longest a GPU class's ledger figures wait before they are written, while its conditions stay. */
+export const ledgerWindowMs = 5000;
+
+const sameConditions = (a: readonly Condition[] | undefined, b: readonly Condition[]) =>
+  (a?.length ?? 0) === b.length &&
+  b.every((c) => {
+    const was = a?.find((p) => p.type === c.type);
+    return was?.status === c.status && was.reason === c.reason && was.message === c.message;
+  });
+
+/**
+ * Milliseconds a GPU class's new status may still wait, written last at `lastWrittenAt` (undefined:
+ * not by this process); 0 to write it now: a change of any condition is never held.
+ */
+export function ledgerWriteDelay(
+  before: readonly Condition[] | undefined,
+  after: readonly Condition[],
+  lastWrittenAt: number | undefined,
+  now: number,
+): number {
+  if (lastWrittenAt === undefined || !sameConditions(before, after)) return 0;
+  return Math.max(0, lastWrittenAt + ledgerWindowMs - now);
 }
