@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { operatorNodeFlags } from "../src/cli/node-flags.ts";
+import { operatorEnvironment, operatorNodeFlags } from "../src/cli/node-flags.ts";
 import { repoRoot } from "./lib/paths.ts";
 
 const dockerfile = await readFile(path.join(repoRoot, "Dockerfile"), "utf8");
@@ -34,8 +34,10 @@ describe("Dockerfile", () => {
     expect(final).not.toMatch(/COPY (src|\.) /);
   });
 
-  it("runs the operator with the Node flags the benchmark measures", () => {
+  it("runs the operator with the Node flags and environment the benchmark measures", () => {
     const entrypoint = final.match(/^ENTRYPOINT (.*)$/m)?.[1];
     expect(JSON.parse(entrypoint ?? "null")).toEqual(["node", ...operatorNodeFlags, "/app/dist/cli/main.js"]);
+    const env = (final.match(/^ENV (.*)$/gm) ?? []).join(" ");
+    for (const [name, value] of Object.entries(operatorEnvironment)) expect(env).toContain(`${name}=${value}`);
   });
 });
