@@ -61,8 +61,6 @@ export function disruptionPolicy(
   nodes: readonly NodeInfo[],
   runningOn: string | undefined,
   freeVram: FreeVram = () => undefined,
-  /** The room of every class, when the caller already has it (the planner, once per plan). */
-  room?: ClassRoom,
 ): DisruptionPolicy {
   const { replicas, required, gpu } = agent.spec;
   if (replicas === 0) return { protect: false, reason: AgentReason.NoReplicas, message: "scaled to zero" };
@@ -80,18 +78,8 @@ export function disruptionPolicy(
   // The message names the classes with room, not the nodes: which nodes have room changes with every
   // placement in the fleet, and a status that said so would be rewritten for no news (a restarted
   // operator found one such write at 1,000 agents).
-  const withRoom = gpu
-    ? classesWithRoom(
-        gpu,
-        runningOn,
-        room ??
-          classRoom(
-            [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((n) => classes.get(n) ?? []),
-            nodes,
-            freeVram,
-          ),
-      )
-    : [];
+  const ownClasses = gpu ? [gpu.class, ...(gpu.fallbackClasses ?? [])].flatMap((n) => classes.get(n) ?? []) : [];
+  const withRoom = gpu ? classesWithRoom(gpu, runningOn, classRoom(ownClasses, nodes, freeVram)) : [];
   if (gpu ? withRoom.length > 0 : nodes.some((n) => usable(n) && n.name !== runningOn)) {
     return {
       protect: true,
