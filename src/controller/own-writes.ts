@@ -63,8 +63,8 @@ export class OwnApplies {
   private readonly written = new WrittenVersions();
   private readonly keyOf = (kind: string, obj: KubeObject) => `${kind}/${objectKey(obj.metadata)}`;
 
-  record(kind: string, written: KubeObject | undefined): void {
-    if (written) this.written.record(this.keyOf(kind, written), written.metadata?.resourceVersion);
+  record(kind: string, written: KubeObject): void {
+    this.written.record(this.keyOf(kind, written), written.metadata.resourceVersion);
   }
 
   isEcho(kind: string, obj: KubeObject, event: CacheEvent): boolean {

@@ -9,8 +9,10 @@
 // A GPU class's status carries its VRAM ledger (each node's room and agents), which moves with every
 // agent placed: at a rollout it was written about once a second, a large object at 3,000 agents. Its
 // figures wait up to five seconds to be written together; its conditions never wait.
+
 import type { Condition } from "../api/common.ts";
 import { AgentCondition, AgentReason } from "../api/conditions.ts";
+import { sameStatus } from "../controller/status.ts";
 import { isWarning } from "./condition-events.ts";
 
 /** The longest a progress-only change of the status waits before it is written. */
@@ -42,13 +44,6 @@ export function statusWriteDelay(progressOnly: boolean, firstSeenAt: number, now
 /** The longest a GPU class's ledger figures wait before they are written, while its conditions stay. */
 export const ledgerWindowMs = 5000;
 
-const sameConditions = (a: readonly Condition[] | undefined, b: readonly Condition[]) =>
-  (a?.length ?? 0) === b.length &&
-  b.every((c) => {
-    const was = a?.find((p) => p.type === c.type);
-    return was?.status === c.status && was.reason === c.reason && was.message === c.message;
-  });
-
 /**
  * Milliseconds a GPU class's new status may still wait, written last at `lastWrittenAt` (undefined:
  * not by this process); 0 to write it now: a change of any condition is never held.
@@ -59,6 +54,7 @@ export function ledgerWriteDelay(
   lastWrittenAt: number | undefined,
   now: number,
 ): number {
-  if (lastWrittenAt === undefined || !sameConditions(before, after)) return 0;
+  // `after` comes from mergeConditions, which keeps an unchanged condition as it was: equal text.
+  if (lastWrittenAt === undefined || !sameStatus(before, after)) return 0;
   return Math.max(0, lastWrittenAt + ledgerWindowMs - now);
 }
