@@ -4,7 +4,14 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeNameOf, setNodePower } from "../hack/lib/cluster.ts";
+import { kubeconfigPath } from "../hack/lib/paths.ts";
 import { simulatedNodes } from "../hack/lib/topology.ts";
+import { loadConnection } from "../src/controller/connection.ts";
+import { Informer } from "../src/controller/informer.ts";
+import type { KubeObject } from "../src/controller/objects.ts";
+import { core as coreResources } from "../src/controller/resources.ts";
+import { KubeClient } from "../src/controller/rest.ts";
+import { silentLogger } from "../src/observability/logger.ts";
 import { clients, eventually, httpStatus, withNamespace } from "./support/kube.ts";
 
 const { core, policy } = clients();
@@ -71,6 +78,20 @@ describe("the simulated home lab", () => {
       .kc.makeApiClient((await import("@kubernetes/client-node")).NodeV1Api)
       .listRuntimeClass();
     expect(runtimeClasses.items.map((r) => r.handler)).toContain("nvidia");
+  });
+
+  it("serves the operator's caches a streaming list (one watch: every object, then its changes)", async () => {
+    const client = new KubeClient(await loadConnection(kubeconfigPath));
+    const nodes = new Informer<KubeObject>(client, coreResources.node, silentLogger());
+    try {
+      await nodes.start();
+      expect(nodes.listedBy).toBe("streaming list");
+      const names = await Promise.all(simulatedNodes.map((n) => nodeNameOf(n.name)));
+      expect(nodes.list().map((n) => n.metadata.name)).toEqual(expect.arrayContaining(names));
+    } finally {
+      nodes.stop();
+      await client.close();
+    }
   });
 
   it("schedules a pod pinned to the RTX 3060 onto pc2, where it becomes Running and Ready", async () => {

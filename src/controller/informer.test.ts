@@ -29,12 +29,73 @@ const versioned = resource("example.com", "v1", "Versioned", "versioneds", false
 const at = (name: string, resourceVersion: string) => ({ ...thing(name), metadata: { name, resourceVersion } });
 const line = (event: unknown) => `${JSON.stringify(event)}\n`;
 
+/** The streaming lists and watches asked of the "streamed" resource, in order. */
+const streamedAsked: string[] = [];
+const streamed = resource("example.com", "v1", "Streamed", "streameds", false);
+const endOfObjects = (resourceVersion: string) => ({
+  type: "BOOKMARK",
+  object: { kind: "Streamed", metadata: { resourceVersion, annotations: { "k8s.io/initial-events-end": "true" } } },
+});
+/** How the "replayed" resource was asked: a server older than 1.27 ignores sendInitialEvents. */
+const replayedAsked: string[] = [];
+const replayed = resource("example.com", "v1", "Replayed", "replayeds", false);
+
 beforeAll(async () => {
   ({ client, close } = await loopbackServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname.endsWith("/flakies") && flakyDown) {
       res.writeHead(503, { "Content-Type": "text/plain" });
       res.end("etcdserver: request timed out");
+      return;
+    }
+    const streamingList = url.searchParams.get("sendInitialEvents") === "true";
+    if (url.pathname.endsWith("/streameds")) {
+      streamedAsked.push(streamingList ? "stream" : `watch from ${url.searchParams.get("resourceVersion")}`);
+      res.writeHead(200, { "Content-Type": "application/json" });
+      if (streamedAsked.length === 1) {
+        // Every object, the bookmark that ends them, one change, then the server ends the watch.
+        res.end(
+          line({ type: "ADDED", object: at("a", "5") }) +
+            line({ type: "ADDED", object: at("b", "6") }) +
+            line(endOfObjects("10")) +
+            line({ type: "MODIFIED", object: at("a", "11") }),
+        );
+      } else if (streamedAsked.length === 2) {
+        res.end(line({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old" } }));
+      } else {
+        // A new stream: "b" was deleted while no watch could say so, "c" was created.
+        res.write(line({ type: "ADDED", object: at("a", "11") }) + line({ type: "ADDED", object: at("c", "15") }));
+        res.write(line(endOfObjects("20")));
+        open.push(() => res.end());
+      }
+      return;
+    }
+    if (url.pathname.endsWith("/replayeds")) {
+      replayedAsked.push(streamingList ? "stream" : url.searchParams.get("watch") === "true" ? "watch" : "list");
+      res.writeHead(200, { "Content-Type": "application/json" });
+      if (url.searchParams.get("watch") !== "true") {
+        res.end(JSON.stringify({ items: [at("a", "5"), at("b", "6")], metadata: { resourceVersion: "10" } }));
+      } else if (streamingList) {
+        // The watch replays what exists, then says nothing more: no bookmark ever says it is whole.
+        res.write(line({ type: "ADDED", object: at("a", "5") }));
+        open.push(() => res.end());
+      } else {
+        res.flushHeaders();
+        open.push(() => res.end());
+      }
+      return;
+    }
+    if (streamingList) {
+      // A server with the WatchList feature off refuses the streaming list as an invalid option.
+      res.writeHead(422, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify({
+          kind: "Status",
+          code: 422,
+          reason: "Invalid",
+          message: "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+        }),
+      );
       return;
     }
     if (url.pathname.endsWith("/versioneds")) {
@@ -110,6 +171,29 @@ describe("Informer", () => {
     expect(versionedLists).toBe(2);
     expect(seen).toEqual(["add a", "add b", "add c", "delete b"]);
     expect(informer.list().map((o) => o.metadata.name)).toEqual(["a", "c"]);
+  });
+
+  it("lists by a streaming watch, goes on watching from its end, and streams again after 410 Gone, telling what was deleted meanwhile", async () => {
+    const informer = new Informer<KubeObject>(client, streamed, silentLogger());
+    const seen: string[] = [];
+    informer.onChange((obj, event) => seen.push(`${event} ${obj.metadata.name}@${obj.metadata.resourceVersion}`));
+    await informer.start();
+    while (informer.get("c") === undefined) await new Promise((r) => setTimeout(r, 20));
+    informer.stop();
+    expect(streamedAsked).toEqual(["stream", "watch from 11", "stream"]);
+    // Nothing is told before the end of the objects; then what changed since, in order.
+    expect(seen).toEqual(["add a@5", "add b@6", "update a@11", "delete b@6", "add c@15"]);
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(["a", "c"]);
+    expect(informer.listedBy).toBe("streaming list");
+  });
+
+  it("lists with a GET when the server replays a watch without the bookmark that ends a streaming list", async () => {
+    const informer = new Informer<KubeObject>(client, replayed, silentLogger(), { watchInactivityMs: 200 });
+    await informer.start();
+    informer.stop();
+    expect(replayedAsked).toEqual(["stream", "list"]);
+    expect(informer.listedBy).toBe("GET");
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(["a", "b"]);
   });
 
   it("tries again at once when told the server is back, instead of waiting out its backoff, and says it recovered", async () => {

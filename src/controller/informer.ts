@@ -3,11 +3,18 @@
 // version seen, a 410 Gone lists again, and any other failure lists again after an exponential
 // backoff, so a broken watch never leaves the operator blind. Written here rather than on
 // client-node's ListWatch, whose module loads every generated model (docs/adr/0006).
+//
+// The list is a streaming list where the server serves one (as client-go's WatchListClient and
+// kube-rs's StreamingList): a watch that first sends every object as ADDED, then a bookmark that ends
+// them, then goes on as a watch. The server writes one object at a time from its watch cache while
+// the operator reads the last, instead of building the whole list (and gzipping it) before the
+// operator reads a byte; at a start over thousands of agents the two cores work side by side. A
+// server that refuses it (the WatchList feature off, or older than 1.27) is listed as before.
 import type { Logger } from "pino";
 import type { CacheEvent, ChangeHandler, ObjectCache } from "./cache.ts";
 import { type KubeObject, objectKey } from "./objects.ts";
 import { type ResourceType, resourcePath } from "./resources.ts";
-import type { KubeClient, WatchEvent } from "./rest.ts";
+import { isInvalid, type KubeClient, type WatchEvent } from "./rest.ts";
 import { type IndexFunc, Store } from "./store.ts";
 
 export interface InformerOptions {
@@ -45,6 +52,8 @@ const minRetryMs = 500;
 const maxRetryMs = 10_000;
 /** A watch that ends this soon without an event is not started again at once (a server that refuses quietly). */
 const minWatchMs = 1000;
+/** The annotation on the bookmark that ends a streaming list's objects. */
+const initialEventsEnd = "k8s.io/initial-events-end";
 
 type List = { items: KubeObject[]; metadata: { resourceVersion: string } };
 
@@ -68,6 +77,10 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   hasSynced = false;
   /** Since when (Date.now()) the list or watch has been failing; undefined while it works. */
   failingSince: number | undefined;
+  /** The server refused a streaming list, or sent one without its end: list with a GET from now on. */
+  private listWithGet = false;
+  /** How the cache's last full list came: a streaming list or a GET (undefined before the first). */
+  listedBy: "streaming list" | "GET" | undefined;
 
   constructor(client: KubeClient, resource: ResourceType, logger: Logger, options: InformerOptions = {}) {
     this.resource = resource;
@@ -130,20 +143,31 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     const { labelSelector } = this.options;
     try {
       while (!loop.signal.aborted) {
-        if (this.resourceVersion === "") await this.relist();
+        const streaming = this.resourceVersion === "" && !this.listWithGet;
+        if (this.resourceVersion === "" && !streaming) await this.relist();
         if (loop.signal.aborted) return;
         const began = Date.now();
         let events = 0;
+        // The objects of a streaming list, until the bookmark that ends them.
+        let initial: T[] | undefined = streaming ? [] : undefined;
         const query = {
           labelSelector,
-          resourceVersion: this.resourceVersion,
+          ...(streaming
+            ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
+            : { resourceVersion: this.resourceVersion }),
           allowWatchBookmarks: true,
           // As client-go: the server ends each watch after 5 to 10 minutes, spread so that they do not end together.
           timeoutSeconds: 300 + Math.floor(Math.random() * 300),
         };
         const onEvent = (event: WatchEvent) => {
           events++;
-          this.apply(event);
+          if (!initial) this.apply(event);
+          else if (event.type === "ADDED") initial.push(this.prepare(event.object as KubeObject));
+          else if (event.type === "BOOKMARK" && event.object.metadata?.annotations?.[initialEventsEnd] === "true") {
+            this.listedBy = "streaming list";
+            this.replace(initial, event.object.metadata.resourceVersion ?? "");
+            initial = undefined;
+          } else if (event.type !== "BOOKMARK") this.apply(event);
         };
         await this.client
           .watch(this.path, query, onEvent, {
@@ -152,9 +176,16 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
           })
           .catch((err: unknown) => {
             // 410 Gone: the version is older than etcd keeps; list again, at once.
-            if (!(err instanceof ResourceVersionGone)) throw err;
-            this.resourceVersion = "";
+            if (err instanceof ResourceVersionGone) this.resourceVersion = "";
+            else if (streaming && events === 0 && isInvalid(err)) this.refusedStreaming(err.message);
+            else throw err;
           });
+        // A stream that ended or fell silent before the bookmark that ends its objects: a server older
+        // than 1.27 ignores sendInitialEvents and replays a plain watch, which never says it is whole.
+        if (initial && !loop.signal.aborted) {
+          if (!this.listWithGet) this.refusedStreaming("the stream ended before the bookmark that ends its objects");
+          continue;
+        }
         if (events === 0 && Date.now() - began < minWatchMs) {
           await new Promise((resolve) => setTimeout(resolve, minWatchMs));
         }
@@ -164,21 +195,35 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     }
   }
 
-  /** A full list replaces the cache: what is gone is deleted, what is new or changed is told. */
+  /** Lists with a GET, for a server that serves no streaming list. */
   private async relist(): Promise<void> {
     const list = await this.client.get<List>(this.path, { labelSelector: this.options.labelSelector });
+    this.listedBy = "GET";
+    this.replace(
+      list.items.map((o) => this.prepare(o)),
+      list.metadata.resourceVersion,
+    );
+  }
+
+  private refusedStreaming(why: string): void {
+    this.listWithGet = true;
+    this.resourceVersion = "";
+    this.logger.info({ reason: why }, "the API server serves no streaming list; listing with a GET");
+  }
+
+  /** A full list replaces the cache: what is gone is deleted, what is new or changed is told. */
+  private replace(fresh: T[], resourceVersion: string): void {
     // A list that answers is the sign the API server is back (a quiet cluster may send no event).
     const wasFailing = this.failingSince !== undefined;
     this.failingSince = undefined;
     this.retryMs = minRetryMs;
     if (wasFailing) this.options.onRecovered?.();
-    const fresh = list.items.map((o) => this.prepare(o));
     const listed = new Set(fresh.map((o) => objectKey(o.metadata)));
     for (const old of this.list()) {
       if (!listed.has(objectKey(old.metadata))) this.remove(old);
     }
     for (const obj of fresh) this.upsert(obj);
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.resourceVersion = resourceVersion;
     if (!this.hasSynced) {
       this.hasSynced = true;
       this.resolveSynced();

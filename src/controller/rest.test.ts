@@ -7,9 +7,12 @@ import { ApiError, type KubeClient } from "./rest.ts";
 let close: () => Promise<void>;
 let client: KubeClient;
 const held: (() => void)[] = [];
+/** The Accept-Encoding of every request the server saw, watches too. */
+const encodingsAsked = new Set<string | undefined>();
 
 beforeAll(async () => {
   ({ client, close } = await loopbackServer((req, res) => {
+    encodingsAsked.add(req.headers["accept-encoding"]);
     if (req.url?.startsWith("/hang")) {
       held.push(() => res.end("{}"));
       return; // holds the request open
@@ -41,6 +44,13 @@ describe("KubeClient", () => {
     const err = await client.request("GET", "/plain404").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 404, message: "404 page not found" });
+  });
+
+  it("asks for answers without compression, lists and watches alike (no gzip on either side)", async () => {
+    encodingsAsked.clear();
+    await client.get("/ok");
+    await client.watch("/ok", {}, () => undefined, { inactivityMs: 1000, signal: new AbortController().signal });
+    expect([...encodingsAsked]).toEqual(["identity"]);
   });
 
   it("counts every request, answered or not, for rest_client_requests_total", async () => {

@@ -38,13 +38,21 @@ export interface WatchEvent {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   /** The object; for ERROR, a Status (its code 410 says the resourceVersion is too old). */
   object: {
-    metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+    metadata?: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
     code?: number;
     message?: string;
   };
 }
 
 export type RequestObserver = (method: string, code: number, path: string) => void;
+
+/**
+ * fetch asks for gzip unless told, and the API server then gzips every answer over 128 KiB: CPU on
+ * both sides for bandwidth a controller next to its API server does not lack. The operator asks for
+ * none, as kube-controller-manager and kube-scheduler do (client-go's DisableCompression,
+ * kubernetes/kubernetes#112296).
+ */
+const uncompressed = "identity";
 
 /** The body as JSON; its text when it is not JSON (so that an error keeps its HTTP status and words). */
 function parseBody(text: string): unknown {
@@ -96,6 +104,7 @@ export class KubeClient {
     const url = this.url(path, opts.query);
     const { headers, dispatcher } = await this.connection.prepare();
     headers.Accept = opts.accept ?? "application/json";
+    headers["Accept-Encoding"] = uncompressed;
     if (opts.body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
     let code = 0;
     try {
@@ -129,6 +138,7 @@ export class KubeClient {
     const url = this.url(path, { ...query, watch: true });
     const { headers, dispatcher } = await this.connection.prepare();
     headers.Accept = "application/json";
+    headers["Accept-Encoding"] = uncompressed;
     const stop = new AbortController();
     const abort = () => stop.abort();
     opts.signal.addEventListener("abort", abort, { once: true });
