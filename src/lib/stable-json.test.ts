@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, stableHash } from "./stable-json.ts";
+import { canonicalJson, canonicalWithoutEmpty, stableHash } from "./stable-json.ts";
 
 /** The specification, as the function was first written: a copy through sorted entries. */
 function reference(value: unknown): unknown {
@@ -49,5 +49,36 @@ describe("canonicalJson", () => {
     expect(stableHash({ a: 1, b: [2] })).toBe(stableHash({ b: [2], a: 1 }));
     expect(stableHash({ a: 1, b: [2] })).not.toBe(stableHash({ a: 1, b: [3] }));
     expect(canonicalJson(undefined)).toBe("");
+  });
+});
+
+/** The specification of leaving out empties, as child-drift.ts first wrote it, before the sorted copy. */
+function withoutEmptyReference(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => withoutEmptyReference(v) ?? {});
+    return items.length ? items : undefined;
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value)
+      .map(([k, v]) => [k, withoutEmptyReference(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return value;
+}
+
+describe("canonicalWithoutEmpty", () => {
+  it("is the reference's empties left out, then its sorted copy, in one pass, for any value", () => {
+    fc.assert(
+      fc.property(value.any, (v) => {
+        expect(JSON.stringify(canonicalWithoutEmpty(v))).toBe(JSON.stringify(reference(withoutEmptyReference(v))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("leaves out empty lists and objects at any depth, but never an item of a list", () => {
+    expect(canonicalWithoutEmpty({ b: [], a: { c: {}, d: [{}, { e: [] }] } })).toEqual({ a: { d: [{}, {}] } });
+    expect(canonicalWithoutEmpty({ a: [], b: {} })).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
 
 import { labelKeys } from "../api/labels.ts";
 import type { KubeObject } from "../controller/objects.ts";
-import { stableHash } from "../lib/stable-json.ts";
+import { canonicalWithoutEmpty, digestOfText } from "../lib/stable-json.ts";
 
 type Obj = Record<string, unknown>;
 const at = (obj: unknown, ...path: string[]): unknown =>
@@ -61,27 +61,13 @@ export interface WithDriftDigest {
 }
 
 /**
- * Empty lists and objects left out, at any depth: the API server stores an empty list as none (a
- * container without ports, an empty env), so the rendered `[]` and the stored nothing are the same.
- * An item of a list is never left out: an empty item says something (a NetworkPolicy's ingress `[{}]`
- * lets everyone in, where `[]` lets no one).
+ * The digest of a projection. Empty lists and objects are left out at any depth: the API server
+ * stores an empty list as none (a container without ports, an empty env), so the rendered `[]` and the
+ * stored nothing are the same. An item of a list is never left out: an empty item says something (a
+ * NetworkPolicy's ingress `[{}]` lets everyone in, where `[]` lets no one).
  */
-function withoutEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map((v) => withoutEmpty(v) ?? {});
-    return items.length ? items : undefined;
-  }
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value)
-      .map(([k, v]) => [k, withoutEmpty(v)] as const)
-      .filter(([, v]) => v !== undefined);
-    return entries.length ? Object.fromEntries(entries) : undefined;
-  }
-  return value;
-}
-
 export const driftDigest = (projection: DriftProjection, obj: unknown) =>
-  stableHash(withoutEmpty(projection(obj)) ?? null);
+  digestOfText(JSON.stringify(canonicalWithoutEmpty(projection(obj)) ?? null));
 
 /** A cache transform that records the drift digest of the whole object, then cuts it down. */
 export function withDriftDigest(projection: DriftProjection, cut: (obj: KubeObject) => KubeObject) {
