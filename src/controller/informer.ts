@@ -37,7 +37,8 @@ export interface InformerOptions {
 
 /**
  * Drops metadata.managedFields before an object enters the cache, as controller-runtime's default
- * transform does: server-side apply makes them large, and nothing here reads them.
+ * transform does: server-side apply makes them large, and nothing here reads them. (A watch's events,
+ * streaming lists included, come without them already: watch-event-text.ts.)
  */
 export function stripManagedFields<T>(obj: T): T {
   const meta = (obj as { metadata?: { managedFields?: unknown } }).metadata;

@@ -4,6 +4,7 @@
 // it makes (docs/adr/0002-raw-rest-client.md), and watches of its own (docs/adr/0006).
 import { fetch } from "undici";
 import type { ClusterConnection } from "./connection.ts";
+import { parseWithoutManagedFields } from "./watch-event-text.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -169,7 +170,7 @@ export class KubeClient {
         for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n", start)) {
           const line = pending.slice(start, newline);
           start = newline + 1;
-          if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+          if (line.trim()) onEvent(parseWithoutManagedFields(line) as WatchEvent);
         }
         pending = pending.slice(start);
       }

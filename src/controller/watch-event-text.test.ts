@@ -1,0 +1,86 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseWithoutManagedFields } from "./watch-event-text.ts";
+
+// JSON with the strings that could fool a walk of the text: quotes, backslashes, brackets, colons,
+// and the very keys the walk looks for, at any depth.
+const trickyString = fc.oneof(
+  fc.string(),
+  fc.constantFrom(
+    '"',
+    "\\",
+    '\\"',
+    "\\\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    '"managedFields":[',
+    '"metadata":{',
+    "object",
+  ),
+);
+const key = fc.oneof(fc.string(), fc.constantFrom("managedFields", "metadata", "object", "a\\", 'a"b', "kind"));
+const json = fc.letrec((tie) => ({
+  any: fc.oneof(
+    { depthSize: "small" },
+    fc.constantFrom(null, true, false, 0, -1.5),
+    trickyString,
+    fc.array(tie("any")),
+    fc.dictionary(key, tie("any")),
+  ),
+})).any;
+
+/** An event as the API server could send it, its members in any order. */
+const event = fc
+  .record({
+    type: fc.constantFrom("ADDED", "MODIFIED", "DELETED", "BOOKMARK"),
+    metadata: fc.dictionary(key, json),
+    managedFields: fc.option(fc.array(json), { nil: undefined }),
+    spec: json,
+    shuffle: fc.boolean(),
+  })
+  .map(({ type, metadata, managedFields, spec, shuffle }) => {
+    const meta = managedFields === undefined ? metadata : { ...metadata, managedFields };
+    const object = shuffle ? { spec, metadata: meta, kind: "Thing" } : { kind: "Thing", metadata: meta, spec };
+    return shuffle ? { object, type } : { type, object };
+  });
+
+/** The event less its metadata's managedFields: a list, as the API server always sends it. */
+const withoutManagedFields = (e: { object: { metadata: Record<string, unknown> } }) => {
+  const { managedFields, ...metadata } = e.object.metadata;
+  return Array.isArray(managedFields) ? { ...e, object: { ...e.object, metadata } } : e;
+};
+
+describe("parseWithoutManagedFields", () => {
+  it("reads any event as JSON.parse does, less its object's own metadata.managedFields list", () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        expect(parseWithoutManagedFields(JSON.stringify(e))).toEqual(withoutManagedFields(e));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("leaves a managedFields anywhere else as it is, and cuts the first, last or only member", () => {
+    const spec = { metadata: { managedFields: [{ manager: "not metadata's" }] }, managedFields: [1] };
+    for (const metadata of [
+      { managedFields: [{ manager: "kubectl", fieldsV1: { 'k:{"name":"a"}': {} } }], name: "a" },
+      { name: "a", managedFields: [{ manager: "kubectl" }] },
+      { managedFields: [] },
+    ]) {
+      const text = JSON.stringify({ type: "ADDED", object: { kind: "Pod", spec, metadata } });
+      const { managedFields: _, ...rest } = metadata;
+      expect(parseWithoutManagedFields(text)).toEqual({ type: "ADDED", object: { kind: "Pod", spec, metadata: rest } });
+    }
+  });
+
+  it("parses text it cannot walk as JSON.parse does, errors included", () => {
+    expect(parseWithoutManagedFields(' {"object":{"metadata":{"managedFields":[1]}}}')).toEqual({
+      object: { metadata: { managedFields: [1] } },
+    });
+    expect(() => parseWithoutManagedFields('{"object":{"metadata":{"managedFields":[1')).toThrow(SyntaxError);
+  });
+});
