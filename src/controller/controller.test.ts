@@ -48,4 +48,31 @@ describe("Controller", () => {
     await done;
     expect(outcomes).toEqual(["error", "success"]);
   });
+
+  it("lets I/O in between keys when reconciles never wait (a start with nothing to write)", async () => {
+    const keys = 2000;
+    const cache = new MemoryCache<KubeObject>(Array.from({ length: keys }, (_, i) => obj(`a${i}`)));
+    let reconciled = 0;
+    let reconciledWhenTimerRan: number | undefined;
+    const controller = new Controller({
+      name: "test",
+      primary: cache,
+      logger: silentLogger(),
+      workers: 4,
+      reconcile: async () => {
+        reconciled++;
+        return undefined;
+      },
+    });
+    controller.bind();
+    controller.start();
+    // A timer stands for a probe or a watch's data: it must run long before the queue is empty.
+    setTimeout(() => {
+      reconciledWhenTimerRan = reconciled;
+    }, 0);
+    while (reconciled < keys) await new Promise((r) => setTimeout(r, 5));
+    await controller.stop();
+    expect(reconciledWhenTimerRan).toBeDefined();
+    expect(reconciledWhenTimerRan).toBeLessThan(keys / 2);
+  });
 });

@@ -121,6 +121,10 @@ export class Controller {
       const key = await this.queue.get();
       if (key === undefined) return;
       await this.process(key);
+      // A reconcile with nothing to write never waits on I/O, and a promise chain never lets I/O in:
+      // over thousands of such keys (a start) the probes, /metrics and the watches would wait for the
+      // whole queue. Each worker lets them in between two keys, as goroutines would be preempted.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
