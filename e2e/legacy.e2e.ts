@@ -16,7 +16,7 @@ let operator: RunningOperator;
 
 interface Agent {
   metadata: { name: string; labels: Record<string, string> };
-  spec: { gpu?: { class: string } };
+  spec: { gpu?: { class: string }; dependencies?: string[] };
   status?: { node?: string; conditions?: { type: string; status: string; reason: string; message: string }[] };
 }
 
@@ -76,7 +76,9 @@ describe("the imported legacy fleet", () => {
           const held = a.status?.conditions?.some(
             (c) => c.type === "Progressing" && c.reason === "WaitingForDependencies",
           );
-          return placed && (placed.status === "False" || a.status?.node || held);
+          // A pod the scheduler cannot place yet (its volume's claim not yet bound) is not decided.
+          const leftOut = placed?.status === "False" && placed.reason !== "Unschedulable";
+          return placed && (leftOut || a.status?.node || held);
         });
         return list.length === expected && decided.length === expected ? list : undefined;
       },
@@ -121,11 +123,26 @@ describe("the imported legacy fleet", () => {
         const list = (JSON.parse(await kubectl(["get", "agd", "-n", "agents", "-o", "json"])) as { items: Agent[] })
           .items;
         const condition = (a: Agent, type: string) => a.status?.conditions?.find((c) => c.type === type);
-        const waiting = list.filter((a) => {
-          if (condition(a, "Placed")?.status === "False") return false;
-          if (condition(a, "Progressing")?.reason === "WaitingForDependencies") return false;
-          return condition(a, "Ready")?.status !== "True";
-        });
+        const byName = new Map(list.map((a) => [a.metadata.name, a]));
+        // Left out for good: a GPU agent the cards have no room for. A pod the scheduler cannot place
+        // yet is not: the agents with a volume wait for the claim to bind (the PersistentVolume is
+        // made just after the apply) and are then scheduled.
+        const leftOut = (a: Agent) => {
+          const placed = condition(a, "Placed");
+          return placed?.status === "False" && placed.reason !== "Unschedulable";
+        };
+        // Held for good: something it depends on, however far down, is left out or missing. Held by
+        // a dependency that is still starting is not settled: it starts once that one is Ready.
+        const heldForGood = (a: Agent, seen: Set<string>): boolean =>
+          (a.spec.dependencies ?? []).some((name) => {
+            const dependency = byName.get(name);
+            if (!dependency) return true;
+            if (seen.has(name)) return false;
+            return leftOut(dependency) || heldForGood(dependency, new Set([...seen, name]));
+          });
+        const waiting = list.filter(
+          (a) => condition(a, "Ready")?.status !== "True" && !leftOut(a) && !heldForGood(a, new Set([a.metadata.name])),
+        );
         return waiting.length === 0 ? list : undefined;
       },
       { timeoutMs: 180_000, intervalMs: 2000 },
