@@ -79,6 +79,8 @@ beforeAll(async () => {
         // The watch replays what exists, then says nothing more: no bookmark ever says it is whole.
         res.write(line({ type: "ADDED", object: at("a", "5") }));
         open.push(() => res.end());
+      } else if (replayedAsked.filter((a) => a === "watch").length === 1) {
+        res.end(line({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old" } }));
       } else {
         res.flushHeaders();
         open.push(() => res.end());
@@ -187,13 +189,16 @@ describe("Informer", () => {
     expect(informer.listedBy).toBe("streaming list");
   });
 
-  it("lists with a GET when the server replays a watch without the bookmark that ends a streaming list", async () => {
+  it("lists with a GET when a stream ends before the bookmark that ends its objects, and streams the next list", async () => {
     const informer = new Informer<KubeObject>(client, replayed, silentLogger(), { watchInactivityMs: 200 });
     await informer.start();
-    informer.stop();
     expect(replayedAsked).toEqual(["stream", "list"]);
     expect(informer.listedBy).toBe("GET");
     expect(informer.list().map((o) => o.metadata.name)).toEqual(["a", "b"]);
+    // The watch from the list's version is told 410 Gone: the list after it is asked as a stream again.
+    while (replayedAsked.length < 5) await new Promise((r) => setTimeout(r, 20));
+    informer.stop();
+    expect(replayedAsked.slice(0, 5)).toEqual(["stream", "list", "watch", "stream", "list"]);
   });
 
   it("tries again at once when told the server is back, instead of waiting out its backoff, and says it recovered", async () => {

@@ -78,8 +78,14 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   hasSynced = false;
   /** Since when (Date.now()) the list or watch has been failing; undefined while it works. */
   failingSince: number | undefined;
-  /** The server refused a streaming list, or sent one without its end: list with a GET from now on. */
+  /** The server refused a streaming list: list with a GET from now on. */
   private listWithGet = false;
+  /**
+   * A stream ended before the bookmark that ends its objects: list with a GET this once. A server
+   * that replays a plain watch (older than 1.27) does so every time; one going away mid-stream
+   * (a restart) serves the next streaming list.
+   */
+  private listOnceWithGet = false;
   /** How the cache's last full list came: a streaming list or a GET (undefined before the first). */
   listedBy: "streaming list" | "GET" | undefined;
 
@@ -144,8 +150,11 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     const { labelSelector } = this.options;
     try {
       while (!loop.signal.aborted) {
-        const streaming = this.resourceVersion === "" && !this.listWithGet;
-        if (this.resourceVersion === "" && !streaming) await this.relist();
+        const streaming = this.resourceVersion === "" && !this.listWithGet && !this.listOnceWithGet;
+        if (this.resourceVersion === "" && !streaming) {
+          this.listOnceWithGet = false;
+          await this.relist();
+        }
         if (loop.signal.aborted) return;
         const began = Date.now();
         let events = 0;
@@ -184,7 +193,10 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
         // A stream that ended or fell silent before the bookmark that ends its objects: a server older
         // than 1.27 ignores sendInitialEvents and replays a plain watch, which never says it is whole.
         if (initial && !loop.signal.aborted) {
-          if (!this.listWithGet) this.refusedStreaming("the stream ended before the bookmark that ends its objects");
+          if (!this.listWithGet) {
+            this.listOnceWithGet = true;
+            this.logger.info("a streaming list ended before the bookmark that ends its objects; listing with a GET");
+          }
           continue;
         }
         if (events === 0 && Date.now() - began < minWatchMs) {
@@ -208,7 +220,6 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
 
   private refusedStreaming(why: string): void {
     this.listWithGet = true;
-    this.resourceVersion = "";
     this.logger.info({ reason: why }, "the API server serves no streaming list; listing with a GET");
   }
 
