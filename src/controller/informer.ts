@@ -174,8 +174,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
           if (!initial) this.apply(event);
           else if (event.type === "ADDED") initial.push(this.prepare(event.object as KubeObject));
           else if (event.type === "BOOKMARK" && event.object.metadata?.annotations?.[initialEventsEnd] === "true") {
-            this.listedBy = "streaming list";
-            this.replace(initial, event.object.metadata.resourceVersion ?? "");
+            this.replace(initial, event.object.metadata.resourceVersion ?? "", "streaming list");
             initial = undefined;
           } else if (event.type !== "BOOKMARK") this.apply(event);
         };
@@ -211,10 +210,10 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   /** Lists with a GET, for a server that serves no streaming list. */
   private async relist(): Promise<void> {
     const list = await this.client.get<List>(this.path, { labelSelector: this.options.labelSelector });
-    this.listedBy = "GET";
     this.replace(
       list.items.map((o) => this.prepare(o)),
       list.metadata.resourceVersion,
+      "GET",
     );
   }
 
@@ -224,7 +223,8 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   }
 
   /** A full list replaces the cache: what is gone is deleted, what is new or changed is told. */
-  private replace(fresh: T[], resourceVersion: string): void {
+  private replace(fresh: T[], resourceVersion: string, by: NonNullable<Informer<T>["listedBy"]>): void {
+    this.listedBy = by;
     // A list that answers is the sign the API server is back (a quiet cluster may send no event).
     const wasFailing = this.failingSince !== undefined;
     this.failingSince = undefined;

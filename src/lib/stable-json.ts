@@ -2,49 +2,42 @@
 import { hash } from "node:crypto";
 
 /**
- * The value with object keys sorted and undefined fields dropped: equal data gives equal JSON.
+ * The value with object keys sorted and undefined fields dropped, and with `leaveOutEmpty` empty lists
+ * and objects left out at any depth too (an empty item of a list becomes `{}`: it is never left out).
  * Copied key by key (a null prototype keeps a "__proto__" key an ordinary field) rather than through
  * entry arrays: the operator hashes every child it renders at every reconcile and every child its
  * caches receive, and this copy was the largest part of that cost (docs/performance.md).
  */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
+function sortedCopy(value: unknown, leaveOutEmpty: boolean): unknown {
+  if (Array.isArray(value)) {
+    if (!leaveOutEmpty) return value.map((item) => sortedCopy(item, false));
+    return value.length ? value.map((item) => sortedCopy(item, true) ?? {}) : undefined;
+  }
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
     const sorted: Record<string, unknown> = Object.create(null);
+    let kept = 0;
     // The default sort compares UTF-16 code units, as `a < b` does.
     for (const key of Object.keys(record).sort()) {
-      const v = record[key];
-      if (v !== undefined) sorted[key] = canonical(v);
+      const v = sortedCopy(record[key], leaveOutEmpty);
+      if (v === undefined) continue;
+      sorted[key] = v;
+      kept++;
     }
-    return sorted;
+    return leaveOutEmpty && kept === 0 ? undefined : sorted;
   }
   return value;
 }
+
+/** The value with object keys sorted and undefined fields dropped: equal data gives equal JSON. */
+export const canonical = (value: unknown): unknown => sortedCopy(value, false);
 
 /**
  * As `canonical`, and empty lists and objects left out at any depth, in the same pass (the drift
  * digest's comparison, where an empty list and none are the same: reconcilers/child-drift.ts). An
  * item of a list is never left out: an empty one becomes `{}`. Undefined when nothing is left.
  */
-export function canonicalWithoutEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    if (value.length === 0) return undefined;
-    return value.map((item) => canonicalWithoutEmpty(item) ?? {});
-  }
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    let kept: Record<string, unknown> | undefined;
-    for (const key of Object.keys(record).sort()) {
-      const v = canonicalWithoutEmpty(record[key]);
-      if (v === undefined) continue;
-      kept ??= Object.create(null) as Record<string, unknown>;
-      kept[key] = v;
-    }
-    return kept;
-  }
-  return value;
-}
+export const canonicalWithoutEmpty = (value: unknown): unknown => sortedCopy(value, true);
 
 /** The canonical JSON text of a value; "" for undefined. */
 export const canonicalJson = (value: unknown): string => JSON.stringify(canonical(value)) ?? "";

@@ -33,8 +33,11 @@ export function registerFleetGauges(registry: Registry, source: FleetSource): vo
           const found = series.get(key);
           if (found) found.count++;
           else {
-            const labels = { namespace, gpu_class: gpuClass, condition: c.type, status: c.status, reason: c.reason };
-            series.set(key, { labels: { ...labels, required }, count: 1 });
+            const { type: condition, status, reason } = c;
+            series.set(key, {
+              labels: { namespace, gpu_class: gpuClass, condition, status, reason, required },
+              count: 1,
+            });
           }
         }
       }
