@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { AuditReport } from "../audit/audit.ts";
+import { cannotRunMessage } from "./audit.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, "main.ts");
@@ -89,6 +91,47 @@ spec:
     const flag = audit("--format", "xml");
     expect(flag.status).toBe(3);
     expect(flag.stderr).toContain("--format takes text, json or html");
+  });
+
+  it("says it cannot reach the cluster, and how to go on, when nothing answers at the kubeconfig's server", async () => {
+    // A port that was free a moment ago: nothing listens there now.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-"));
+    const kubeconfig = path.join(dir, "config");
+    await writeFile(
+      kubeconfig,
+      `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`,
+    );
+    const result = spawnSync(process.execPath, [cli, "audit"], {
+      encoding: "utf8",
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toBe(
+      `agentfleet audit: cannot reach the cluster (connect ECONNREFUSED 127.0.0.1:${port}): check KUBECONFIG, or audit manifests with --manifests DIR\n`,
+    );
+  });
+
+  it("blames the cluster only for errors on the way to it, not a local file's", () => {
+    const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+    expect(cannotRunMessage(withCode("self-signed certificate", "DEPTH_ZERO_SELF_SIGNED_CERT"))).toMatch(
+      /^cannot reach the cluster \(self-signed certificate\)/,
+    );
+    expect(cannotRunMessage(withCode("other side closed", "UND_ERR_SOCKET"))).toMatch(/^cannot reach the cluster/);
+    expect(cannotRunMessage(withCode("EACCES: permission denied, open '/r.html'", "EACCES"))).toBe(
+      "EACCES: permission denied, open '/r.html'",
+    );
   });
 
   it("matches the README's example: the imported legacy fleet's verdict and blocker count", async () => {

@@ -123,11 +123,28 @@ export async function runAuditCommand(
   return exitCodes[report.verdict];
 }
 
+/** The error codes of the way to a server: the system's network errors, undici's, TLS's. */
+const transportCodes =
+  /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|UND_ERR_\w+|ERR_TLS_\w+|\w*CERT\w*|UNABLE_TO_\w+)$/;
+
+/**
+ * An error of the way to the API server, not of an answer: the system's (ECONNREFUSED, ENOTFOUND,
+ * EHOSTUNREACH…), TLS's (an unknown certificate authority), undici's (a socket closed, a connect
+ * timeout: UND_ERR_…) or a request's timeout. Not a local file's (EACCES writing --out is not the
+ * cluster's fault).
+ */
+function isTransportError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "TimeoutError") return true;
+  const code = (err as NodeJS.ErrnoException).code;
+  return typeof code === "string" && transportCodes.test(code);
+}
+
 /** Why the audit could not run, in words, for any error: a missing kubeconfig, an unreachable API server, bad input. */
 export function cannotRunMessage(err: unknown): string {
   if (err instanceof AuditInputError || err instanceof AuditUsageError) return err.message;
   const message = err instanceof Error ? err.message : String(err);
-  if (/ECONNREFUSED|fetch failed|ENOTFOUND|timeout/i.test(message)) {
+  if (isTransportError(err)) {
     return `cannot reach the cluster (${message}): check KUBECONFIG, or audit manifests with --manifests DIR`;
   }
   return message;
