@@ -6,9 +6,20 @@ import { childMetadata } from "./labels.ts";
 export const configMapName = (agentName: string) => `${agentName}-config`;
 export const configFileName = (mountPath: string) => mountPath.slice(mountPath.lastIndexOf("/") + 1) || "config.yaml";
 
+// The YAML of each config, by the config object: a render asks for it twice (the ConfigMap and the
+// Deployment's digest of it), and the parsed spec, so its config, is one object per version of the
+// agent (reconcilers/agent-spec.ts). Nothing mutates a parsed config.
+const configYaml = new WeakMap<object, string>();
+
 function configData(agent: AgentDeployment): Record<string, string> | undefined {
-  if (agent.spec.config === undefined) return undefined;
-  return { [configFileName(agent.spec.configMountPath)]: stringify(agent.spec.config, { lineWidth: 0 }) };
+  const { config, configMountPath } = agent.spec;
+  if (config === undefined) return undefined;
+  let yaml = configYaml.get(config);
+  if (yaml === undefined) {
+    yaml = stringify(config, { lineWidth: 0 });
+    configYaml.set(config, yaml);
+  }
+  return { [configFileName(configMountPath)]: yaml };
 }
 
 /** The agent's free-form config as one YAML file; none when the agent has no config. */
