@@ -238,6 +238,8 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     this.resourceVersion = resourceVersion;
     if (!this.hasSynced) {
       this.hasSynced = true;
+      // How each cache first filled, for a person reading a slow start: how many objects, and how.
+      this.logger.info({ objects: fresh.length, listedBy: by }, "cache synced");
       this.resolveSynced();
     }
   }

@@ -7,7 +7,7 @@
 // nothing a client of one API server reads.
 import { request } from "undici";
 import type { ClusterConnection } from "./connection.ts";
-import { parseWithoutManagedFields } from "./watch-event-text.ts";
+import { parseObjectWithoutManagedFields, parseWithoutManagedFields } from "./watch-event-text.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -58,11 +58,14 @@ export type RequestObserver = (method: string, code: number, path: string) => vo
  */
 const uncompressed = "identity";
 
-/** The body as JSON; its text when it is not JSON (so that an error keeps its HTTP status and words). */
+/**
+ * The body as JSON, without its object's managedFields; its text when it is not JSON (so that an
+ * error keeps its HTTP status and words).
+ */
 function parseBody(text: string): unknown {
   if (!text) return undefined;
   try {
-    return JSON.parse(text);
+    return parseObjectWithoutManagedFields(text);
   } catch {
     return text;
   }
@@ -108,9 +111,7 @@ export class KubeClient {
     opts: RequestOptions = {},
   ): Promise<T> {
     const url = this.url(path, opts.query);
-    const { headers, dispatcher } = await this.connection.prepare();
-    headers.Accept = opts.accept ?? "application/json";
-    headers["Accept-Encoding"] = uncompressed;
+    const { headers, dispatcher } = await this.prepare(opts.accept);
     if (opts.body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
     let code = 0;
     try {
@@ -142,9 +143,9 @@ export class KubeClient {
     opts: { inactivityMs: number; signal: AbortSignal },
   ): Promise<"ended" | "silent"> {
     const url = this.url(path, { ...query, watch: true });
-    const { headers, dispatcher } = await this.connection.prepare();
-    headers.Accept = "application/json";
-    headers["Accept-Encoding"] = uncompressed;
+    const { headers, dispatcher } = await this.prepare();
+    // Stopped while the credentials were read: an abort listener added now would never hear it.
+    if (opts.signal.aborted) return "ended";
     const stop = new AbortController();
     const abort = () => stop.abort();
     opts.signal.addEventListener("abort", abort, { once: true });
@@ -189,6 +190,14 @@ export class KubeClient {
       opts.signal.removeEventListener("abort", abort);
       for (const observe of this.observers) observe("GET", code, path);
     }
+  }
+
+  /** The connection's credentials and pool, and what every request accepts: JSON unless told, uncompressed. */
+  private async prepare(accept = "application/json") {
+    const prepared = await this.connection.prepare();
+    prepared.headers.Accept = accept;
+    prepared.headers["Accept-Encoding"] = uncompressed;
+    return prepared;
   }
 
   private url(path: string, query: RequestOptions["query"]): URL {
