@@ -55,6 +55,21 @@ describe("parseJson", () => {
     }
   });
 
+  it("finds a key written with an escape at any depth, and no other", () => {
+    const escapedKeyIn = (v: unknown): boolean =>
+      Array.isArray(v)
+        ? v.some(escapedKeyIn)
+        : typeof v === "object" && v !== null
+          ? Object.entries(v).some(([k, inner]) => JSON.stringify(k) !== `"${k}"` || escapedKeyIn(inner))
+          : false;
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(hasEscapedKey(JSON.stringify(value))).toBe(escapedKeyIn(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("sends to the slow reader only a text with a key written with an escape", () => {
     expect(hasEscapedKey('{"a":"value with \\" and \\\\","b":["\\n"]}')).toBe(false);
     expect(hasEscapedKey('{"a":1,"k:{\\"name\\":\\"x\\"}":{}}')).toBe(true);

@@ -30,14 +30,17 @@ function nextNonWhitespace(text: string, from: number): number {
   return i;
 }
 
-/** Whether any object key in the JSON text is written with an escape. Strings are walked quote to quote. */
+/**
+ * Whether any object key in the JSON text is written with an escape. Strings are walked quote to
+ * quote, and the next backslash is looked for once per backslash, not once per string.
+ */
 export function hasEscapedKey(text: string): boolean {
-  if (text.indexOf("\\") < 0) return false;
-  for (let start = text.indexOf('"'); start >= 0; ) {
+  let backslash = text.indexOf("\\");
+  for (let start = text.indexOf('"'); start >= 0 && backslash >= 0; ) {
     const end = endOfString(text, start);
     if (end < 0) return false; // not JSON: JSON.parse will say so
-    const escaped = text.indexOf("\\", start) < end;
-    if (escaped && text.charCodeAt(nextNonWhitespace(text, end)) === 0x3a) return true;
+    if (backslash < start) backslash = text.indexOf("\\", start);
+    if (backslash >= 0 && backslash < end && text.charCodeAt(nextNonWhitespace(text, end)) === 0x3a) return true;
     start = text.indexOf('"', end);
   }
   return false;
