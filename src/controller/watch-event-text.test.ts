@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseWithoutManagedFields } from "./watch-event-text.ts";
+import { parseObjectWithoutManagedFields, parseWithoutManagedFields } from "./watch-event-text.ts";
 
 // JSON with the strings that could fool a walk of the text: quotes, backslashes, brackets, colons,
 // and the very keys the walk looks for, at any depth.
@@ -75,6 +75,18 @@ describe("parseWithoutManagedFields", () => {
       const { managedFields: _, ...rest } = metadata;
       expect(parseWithoutManagedFields(text)).toEqual({ type: "ADDED", object: { kind: "Pod", spec, metadata: rest } });
     }
+  });
+
+  it("cuts an object's own managedFields from an answer, and leaves a list's items whole", () => {
+    const managedFields = [{ manager: "agentfleet", fieldsV1: { "f:status": { 'k:{"type":"Ready"}': {} } } }];
+    const object = { kind: "Deployment", metadata: { name: "a", managedFields, resourceVersion: "7" }, spec: {} };
+    expect(parseObjectWithoutManagedFields(JSON.stringify(object))).toEqual({
+      kind: "Deployment",
+      metadata: { name: "a", resourceVersion: "7" },
+      spec: {},
+    });
+    const list = { kind: "DeploymentList", metadata: { resourceVersion: "9" }, items: [object] };
+    expect(parseObjectWithoutManagedFields(JSON.stringify(list))).toEqual(list);
   });
 
   it("parses text it cannot walk as JSON.parse does, errors included", () => {
