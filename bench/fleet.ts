@@ -242,7 +242,7 @@ try {
       client.apply(resourcePath(childKind(c.kind).resource, c.metadata.namespace, c.metadata.name), c, fieldManager),
     );
     const floorDeployments = floorChildren.filter((c) => c.kind === "Deployment").length;
-    const floorNamespaces = new Set(floorChildren.map((c) => c.metadata.namespace as string));
+    const floorNamespaces = new Set(fleet.map((a) => `floor-${a.metadata.namespace}`));
     await waitFor(
       "the floor's Deployments to be Available",
       async () => available.count(floorNamespaces) >= floorDeployments,
@@ -250,7 +250,7 @@ try {
     );
     const floorSeconds = (performance.now() - floorStart) / 1000;
     log(`Floor: ${floorSeconds.toFixed(1)} s; removing it`);
-    for (const ns of new Set(fleet.map((a) => `floor-${a.metadata.namespace}`)))
+    for (const ns of floorNamespaces)
       await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
 
     // Floor + status: what any operator must write: the AgentDeployment (as the user applies it), its
@@ -303,7 +303,7 @@ try {
     const floorPlusStatusSeconds = (performance.now() - floorStatusStart) / 1000;
     const floorPlusStatusApiServerCpu = (await apiserverMetrics()).cpuSeconds - floorStatusCpuBefore;
     log(`Floor + status: ${floorPlusStatusSeconds.toFixed(1)} s (${floorStatusDeployments} Deployments); removing it`);
-    for (const ns of new Set(withStatus.map((w) => w.agent.metadata.namespace as string)))
+    for (const ns of floorStatusNamespaces)
       await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
     // Stopped before the operator's rollout: a watch of its Deployments would be load the floors lacked.
     available.stop();

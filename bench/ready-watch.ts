@@ -3,6 +3,8 @@
 // process decoded, each second, on the two cores whose work it measures (15 to 25 MB of JSON at 3,000
 // agents). A watch costs the API server one event per change, and the bench one in-process cache.
 import pino from "pino";
+import type { AgentDeployment } from "../src/api/agentdeployment.ts";
+import { AgentCondition, conditionTrue } from "../src/api/conditions.ts";
 import { Informer } from "../src/controller/informer.ts";
 import type { KubeObject } from "../src/controller/objects.ts";
 import { core } from "../src/controller/resources.ts";
@@ -11,20 +13,16 @@ import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
 
 type Counted = KubeObject & { counted: boolean };
 
-interface AgentLike {
-  status?: { conditions?: { type: string; status: string }[] };
-}
 interface DeploymentLike {
   spec?: { replicas?: number };
   status?: { availableReplicas?: number };
 }
 
 /** An agent counts when its Ready condition is True. */
-export const agentReady = (obj: KubeObject) =>
-  ((obj as AgentLike).status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const agentReady = (obj: KubeObject) => conditionTrue(obj as AgentDeployment, AgentCondition.Ready);
 
 /** A Deployment counts when all the replicas it wants are available (none wanted: at once). */
-export const deploymentAvailable = (obj: KubeObject) => {
+const deploymentAvailable = (obj: KubeObject) => {
   const d = obj as DeploymentLike;
   return (d.status?.availableReplicas ?? 0) === (d.spec?.replicas ?? 1);
 };

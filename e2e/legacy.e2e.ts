@@ -57,6 +57,18 @@ afterAll(async () => {
   await kubectl(["delete", "pv", "-l", "agentfleet.io/e2e-volume=agents", "--wait=false"]).catch(() => undefined);
 });
 
+const condition = (a: Agent, type: string) => a.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * Left out for good: a GPU agent the cards have no room for. A pod the scheduler cannot place yet is
+ * not: the agents with a volume wait for the claim to bind (the PersistentVolume is made just after
+ * the apply) and are then scheduled.
+ */
+const leftOut = (a: Agent) => {
+  const placed = condition(a, "Placed");
+  return placed?.status === "False" && placed.reason !== "Unschedulable";
+};
+
 describe("the imported legacy fleet", () => {
   it("is accepted whole, and puts every GPU agent on its legacy machine or says why not", async () => {
     await kubectl(["apply", "--server-side", "-k", legacyDir]);
@@ -72,13 +84,8 @@ describe("the imported legacy fleet", () => {
         // Decided: placed on a node, left out with a reason, or held until its dependencies are Ready
         // (some depend on GPU agents the cards have no room for).
         const decided = list.filter((a) => {
-          const placed = a.status?.conditions?.find((c) => c.type === "Placed");
-          const held = a.status?.conditions?.some(
-            (c) => c.type === "Progressing" && c.reason === "WaitingForDependencies",
-          );
-          // A pod the scheduler cannot place yet (its volume's claim not yet bound) is not decided.
-          const leftOut = placed?.status === "False" && placed.reason !== "Unschedulable";
-          return placed && (leftOut || a.status?.node || held);
+          const held = condition(a, "Progressing")?.reason === "WaitingForDependencies";
+          return condition(a, "Placed") && (leftOut(a) || a.status?.node || held);
         });
         return list.length === expected && decided.length === expected ? list : undefined;
       },
@@ -122,15 +129,7 @@ describe("the imported legacy fleet", () => {
       async () => {
         const list = (JSON.parse(await kubectl(["get", "agd", "-n", "agents", "-o", "json"])) as { items: Agent[] })
           .items;
-        const condition = (a: Agent, type: string) => a.status?.conditions?.find((c) => c.type === type);
         const byName = new Map(list.map((a) => [a.metadata.name, a]));
-        // Left out for good: a GPU agent the cards have no room for. A pod the scheduler cannot place
-        // yet is not: the agents with a volume wait for the claim to bind (the PersistentVolume is
-        // made just after the apply) and are then scheduled.
-        const leftOut = (a: Agent) => {
-          const placed = condition(a, "Placed");
-          return placed?.status === "False" && placed.reason !== "Unschedulable";
-        };
         // Held for good: something it depends on, however far down, is left out or missing. Held by
         // a dependency that is still starting is not settled: it starts once that one is Ready.
         const heldForGood = (a: Agent, seen: Set<string>): boolean =>
