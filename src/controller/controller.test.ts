@@ -49,6 +49,32 @@ describe("Controller", () => {
     expect(outcomes).toEqual(["error", "success"]);
   });
 
+  it("reconciles an object changed after the start before the start's pass over every object", async () => {
+    const cache = new MemoryCache<KubeObject>(Array.from({ length: 50 }, (_, i) => obj(`a${i}`)));
+    const children = new MemoryCache<KubeObject>();
+    const reconciled: string[] = [];
+    const controller = new Controller({
+      name: "test",
+      primary: cache,
+      watches: [{ informer: children, map: (child) => [`ns/${child.metadata.name.replace("child-", "")}`] }],
+      logger: silentLogger(),
+      workers: 1,
+      reconcile: async (key) => {
+        reconciled.push(key);
+        return undefined;
+      },
+    });
+    controller.bind();
+    controller.start();
+    // While the first key is being worked on, a child's event wakes one agent and a person edits another.
+    children.put(obj("child-a30"));
+    cache.put({ ...obj("a40"), metadata: { ...obj("a40").metadata, generation: 2 } });
+    while (reconciled.length < 50) await new Promise((r) => setTimeout(r, 1));
+    await controller.stop();
+    expect(reconciled.slice(0, 3)).toEqual(["ns/a0", "ns/a40", "ns/a30"]);
+    expect(new Set(reconciled).size).toBe(50);
+  });
+
   it("lets I/O in between keys when reconciles never wait (a start with nothing to write)", async () => {
     const keys = 2000;
     const cache = new MemoryCache<KubeObject>(Array.from({ length: keys }, (_, i) => obj(`a${i}`)));

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { CacheEvent } from "./cache.ts";
 import { type ControllerMetrics, noMetrics } from "./metrics.ts";
 import { type KubeObject, objectKey, splitKey } from "./objects.ts";
-import { WorkQueue } from "./workqueue.ts";
+import { Priority, WorkQueue } from "./workqueue.ts";
 
 export interface ReconcileResult {
   /** Reconcile this key again after the delay, even if nothing changes (a level-triggered timer). */
@@ -66,6 +66,7 @@ export class Controller {
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private active = 0;
+  private started = false;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
@@ -75,21 +76,27 @@ export class Controller {
     this.queue = new WorkQueue({ metrics: this.metrics.queue(opts.name) });
   }
 
-  /** Wires the event handlers; call before the informers start. */
+  /**
+   * Wires the event handlers; call before the informers start. A change to a primary object goes
+   * ahead of what its children's and neighbours' events wake; before the start, events are the
+   * caches' first lists, as low as the start's own pass over every object.
+   */
   bind(): void {
     const wanted = this.opts.primaryFilter ?? (() => true);
     this.opts.primary.onChange((obj, event) => {
-      if (wanted(obj, event)) this.queue.add(objectKey(obj.metadata));
+      if (wanted(obj, event)) this.queue.add(objectKey(obj.metadata), this.started ? Priority.high : Priority.low);
     });
     for (const watch of this.opts.watches ?? []) {
       watch.informer.onChange((obj, event) => {
-        for (const key of watch.map(obj, event)) this.queue.add(key);
+        const priority = this.started ? Priority.normal : Priority.low;
+        for (const key of watch.map(obj, event)) this.queue.add(key, priority);
       });
     }
   }
 
   /** Starts the workers; the informers must have synced. */
   start(): void {
+    this.started = true;
     this.enqueueAll();
     const resyncMs = this.opts.resyncMs ?? 10 * 60_000;
     this.resyncTimer = setInterval(() => this.enqueueAll(), resyncMs);
@@ -99,8 +106,9 @@ export class Controller {
     this.logger.info({ workers: n }, "controller started");
   }
 
+  /** Queues every primary object behind whatever changed. */
   enqueueAll(): void {
-    for (const obj of this.opts.primary.list()) this.queue.add(objectKey(obj.metadata));
+    for (const obj of this.opts.primary.list()) this.queue.add(objectKey(obj.metadata), Priority.low);
   }
 
   /** Stops at once: no new key is taken and no retry scheduled (the keys in progress finish on their own). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, WorkQueue } from "./workqueue.ts";
+import { backoffDelay, Priority, WorkQueue } from "./workqueue.ts";
 
 describe("WorkQueue", () => {
   it("hands out a key added twice only once", async () => {
@@ -37,6 +37,49 @@ describe("WorkQueue", () => {
     const released = q.get();
     q.shutDown();
     expect(await released).toBeUndefined();
+  });
+
+  it("hands out higher priorities first, and first in first out within one", async () => {
+    const q = new WorkQueue();
+    q.add("resync-1", Priority.low);
+    q.add("woken-1");
+    q.add("edited", Priority.high);
+    q.add("resync-2", Priority.low);
+    q.add("woken-2", Priority.normal);
+    const order: (string | undefined)[] = [];
+    for (let i = 0; i < 5; i++) order.push(await q.get());
+    expect(order).toEqual(["edited", "woken-1", "woken-2", "resync-1", "resync-2"]);
+  });
+
+  it("moves a waiting key up when it is added again at a higher priority, and hands it out once", async () => {
+    const q = new WorkQueue();
+    q.add("a", Priority.low);
+    q.add("b", Priority.low);
+    q.add("c");
+    q.add("b", Priority.high);
+    q.add("a", Priority.low); // no change: already waiting at that priority
+    expect(q.length).toBe(3);
+    const handedOut = [await q.get(), await q.get(), await q.get()] as string[];
+    expect(handedOut).toEqual(["b", "c", "a"]);
+    for (const key of handedOut) q.done(key);
+    expect(q.idle).toBe(true);
+    // b's old entry among the low ones is stale: it must neither come out again nor keep b's old place.
+    q.add("d", Priority.low);
+    q.add("b", Priority.low);
+    expect([await q.get(), await q.get()]).toEqual(["d", "b"]);
+  });
+
+  it("requeues a key changed while it was processed at the highest priority it was asked for", async () => {
+    const q = new WorkQueue();
+    q.add("a");
+    const first = (await q.get()) as string;
+    q.add("a", Priority.low);
+    q.add("a", Priority.high);
+    q.add("a", Priority.normal);
+    q.add("other");
+    q.done(first);
+    expect(await q.get()).toBe("a");
+    expect(await q.get()).toBe("other");
   });
 
   it("backs off exponentially per key and resets on forget", () => {
