@@ -82,6 +82,19 @@ describe("WorkQueue", () => {
     expect(await q.get()).toBe("other");
   });
 
+  it("reports its depth as keys come and go, down to zero when the last is taken", async () => {
+    const depths: number[] = [];
+    const q = new WorkQueue({
+      metrics: { depth: (n) => depths.push(n), added() {}, retried() {}, waited() {}, worked() {} },
+    });
+    q.add("a", Priority.low);
+    q.add("b", Priority.high);
+    q.add("a", Priority.high); // moves up: still two waiting
+    await q.get();
+    await q.get();
+    expect(depths).toEqual([1, 2, 1, 0]);
+  });
+
   it("backs off exponentially per key and resets on forget", () => {
     const q = new WorkQueue({ backoff: { baseMs: 5, maxMs: 1000 } });
     expect(q.addRateLimited("k")).toBe(5);

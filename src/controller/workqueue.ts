@@ -138,8 +138,9 @@ export class WorkQueue {
     if (this.shuttingDown) return Promise.resolve(undefined);
     const key = this.next();
     if (key !== undefined) {
+      this.take(key);
       this.metrics.depth(this.waiting.size);
-      return Promise.resolve(this.take(key));
+      return Promise.resolve(key);
     }
     return new Promise((resolve) => this.takers.push(resolve));
   }
