@@ -5,6 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { kubeconfigPath } from "../hack/lib/paths.ts";
+import { loadConnection } from "../src/controller/connection.ts";
+import { Informer } from "../src/controller/informer.ts";
+import type { KubeObject } from "../src/controller/objects.ts";
+import { core as coreResources } from "../src/controller/resources.ts";
+import { KubeClient } from "../src/controller/rest.ts";
+import { silentLogger } from "../src/observability/logger.ts";
 import { applyObjects, createSecret, type Manifest, sampleAgents } from "./support/fleet.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
 
@@ -160,10 +167,22 @@ describe("agentfleet run", () => {
     expect(await childVersions()).toEqual(versions);
   });
 
-  it("rolls only the agent whose config changed, and writes nothing else", async () => {
+  it("rolls only the agent whose config changed, one GPU pod at a time, and writes nothing else", async () => {
     const before = await childVersions();
     const oldHash = (await apps.readNamespacedDeployment({ name: "tts-service", namespace: ns.name })).spec?.template
       .metadata?.annotations?.["agentfleet.io/config-hash"];
+    // tts-service holds a GPU slice: its new pod must not ask for a second one beside the old. A watch
+    // sees every step of the roll; the most pods of it alive (not being deleted) at once must be one.
+    const client = new KubeClient(await loadConnection(kubeconfigPath));
+    const ttsPods = new Informer<KubeObject>(client, coreResources.pod, silentLogger(), {
+      labelSelector: "app.kubernetes.io/name=tts-service",
+    });
+    let mostAlive = 0;
+    ttsPods.onChange(() => {
+      const alive = ttsPods.list(ns.name).filter((p) => !p.metadata.deletionTimestamp).length;
+      mostAlive = Math.max(mostAlive, alive);
+    });
+    await ttsPods.start();
     await kubectl([
       "patch",
       "agd",
@@ -182,6 +201,9 @@ describe("agentfleet run", () => {
       return hash !== oldHash && done ? true : undefined;
     });
     await kubectl(["wait", "--for=condition=Ready", "agd/tts-service", "-n", ns.name, "--timeout=60s"]);
+    ttsPods.stop();
+    await client.close();
+    expect(mostAlive).toBe(1);
     const cm = await core.readNamespacedConfigMap({ name: "tts-service-config", namespace: ns.name });
     expect(Object.values(cm.data ?? {})[0]).toContain("en_GB-alan");
 

@@ -14,7 +14,10 @@ function render(spec: Record<string, unknown>, disruption: typeof protect | type
   const children = renderChildren(renderInput(a, gpu, disruption));
   const byKind = (kind: string) => children.find((c) => c.kind === kind) as Record<string, never> | undefined;
   const deployment = byKind("Deployment") as unknown as {
-    spec: { template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, never> } };
+    spec: {
+      strategy?: unknown;
+      template: { metadata: { annotations?: Record<string, string> }; spec: Record<string, never> };
+    };
   };
   const pod = deployment?.spec.template.spec as unknown as {
     runtimeClassName?: string;
@@ -47,6 +50,16 @@ describe("renderChildren", () => {
     });
     expect(container?.resources.limits["nvidia.com/gpu"]).toBe("1");
     expect(container?.env.some((e) => e.name === "NVIDIA_VISIBLE_DEVICES")).toBe(false);
+  });
+
+  it("replaces a GPU agent's pods one at a time, the old pod first: no second pod asks for a GPU slice", () => {
+    const { deployment } = render({ gpu: { class: "rtx-4090", vramMiB: 3000 }, replicas: 2 });
+    expect(deployment.spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    // A CPU agent holds no GPU: Kubernetes' default surge keeps it serving through a roll.
+    expect(render({}).deployment.spec.strategy).toBeUndefined();
   });
 
   it("hides every GPU from a CPU-only agent", () => {

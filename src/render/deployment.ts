@@ -45,6 +45,14 @@ const containerSecurity = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
+/**
+ * How a GPU agent's pods are replaced (a config change, a new image, a move): the old pod gives its
+ * GPU back before the new one asks for one. The default surge would start the new pod beside the old:
+ * on a card whose slices are all taken it waits for ever (the old pod holds the slice it needs), and
+ * on one with a free slice it loads the model a second time into VRAM the fleet's plan counted once.
+ */
+const replaceOneAtATime = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+
 export function renderDeployment({
   agent,
   placement: choice,
@@ -120,6 +128,7 @@ export function renderDeployment({
     spec: {
       replicas: waiting ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(name) },
+      ...(gpuClass ? { strategy: replaceOneAtATime } : {}),
       template: {
         metadata: {
           labels: { ...(spec.podLabels ?? {}), ...standardLabels(name) },
