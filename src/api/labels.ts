@@ -17,6 +17,11 @@ export const managedBySelector = `${labelKeys.managedBy}=${managedBy}`;
 export const annotationKeys = {
   /** On every child: the digest of its desired state, so an unchanged child is never written again. */
   appliedHash: "agentfleet.io/applied-hash",
+  /**
+   * On every child the operator writes: the digest of the fields a hand edit would change, as
+   * rendered, which the live child's must equal (reconcilers/child-drift.ts).
+   */
+  renderedDrift: "agentfleet.io/drift-digest",
   /** On the pod template: the digest of the agent's config, so a config change rolls the pods. */
   configHash: "agentfleet.io/config-hash",
   /**

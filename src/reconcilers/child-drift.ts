@@ -4,9 +4,10 @@
 // before the object is cut down), so a child that someone scaled, re-imaged or relabelled by hand no
 // longer matches and is put back, while the operator's own writes compare equal and cost nothing.
 
-import { labelKeys } from "../api/labels.ts";
+import { annotationKeys, labelKeys } from "../api/labels.ts";
 import type { KubeObject } from "../controller/objects.ts";
 import { canonicalWithoutEmpty, digestOfText } from "../lib/stable-json.ts";
+import type { Child } from "../render/input.ts";
 
 type Obj = Record<string, unknown>;
 const at = (obj: unknown, ...path: string[]): unknown =>
@@ -76,3 +77,16 @@ export function withDriftDigest(projection: DriftProjection, cut: (obj: KubeObje
     return { ...cut(obj), driftDigest: digest } as KubeObject & WithDriftDigest;
   };
 }
+
+/**
+ * The child with its rendered drift digest recorded beside its applied hash. A later reconcile whose
+ * applied hash matches reads the digest from the cached child instead of projecting and hashing the
+ * rendered child again (that was a tenth of the first pass over every agent at a start).
+ */
+export function withRenderedDrift<T extends Child>(projection: DriftProjection, child: T): T {
+  const annotations = { ...child.metadata.annotations, [annotationKeys.renderedDrift]: driftDigest(projection, child) };
+  return { ...child, metadata: { ...child.metadata, annotations } };
+}
+
+export const renderedDriftOf = (obj: { metadata: { annotations?: Record<string, string> | undefined } }) =>
+  obj.metadata.annotations?.[annotationKeys.renderedDrift];

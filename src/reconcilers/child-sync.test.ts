@@ -8,6 +8,12 @@ import { planChildSync } from "./child-sync.ts";
 const stt = agent("stt", { ports: [{ name: "zmq", port: 5800 }], config: { rate: 16000 } });
 const desired = renderChildren(renderInput(stt, { kind: "cpu" }));
 
+/** A child as the cache keeps it: cut down, with the digest of its live drift projection. */
+const cached = (obj: KubeObject) => {
+  const kind = childKinds.find((k) => k.resource.kind === obj.kind);
+  return kind ? withDriftDigest(kind.drift, kind.cache)(obj) : obj;
+};
+
 /** The cluster as the caches hold it: children by kind. */
 function live(objects: KubeObject[]) {
   return {
@@ -74,10 +80,6 @@ describe("planChildSync", () => {
   });
 
   it("puts back a child edited by hand (scaled, re-imaged) though it still carries the operator's digest", () => {
-    const cached = (obj: KubeObject) => {
-      const kind = childKinds.find((k) => k.resource.kind === obj.kind);
-      return kind ? withDriftDigest(kind.drift, kind.cache)(obj) : obj;
-    };
     const asCached = desired.map((c) => cached(c as KubeObject));
     expect(planChildSync(stt.metadata.uid, desired, live(asCached)).apply).toEqual([]);
 
@@ -100,11 +102,42 @@ describe("planChildSync", () => {
     expect(planChildSync(stt.metadata.uid, desired, live(withLabel)).apply).toEqual([]);
   });
 
+  it("records each written child's rendered drift digest, so that its echo is in sync, and a changed record is put back", () => {
+    const written = planChildSync(stt.metadata.uid, desired, live([])).apply.map((a) => a.child as KubeObject);
+    const echoes = written.map(cached);
+    for (const [i, echo] of echoes.entries()) {
+      const recorded = written[i]?.metadata.annotations?.["agentfleet.io/drift-digest"];
+      expect(recorded).toMatch(/^[0-9a-f]{16}$/);
+      expect((echo as { driftDigest?: string }).driftDigest).toBe(recorded);
+    }
+    expect(planChildSync(stt.metadata.uid, desired, live(echoes)).apply).toEqual([]);
+
+    // Scaled by hand: the live digest is no longer the recorded one.
+    const deployment = written.find((c) => c.kind === "Deployment") as KubeObject & { spec: { replicas: number } };
+    const scaled = echoes.map((c) =>
+      c.kind === "Deployment" ? cached({ ...deployment, spec: { ...deployment.spec, replicas: 5 } } as KubeObject) : c,
+    );
+    expect(planChildSync(stt.metadata.uid, desired, live(scaled)).apply.map((a) => a.child.kind)).toEqual([
+      "Deployment",
+    ]);
+
+    // Someone changed the record by hand: the child is written again, record and all.
+    const tampered = echoes.map((c) =>
+      c.kind === "ConfigMap"
+        ? {
+            ...c,
+            metadata: { ...c.metadata, annotations: { ...c.metadata.annotations, "agentfleet.io/drift-digest": "0" } },
+          }
+        : c,
+    );
+    const again = planChildSync(stt.metadata.uid, desired, live(tampered)).apply;
+    expect(again.map((a) => a.child.kind)).toEqual(["ConfigMap"]);
+    expect(again[0]?.child.metadata.annotations?.["agentfleet.io/drift-digest"]).toBe(
+      written[0]?.metadata.annotations?.["agentfleet.io/drift-digest"],
+    );
+  });
+
   it("puts back a NetworkPolicy opened to everyone by hand (an ingress of one empty rule)", () => {
-    const cached = (obj: KubeObject) => {
-      const kind = childKinds.find((k) => k.resource.kind === obj.kind);
-      return kind ? withDriftDigest(kind.drift, kind.cache)(obj) : obj;
-    };
     // stt has no dependents: its policy lets no one in (ingress []).
     const policy = desired.find((c) => c.kind === "NetworkPolicy") as unknown as KubeObject & {
       spec: { ingress: unknown[] };

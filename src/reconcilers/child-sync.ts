@@ -4,7 +4,7 @@
 import type { KubeObject } from "../controller/objects.ts";
 import { appliedHashOf } from "../render/applied-hash.ts";
 import type { Child } from "../render/input.ts";
-import { driftDigest, type WithDriftDigest } from "./child-drift.ts";
+import { driftDigest, renderedDriftOf, type WithDriftDigest, withRenderedDrift } from "./child-drift.ts";
 import { childKind, childKinds } from "./child-kinds.ts";
 
 /** The cached children of one agent's namespace, by kind. */
@@ -24,17 +24,21 @@ export interface ChildSync {
 /**
  * A cached child is as the operator wants it when it carries the digest of the desired state (the
  * operator wrote it) and nobody changed what the operator renders since (its drift digest, kept by
- * the cache, is the desired one's). A child cached without a drift digest is judged by the first alone.
+ * the cache, is the one the operator's write recorded; computed from the desired child for a child
+ * written before the operator recorded it). A child cached without a drift digest is judged by the
+ * first alone.
  */
 function inSync(desired: Child, live: KubeObject & WithDriftDigest): boolean {
   if (appliedHashOf(live) !== appliedHashOf(desired)) return false;
-  return live.driftDigest === undefined || live.driftDigest === driftDigest(childKind(desired.kind).drift, desired);
+  if (live.driftDigest === undefined) return true;
+  return live.driftDigest === (renderedDriftOf(live) ?? driftDigest(childKind(desired.kind).drift, desired));
 }
 
 export function planChildSync(ownerUid: string | undefined, desired: readonly Child[], live: LiveChildren): ChildSync {
   const apply = desired.flatMap((child) => {
     const current = live.get(child.kind, child.metadata.name);
-    return current && inSync(child, current) ? [] : [{ child, exists: current !== undefined }];
+    if (current && inSync(child, current)) return [];
+    return [{ child: withRenderedDrift(childKind(child.kind).drift, child), exists: current !== undefined }];
   });
   const prune = childKinds
     .filter((k) => k.prune)
