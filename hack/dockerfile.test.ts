@@ -1,8 +1,9 @@
 // docker build cannot run on these machines; what can be checked without an engine is checked here.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { operatorEnvironment, operatorNodeFlags } from "../src/cli/node-flags.ts";
+import { compileCacheVariable, operatorEnvironment, operatorNodeFlags } from "../src/cli/node-flags.ts";
 import { repoRoot } from "./lib/paths.ts";
 
 const dockerfile = await readFile(path.join(repoRoot, "Dockerfile"), "utf8");
@@ -39,5 +40,21 @@ describe("Dockerfile", () => {
     expect(JSON.parse(entrypoint ?? "null")).toEqual(["node", ...operatorNodeFlags, "/app/dist/cli/main.js"]);
     const env = (final.match(/^ENV (.*)$/gm) ?? []).join(" ");
     for (const [name, value] of Object.entries(operatorEnvironment)) expect(env).toContain(`${name}=${value}`);
+  });
+
+  it("builds Node's compile cache with the ENTRYPOINT's flags, as its user, from every command's modules", () => {
+    const cacheDir = final.match(new RegExp(`^ENV .*\\b${compileCacheVariable}=(\\S+)`, "m"))?.[1];
+    expect(cacheDir).toBeDefined();
+    const user = final.match(/^USER\s+(\S+)/m)?.[1];
+    const afterUser = final.slice(final.indexOf(`USER ${user}`));
+    const fill = afterUser.match(/^RUN (\[.*\])$/m)?.[1];
+    const argv = JSON.parse(fill ?? "null") as string[];
+    expect(argv.slice(0, operatorNodeFlags.length + 1)).toEqual(["node", ...operatorNodeFlags]);
+    for (const command of ["run", "audit", "import"]) expect(argv.at(-1)).toContain(`'${command}'`);
+    expect(argv.at(-1)).toContain("/app/dist/cli/${command}.js");
+    expect(final).toContain(`chown ${user} ${cacheDir}`);
+    // What it imports exists: the build writes src/cli/<command>.ts to dist/cli/<command>.js.
+    for (const command of ["run", "audit", "import"])
+      expect(existsSync(path.join(repoRoot, `src/cli/${command}.ts`))).toBe(true);
   });
 });

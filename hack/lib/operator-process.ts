@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { operatorEnvironment, operatorNodeFlags } from "../../src/cli/node-flags.ts";
+import { compileCacheVariable, operatorEnvironment, operatorNodeFlags } from "../../src/cli/node-flags.ts";
 import { kubeconfigPath, repoRoot, stateDir } from "./paths.ts";
 
 export interface OperatorProcessOptions {
@@ -101,7 +101,14 @@ export async function startOperator(
       ...(opts.logLevel ? ["--log-level", opts.logLevel] : []),
       ...(opts.args ?? []),
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...operatorEnvironment } },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ...operatorEnvironment,
+        [compileCacheVariable]: path.join(stateDir, "node-compile-cache"),
+      },
+    },
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
