@@ -66,13 +66,15 @@ describe("Controller", () => {
     });
     controller.bind();
     controller.start();
-    // While the first key is being worked on, a child's event wakes one agent and a person edits another.
+    // While the first key is being worked on, a child's event wakes one agent, a new agent arrives and
+    // a person edits another: the edit first, then the woken and the new in the order they came.
     children.put(obj("child-a30"));
+    cache.put(obj("new"));
     cache.put({ ...obj("a40"), metadata: { ...obj("a40").metadata, generation: 2 } });
-    while (reconciled.length < 50) await new Promise((r) => setTimeout(r, 1));
+    while (reconciled.length < 51) await new Promise((r) => setTimeout(r, 1));
     await controller.stop();
-    expect(reconciled.slice(0, 3)).toEqual(["ns/a0", "ns/a40", "ns/a30"]);
-    expect(new Set(reconciled).size).toBe(50);
+    expect(reconciled.slice(0, 4)).toEqual(["ns/a0", "ns/a40", "ns/a30", "ns/new"]);
+    expect(new Set(reconciled).size).toBe(51);
   });
 
   it("lets I/O in between keys when reconciles never wait (a start with nothing to write)", async () => {

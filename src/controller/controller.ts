@@ -49,6 +49,18 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
 }
 
+/**
+ * How urgent a primary object's own event is. An update is someone's edit of the object, and goes
+ * before what watches wake. A new object waits its turn with them: put first too, new agents cost
+ * a rollout of 297 agents 1.71 status writes per agent against 1.39 (and 3.4 reconciles against 3.1),
+ * for no shorter rollout. Before the start, every event is the caches' first list, as low as the
+ * start's own pass over every object.
+ */
+function primaryPriority(event: CacheEvent, started: boolean): number {
+  if (!started) return Priority.low;
+  return event === "update" ? Priority.high : Priority.normal;
+}
+
 /** Maps a child to the key of its controlling owner of the given kind. */
 export function ownerKeyOf(kind: string) {
   return (obj: KubeObject): string[] => {
@@ -84,7 +96,7 @@ export class Controller {
   bind(): void {
     const wanted = this.opts.primaryFilter ?? (() => true);
     this.opts.primary.onChange((obj, event) => {
-      if (wanted(obj, event)) this.queue.add(objectKey(obj.metadata), this.started ? Priority.high : Priority.low);
+      if (wanted(obj, event)) this.queue.add(objectKey(obj.metadata), primaryPriority(event, this.started));
     });
     for (const watch of this.opts.watches ?? []) {
       watch.informer.onChange((obj, event) => {
