@@ -118,9 +118,9 @@ async function apiserverMetrics(): Promise<{ writes: Map<string, number>; cpuSec
 /**
  * Waits until the API server uses under a fifth of a core over five seconds (idle, with 139
  * simulated nodes' heartbeats, it uses about 0.06), at most five minutes; says how long it waited. A
- * start measured while the control plane still works through a 3,000-agent rollout (PodDisruptionBudget
- * and endpoint updates, pods' status) measures that work too: 11.4 s in a bench run of 2026-12-01,
- * 5.2 to 7.1 s over a kept 3,000-agent fleet once quiet.
+ * start measured while the control plane still worked through a rollout would measure that work
+ * too. (It was written when a bench start at 3,000 agents took 11.4 s and starts over the kept,
+ * quiet cluster 5.2 to 7.1 s; in the runs since, the control plane was quiet within five seconds.)
  */
 async function controlPlaneQuiet(): Promise<number> {
   const began = performance.now();
