@@ -2,9 +2,9 @@
 // never handed to a second worker, and if it changes meanwhile it is queued again when the first
 // worker is done; failures are retried with per-key exponential backoff.
 //
-// Keys wait by priority, as in controller-runtime's priority queue: a change a person made (an
-// agent's spec) goes before the keys a fleet-wide wave of child events woke, and those before the
-// start's and the resync's pass over every object. Without it, one edit at 3,000 agents waited
+// Keys wait by priority, as in controller-runtime's priority queue: what a person did (a new agent,
+// an edit of one) goes before the keys a fleet-wide wave of child events woke, and those before the
+// start's and the resync's pass over every object (controller.ts decides which is which). Without it, one edit at 3,000 agents waited
 // behind the status work of hundreds of agents that the previous edit's pod roll had woken.
 
 export interface QueueMetrics {
@@ -35,7 +35,7 @@ export const Priority = {
   /** A pass over every object: the start's, the periodic resync's. */
   low: -1,
   normal: 0,
-  /** What a person changed: the primary object itself. */
+  /** What a person did: a new or edited primary object. */
   high: 1,
 } as const;
 

@@ -149,7 +149,8 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const classes = new Map(caches.classes.list().map((c) => [c.metadata.name, c]));
     const nodes = caches.nodes.list().map(supplyOf);
     const pods = caches.pods.byIndex(cacheIndex.agent, key);
-    const runningOn = pods.find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp)?.spec?.nodeName;
+    const podNodes = pods.flatMap((p) => (p.spec?.nodeName && !p.metadata.deletionTimestamp ? [p.spec.nodeName] : []));
+    const runningOn = podNodes[0];
 
     // Only a GPU agent reads the fleet's plan: a CPU agent's reconcile never waits for a re-plan.
     const onGpu = typed.spec.gpu !== undefined;
@@ -176,6 +177,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       started: start.start,
       dependencies: dependencies.endpoints,
       dependents: dependencies.dependents,
+      podNodes,
     });
     // A GPU class deleted under running agents (a mistake, or a class being replaced) must not stop
     // them: their Deployment is left as it is until the class returns or the agent names another.

@@ -6,12 +6,16 @@ import { renderChildren } from "./child-kinds.ts";
 const protect = { protect: true, reason: "FallbackAvailable", message: "" } as const;
 const allow = { protect: false, reason: "NotRequired", message: "" } as const;
 
-function render(spec: Record<string, unknown>, disruption: typeof protect | typeof allow = allow) {
+function render(
+  spec: Record<string, unknown>,
+  disruption: typeof protect | typeof allow = allow,
+  podNodes: readonly string[] = [],
+) {
   const a = agent("stt-service", spec);
   const gpu: GpuChoice = a.spec.gpu
     ? placedOn(a, a.spec.gpu.class, a.spec.gpu.class === "rtx-3060" ? "pc2" : "mainpc")
     : { kind: "cpu" };
-  const children = renderChildren(renderInput(a, gpu, disruption));
+  const children = renderChildren(renderInput(a, gpu, disruption, { podNodes }));
   const byKind = (kind: string) => children.find((c) => c.kind === kind) as Record<string, never> | undefined;
   const deployment = byKind("Deployment") as unknown as {
     spec: {
@@ -52,12 +56,16 @@ describe("renderChildren", () => {
     expect(container?.env.some((e) => e.name === "NVIDIA_VISIBLE_DEVICES")).toBe(false);
   });
 
-  it("replaces a GPU agent's pods one at a time, the old pod first: no second pod asks for a GPU slice", () => {
-    const { deployment } = render({ gpu: { class: "rtx-4090", vramMiB: 3000 }, replicas: 2 });
-    expect(deployment.spec.strategy).toEqual({
-      type: "RollingUpdate",
-      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-    });
+  it("replaces a GPU agent's pods on their node old pod first, and moves it to another node new pod first", () => {
+    const gpu = { gpu: { class: "rtx-4090", vramMiB: 3000 }, replicas: 2 };
+    const oldFirst = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+    const newFirst = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+    // Not running yet, or running where the plan keeps it: no second pod asks for a GPU slice there.
+    expect(render(gpu).deployment.spec.strategy).toEqual(oldFirst);
+    expect(render(gpu, allow, ["mainpc", "mainpc"]).deployment.spec.strategy).toEqual(oldFirst);
+    // Moving off pc2 (a drain): the new pod starts on mainpc while the old serves, until none is left on pc2.
+    expect(render(gpu, allow, ["pc2"]).deployment.spec.strategy).toEqual(newFirst);
+    expect(render(gpu, allow, ["mainpc", "pc2"]).deployment.spec.strategy).toEqual(newFirst);
     // A CPU agent holds no GPU: Kubernetes' default surge keeps it serving through a roll.
     expect(render({}).deployment.spec.strategy).toBeUndefined();
   });

@@ -46,19 +46,27 @@ const containerSecurity = {
 };
 
 /**
- * How a GPU agent's pods are replaced (a config change, a new image, a move): the old pod gives its
- * GPU back before the new one asks for one. The default surge would start the new pod beside the old:
- * on a card whose slices are all taken it waits for ever (the old pod holds the slice it needs), and
- * on one with a free slice it loads the model a second time into VRAM the fleet's plan counted once.
+ * How a GPU agent's pods are replaced on the node they run on (a config change, a new image): the
+ * old pod gives its GPU back before the new one asks for one. The default surge would start the new
+ * pod beside the old: on a card whose slices are all taken it waits for ever (the old pod holds the
+ * slice it needs), and on one with a free slice it loads the model a second time into VRAM the
+ * fleet's plan counted once.
  */
-const replaceOneAtATime = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+const oldPodFirst = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+/**
+ * How a GPU agent moves to another node (a drain, a PC switched off, room made elsewhere): the new
+ * pod starts on the node the plan chose, where its room is counted, while the old one keeps serving;
+ * with its budget, a required agent is never down through a drain.
+ */
+const newPodFirst = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 
 export function renderDeployment({
   agent,
   placement: choice,
   started,
   dependencies,
-}: Pick<RenderInput, "agent" | "placement" | "started" | "dependencies">) {
+  podNodes = [],
+}: Pick<RenderInput, "agent" | "placement" | "started" | "dependencies" | "podNodes">) {
   const { spec } = agent;
   const configHash = configDigest(agent);
   // An agent that waits for room, or for its dependencies, keeps its Deployment at zero replicas:
@@ -128,7 +136,9 @@ export function renderDeployment({
     spec: {
       replicas: waiting ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(name) },
-      ...(gpuClass ? { strategy: replaceOneAtATime } : {}),
+      // Until the old pods are gone from the node it leaves, the move's strategy stays: switching to
+      // old pod first mid-move would stop the old pod before the new one is Ready.
+      ...(gpuClass ? { strategy: podNodes.some((n) => n !== node) ? newPodFirst : oldPodFirst } : {}),
       template: {
         metadata: {
           labels: { ...(spec.podLabels ?? {}), ...standardLabels(name) },

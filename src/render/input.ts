@@ -39,6 +39,8 @@ export interface RenderInput {
   dependencies: readonly DependencyEndpoint[];
   /** The agents that depend on this one: the only ones its NetworkPolicy lets in (with allowFrom). */
   dependents: readonly string[];
+  /** The nodes its pods (not being deleted) run on now: a GPU agent moving off one keeps serving. */
+  podNodes?: readonly string[];
 }
 
 /** A child object as the renderer builds it, ready for server-side apply. */
