@@ -182,27 +182,31 @@ describe("agentfleet run", () => {
       const alive = ttsPods.list(ns.name).filter((p) => !p.metadata.deletionTimestamp).length;
       mostAlive = Math.max(mostAlive, alive);
     });
-    await ttsPods.start();
-    await kubectl([
-      "patch",
-      "agd",
-      "tts-service",
-      "-n",
-      ns.name,
-      "--type=merge",
-      "-p",
-      '{"spec":{"config":{"voice":"en_GB-alan"}}}',
-    ]);
-    await eventually("the tts-service pods to roll", async () => {
-      const d = await apps.readNamespacedDeployment({ name: "tts-service", namespace: ns.name });
-      const hash = d.spec?.template.metadata?.annotations?.["agentfleet.io/config-hash"];
-      const done =
-        d.status?.updatedReplicas === 1 && d.status.availableReplicas === 1 && (d.status.replicas ?? 0) === 1;
-      return hash !== oldHash && done ? true : undefined;
-    });
-    await kubectl(["wait", "--for=condition=Ready", "agd/tts-service", "-n", ns.name, "--timeout=60s"]);
-    ttsPods.stop();
-    await client.close();
+    try {
+      await ttsPods.start();
+      await kubectl([
+        "patch",
+        "agd",
+        "tts-service",
+        "-n",
+        ns.name,
+        "--type=merge",
+        "-p",
+        '{"spec":{"config":{"voice":"en_GB-alan"}}}',
+      ]);
+      await eventually("the tts-service pods to roll", async () => {
+        const d = await apps.readNamespacedDeployment({ name: "tts-service", namespace: ns.name });
+        const hash = d.spec?.template.metadata?.annotations?.["agentfleet.io/config-hash"];
+        const done =
+          d.status?.updatedReplicas === 1 && d.status.availableReplicas === 1 && (d.status.replicas ?? 0) === 1;
+        return hash !== oldHash && done ? true : undefined;
+      });
+      await kubectl(["wait", "--for=condition=Ready", "agd/tts-service", "-n", ns.name, "--timeout=60s"]);
+    } finally {
+      // Stopped however the roll went: a failed wait must not leave the watch open for the next tests.
+      ttsPods.stop();
+      await client.close();
+    }
     expect(mostAlive).toBe(1);
     const cm = await core.readNamespacedConfigMap({ name: "tts-service-config", namespace: ns.name });
     expect(Object.values(cm.data ?? {})[0]).toContain("en_GB-alan");

@@ -50,11 +50,11 @@ describe("Dockerfile", () => {
     const fill = afterUser.match(/^RUN (\[.*\])$/m)?.[1];
     const argv = JSON.parse(fill ?? "null") as string[];
     expect(argv.slice(0, operatorNodeFlags.length + 1)).toEqual(["node", ...operatorNodeFlags]);
-    for (const command of ["run", "audit", "import"]) expect(argv.at(-1)).toContain(`'${command}'`);
+    const commands = ["run", "audit", "import"];
+    for (const command of commands) expect(argv.at(-1)).toContain(`'${command}'`);
     expect(argv.at(-1)).toContain("/app/dist/cli/${command}.js");
     expect(final).toContain(`chown ${user} ${cacheDir}`);
     // What it imports exists: the build writes src/cli/<command>.ts to dist/cli/<command>.js.
-    for (const command of ["run", "audit", "import"])
-      expect(existsSync(path.join(repoRoot, `src/cli/${command}.ts`))).toBe(true);
+    for (const command of commands) expect(existsSync(path.join(repoRoot, `src/cli/${command}.ts`))).toBe(true);
   });
 });

@@ -23,8 +23,7 @@ export const operatorEnvironment = { MALLOC_ARENA_MAX: "2" } as const;
 // NODE_COMPILE_CACHE: Node keeps V8's compiled code for every module it loads in this directory and
 // reuses it at the next start: loading the operator's modules fell from about 410 to 210 ms as
 // TypeScript sources (the benchmark's and tests' way), and from 370–490 to 330 ms as the image's
-// compiled JavaScript. V8
-// rejects code compiled under other flags, and Node keeps one cache per user id, so the image builds
-// its cache with the operator's flags, as the user that runs it (Dockerfile). The benchmark and the
-// tests keep theirs under .agentfleet/, filled by the first operator they start.
+// compiled JavaScript. V8 rejects code compiled under other flags, and Node keeps one cache per user
+// id, so the image builds its cache with the operator's flags, as the user that runs it (Dockerfile).
+// The benchmark and the tests keep theirs under .agentfleet/, filled by the first operator they start.
 export const compileCacheVariable = "NODE_COMPILE_CACHE";
