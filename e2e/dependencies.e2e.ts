@@ -152,6 +152,49 @@ describe("agents that work together", () => {
     expect(events.every((e) => e.type === "Warning")).toBe(true);
   });
 
+  it("starts an Immediately agent applied before its dependency once, with the address; without a dependency that never comes, after a moment", async () => {
+    // As `kubectl apply -f fleet/` does: the dependent's file comes first.
+    await applyObjects([
+      agent("early-bird", { dependencies: ["late-riser"], startPolicy: "Immediately" }),
+      agent("stood-up", { dependencies: ["never-comes"], startPolicy: "Immediately" }),
+    ]);
+    const held = await eventually("early-bird to say what it waits for", async () => {
+      const a = (await agentsNow()).get("early-bird");
+      return condition(a, "Ready")?.reason === "WaitingForDependencies" ? a : undefined;
+    });
+    expect(condition(held, "Ready")?.message).toBe(
+      "not started: waiting for late-riser to exist (at most 15 s after it was created)",
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    await applyObjects([agent("late-riser")]);
+
+    // Every pod early-bird ever had, sampled until it is Ready: a pod started without the address
+    // would be replaced by one with it, and live long enough beside it to be seen.
+    const seen = new Map<string, string[]>();
+    for (;;) {
+      const pods = await core.listNamespacedPod({
+        namespace: ns.name,
+        labelSelector: "app.kubernetes.io/name=early-bird",
+      });
+      for (const p of pods.items)
+        seen.set(
+          p.metadata?.uid ?? "",
+          (p.spec?.containers[0]?.env ?? []).map((e) => e.name),
+        );
+      if (isReady((await agentsNow()).get("early-bird"))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect([...seen.values()]).toEqual([expect.arrayContaining(["AGENTFLEET_DEP_LATE_RISER_HOST"])]);
+
+    // A dependency that never comes holds it no longer than the grace: it runs, and says what is missing.
+    const agents = await allReady(["stood-up"]);
+    expect(condition(agents.get("stood-up"), "DependenciesReady")).toMatchObject({
+      status: "False",
+      reason: "MissingDependency",
+      message: "no AgentDeployment named never-comes in this namespace",
+    });
+  }, 90_000);
+
   it("holds an agent whose dependency does not exist, and starts it once the dependency is created and Ready", async () => {
     await applyObjects([agent("waiter", { dependencies: ["latecomer"] })]);
     const held = await eventually("waiter to say what it waits for", async () => {

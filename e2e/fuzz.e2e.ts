@@ -143,6 +143,7 @@ describe(`${runs} fuzzed AgentDeployments`, () => {
           started: false,
           dependencies: dependencies.states,
           cycleMembers: dependencies.cycleMembers,
+          ageMs: Number.POSITIVE_INFINITY,
         });
         for (const child of renderChildren({
           agent,

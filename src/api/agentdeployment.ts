@@ -310,7 +310,7 @@ export const agentDeploymentSpecSchema = z
       .enum(["AfterDependencies", "Immediately"])
       .default("AfterDependencies")
       .describe(
-        "AfterDependencies: no pod runs until every dependency is Ready (once started, it is never stopped for a dependency). Immediately: start at once.",
+        "AfterDependencies: no pod runs until every dependency is Ready (once started, it is never stopped for a dependency). Immediately: start without waiting for dependencies to be Ready; a dependency that does not exist yet is waited for at most 15 s after the agent's creation, so that a fleet applied at once starts each pod once.",
       ),
     network: networkSchema.optional(),
     required: z

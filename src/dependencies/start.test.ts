@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decideStart, type StartInput } from "./start.ts";
+import { agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
+import { decideStart, missingDependencyGraceMs, type StartInput } from "./start.ts";
 
 const input = (over: Partial<StartInput>): StartInput => ({
   policy: "AfterDependencies",
   started: false,
   dependencies: new Map(),
   cycleMembers: new Set(),
+  ageMs: Number.POSITIVE_INFINITY,
   ...over,
 });
 
@@ -28,6 +30,39 @@ describe("decideStart", () => {
       start: true,
       because: "Immediately",
     });
+  });
+
+  it("with startPolicy Immediately, waits a moment after its creation for a dependency that does not exist yet", () => {
+    const dependencies = new Map([
+      ["ghost", undefined],
+      ["model-ops", { ready: false }],
+    ]);
+    expect(decideStart(input({ policy: "Immediately", dependencies, ageMs: 4_000 }))).toEqual({
+      start: false,
+      missing: ["ghost"],
+      notReady: [],
+      graceLeftMs: missingDependencyGraceMs - 4_000,
+    });
+    // Past the grace it starts without it; a dependency that exists but is not Ready never holds it.
+    expect(decideStart(input({ policy: "Immediately", dependencies, ageMs: missingDependencyGraceMs }))).toEqual({
+      start: true,
+      because: "Immediately",
+    });
+    const onlyNotReady = new Map([["model-ops", { ready: false }]]);
+    expect(decideStart(input({ policy: "Immediately", dependencies: onlyNotReady, ageMs: 0 }))).toEqual({
+      start: true,
+      because: "Immediately",
+    });
+    // Once started it is never held again: a dependency deleted and re-created restarts nothing.
+    expect(decideStart(input({ policy: "Immediately", dependencies, ageMs: 0, started: true }))).toEqual({
+      start: true,
+      because: "Immediately",
+    });
+  });
+
+  it("is the grace the CRD's description of startPolicy tells a user", () => {
+    const described = agentDeploymentSpecSchema.shape.startPolicy.description ?? "";
+    expect(described).toContain(`at most ${missingDependencyGraceMs / 1000} s after the agent's creation`);
   });
 
   it("never holds an agent that has started, whatever its dependencies do later", () => {

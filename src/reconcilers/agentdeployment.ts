@@ -169,7 +169,11 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
         deployment?.metadata?.annotations?.[annotationKeys.started] === "true" || (deployment?.spec?.replicas ?? 0) > 0,
       dependencies: dependencies.states,
       cycleMembers: dependencies.cycleMembers,
+      ageMs: ageOf(agent, now()),
     });
+    // Held a moment for a dependency that does not exist yet (startPolicy Immediately): reconciled
+    // again when the grace ends, if the dependency's creation has not woken it before.
+    const holdMs = start.start ? undefined : start.graceLeftMs;
     const rendered = renderChildren({
       agent: typed,
       placement: gpu,
@@ -197,7 +201,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       ]);
       return { backoff: true };
     }
-    if (synced.awaitsEcho) return undefined;
+    if (synced.awaitsEcho) return holdMs === undefined ? undefined : { requeueAfterMs: holdMs };
 
     const { conditions, ...fields } = decideStatus({
       agent: typed,
@@ -208,6 +212,20 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       dependencies,
       start,
     });
-    return writeStatus(agent, conditions, fields);
+    return soonest(await writeStatus(agent, conditions, fields), holdMs);
   };
+}
+
+/** How long ago the agent was created; Infinity when the API server has not said (never held for it). */
+const ageOf = (agent: AgentDeployment, now: Date) => {
+  // Typed as a Date by client-node; a string as the API server sends it.
+  const created = Date.parse(String(agent.metadata.creationTimestamp ?? ""));
+  return Number.isNaN(created) ? Number.POSITIVE_INFINITY : now.getTime() - created;
+};
+
+/** The result, reconciled again no later than `requeueAfterMs` when one is given. */
+function soonest(result: ReconcileResult | undefined, requeueAfterMs: number | undefined): ReconcileResult | undefined {
+  if (requeueAfterMs === undefined) return result;
+  if (result?.requeueAfterMs !== undefined && result.requeueAfterMs <= requeueAfterMs) return result;
+  return { ...result, requeueAfterMs };
 }

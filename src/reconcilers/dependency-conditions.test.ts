@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { decideStart } from "../dependencies/start.ts";
 import { agent, dependenciesAmong } from "../testing/fixtures.ts";
-import { dependenciesReady, dependenciesRequired } from "./dependency-conditions.ts";
+import { dependenciesReady, dependenciesRequired, waitingFor } from "./dependency-conditions.ts";
 
 const ready = (a: AgentDeployment): AgentDeployment => ({
   ...a,
@@ -10,7 +10,7 @@ const ready = (a: AgentDeployment): AgentDeployment => ({
 });
 
 /** The DependenciesReady condition of `name` in a namespace of these agents, with `started` as its Deployment says. */
-function conditionOf(name: string, fleet: AgentDeployment[], started = false) {
+function conditionOf(name: string, fleet: AgentDeployment[], started = false, ageMs = Number.POSITIVE_INFINITY) {
   const self = fleet.find((a) => a.metadata.name === name) as AgentDeployment;
   const deps = dependenciesAmong(self, fleet);
   const start = decideStart({
@@ -18,6 +18,7 @@ function conditionOf(name: string, fleet: AgentDeployment[], started = false) {
     started,
     dependencies: deps.states,
     cycleMembers: deps.cycleMembers,
+    ageMs,
   });
   return { condition: dependenciesReady(deps, start), start, deps };
 }
@@ -58,6 +59,26 @@ describe("dependenciesReady", () => {
       reason: "MissingDependency",
       message: "no AgentDeployment named ghost in this namespace; it starts once they exist and are Ready",
     });
+  });
+
+  it("says an agent that starts Immediately waits for a missing dependency only a moment, in words that do not change", () => {
+    const fleet = [agent("a", { dependencies: ["ghost"], startPolicy: "Immediately" })];
+    const early = conditionOf("a", fleet, false, 1_000);
+    const later = conditionOf("a", fleet, false, 9_000);
+    expect(early.condition).toMatchObject({
+      reason: "MissingDependency",
+      message:
+        "no AgentDeployment named ghost in this namespace; it starts once they exist, or without them at most 15 s after it was created",
+    });
+    // A status that counted the seconds down would be rewritten at every reconcile.
+    expect(later.condition).toEqual(early.condition);
+    expect(waitingFor(early.start as Extract<typeof early.start, { start: false }>)).toBe(
+      "ghost to exist (at most 15 s after it was created)",
+    );
+    // Past the grace: it runs, and the condition still says what is missing.
+    const late = conditionOf("a", fleet, false, 15_000);
+    expect(late.start).toEqual({ start: true, because: "Immediately" });
+    expect(late.condition.message).toBe("no AgentDeployment named ghost in this namespace");
   });
 
   it("is True when every dependency is Ready", () => {

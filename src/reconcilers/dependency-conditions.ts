@@ -2,19 +2,30 @@
 // that it is in a cycle), and whether a required agent leans on optional ones. Pure.
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import { AgentCondition, AgentReason } from "../api/conditions.ts";
-import type { StartDecision } from "../dependencies/start.ts";
+import { missingDependencyGraceMs, type StartDecision } from "../dependencies/start.ts";
 import type { AgentDependencies } from "./agent-dependencies.ts";
 import type { ConditionInput } from "./conditions.ts";
 
 const list = (names: readonly string[]) => names.join(", ");
+
+/** How an agent that starts Immediately waits for a missing dependency, in words that stay the same while it waits. */
+const graceWords = `at most ${missingDependencyGraceMs / 1000} s after it was created`;
 
 /** What an agent held by the start gate waits for, in words. */
 export function waitingFor(start: Extract<StartDecision, { start: false }>): string {
   return [
     ...(start.notReady.length ? [`${list(start.notReady)} to be Ready`] : []),
     ...(start.missing.length ? [`${list(start.missing)} to exist`] : []),
-  ].join(" and ");
+  ]
+    .join(" and ")
+    .concat(start.graceLeftMs !== undefined ? ` (${graceWords})` : "");
 }
+
+/** What ends the wait of an agent held for its dependencies, in words. */
+const holdEnds = (start: Extract<StartDecision, { start: false }>) =>
+  start.graceLeftMs !== undefined
+    ? `; it starts once they exist, or without them ${graceWords}`
+    : "; it starts once they exist and are Ready";
 
 export function dependenciesReady(deps: AgentDependencies, start: StartDecision): ConditionInput {
   const type = AgentCondition.DependenciesReady;
@@ -36,7 +47,7 @@ export function dependenciesReady(deps: AgentDependencies, start: StartDecision)
       type,
       status: "False",
       reason: AgentReason.MissingDependency,
-      message: `no AgentDeployment named ${list(missing)} in this namespace${notReady.length ? `; not Ready yet: ${list(notReady)}` : ""}${held ? "; it starts once they exist and are Ready" : ""}`,
+      message: `no AgentDeployment named ${list(missing)} in this namespace${notReady.length ? `; not Ready yet: ${list(notReady)}` : ""}${held ? holdEnds(start) : ""}`,
     };
   }
   if (notReady.length) {
