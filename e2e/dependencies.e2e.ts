@@ -170,8 +170,10 @@ describe("agents that work together", () => {
 
     // Every pod early-bird ever had, sampled until it is Ready: a pod started without the address
     // would be replaced by one with it, and live long enough beside it to be seen.
+    // Readiness first, then pods: the pod of an agent seen Ready is in the list that follows.
     const seen = new Map<string, string[]>();
     for (;;) {
+      const ready = isReady((await agentsNow()).get("early-bird"));
       const pods = await core.listNamespacedPod({
         namespace: ns.name,
         labelSelector: "app.kubernetes.io/name=early-bird",
@@ -181,7 +183,7 @@ describe("agents that work together", () => {
           p.metadata?.uid ?? "",
           (p.spec?.containers[0]?.env ?? []).map((e) => e.name),
         );
-      if (isReady((await agentsNow()).get("early-bird"))) break;
+      if (ready) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect([...seen.values()]).toEqual([expect.arrayContaining(["AGENTFLEET_DEP_LATE_RISER_HOST"])]);
