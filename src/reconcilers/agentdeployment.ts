@@ -201,7 +201,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
       ]);
       return { backoff: true };
     }
-    if (synced.awaitsEcho) return holdMs === undefined ? undefined : { requeueAfterMs: holdMs };
+    if (synced.awaitsEcho) return soonest(undefined, holdMs);
 
     const { conditions, ...fields } = decideStatus({
       agent: typed,
