@@ -126,6 +126,12 @@ export class Controller {
     for (const obj of this.opts.primary.list()) this.queue.add(objectKey(obj.metadata), Priority.low);
   }
 
+  /** Retries now the keys backing off after a failure: the server they failed on takes writes again. */
+  retryFailedNow(): void {
+    const retried = this.queue.retryBackedOffNow();
+    if (retried > 0) this.logger.info({ retried }, "retrying the reconciles that failed, now");
+  }
+
   /** Stops at once: no new key is taken and no retry scheduled (the keys in progress finish on their own). */
   halt(): void {
     clearInterval(this.resyncTimer);

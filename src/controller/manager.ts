@@ -13,6 +13,7 @@ import type { KubeObject } from "./objects.ts";
 import { type ResourceType, resourceOfPath, resourcePath } from "./resources.ts";
 import { KubeClient } from "./rest.ts";
 import type { IndexFunc } from "./store.ts";
+import { WriteRecovery } from "./write-recovery.ts";
 
 export type LeaderElectionOptions = Pick<LeaderElectionConfig, "namespace" | "name" | "identity"> &
   Partial<LeaderElectionConfig>;
@@ -50,6 +51,8 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private synced = false;
   private reconciling = false;
+  /** Sees when writes go through again after the server failed some. */
+  private readonly writes = new WriteRecovery();
   /** A cache failed since the last time they all worked: catch up when they do again. */
   private lostServer = false;
 
@@ -63,6 +66,7 @@ export class Manager {
       this.metrics.request(method, code, host, resourceOfPath(path));
       // What the operator changed, request by request: at debug level, to find a write that should not be.
       if (method !== "GET") this.logger.debug({ method, path, code }, "api write");
+      if (this.writes.answered(method, code)) this.writesAnswered();
     });
   }
 
@@ -109,6 +113,16 @@ export class Manager {
     this.lostServer = false;
     this.logger.info("the API server answers every cache again; looking at every object again");
     if (this.reconciling) for (const c of this.controllers) c.enqueueAll();
+  }
+
+  /**
+   * The API server takes writes again after failing some (etcd was away: write-recovery.ts). The
+   * reconciles that failed meanwhile would wait out backoffs grown with each failure; they go now.
+   */
+  private writesAnswered(): void {
+    if (!this.reconciling) return;
+    this.logger.info("the API server takes writes again");
+    for (const c of this.controllers) c.retryFailedNow();
   }
 
   /** A controller run by this manager: its watches are bound before the caches start. */

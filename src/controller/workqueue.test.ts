@@ -106,6 +106,23 @@ describe("WorkQueue", () => {
     q.shutDown();
   });
 
+  it("queues the keys backing off after failures at once, and keeps their count, not a requeue asked for", async () => {
+    const q = new WorkQueue({ backoff: { baseMs: 60_000, maxMs: 600_000 } });
+    q.addRateLimited("failed");
+    q.addRateLimited("failed");
+    q.addAfter("asked-to-come-back", 60_000);
+    expect(q.retryBackedOffNow()).toBe(1);
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe("failed");
+    q.done("failed");
+    // The key that asked to come back still waits; the failed one backs off from its count if it fails again.
+    expect(q.idle).toBe(false);
+    expect(q.length).toBe(0);
+    expect(q.addRateLimited("failed")).toBe(240_000);
+    expect(q.retryBackedOffNow()).toBe(1);
+    q.shutDown();
+  });
+
   it("caps the backoff", () => {
     expect(backoffDelay(0)).toBe(5);
     expect(backoffDelay(100)).toBe(1_000_000);

@@ -124,6 +124,22 @@ export class WorkQueue {
     return delay;
   }
 
+  /**
+   * Queues now every key that waits out a failure's backoff (not one that asked to come back later).
+   * Their failure counts stay: a key that fails again backs off as long as it would have. How many.
+   */
+  retryBackedOffNow(): number {
+    let retried = 0;
+    for (const [key, { timer }] of this.timers) {
+      if (!this.failures.has(key)) continue;
+      clearTimeout(timer);
+      this.timers.delete(key);
+      this.add(key);
+      retried++;
+    }
+    return retried;
+  }
+
   /** The key succeeded: its next failure starts from the base delay again. */
   forget(key: string): void {
     this.failures.delete(key);
