@@ -199,10 +199,12 @@ async function cleanUp(): Promise<void> {
   await operator?.stop().catch(() => undefined);
   if (!values.keep) await cluster.down().catch(() => undefined);
 }
+/** Set once Ctrl-C or SIGTERM stops the run: what fails after it (the operator it stopped) is no error. */
+let stopping: Promise<never> | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping what the benchmark started`);
-    void cleanUp().then(() => process.exit(130));
+    stopping = cleanUp().then(() => process.exit(130));
   });
 }
 
@@ -549,6 +551,10 @@ memory in MiB         peak RSS ${peakRssMiB.toFixed(0)}; ${(["emptyFleet", "afte
 start                 ${startSeconds.toFixed(1)} s, caches synced at ${startSyncedSeconds.toFixed(1)} s (medians; each start ${starts.map((s) => s.seconds.toFixed(1)).join(", ")} s)   (target: 5 s at 3,000)
 machine               ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB
 written to bench/results/latest.json`);
+} catch (err) {
+  // Stopped by a signal: the run fails as what it waits on goes away; exit as the signal says, quietly.
+  if (stopping) await stopping;
+  throw err;
 } finally {
   await cleanUp();
 }
