@@ -122,6 +122,12 @@ async function apiserverMetrics(): Promise<{ writes: Map<string, number>; cpuSec
  * too. (It was written when a bench start at 3,000 agents took 11.4 s and starts over the kept,
  * quiet cluster 5.2 to 7.1 s; in the runs since, the control plane was quiet within five seconds.)
  */
+/** The value at the p-th percentile, by nearest rank: p = 50 is the median. 0 for no values. */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
 async function controlPlaneQuiet(): Promise<number> {
   const began = performance.now();
   let before = (await apiserverMetrics()).cpuSeconds;
@@ -460,9 +466,14 @@ try {
         `operator CPU ${operatorCpuSeconds.toFixed(1)} s`,
     );
   }
-  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
-  const startSeconds = median(starts.map((s) => s.seconds));
-  const startSyncedSeconds = median(starts.map((s) => s.syncedSeconds));
+  const startSeconds = percentile(
+    starts.map((s) => s.seconds),
+    50,
+  );
+  const startSyncedSeconds = percentile(
+    starts.map((s) => s.syncedSeconds),
+    50,
+  );
   await sleep(5000);
   const steadyStateWrites = writesOf(await operator.metrics());
   for (const write of operator.loggedWrites.slice(0, 20)) log(`Steady state wrote: ${write}`);
@@ -490,8 +501,7 @@ try {
     latencies.push(performance.now() - t0);
     await sleep(Math.max(0, 1000 - (performance.now() - t0)));
   }
-  latencies.sort((x, y) => x - y);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  const pct = (p: number) => percentile(latencies, p);
 
   await operator.stop();
   const result = {
