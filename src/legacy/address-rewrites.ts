@@ -9,12 +9,15 @@ import { mapScalars, resolveScalar, substitute, toPort } from "./values.ts";
 
 export interface AddressRewrite {
   agent: string;
+  machine: string;
   source: Location;
   /** config.redis.url, or env.REDIS_URL */
   path: string;
   from: string;
   /** The new value; null when the variable was dropped. */
   to: string | null;
+  /** Where the agent itself listens, moved off an address no pod has to 0.0.0.0 (addresses.ts). */
+  listen?: true;
 }
 
 export interface LeftAddress {
@@ -89,8 +92,10 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
   const rewritten = agents.map((agent) => {
     const ctx = { self: { name: agent.name, machine: agent.machine }, owners, machines };
     const record = (path: string, source: Location, result: TextRewrite) => {
+      const at = { agent: agent.legacyName, machine: agent.machine, source, path };
+      for (const c of result.listens) rewrites.push({ ...at, ...c, listen: true });
       for (const { target, ...c } of result.changes) {
-        rewrites.push({ agent: agent.legacyName, source, path, ...c });
+        rewrites.push({ ...at, ...c });
         if (!target) continue;
         needs.get(target)?.neededBy.add(agent.name);
         if (target !== agent.name) reaches.set(agent.name, (reaches.get(agent.name) ?? new Set()).add(target));
@@ -123,7 +128,14 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
       const resolved = substitute(e.value).value;
       const result = rewriteText(resolved, ctx, { name: e.name });
       if (result.changes.length === 0 && isMachineAddressVariable(e.name, resolved, machines)) {
-        rewrites.push({ agent: agent.legacyName, source: e.source, path: `env.${e.name}`, from: resolved, to: null });
+        rewrites.push({
+          agent: agent.legacyName,
+          machine: agent.machine,
+          source: e.source,
+          path: `env.${e.name}`,
+          from: resolved,
+          to: null,
+        });
         continue;
       }
       record(`env.${e.name}`, e.source, result);

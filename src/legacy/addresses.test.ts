@@ -3,6 +3,7 @@ import { parseAllDocuments } from "yaml";
 import { type AddressContext, rewriteText } from "./addresses.ts";
 import type { LegacyFile } from "./fleet.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
+import { textReport } from "./report.ts";
 
 const ctx = (over: Partial<AddressContext> = {}): AddressContext => ({
   self: { name: "caller", machine: "mainpc" },
@@ -101,6 +102,41 @@ describe("rewriteText", () => {
       left: [],
     });
     expect(rewriteText("localhost", ctx(), { name: "config.cache.host" }).left[0]?.why).toMatch(/no port beside it/);
+  });
+});
+
+describe("where an agent itself listens", () => {
+  it("moves a host beside its own port off localhost to every address", () => {
+    expect(rewriteText("127.0.0.1", ctx(), { name: "config.server.host", siblingPort: 5000 })).toMatchObject({
+      value: "0.0.0.0",
+      changes: [],
+      left: [],
+      listens: [{ from: "127.0.0.1", to: "0.0.0.0" }],
+    });
+  });
+
+  it("moves a value whose name says it is a listen address off localhost and a PC's address, keeping its port", () => {
+    expect(rewriteText("localhost", ctx(), { name: "config.bind" }).value).toBe("0.0.0.0");
+    expect(rewriteText("192.168.1.10", ctx(), { name: "BIND_HOST" }).value).toBe("0.0.0.0");
+    expect(rewriteText("mainpc:8000", ctx(), { name: "config.server.listenAddr" }).value).toBe("0.0.0.0:8000");
+    expect(rewriteText("tcp://127.0.0.1:5560", ctx(), { name: "config.zmq.bind_address" })).toMatchObject({
+      value: "tcp://0.0.0.0:5560",
+      changes: [],
+      listens: [{ from: "tcp://127.0.0.1:5560", to: "tcp://0.0.0.0:5560" }],
+    });
+  });
+
+  it("leaves its calls to itself, names that only look alike, and addresses that already listen everywhere", () => {
+    expect(rewriteText("http://localhost:5000/health", ctx(), { name: "config.health_url" })).toMatchObject({
+      value: "http://localhost:5000/health",
+      listens: [],
+    });
+    expect(rewriteText("tcp://localhost:7120", ctx(), { name: "config.listen_to" })).toMatchObject({
+      value: "tcp://system-digital-twin:7120",
+      listens: [],
+    });
+    for (const bind of ["0.0.0.0", "tcp://*:5560", "tcp://0.0.0.0:5560"])
+      expect(rewriteText(bind, ctx(), { name: "config.bind" })).toMatchObject({ value: bind, listens: [] });
   });
 });
 
@@ -227,6 +263,57 @@ describe("importing with addresses rewritten", () => {
     });
     expect(result.report.findings.find((f) => f.kind === "infrastructure-stateful")?.message).toMatch(
       /redis \(Redis\) keeps data: imported with a PersistentVolumeClaim for \/data/,
+    );
+  });
+
+  it("has an agent listen on 0.0.0.0 where it listened on localhost, and says so with file:line", () => {
+    const result = run([
+      {
+        path: "mainpc_startup_config.yaml",
+        text: `agent_groups:
+  speech:
+    Transcriber:
+      script_path: stt.py
+      port: 7300
+      config:
+        server: {host: 127.0.0.1, port: 7300}
+        zmq_bind: "tcp://localhost:7301"
+        health_url: http://localhost:7300/health
+`,
+      },
+    ]);
+    expect(spec(result, "transcriber")?.config).toEqual({
+      server: { host: "0.0.0.0", port: 7300 },
+      zmq_bind: "tcp://0.0.0.0:7301",
+      health_url: "http://localhost:7300/health",
+    });
+    const listens = result.report.findings.filter((f) => f.kind === "listen-address");
+    expect(listens.map((f) => [f.source, f.message])).toEqual([
+      [
+        "mainpc_startup_config.yaml:7",
+        expect.stringMatching(
+          /^Transcriber listened on 127\.0\.0\.1 \(config\.server\.host\).* It now listens on 0\.0\.0\.0;/,
+        ),
+      ],
+      [
+        "mainpc_startup_config.yaml:8",
+        expect.stringMatching(/^Transcriber listened on tcp:\/\/localhost:7301 \(config\.zmq_bind\)/),
+      ],
+    ]);
+    expect(result.report.addresses.rewrites).toContainEqual({
+      agent: "Transcriber",
+      source: "mainpc_startup_config.yaml:7",
+      path: "config.server.host",
+      from: "127.0.0.1",
+      to: "0.0.0.0",
+      listen: true,
+    });
+    // Nothing it reaches was rewritten, and nothing was left.
+    expect(
+      result.report.findings.filter((f) => f.kind === "address-rewritten" || f.kind === "hardcoded-address"),
+    ).toEqual([]);
+    expect(textReport(result.report, "")).toContain(
+      "Transcriber config.zmq_bind: tcp://localhost:7301 → tcp://0.0.0.0:7301 (where it listens)",
     );
   });
 

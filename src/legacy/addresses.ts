@@ -3,8 +3,9 @@
 // own Service. An address whose port an imported agent listens on becomes that agent's Service
 // (localhost:7120 → system-digital-twin:7120); one whose port or scheme is shared infrastructure's
 // becomes that service's name (redis://localhost:6379/0 → redis://redis:6379/0). Bind addresses
-// (0.0.0.0, *) stay; an address of no known owner stays and is reported; credentials in a URL are
-// never written out.
+// (0.0.0.0, *) stay; where an agent itself listens on localhost or a PC's address, which no pod has
+// or lets its Service reach, it listens on 0.0.0.0; an address of no known owner stays and is
+// reported; credentials in a URL are never written out.
 import { type InfrastructureKind, infrastructureOfName, infrastructureOfPort } from "./infrastructure.ts";
 import { normaliseMachine } from "./startup-config.ts";
 
@@ -43,6 +44,11 @@ export interface TextRewrite {
   missing: InfrastructureKind[];
   /** The value held a URL with a password, which the rewritten value leaves out. */
   credentials: boolean;
+  /**
+   * The agent's own listen addresses that no pod has (localhost, a PC's address), now 0.0.0.0: in a
+   * pod its Service and kubelet's probes reach it at the pod's address, never on its loopback.
+   */
+  listens: AddressChange[];
 }
 
 const loopback = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -96,6 +102,16 @@ function resolveKind(kind: InfrastructureKind, ctx: AddressContext): Resolution 
   return chosen ? { owner: chosen } : { missing: kind };
 }
 
+/**
+ * A name that says its value is where the agent itself listens: bind, listen_address, ZMQ_BIND,
+ * listenAddr; not listen_to or binding_key, which name something else.
+ */
+function isListenName(name: string | undefined): boolean {
+  const last = (name ?? "").split(".").at(-1) ?? "";
+  const snake = last.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+  return /(^|[_-])(bind|listen)([_-]?(addr|address|host|hostname|ip|url|uri|endpoint|on|at))?$/.test(snake);
+}
+
 const isHost = (host: string, machines: readonly string[]) =>
   loopback.test(host) ||
   ipv4.test(host) ||
@@ -113,7 +129,12 @@ export function rewriteText(
   const changes: AddressChange[] = [];
   const left: TextRewrite["left"] = [];
   const missing: InfrastructureKind[] = [];
+  const listens: AddressChange[] = [];
   let credentials = false;
+  const listenEverywhere = (original: string, to: string) => {
+    listens.push({ from: original, to });
+    return to;
+  };
   const apply = (
     resolution: Resolution,
     original: string,
@@ -135,7 +156,10 @@ export function rewriteText(
   // A bare host, under a name that says it is one (host, REDIS_HOST, server_ip): its port is beside
   // it, or its name says what it is. Elsewhere a machine's name is only a word (environment: pc2).
   const hostNamed = /(^|[._])(host|hostname|server|address|addr|ip|endpoint)$/i.test(hint.name ?? "");
-  if (hostNamed && isHost(trimmed, ctx.machines) && trimmed !== "0.0.0.0") {
+  const listenNamed = isListenName(hint.name);
+  if ((hostNamed || listenNamed) && isHost(trimmed, ctx.machines) && trimmed !== "0.0.0.0") {
+    const done = (value: string) => ({ value, changes, left, missing, credentials, listens });
+    if (listenNamed) return done(listenEverywhere(trimmed, "0.0.0.0"));
     const remote = !loopback.test(trimmed);
     const kind = hint.name ? infrastructureOfName(hint.name) : undefined;
     const resolution =
@@ -144,8 +168,11 @@ export function rewriteText(
         : kind
           ? resolveKind(kind, ctx)
           : ({ why: "a host with no port beside it, and its name says not what it is" } as Resolution);
-    const value = apply(resolution, trimmed, (host) => host);
-    return { value, changes, left, missing, credentials };
+    // A host beside the agent's own port ({host: 127.0.0.1, port: 7120} in its server section) is
+    // where it listens: its own Service name there would be an address the pod cannot bind.
+    if ("self" in resolution || ("owner" in resolution && resolution.owner.name === ctx.self.name))
+      return done(listenEverywhere(trimmed, "0.0.0.0"));
+    return done(apply(resolution, trimmed, (host) => host));
   }
 
   let value = raw.replace(hostPattern(ctx.machines), (match, ...rest: unknown[]) => {
@@ -160,6 +187,12 @@ export function rewriteText(
     const remote = !loopback.test(host);
     const keptCred = cred && !cred.includes(":") ? cred : "";
     const withoutCred = `${scheme ?? ""}${keptCred}${host}${groups.port !== undefined ? `:${groups.port}` : ""}`;
+    // bind: tcp://127.0.0.1:5560 is where the agent listens, on the same port, on every address.
+    if (listenNamed)
+      return listenEverywhere(
+        withoutCred,
+        `${scheme ?? ""}0.0.0.0${groups.port !== undefined ? `:${groups.port}` : ""}`,
+      );
     const kindOfScheme = schemeName ? infrastructureOfPort(undefined, schemeName) : undefined;
     const resolution: Resolution =
       port !== undefined
@@ -178,7 +211,7 @@ export function rewriteText(
     credentials = true;
     return scheme;
   });
-  return { value, changes, left, missing, credentials };
+  return { value, changes, left, missing, credentials, listens };
 }
 
 /** Variables that carried a PC's address (PC2_IP, MAINPC_HOST): they mean nothing in a pod. */

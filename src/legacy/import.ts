@@ -64,6 +64,8 @@ export interface ReportedRewrite {
   from: string;
   /** null: the variable was dropped. */
   to: string | null;
+  /** The agent's own listen address, moved to 0.0.0.0. */
+  listen?: true;
 }
 
 export interface ReportedInfrastructure {
@@ -258,6 +260,7 @@ const reportRewrite = (r: AddressRewrite): ReportedRewrite => ({
   path: r.path,
   from: r.from,
   to: r.to,
+  ...(r.listen ? { listen: true as const } : {}),
 });
 
 function infrastructureReport(

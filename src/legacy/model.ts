@@ -44,6 +44,7 @@ export type FindingKind =
   | "machine-unknown"
   | "on-every-machine"
   | "address-rewritten"
+  | "listen-address"
   | "infrastructure-stateful"
   | "infrastructure-missing"
   | "healthcheck-dropped"

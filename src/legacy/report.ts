@@ -49,7 +49,8 @@ export function textReport(report: ImportReport, outcome: string): string {
   if (addresses.rewrites.length) {
     lines.push("", `REWRITTEN ADDRESSES (${addresses.rewrites.length})`);
     for (const r of addresses.rewrites) {
-      lines.push(`  ${r.source}  ${r.agent} ${r.path}: ${r.from} → ${r.to ?? "(dropped)"}`);
+      const why = r.listen ? " (where it listens)" : "";
+      lines.push(`  ${r.source}  ${r.agent} ${r.path}: ${r.from} → ${r.to ?? "(dropped)"}${why}`);
     }
   }
   lines.push("", outcome);

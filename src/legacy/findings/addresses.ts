@@ -6,18 +6,30 @@ import { type Finding, where } from "../model.ts";
 
 export function rewriteFindings(result: FleetAddresses): Finding[] {
   const findings: Finding[] = [];
-  const rewritten = result.rewrites.filter((r) => r.to !== null);
-  const dropped = result.rewrites.filter((r) => r.to === null);
-  if (result.rewrites.length) {
-    const first = result.rewrites[0] as (typeof result.rewrites)[number];
+  const reaching = result.rewrites.filter((r) => !r.listen);
+  const rewritten = reaching.filter((r) => r.to !== null);
+  const dropped = reaching.filter((r) => r.to === null);
+  if (reaching.length) {
+    const first = reaching[0] as (typeof reaching)[number];
     findings.push({
       kind: "address-rewritten",
       severity: "info",
-      agents: [...new Set(result.rewrites.map((r) => r.agent))],
+      agents: [...new Set(reaching.map((r) => r.agent))],
       message: `${rewritten.length} addresses now name the Service of what they reach${
         dropped.length ? `, and ${dropped.length} variables that held a PC's address were dropped` : ""
       } (listed under REWRITTEN ADDRESSES, and in --json as addresses.rewrites). Each agent depends on what its addresses point at, so it starts after it and its NetworkPolicy lets it in. --keep-addresses leaves them as they were`,
       source: where(first.source),
+    });
+  }
+  for (const r of result.rewrites) {
+    if (!r.listen) continue;
+    findings.push({
+      kind: "listen-address",
+      severity: "info",
+      machine: r.machine,
+      agents: [r.agent],
+      message: `${r.agent} listened on ${r.from} (${r.path}): a pod's localhost is its own and it has no PC's address, so its Service and probes could not reach it. It now listens on ${r.to}; its NetworkPolicy still lets in only what depends on it. If its code binds an address of its own, change it there too`,
+      source: where(r.source),
     });
   }
   for (const l of result.left) {
