@@ -207,8 +207,41 @@ describe("agents that work together", () => {
     expect(condition(held, "Progressing")).toMatchObject({ status: "True", reason: "WaitingForDependencies" });
     expect((await agentsWithPods()).has("waiter")).toBe(false);
 
+    // Edited while it waits: its Deployment, at zero replicas, runs nothing and is not rewritten; it
+    // is written once when the agent starts, with the edit.
+    const deploymentOf = (name: string) => apps.readNamespacedDeployment({ name, namespace: ns.name });
+    const configHash = (d: Awaited<ReturnType<typeof deploymentOf>>) =>
+      d.spec?.template.metadata?.annotations?.["agentfleet.io/config-hash"];
+    const before = await deploymentOf("waiter");
+    await kubectl([
+      "patch",
+      "agd",
+      "waiter",
+      "-n",
+      ns.name,
+      "--type=merge",
+      "-p",
+      '{"spec":{"config":{"mode":"edited"}}}',
+    ]);
+    await eventually("waiter's edit to be reconciled", async () => {
+      const w = JSON.parse(await kubectl(["get", "agd", "waiter", "-n", ns.name, "-o", "json"])) as {
+        metadata: { generation: number };
+        status?: { observedGeneration?: number };
+      };
+      return w.metadata.generation === 2 && w.status?.observedGeneration === 2 ? w : undefined;
+    });
+    const waiting = await deploymentOf("waiter");
+    expect({ generation: waiting.metadata?.generation, replicas: waiting.spec?.replicas }).toEqual({
+      generation: before.metadata?.generation,
+      replicas: 0,
+    });
+
     await applyObjects([agent("latecomer")]);
     const agents = await allReady(["waiter", "latecomer"]);
     expect(condition(agents.get("waiter"), "DependenciesReady")).toMatchObject({ status: "True", reason: "AllReady" });
+    const started = await deploymentOf("waiter");
+    expect(started.metadata?.generation).toBe((before.metadata?.generation ?? 0) + 1);
+    expect(started.spec?.replicas).toBe(1);
+    expect(configHash(started)).not.toBe(configHash(before));
   });
 });

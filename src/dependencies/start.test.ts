@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
-import { decideStart, missingDependencyGraceMs, type StartInput } from "./start.ts";
+import { decideStart, holdsDeploymentAsWritten, missingDependencyGraceMs, type StartInput } from "./start.ts";
 
 const input = (over: Partial<StartInput>): StartInput => ({
   policy: "AfterDependencies",
@@ -85,5 +85,20 @@ describe("decideStart", () => {
       missing: [],
       notReady: ["redis"],
     });
+  });
+});
+
+describe("holdsDeploymentAsWritten", () => {
+  const held = decideStart(input({ dependencies: new Map([["memory-hub", { ready: false }]]) }));
+  const starting = decideStart(input({ dependencies: new Map([["memory-hub", { ready: true }]]) }));
+
+  it("leaves a waiting agent's zero-replica Deployment as it was, and writes it when the agent starts", () => {
+    expect(holdsDeploymentAsWritten(held, 0)).toBe(true);
+    expect(holdsDeploymentAsWritten(starting, 0)).toBe(false);
+  });
+
+  it("writes the Deployment a waiting agent does not have yet, and one that runs pods", () => {
+    expect(holdsDeploymentAsWritten(held, undefined)).toBe(false);
+    expect(holdsDeploymentAsWritten(held, 1)).toBe(false);
   });
 });

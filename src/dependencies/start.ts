@@ -56,3 +56,14 @@ export function decideStart(input: StartInput): StartDecision {
   if (missing.length === 0 && notReady.length === 0) return { start: true, because: "DependenciesReady" };
   return { start: false, missing, notReady };
 }
+
+/**
+ * Whether the agent's Deployment is left as it was written while the agent waits: held, with a
+ * Deployment at zero replicas (`liveReplicas`; undefined when it has none yet, which is written). No
+ * pod runs from its template meanwhile, and the plan moves a GPU agent that runs nowhere as others
+ * start around it (up to thirteen times in a 3,000-agent rollout in dependency order), each move a
+ * Deployment write and a ReplicaSet of its own. It is written once, as it is then, when it starts.
+ */
+export function holdsDeploymentAsWritten(decision: StartDecision, liveReplicas: number | undefined): boolean {
+  return !decision.start && liveReplicas === 0;
+}

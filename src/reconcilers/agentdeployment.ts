@@ -12,7 +12,7 @@ import type { OwnApplies, OwnStatusWrites } from "../controller/own-writes.ts";
 import { resourcePath } from "../controller/resources.ts";
 import { isInvalid, isNotFound, type KubeClient } from "../controller/rest.ts";
 import { applyStatus, sameStatus } from "../controller/status.ts";
-import { decideStart } from "../dependencies/start.ts";
+import { decideStart, holdsDeploymentAsWritten } from "../dependencies/start.ts";
 import { disruptionPolicy, type FreeVram } from "../placement/disruption.ts";
 import { gpuChoice } from "../placement/gpu-choice.ts";
 import type { Decision } from "../placement/plan.ts";
@@ -187,7 +187,8 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     // them: their Deployment is left as it is until the class returns or the agent names another.
     const keepRunning =
       gpu.kind === "unplaceable" && gpu.reason === AgentReason.UnknownGPUClass && (deployment?.spec?.replicas ?? 0) > 0;
-    const desired = keepRunning ? rendered.filter((c) => c.kind !== "Deployment") : rendered;
+    const heldAsWritten = holdsDeploymentAsWritten(start, deployment ? (deployment.spec?.replicas ?? 1) : undefined);
+    const desired = keepRunning || heldAsWritten ? rendered.filter((c) => c.kind !== "Deployment") : rendered;
     // The status reports the children as they are. A Deployment just written comes back through the
     // watches in a moment and queues this agent again; the status written then is the one worth
     // writing (a status now would say "Creating" and be replaced within a second). The other
