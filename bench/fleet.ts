@@ -166,6 +166,10 @@ function writesByKind(samples: Map<string, number>): {
   return out;
 }
 
+/** Counts, largest first, and as text for the summary ("APPLY deployments 3010, …"). */
+const byCount = (counts: ReadonlyMap<string, number>) => [...counts].sort((a, b) => b[1] - a[1]);
+const listed = (entries: readonly (readonly [string, number])[]) => entries.map(([k, v]) => `${k} ${v}`).join(", ");
+
 const perAgent = (w: ReturnType<typeof writesByKind>, n: number) =>
   Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Math.round((v / n) * 100) / 100])) as typeof w;
 
@@ -415,7 +419,7 @@ try {
     );
   // The fleet the later phases (steady state, change latency) run over: the last one rolled out.
   let live: AgentDeployment[] = immediately;
-  let ordered: { seconds: number } | undefined;
+  let ordered: Awaited<ReturnType<typeof rollout>> | undefined;
   if (!values["skip-ordered"]) {
     for (const ns of new Set(immediately.map((a) => a.metadata.namespace as string)))
       await cluster.kubectl(["delete", "namespace", ns, "--wait=true", "--timeout=20m"]);
@@ -513,10 +517,18 @@ try {
       floorPlusStatusSeconds: floors?.floorPlusStatusSeconds ?? null,
       ratioToFloorPlusStatus: floors ? fair.seconds / floors.floorPlusStatusSeconds : null,
       startPolicy: "Immediately",
-      dependencyOrdered: ordered ? { seconds: ordered.seconds, dependencyDepth: depth } : null,
+      // Its writes too: a held agent rewritten as the plan moved it showed only here (2026-12-06).
+      dependencyOrdered: ordered
+        ? {
+            seconds: ordered.seconds,
+            dependencyDepth: depth,
+            writesPerAgent: perAgent(ordered.writes, fleet.length),
+            apiServerWrites: Object.fromEntries(byCount(ordered.server)),
+          }
+        : null,
       writesPerAgent: perAgent(fair.writes, fleet.length),
       reconcilesPerAgent: fair.reconcilesPerAgent,
-      apiServerWrites: Object.fromEntries([...fair.server].sort((a, b) => b[1] - a[1])),
+      apiServerWrites: Object.fromEntries(byCount(fair.server)),
       cpuSeconds: { ...fair.cpu, apiServerAtFloorPlusStatus: floors?.floorPlusStatusApiServerCpu ?? null },
     },
     steadyStateWrites,
@@ -540,15 +552,13 @@ rollout, floor        ${seconds(floors?.floorSeconds)}   (children only)
 rollout, floor+status ${seconds(floors?.floorPlusStatusSeconds)}   (the AgentDeployment, its children, one status patch)
 ratio                 ${result.rollout.ratio?.toFixed(2) ?? "-"} to the floor, ${result.rollout.ratioToFloorPlusStatus?.toFixed(2) ?? "-"} to floor+status   (target: 1.1 at 297, 1.2 at 3,000)
 CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent, ${fair.reconcilesPerAgent.toFixed(1)} reconciles); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${seconds(floors?.floorPlusStatusApiServerCpu)} at floor+status
-in dependency order   ${ordered ? `${ordered.seconds.toFixed(1)} s` : "not measured (--skip-ordered)"}   (default startPolicy; ${depth} waves deep)
-writes per agent      ${Object.entries(result.rollout.writesPerAgent)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(", ")}
-API server writes     ${[...fair.server]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 8)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(", ")}
+in dependency order   ${ordered ? `${ordered.seconds.toFixed(1)} s` : "not measured (--skip-ordered)"}   (default startPolicy; ${depth} waves deep)${
+    ordered
+      ? `\n                      writes per agent ${listed(Object.entries(perAgent(ordered.writes, fleet.length)))}; API server ${listed(byCount(ordered.server).slice(0, 4))}`
+      : ""
+  }
+writes per agent      ${listed(Object.entries(result.rollout.writesPerAgent))}
+API server writes     ${listed(byCount(fair.server).slice(0, 8))}
 steady-state writes   ${steadyStateWrites}   (target: 0)
 change p50 / p99      ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} ms   (target p99: 1000 ms)
 RSS / heap            ${rssMiB.toFixed(0)} / ${heapMiB.toFixed(0)} MiB   (target RSS: 250 MiB at 3,000)
