@@ -127,7 +127,9 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
     for (const e of agent.env) {
       const resolved = substitute(e.value).value;
       const result = rewriteText(resolved, ctx, { name: e.name });
-      if (result.changes.length === 0 && isMachineAddressVariable(e.name, resolved, machines)) {
+      // Where the agent itself listens is kept, on every address; another PC's address is dropped.
+      const unchanged = result.changes.length === 0 && result.listens.length === 0;
+      if (unchanged && isMachineAddressVariable(e.name, resolved, machines)) {
         rewrites.push({
           agent: agent.legacyName,
           machine: agent.machine,

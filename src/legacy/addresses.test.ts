@@ -279,6 +279,8 @@ describe("importing with addresses rewritten", () => {
         server: {host: 127.0.0.1, port: 7300}
         zmq_bind: "tcp://localhost:7301"
         health_url: http://localhost:7300/health
+      env:
+        BIND_HOST: 192.168.1.10
 `,
       },
     ]);
@@ -287,6 +289,8 @@ describe("importing with addresses rewritten", () => {
       zmq_bind: "tcp://0.0.0.0:7301",
       health_url: "http://localhost:7300/health",
     });
+    // A PC's address as where it listens is moved, not dropped as the other PC's address would be.
+    expect(spec(result, "transcriber")?.env).toEqual([{ name: "BIND_HOST", value: "0.0.0.0" }]);
     const listens = result.report.findings.filter((f) => f.kind === "listen-address");
     expect(listens.map((f) => [f.source, f.message])).toEqual([
       [
@@ -298,6 +302,10 @@ describe("importing with addresses rewritten", () => {
       [
         "mainpc_startup_config.yaml:8",
         expect.stringMatching(/^Transcriber listened on tcp:\/\/localhost:7301 \(config\.zmq_bind\)/),
+      ],
+      [
+        "mainpc_startup_config.yaml:11",
+        expect.stringMatching(/^Transcriber listened on 192\.168\.1\.10 \(env\.BIND_HOST\)/),
       ],
     ]);
     expect(result.report.addresses.rewrites).toContainEqual({
