@@ -554,7 +554,7 @@ ratio                 ${result.rollout.ratio?.toFixed(2) ?? "-"} to the floor, $
 CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent, ${fair.reconcilesPerAgent.toFixed(1)} reconciles); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${seconds(floors?.floorPlusStatusApiServerCpu)} at floor+status
 in dependency order   ${ordered ? `${ordered.seconds.toFixed(1)} s` : "not measured (--skip-ordered)"}   (default startPolicy; ${depth} waves deep)${
     ordered
-      ? `\n                      writes per agent ${listed(Object.entries(perAgent(ordered.writes, fleet.length)))}; API server ${listed(byCount(ordered.server).slice(0, 4))}`
+      ? `\n                      writes per agent ${listed(Object.entries(result.rollout.dependencyOrdered?.writesPerAgent ?? {}))}; API server ${listed(byCount(ordered.server).slice(0, 4))}`
       : ""
   }
 writes per agent      ${listed(Object.entries(result.rollout.writesPerAgent))}

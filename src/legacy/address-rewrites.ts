@@ -65,6 +65,14 @@ export function addressOwners(agents: readonly FleetAgent[]): AddressOwner[] {
 
 const portKey = /(^|_)port$/i;
 
+/** Which agent's value a rewrite is of, and where the value was read. */
+const whereIn = (agent: FleetAgent, path: string, source: Location) => ({
+  agent: agent.legacyName,
+  machine: agent.machine,
+  source,
+  path,
+});
+
 export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: readonly string[]): FleetAddresses {
   const owners = addressOwners(agents);
   const rewrites: AddressRewrite[] = [];
@@ -92,7 +100,7 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
   const rewritten = agents.map((agent) => {
     const ctx = { self: { name: agent.name, machine: agent.machine }, owners, machines };
     const record = (path: string, source: Location, result: TextRewrite) => {
-      const at = { agent: agent.legacyName, machine: agent.machine, source, path };
+      const at = whereIn(agent, path, source);
       for (const c of result.listens) rewrites.push({ ...at, ...c, listen: true });
       for (const { target, ...c } of result.changes) {
         rewrites.push({ ...at, ...c });
@@ -130,14 +138,7 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
       // Where the agent itself listens is kept, on every address; another PC's address is dropped.
       const unchanged = result.changes.length === 0 && result.listens.length === 0;
       if (unchanged && isMachineAddressVariable(e.name, resolved, machines)) {
-        rewrites.push({
-          agent: agent.legacyName,
-          machine: agent.machine,
-          source: e.source,
-          path: `env.${e.name}`,
-          from: resolved,
-          to: null,
-        });
+        rewrites.push({ ...whereIn(agent, `env.${e.name}`, e.source), from: resolved, to: null });
         continue;
       }
       record(`env.${e.name}`, e.source, result);

@@ -131,6 +131,8 @@ export function rewriteText(
   const missing: InfrastructureKind[] = [];
   const listens: AddressChange[] = [];
   let credentials = false;
+  /** The rewrite of the whole value, with what was found on the way. */
+  const done = (value: string): TextRewrite => ({ value, changes, left, missing, credentials, listens });
   const listenEverywhere = (original: string, to: string) => {
     listens.push({ from: original, to });
     return to;
@@ -158,7 +160,6 @@ export function rewriteText(
   const hostNamed = /(^|[._])(host|hostname|server|address|addr|ip|endpoint)$/i.test(hint.name ?? "");
   const listenNamed = isListenName(hint.name);
   if ((hostNamed || listenNamed) && isHost(trimmed, ctx.machines) && trimmed !== "0.0.0.0") {
-    const done = (value: string) => ({ value, changes, left, missing, credentials, listens });
     if (listenNamed) return done(listenEverywhere(trimmed, "0.0.0.0"));
     const remote = !loopback.test(trimmed);
     const kind = hint.name ? infrastructureOfName(hint.name) : undefined;
@@ -211,7 +212,7 @@ export function rewriteText(
     credentials = true;
     return scheme;
   });
-  return { value, changes, left, missing, credentials, listens };
+  return done(value);
 }
 
 /** Variables that carried a PC's address (PC2_IP, MAINPC_HOST): they mean nothing in a pod. */
