@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { compileCacheVariable, operatorEnvironment, operatorNodeFlags } from "../../src/cli/node-flags.ts";
+import { caughtUpMessage } from "../../src/controller/controller.ts";
 import { kubeconfigPath, repoRoot, stateDir } from "./paths.ts";
 
 export interface OperatorProcessOptions {
@@ -46,6 +47,11 @@ export interface RunningOperator {
    * which costs the operator CPU a benchmark would count).
    */
   idle(opts?: { reconciles?: number; quietMs?: number; timeoutMs?: number; pollMs?: number }): Promise<number>;
+  /**
+   * When the agent controller said it had reconciled every agent once since its start (read from
+   * its log as the line came, performance.now()), and how many reconciles it had made by then.
+   */
+  caughtUp(): Promise<{ at: number; reconciled: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -116,7 +122,15 @@ export async function startOperator(
 
   // At debug level the operator logs each write, which is kept to name a write that should not be.
   const loggedWrites: string[] = [];
+  let caughtUp: (when: { at: number; reconciled: number }) => void = () => {};
+  const caughtUpPromise = new Promise<{ at: number; reconciled: number }>((resolve) => {
+    caughtUp = resolve;
+  });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    if (line.includes(caughtUpMessage) && line.includes('"controller":"agentdeployment"')) {
+      const at = performance.now();
+      caughtUp({ at, reconciled: (JSON.parse(line) as { reconciled: number }).reconciled });
+    }
     if (!line.includes('"api write"')) return;
     const { method, path: url, code } = JSON.parse(line) as { method: string; path: string; code: number };
     loggedWrites.push(`${method} ${url} ${code}`);
@@ -167,6 +181,7 @@ export async function startOperator(
     async leading() {
       return sumOf(await metrics(), "leader_election_master_status") >= 1;
     },
+    caughtUp: () => caughtUpPromise,
     async idle({ reconciles = 0, quietMs = 1000, timeoutMs = 10 * 60_000, pollMs = 100 } = {}) {
       const deadline = Date.now() + timeoutMs;
       let quietSince: number | undefined;

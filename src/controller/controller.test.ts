@@ -1,7 +1,8 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../observability/logger.ts";
 import { MemoryCache } from "../testing/memory-cache.ts";
-import { Controller, type ReconcileResult } from "./controller.ts";
+import { Controller, caughtUpMessage, type ReconcileResult } from "./controller.ts";
 import { type ManagerMetrics, noMetrics, type ReconcileOutcome } from "./metrics.ts";
 import type { KubeObject } from "./objects.ts";
 
@@ -102,5 +103,35 @@ describe("Controller", () => {
     await controller.stop();
     expect(reconciledWhenTimerRan).toBeDefined();
     expect(reconciledWhenTimerRan).toBeLessThan(keys / 2);
+  });
+
+  it("says once, when the start's pass has reconciled every object, how many and how long it took", async () => {
+    const lines: { msg: string; reconciled?: number; seconds?: number }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const cache = new MemoryCache<KubeObject>(Array.from({ length: 30 }, (_, i) => obj(`a${i}`)));
+    let reconciled = 0;
+    const controller = new Controller({
+      name: "test",
+      primary: cache,
+      logger,
+      workers: 3,
+      reconcile: async () => {
+        reconciled++;
+        await new Promise((r) => setTimeout(r, 1));
+        return undefined;
+      },
+    });
+    controller.bind();
+    controller.start();
+    const caughtUp = () => lines.filter((l) => l.msg === caughtUpMessage);
+    while (caughtUp().length === 0) await new Promise((r) => setTimeout(r, 2));
+    expect(reconciled).toBe(30);
+    expect(caughtUp()[0]?.reconciled).toBe(30);
+    expect(caughtUp()[0]?.seconds).toBeGreaterThan(0);
+    // A later change empties the queue again, but the start is over: said once only.
+    cache.put({ ...obj("a3"), metadata: { ...obj("a3").metadata, generation: 2 } });
+    while (reconciled < 31) await new Promise((r) => setTimeout(r, 2));
+    await controller.stop();
+    expect(caughtUp()).toHaveLength(1);
   });
 });
