@@ -21,6 +21,12 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Cuts an object down to the fields its readers use before the cache keeps it. */
   transform?: (obj: KubeObject) => KubeObject;
+  /**
+   * The only members of an object's spec the transform keeps, when it keeps few: a watch event's
+   * text is parsed without the others (watch-event-text.ts). A list by GET reads them, and the
+   * transform drops them.
+   */
+  specKept?: readonly string[];
   /** Indexes to find objects by (store.ts), over the objects as the cache keeps them. */
   indexes?: Readonly<Record<string, IndexFunc<KubeObject>>>;
   /** Called when a watch or list fails, with the delay before the next try. */
@@ -182,6 +188,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
           .watch(this.path, query, onEvent, {
             inactivityMs: this.options.watchInactivityMs ?? 30_000,
             signal: loop.signal,
+            specKept: this.options.specKept,
           })
           .catch((err: unknown) => {
             // 410 Gone: the version is older than etcd keeps; list again, at once.

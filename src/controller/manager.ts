@@ -34,19 +34,21 @@ export interface CacheOptions {
   labelSelector?: string;
   /** Cuts an object down to the fields its readers use before the cache keeps it. */
   transform?: (obj: KubeObject) => KubeObject;
+  /** The only members of a spec the transform keeps, left unparsed otherwise (InformerOptions.specKept). */
+  specKept?: readonly string[];
   /** Indexes to find objects by (store.ts); made once, like the transform, since the cache is shared. */
   indexes?: Readonly<Record<string, IndexFunc<KubeObject>>>;
 }
+
+/** What makes a cache's shape: two callers of one cache must pass the same (the same objects). */
+type CacheShape = Pick<CacheOptions, "transform" | "specKept" | "indexes">;
 
 export class Manager {
   readonly client: KubeClient;
   readonly logger: Logger;
   readonly metrics: ManagerMetrics;
   private readonly opts: ManagerOptions;
-  private readonly caches = new Map<
-    string,
-    { informer: Informer<KubeObject>; transform: CacheOptions["transform"]; indexes: CacheOptions["indexes"] }
-  >();
+  private readonly caches = new Map<string, { informer: Informer<KubeObject> } & CacheShape>();
   private readonly controllers: Controller[] = [];
   private elector: LeaderElector | undefined;
   private synced = false;
@@ -78,9 +80,9 @@ export class Manager {
     const key = `${resourcePath(resource)}?${opts.labelSelector ?? ""}`;
     const cached = this.caches.get(key);
     if (cached) {
-      if (cached.transform !== opts.transform || cached.indexes !== opts.indexes) {
+      if (cached.transform !== opts.transform || cached.specKept !== opts.specKept || cached.indexes !== opts.indexes) {
         throw new Error(
-          `the cache of ${key} was asked for twice with different transforms or indexes: it keeps one shape`,
+          `the cache of ${key} was asked for twice with different transforms, spec members or indexes: it keeps one shape`,
         );
       }
       return cached.informer as unknown as Informer<T>;
@@ -89,6 +91,7 @@ export class Manager {
     const informer = new Informer<KubeObject>(this.client, resource, this.logger, {
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
       ...(opts.transform ? { transform: opts.transform } : {}),
+      ...(opts.specKept ? { specKept: opts.specKept } : {}),
       ...(opts.indexes ? { indexes: opts.indexes } : {}),
       onError: () => {
         this.metrics.watchError(resource.plural);
@@ -96,7 +99,7 @@ export class Manager {
       },
       onRecovered: () => this.serverAnswered(),
     });
-    this.caches.set(key, { informer, transform: opts.transform, indexes: opts.indexes });
+    this.caches.set(key, { informer, transform: opts.transform, specKept: opts.specKept, indexes: opts.indexes });
     return informer as unknown as Informer<T>;
   }
 

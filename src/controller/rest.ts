@@ -7,7 +7,7 @@
 // nothing a client of one API server reads.
 import { request } from "undici";
 import type { ClusterConnection } from "./connection.ts";
-import { parseObjectWithoutManagedFields, parseWithoutManagedFields } from "./watch-event-text.ts";
+import { parseObjectWithoutManagedFields, parseWatchEvent } from "./watch-event-text.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -134,13 +134,13 @@ export class KubeClient {
   /**
    * A watch: `onEvent` gets each event the server sends, until the server ends the stream ("ended"),
    * nothing arrives for `inactivityMs` ("silent": a half-dead connection, or a proxy that holds it
-   * open), or `signal` aborts. Rejects when the server refuses the watch or the connection breaks.
+   * open), or `signal` aborts. With `specKept`, each object's spec is read as only those members. Rejects when the server refuses the watch or the connection breaks.
    */
   async watch(
     path: string,
     query: RequestOptions["query"],
     onEvent: (event: WatchEvent) => void,
-    opts: { inactivityMs: number; signal: AbortSignal },
+    opts: { inactivityMs: number; signal: AbortSignal; specKept?: readonly string[] | undefined },
   ): Promise<"ended" | "silent"> {
     const url = this.url(path, { ...query, watch: true });
     const { headers, dispatcher } = await this.prepare();
@@ -174,7 +174,7 @@ export class KubeClient {
         for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n", start)) {
           const line = pending.slice(start, newline);
           start = newline + 1;
-          if (line.trim()) onEvent(parseWithoutManagedFields(line) as WatchEvent);
+          if (line.trim()) onEvent(parseWatchEvent(line, opts.specKept) as WatchEvent);
         }
         pending = pending.slice(start);
       }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseObjectWithoutManagedFields, parseWithoutManagedFields } from "./watch-event-text.ts";
+import { parseObjectWithoutManagedFields, parseWatchEvent } from "./watch-event-text.ts";
 
 // JSON with the strings that could fool a walk of the text: quotes, backslashes, brackets, colons,
 // and the very keys the walk looks for, at any depth.
@@ -22,7 +22,10 @@ const trickyString = fc.oneof(
     "object",
   ),
 );
-const key = fc.oneof(fc.string(), fc.constantFrom("managedFields", "metadata", "object", "a\\", 'a"b', "kind"));
+const key = fc.oneof(
+  fc.string(),
+  fc.constantFrom("managedFields", "metadata", "object", "a\\", 'a"b', "kind", "spec", "nodeName"),
+);
 const json = fc.letrec((tie) => ({
   any: fc.oneof(
     { depthSize: "small" },
@@ -49,16 +52,16 @@ const event = fc
   });
 
 /** The event less its metadata's managedFields: a list, as the API server always sends it. */
-const withoutManagedFields = (e: { object: { metadata: Record<string, unknown> } }) => {
+const withoutManagedFields = <E extends { object: { metadata: Record<string, unknown> } }>(e: E): E => {
   const { managedFields, ...metadata } = e.object.metadata;
   return Array.isArray(managedFields) ? { ...e, object: { ...e.object, metadata } } : e;
 };
 
-describe("parseWithoutManagedFields", () => {
+describe("parseWatchEvent", () => {
   it("reads any event as JSON.parse does, less its object's own metadata.managedFields list", () => {
     fc.assert(
       fc.property(event, (e) => {
-        expect(parseWithoutManagedFields(JSON.stringify(e))).toEqual(withoutManagedFields(e));
+        expect(parseWatchEvent(JSON.stringify(e))).toEqual(withoutManagedFields(e));
       }),
       { numRuns: 1000 },
     );
@@ -73,7 +76,7 @@ describe("parseWithoutManagedFields", () => {
     ]) {
       const text = JSON.stringify({ type: "ADDED", object: { kind: "Pod", spec, metadata } });
       const { managedFields: _, ...rest } = metadata;
-      expect(parseWithoutManagedFields(text)).toEqual({ type: "ADDED", object: { kind: "Pod", spec, metadata: rest } });
+      expect(parseWatchEvent(text)).toEqual({ type: "ADDED", object: { kind: "Pod", spec, metadata: rest } });
     }
   });
 
@@ -90,9 +93,35 @@ describe("parseWithoutManagedFields", () => {
   });
 
   it("parses text it cannot walk as JSON.parse does, errors included", () => {
-    expect(parseWithoutManagedFields(' {"object":{"metadata":{"managedFields":[1]}}}')).toEqual({
+    expect(parseWatchEvent(' {"object":{"metadata":{"managedFields":[1]}}}')).toEqual({
       object: { metadata: { managedFields: [1] } },
     });
-    expect(() => parseWithoutManagedFields('{"object":{"metadata":{"managedFields":[1')).toThrow(SyntaxError);
+    expect(() => parseWatchEvent('{"object":{"metadata":{"managedFields":[1')).toThrow(SyntaxError);
+  });
+
+  it("reads of an object's spec only the members it is told to keep, as written", () => {
+    const specKept = ["nodeName", "kind"];
+    fc.assert(
+      fc.property(event, (e) => {
+        const spec = e.object.spec;
+        const expected =
+          spec && typeof spec === "object" && !Array.isArray(spec)
+            ? Object.fromEntries(Object.entries(spec).filter(([k]) => specKept.includes(k)))
+            : spec;
+        const want = withoutManagedFields({ ...e, object: { ...e.object, spec: expected } });
+        expect(parseWatchEvent(JSON.stringify(e), specKept)).toEqual(want);
+      }),
+      { numRuns: 1000 },
+    );
+    const pod = {
+      kind: "Pod",
+      metadata: { name: "p", managedFields: [{ manager: "kubelet" }] },
+      spec: { containers: [{ name: "a", args: ['"nodeName":"x"'] }], nodeName: "pc2", priority: 0, hostNetwork: true },
+      status: { phase: "Running" },
+    };
+    expect(parseWatchEvent(JSON.stringify({ type: "MODIFIED", object: pod }), ["nodeName", "priority"])).toEqual({
+      type: "MODIFIED",
+      object: { kind: "Pod", metadata: { name: "p" }, spec: { nodeName: "pc2", priority: 0 }, status: pod.status },
+    });
   });
 });

@@ -24,12 +24,20 @@ export function deploymentFields(obj: KubeObject): KubeObject {
   } as KubeObject;
 }
 
+/**
+ * The members of a pod's spec that podFields keeps: the pods cache's watch reads no other
+ * (InformerOptions.specKept), so a field a reconciler starts reading is named here.
+ */
+export const podSpecKept = ["nodeName"] as const satisfies readonly (keyof NonNullable<V1Pod["spec"]>)[];
+
 /** A pod: the node it runs on, and its status (readiness, waiting containers and why). */
 export function podFields(obj: KubeObject): KubeObject {
   const p = obj as V1Pod & KubeObject;
+  const spec: Record<string, unknown> = {};
+  for (const key of podSpecKept) if (p.spec?.[key]) spec[key] = p.spec[key];
   return {
     ...metadataOnly(p),
-    spec: p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {},
+    spec,
     ...(p.status ? { status: p.status } : {}),
   } as KubeObject;
 }

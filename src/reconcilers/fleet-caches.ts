@@ -8,7 +8,7 @@ import type { ObjectCache } from "../controller/cache.ts";
 import type { Manager } from "../controller/manager.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { core } from "../controller/resources.ts";
-import { metadataOnly, podFields } from "./cached-fields.ts";
+import { metadataOnly, podFields, podSpecKept } from "./cached-fields.ts";
 import { withDriftDigest } from "./child-drift.ts";
 import { type ChildKindName, childKinds } from "./child-kinds.ts";
 import { agentDeploymentResource, gpuClassResource } from "./kinds.ts";
@@ -81,7 +81,12 @@ export function fleetCaches(mgr: Manager): FleetCaches {
     agents: mgr.informer<AgentDeployment>(readResources.agents, { indexes: dependsOnIndex }),
     classes: mgr.informer<GPUClass>(readResources.classes),
     nodes: mgr.informer<NodeObject>(readResources.nodes),
-    pods: mgr.informer<PodObject>(readResources.pods, { ...owned, transform: podFields, indexes: agentIndex }),
+    pods: mgr.informer<PodObject>(readResources.pods, {
+      ...owned,
+      transform: podFields,
+      specKept: podSpecKept,
+      indexes: agentIndex,
+    }),
     runtimeClasses: mgr.informer(readResources.runtimeClasses, { transform: metadataOnly }),
     children: Object.fromEntries(
       childKinds.map((k) => [
