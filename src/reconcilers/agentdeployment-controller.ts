@@ -5,6 +5,7 @@ import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { OwnApplies, OwnStatusWrites } from "../controller/own-writes.ts";
+import { digestOfText } from "../lib/stable-json.ts";
 import { podSignature } from "./agent-status.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { childKinds } from "./child-kinds.ts";
@@ -32,11 +33,13 @@ export function setupAgentDeploymentController(
   /**
    * A child the status does not read wakes its agent only when someone else changed what the cache
    * keeps of it: not for the echo of our own apply, nor for an update of its status alone (a
-   * PodDisruptionBudget's counts), which the cache does not keep.
+   * PodDisruptionBudget's counts), which the cache does not keep. The filter remembers a digest of
+   * what the cache keeps, not its text: the text of four kinds of child was 2.8 MiB of a 50 MiB heap
+   * at 1,000 agents.
    */
   const unlessOwnOrUnchanged = (kind: string) => {
     const changed = changeFilter((obj: KubeObject) =>
-      JSON.stringify({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } }),
+      digestOfText(JSON.stringify({ ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } })),
     );
     return (obj: KubeObject, event: CacheEvent) => {
       const echo = ownApplies.isEcho(kind, obj, event);
