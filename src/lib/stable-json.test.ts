@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalWithoutEmpty, stableHash } from "./stable-json.ts";
+import { canonicalJson, canonicalWithoutEmpty, sameJson, stableHash } from "./stable-json.ts";
 
 /** The specification, as the function was first written: a copy through sorted entries. */
 function reference(value: unknown): unknown {
@@ -80,5 +80,44 @@ describe("canonicalWithoutEmpty", () => {
   it("leaves out empty lists and objects at any depth, but never an item of a list", () => {
     expect(canonicalWithoutEmpty({ b: [], a: { c: {}, d: [{}, { e: [] }] } })).toEqual({ a: { d: [{}, {}] } });
     expect(canonicalWithoutEmpty({ a: [], b: {} })).toBeUndefined();
+  });
+});
+
+/** A copy of the value with its keys in another order and some undefined fields added: the same JSON. */
+function reordered(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reordered);
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).reverse();
+    return Object.fromEntries([...entries.map(([k, v]) => [k, reordered(v)]), ["added-undefined", undefined]]);
+  }
+  return value;
+}
+
+describe("sameJson", () => {
+  it("says two values are the same exactly when their canonical JSON is", () => {
+    fc.assert(
+      fc.property(value.any, value.any, (a, b) => {
+        expect(sameJson(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+        expect(sameJson(a, reordered(a))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("tells a change anywhere, and not a change of key order or an undefined field", () => {
+    const status = { conditions: [{ type: "Ready", status: "True", reason: "AsExpected" }], observedGeneration: 2 };
+    expect(
+      sameJson(status, {
+        observedGeneration: 2,
+        conditions: [{ reason: "AsExpected", status: "True", type: "Ready" }],
+      }),
+    ).toBe(true);
+    expect(sameJson(status, { ...status, gpuClass: undefined })).toBe(true);
+    expect(sameJson(status, { ...status, observedGeneration: 3 })).toBe(false);
+    expect(sameJson(status, { ...status, conditions: [{ ...status.conditions[0], status: "False" }] })).toBe(false);
+    expect(sameJson(status, { ...status, conditions: [] })).toBe(false);
+    expect(sameJson(undefined, {})).toBe(false);
+    expect(sameJson([undefined], [null])).toBe(true);
+    expect(sameJson({ a: Number.NaN }, { a: null })).toBe(true);
   });
 });
