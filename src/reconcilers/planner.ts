@@ -38,14 +38,23 @@ export const replanDelayMs = 200;
 /** Told the agents (namespace/name) whose decision changed, or that may hold a drain differently now. */
 export type PlanListener = (keys: string[]) => void;
 
+// Each reconcile reads every node's supply: kept per node object, which the cache replaces when the
+// node changes and nothing mutates (3,000 reconciles over 48 nodes made it a tenth of a start's pass).
+const supplies = new WeakMap<NodeObject, Supply>();
+
 export function supplyOf(node: NodeObject): Supply {
-  return {
-    name: node.metadata.name,
-    labels: node.metadata.labels ?? {},
-    ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-    schedulable: !node.spec?.unschedulable,
-    allocatable: node.status?.allocatable ?? {},
-  };
+  let supply = supplies.get(node);
+  if (!supply) {
+    supply = {
+      name: node.metadata.name,
+      labels: node.metadata.labels ?? {},
+      ready: node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+      schedulable: !node.spec?.unschedulable,
+      allocatable: node.status?.allocatable ?? {},
+    };
+    supplies.set(node, supply);
+  }
+  return supply;
 }
 
 /** What placement reads of a node: a heartbeat or an image list changes nothing it decides. */
