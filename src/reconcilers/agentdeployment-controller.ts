@@ -6,6 +6,8 @@ import type { Manager } from "../controller/manager.ts";
 import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { OwnApplies, OwnStatusWrites } from "../controller/own-writes.ts";
 import { digestOfText } from "../lib/stable-json.ts";
+import { prepareConfigFile } from "../render/configmap.ts";
+import { parseAgentSpec } from "./agent-spec.ts";
 import { podSignature } from "./agent-status.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { childKinds } from "./child-kinds.ts";
@@ -70,6 +72,14 @@ export function setupAgentDeploymentController(
       ownApplies,
     }),
     workers: opts.workers ?? 4,
+  });
+  // While the caches list, the operator mostly waits on the API server; the start's pass over every
+  // agent then waits on nothing. Each agent's spec is parsed and its config file rendered as it
+  // arrives (both kept per object: agent-spec.ts, render/configmap.ts), and that pass finds them done.
+  agents.onChange((agent, event) => {
+    if (mgr.hasSynced || event === "delete") return;
+    const parsed = parseAgentSpec(agent);
+    if (parsed.success) prepareConfigFile({ ...agent, spec: parsed.data });
   });
   // The fleet's placement is one decision over every GPU agent: a change to one may move others.
   planner.subscribe((keys) => {

@@ -22,6 +22,14 @@ function configData(agent: AgentDeployment): Record<string, string> | undefined 
   return { [configFileName(configMountPath)]: yaml };
 }
 
+/**
+ * Renders the agent's config file ahead, for the render to find it kept: the YAML of a large config
+ * is the costliest part of an agent's first render after a start.
+ */
+export function prepareConfigFile(agent: AgentDeployment): void {
+  configData(agent);
+}
+
 /** The agent's free-form config as one YAML file; none when the agent has no config. */
 export function renderConfigMap(agent: AgentDeployment) {
   const data = configData(agent);
