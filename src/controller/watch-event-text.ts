@@ -19,9 +19,11 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
-/** The index just past the array or object that opens at `start`, or -1 if it never closes. */
-function endOfCollection(text: string, start: number): number {
-  let depth = 0;
+/**
+ * The index just past the array or object that opens at `start`, or -1 if it never closes. With
+ * `depth` 1, `start` is inside it instead (past some of its members): the walk goes on from there.
+ */
+function endOfCollection(text: string, start: number, depth = 0): number {
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
@@ -101,16 +103,19 @@ function managedFieldsCut(text: string, start: number): Cut | undefined {
 function specCut(text: string, start: number, kept: readonly string[]): Cut | undefined {
   const spec = member(text, start, "spec");
   if (!spec || text.charCodeAt(spec.value) !== OPEN_BRACE) return undefined;
-  const end = endOfCollection(text, spec.value);
-  if (end < 0) return undefined;
   const members: string[] = [];
+  // The spec's end is looked for from past the last member kept, not walked again from its start.
+  let walked = { at: spec.value, depth: 0 };
   for (const key of kept) {
     const found = member(text, spec.value, key);
     if (!found) continue;
     const valueEnd = endOfValue(text, found.value);
     if (valueEnd < 0) return undefined;
     members.push(text.slice(found.key, valueEnd));
+    if (valueEnd > walked.at) walked = { at: valueEnd, depth: 1 };
   }
+  const end = endOfCollection(text, walked.at, walked.depth);
+  if (end < 0) return undefined;
   return { from: spec.value, to: end, insert: `{${members.join(",")}}` };
 }
 
