@@ -1,7 +1,8 @@
 // Faults a user meets, on the real control plane, with the operator running: children deleted or
 // edited by hand are put back; a GPU class deleted under running agents stops nothing and comes back;
 // a spec the API server refuses in a child says so in the agent's status instead of looping in the
-// log; and the whole control plane going away and coming back loses nothing.
+// log; a namespace being deleted is left to empty; and the whole control plane going away and
+// coming back loses nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addNodes,
@@ -12,10 +13,17 @@ import {
   restartControlPlane,
 } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
-import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { type RunningOperator, startOperator, sumOf } from "../hack/lib/operator-process.ts";
 import { simulatedNodes } from "../hack/lib/topology.ts";
 import { applyObjects } from "./support/fleet.ts";
-import { type Condition, clients, eventsWithReason, eventually, withNamespace } from "./support/kube.ts";
+import {
+  type Condition,
+  clients,
+  eventsWithReason,
+  eventually,
+  removeNamespace,
+  withNamespace,
+} from "./support/kube.ts";
 
 const { core, apps } = clients();
 let ns: { name: string; remove: () => Promise<void> };
@@ -68,7 +76,8 @@ beforeAll(async () => {
   await installCrds();
   await applyManifests(sampleGpuClasses);
   ns = await withNamespace(core, "e2e-faults");
-  operator = await startOperator("faults");
+  // At debug level, so that each write it makes is logged with its path (loggedWrites).
+  operator = await startOperator("faults", { logLevel: "debug" });
   await applyObjects([agent("edited"), agent("on-gpu", { gpu: { class: "rtx-3060", vramMiB: 1000 } })]);
   await readyIs("edited", "True");
   await readyIs("on-gpu", "True");
@@ -210,6 +219,59 @@ describe("faults", () => {
     await readyIs("oversized", "True");
     expect(operator.process.exitCode).toBeNull();
   });
+
+  // `kubectl delete namespace` on a fleet: the namespace controller deletes the agents' pods and
+  // children while the agents still exist, and the API server refuses anything new in the namespace.
+  // The operator must neither fight it (recreating, retrying an error per child) nor write statuses
+  // and events for agents about to go; and a namespace made again under the same name is a new one.
+  it("leaves the agents of a namespace being deleted alone, and runs those of a namespace made again with its name", async () => {
+    const doomed = await withNamespace(core, "e2e-doomed");
+    const fleet = () =>
+      ["base", "middle", "top"].map((name, i, all) => ({
+        ...agent(name, i > 0 ? { dependencies: [all[i - 1]] } : {}),
+        metadata: { name, namespace: doomed.name },
+      }));
+    const allReady = () =>
+      eventually(
+        `the three agents of ${doomed.name} to be Ready`,
+        async () => {
+          const list = JSON.parse(await kubectl(["get", "agd", "-n", doomed.name, "-o", "json"])) as {
+            items: { status?: { conditions?: Condition[] } }[];
+          };
+          const ready = list.items.filter((a) =>
+            a.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+          );
+          return ready.length === 3 ? true : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+    await applyObjects(fleet());
+    await allReady();
+    await operator.idle();
+    const before = await operator.metrics();
+    const writesBefore = operator.loggedWrites.length;
+    await removeNamespace(core, doomed.name);
+    await operator.idle();
+    const after = await operator.metrics();
+    const errors = (m: typeof before) => sumOf(m, "controller_runtime_reconcile_errors_total");
+    expect(errors(after) - errors(before), "reconciles failed while the namespace was deleted").toBe(0);
+    // Nothing written into it: no child recreated, no status, no event (a GPU class's ledger elsewhere
+    // may be written at any time, so only the namespace's own paths are counted).
+    const intoDoomed = operator.loggedWrites
+      .slice(writesBefore)
+      .filter((w) => w.includes(`/namespaces/${doomed.name}/`));
+    expect(intoDoomed, "writes while the namespace was deleted").toEqual([]);
+
+    // The same name again: nothing of the deleted namespace is remembered against it.
+    await core.createNamespace({ body: { metadata: { name: doomed.name } } });
+    try {
+      await applyObjects(fleet());
+      await allReady();
+    } finally {
+      await removeNamespace(core, doomed.name);
+    }
+    expect(operator.process.exitCode).toBeNull();
+  }, 240_000);
 
   // kube-apiserver and etcd restart on their own (an upgrade, an OOM kill, a restart of a k3s
   // server's datastore), each in the middle of a rollout. Two clocks run from its return. The

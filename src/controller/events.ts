@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { EventCorrelator, type EventLimits } from "./event-limits.ts";
 import { type KubeObject, objectKey } from "./objects.ts";
 import { core, resourcePath } from "./resources.ts";
-import type { KubeClient } from "./rest.ts";
+import { isNamespaceTerminating, type KubeClient } from "./rest.ts";
 
 export interface EventSpec {
   type: "Normal" | "Warning";
@@ -80,7 +80,10 @@ export class EventRecorder implements EventSink {
       },
     };
     this.client.create(resourcePath(core.event, namespace), body).catch((err: unknown) => {
-      this.logger.warn({ err: String(err), reason: event.reason }, "could not record event");
+      // An event about an object whose namespace is being deleted has no one to read it: dropped, as
+      // client-go's recorder drops it, without a warning per event while a namespace empties.
+      const level = isNamespaceTerminating(err) ? "debug" : "warn";
+      this.logger[level]({ err: String(err), reason: event.reason }, "could not record event");
     });
   }
 }

@@ -42,6 +42,7 @@ export function resourceOfPath(path: string): string {
 
 export const core = {
   node: resource("", "v1", "Node", "nodes", false),
+  namespace: resource("", "v1", "Namespace", "namespaces", false),
   pod: resource("", "v1", "Pod", "pods", true),
   service: resource("", "v1", "Service", "services", true),
   configMap: resource("", "v1", "ConfigMap", "configmaps", true),

@@ -2,7 +2,7 @@
 // must end (so a worker is never blocked for ever), and an error keeps its status and words.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loopbackServer } from "../testing/loopback.ts";
-import { ApiError, type KubeClient } from "./rest.ts";
+import { ApiError, isNamespaceTerminating, type KubeClient } from "./rest.ts";
 
 let close: () => Promise<void>;
 let client: KubeClient;
@@ -10,12 +10,49 @@ const held: (() => void)[] = [];
 /** The Accept-Encoding of every request the server saw, watches too. */
 const encodingsAsked = new Set<string | undefined>();
 
+/** Two 403s as kube-apiserver words them: a namespace being deleted, and RBAC. */
+const forbiddenAnswers: Record<string, unknown> = {
+  "/terminating": {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message:
+      'configmaps "x" is forbidden: unable to create new content in namespace stuck because it is being terminated',
+    reason: "Forbidden",
+    details: {
+      name: "x",
+      kind: "configmaps",
+      causes: [
+        { reason: "NamespaceTerminating", message: "namespace stuck is being terminated", field: "metadata.namespace" },
+      ],
+    },
+    code: 403,
+  },
+  "/rbac": {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message:
+      'configmaps is forbidden: User "system:serviceaccount:x:y" cannot create resource "configmaps" in API group "" in the namespace "stuck"',
+    reason: "Forbidden",
+    details: { kind: "configmaps" },
+    code: 403,
+  },
+};
+
 beforeAll(async () => {
   ({ client, close } = await loopbackServer((req, res) => {
     encodingsAsked.add(req.headers["accept-encoding"]);
     if (req.url?.startsWith("/hang")) {
       held.push(() => res.end("{}"));
       return; // holds the request open
+    }
+    const forbidden = forbiddenAnswers[req.url ?? ""];
+    if (forbidden) {
+      res.writeHead(403, { "Content-Type": "application/json" }).end(JSON.stringify(forbidden));
+      return;
     }
     if (req.url?.startsWith("/plain404")) {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
@@ -44,6 +81,15 @@ describe("KubeClient", () => {
     const err = await client.request("GET", "/plain404").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 404, message: "404 page not found" });
+  });
+
+  it("tells a namespace being deleted from any other refusal", async () => {
+    const terminating = await client.request("POST", "/terminating", { body: {} }).catch((e: unknown) => e);
+    const rbac = await client.request("POST", "/rbac", { body: {} }).catch((e: unknown) => e);
+    expect(terminating).toMatchObject({ status: 403, reason: "Forbidden" });
+    expect(isNamespaceTerminating(terminating)).toBe(true);
+    expect(rbac).toMatchObject({ status: 403, reason: "Forbidden" });
+    expect(isNamespaceTerminating(rbac)).toBe(false);
   });
 
   it("asks for answers without compression, lists and watches alike (no gzip on either side)", async () => {

@@ -28,6 +28,18 @@ export const isConflict = (err: unknown) => err instanceof ApiError && err.statu
 export const isInvalid = (err: unknown): err is ApiError =>
   err instanceof ApiError && (err.status === 422 || err.status === 400);
 
+/**
+ * The API server refused to create an object because its namespace is being deleted (a 403 whose
+ * causes name NamespaceTerminating). Any creation there fails until the namespace is gone, and
+ * everything in it is about to be deleted: Kubernetes' own controllers drop such an error rather
+ * than retry it, and so does the operator.
+ */
+export function isNamespaceTerminating(err: unknown): boolean {
+  if (!(err instanceof ApiError) || err.status !== 403) return false;
+  const causes = (err.details as { causes?: { reason?: string }[] } | undefined)?.causes;
+  return causes?.some((c) => c.reason === "NamespaceTerminating") ?? false;
+}
+
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;

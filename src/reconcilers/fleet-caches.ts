@@ -24,6 +24,8 @@ export interface FleetCaches {
   pods: ObjectCache<PodObject>;
   /** The RuntimeClasses there are (k3s creates nvidia), for the GPU classes' preflight. */
   runtimeClasses: ObjectCache<KubeObject>;
+  /** The namespaces, by metadata only: whether an agent's namespace is being deleted. */
+  namespaces: ObjectCache<KubeObject>;
   /** Each kind of child in the table of child kinds. */
   children: Record<ChildKindName, ObjectCache<KubeObject>>;
 }
@@ -65,6 +67,7 @@ export const readResources = {
   nodes: core.node,
   pods: core.pod,
   runtimeClasses: core.runtimeClass,
+  namespaces: core.namespace,
 } as const;
 
 /**
@@ -88,6 +91,7 @@ export function fleetCaches(mgr: Manager): FleetCaches {
       indexes: agentIndex,
     }),
     runtimeClasses: mgr.informer(readResources.runtimeClasses, { transform: metadataOnly }),
+    namespaces: mgr.informer(readResources.namespaces, { transform: metadataOnly }),
     children: Object.fromEntries(
       childKinds.map((k) => [
         k.resource.kind,
