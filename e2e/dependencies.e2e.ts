@@ -7,6 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../hack/lib/cluster.ts";
 import { installCrds } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { kubeconfigPath } from "../hack/lib/paths.ts";
+import type { AgentDeployment } from "../src/api/agentdeployment.ts";
+import { loadConnection } from "../src/controller/connection.ts";
+import { Informer } from "../src/controller/informer.ts";
+import { KubeClient } from "../src/controller/rest.ts";
+import { silentLogger } from "../src/observability/logger.ts";
+import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
 import { applyObjects } from "./support/fleet.ts";
 import { type Condition, clients, eventsWithReason, eventually, httpStatus, withNamespace } from "./support/kube.ts";
 
@@ -49,6 +56,10 @@ const allReady = (names: string[]) =>
     },
     { timeoutMs: 60_000 },
   );
+
+const deploymentOf = (name: string) => apps.readNamespacedDeployment({ name, namespace: ns.name });
+const configHash = (d: Awaited<ReturnType<typeof deploymentOf>>) =>
+  d.spec?.template.metadata?.annotations?.["agentfleet.io/config-hash"];
 
 const policyOf = (name: string) =>
   networking.readNamespacedNetworkPolicy({ name, namespace: ns.name }).catch((err: unknown) => {
@@ -219,9 +230,6 @@ describe("agents that work together", () => {
 
     // Edited while it waits: its Deployment, at zero replicas, runs nothing and is not rewritten; it
     // is written once when the agent starts, with the edit.
-    const deploymentOf = (name: string) => apps.readNamespacedDeployment({ name, namespace: ns.name });
-    const configHash = (d: Awaited<ReturnType<typeof deploymentOf>>) =>
-      d.spec?.template.metadata?.annotations?.["agentfleet.io/config-hash"];
     const before = await deploymentOf("waiter");
     await kubectl([
       "patch",
@@ -253,5 +261,61 @@ describe("agents that work together", () => {
     expect(started.metadata?.generation).toBe((before.metadata?.generation ?? 0) + 1);
     expect(started.spec?.replicas).toBe(1);
     expect(configHash(started)).not.toBe(configHash(before));
+  });
+
+  // A config change rolls a CPU agent's pod new pod first: the old one answers until the new one is
+  // Ready. Ready says whether the agent serves, so it stays True through the roll, and so do its
+  // dependents' DependenciesReady: no alert, no wave of status writes over the agents that use it.
+  it("keeps an agent Ready through a roll that keeps its old pod, and its dependents' DependenciesReady too", async () => {
+    await applyObjects([
+      agent("rolled-hub", { config: { mode: "a" } }),
+      agent("hub-user", { dependencies: ["rolled-hub"] }),
+    ]);
+    await allReady(["rolled-hub", "hub-user"]);
+    const before = await deploymentOf("rolled-hub");
+    // A watch sees every status the operator writes, which a poll could miss.
+    const client = new KubeClient(await loadConnection(kubeconfigPath));
+    const watched = new Informer<AgentDeployment>(client, agentDeploymentResource, silentLogger());
+    const seen: string[] = [];
+    watched.onChange((a) => {
+      const c = (type: string) => a.status?.conditions?.find((x) => x.type === type);
+      if (a.metadata.name === "rolled-hub") seen.push(`rolled-hub Ready=${c("Ready")?.status} (${c("Ready")?.reason})`);
+      if (a.metadata.name === "hub-user") {
+        seen.push(`hub-user DependenciesReady=${c("DependenciesReady")?.status} (${c("DependenciesReady")?.reason})`);
+      }
+    });
+    try {
+      await watched.start();
+      await kubectl([
+        "patch",
+        "agd",
+        "rolled-hub",
+        "-n",
+        ns.name,
+        "--type=merge",
+        "-p",
+        '{"spec":{"config":{"mode":"b"}}}',
+      ]);
+      await eventually("rolled-hub's pod to roll and the agent to say its roll is complete", async () => {
+        const d = await deploymentOf("rolled-hub");
+        const hub = watched.get("rolled-hub", ns.name);
+        const progressing = hub?.status?.conditions?.find((c) => c.type === "Progressing");
+        const rolled =
+          configHash(d) !== configHash(before) &&
+          d.status?.updatedReplicas === 1 &&
+          d.status.availableReplicas === 1 &&
+          d.status.replicas === 1;
+        return rolled &&
+          hub?.status?.observedGeneration === hub?.metadata.generation &&
+          progressing?.reason === "RolloutComplete"
+          ? true
+          : undefined;
+      });
+    } finally {
+      watched.stop();
+      await client.close();
+    }
+    expect(seen.filter((s) => s.includes("=False"))).toEqual([]);
+    expect(seen.length, "the watch saw the agents").toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,10 @@
 // runbooks per reason), as Kueue's and cert-manager's API packages keep theirs.
 
 export const AgentCondition = {
-  /** The agent's pods are up to date and Ready (or it is scaled to zero on purpose). */
+  /**
+   * The agent serves: as many pods available as it asks for, of whichever version (or it is scaled to
+   * zero on purpose). Progressing says whether they are up to date.
+   */
   Ready: "Ready",
   /** The agent has a node: a GPU node of its class or a fallback, or any node for a CPU agent. */
   Placed: "Placed",

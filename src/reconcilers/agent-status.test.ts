@@ -95,10 +95,31 @@ describe("decideStatus", () => {
     expect(c("Degraded")?.message).toContain('secret "cloud-keys" not found');
   });
 
-  it("is Progressing while the Deployment has not seen or finished the new generation", () => {
+  it("is Progressing while the Deployment has not seen or finished the new generation, and Ready while its old pod serves", () => {
     const { c } = decide({ deployment: deployment(1, 2, 1) });
     expect(c("Progressing")).toMatchObject({ status: "True", reason: "RollingOut" });
-    expect(c("Ready")?.status).toBe("False");
+    expect(c("Ready")).toMatchObject({ status: "True", reason: "Available", message: "1/1 pods Ready on pc2" });
+  });
+
+  it("stays Ready while a roll surges (old and new pod both Ready), saying no more pods than it asks for", () => {
+    const surging: V1Deployment = {
+      metadata: { generation: 2 },
+      status: { observedGeneration: 2, replicas: 2, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 },
+    };
+    const { c, status } = decide({ deployment: surging, pods: [pod("pc2", true), pod("pc2", true)] });
+    expect(c("Ready")).toMatchObject({ status: "True", reason: "Available", message: "1/1 pods Ready on pc2" });
+    expect(c("Progressing")).toMatchObject({ status: "True", reason: "RollingOut" });
+    expect(status.ready).toBe("2/1");
+  });
+
+  it("is not Ready while a roll has taken its only pod away (a GPU agent's roll stops the old pod first)", () => {
+    const oldPodGone: V1Deployment = {
+      metadata: { generation: 2 },
+      status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
+    };
+    const { c } = decide({ deployment: oldPodGone, pods: [pod("pc2", false)] });
+    expect(c("Ready")).toMatchObject({ status: "False", reason: "Starting", message: "0/1 pods Ready" });
+    expect(c("Progressing")).toMatchObject({ status: "True", reason: "RollingOut" });
   });
 
   it("names missing and unready dependencies", () => {

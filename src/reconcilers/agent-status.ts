@@ -133,6 +133,12 @@ export function decideStatus(input: StatusInput): DecidedStatus {
   const available = deployment?.status?.availableReplicas ?? 0;
   const total = deployment?.status?.replicas ?? 0;
   const rolledOut = deployment !== undefined && generationSeen && updated >= want && total <= want && available >= want;
+  // Ready says whether the agent serves, as a Deployment's Available does: as many pods available as
+  // it asks for, whatever version they run. A roll that keeps the old pod until the new one is Ready
+  // (a CPU agent's) leaves it Ready; Progressing says that it rolls. Were Ready to follow the roll,
+  // a config change would flip every dependent's DependenciesReady, and the not-Ready alerts, for an
+  // agent that never stopped answering.
+  const serving = deployment !== undefined && want > 0 && available >= want;
 
   const stuck = stuckContainer(pods);
   let ready: ConditionInput;
@@ -150,16 +156,16 @@ export function decideStatus(input: StatusInput): DecidedStatus {
       reason: AgentReason.WaitingForDependencies,
       message: `not started: waiting for ${waitingFor(input.start)}`,
     };
-  } else if (rolledOut) {
-    ready =
-      want === 0
-        ? { type: AgentCondition.Ready, status: "True", reason: AgentReason.ScaledToZero, message: "replicas is 0" }
-        : {
-            type: AgentCondition.Ready,
-            status: "True",
-            reason: AgentReason.Available,
-            message: `${readyReplicas}/${want} pods Ready${node ? ` on ${node}` : ""}`,
-          };
+  } else if (serving) {
+    ready = {
+      type: AgentCondition.Ready,
+      status: "True",
+      reason: AgentReason.Available,
+      // At most `want`: while a roll surges, the old pod and the new one are both Ready for a moment.
+      message: `${Math.min(readyReplicas, want)}/${want} pods Ready${node ? ` on ${node}` : ""}`,
+    };
+  } else if (rolledOut && want === 0) {
+    ready = { type: AgentCondition.Ready, status: "True", reason: AgentReason.ScaledToZero, message: "replicas is 0" };
   } else if (stuck) {
     ready = { type: AgentCondition.Ready, status: "False", reason: stuck.reason, message: stuck.message };
   } else {
