@@ -1,7 +1,8 @@
-// The address rewrite over a whole imported fleet: each agent's config and environment, with where
-// every change was read (file:line), what was left and why, the variables dropped, and the shared
-// infrastructure the fleet turned out to need.
+// The address rewrite over a whole imported fleet: each agent's config, environment and command
+// line, with where every change was read (file:line), what was left and why, the variables dropped,
+// and the shared infrastructure the fleet turned out to need.
 import { type AddressOwner, isMachineAddressVariable, rewriteText, type TextRewrite } from "./addresses.ts";
+import { argumentValues } from "./argument-addresses.ts";
 import type { FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
 import { type Location, scalarSource } from "./model.ts";
@@ -144,7 +145,21 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
       record(`env.${e.name}`, e.source, result);
       env.push(result.value === resolved ? e : { ...e, value: result.value });
     }
-    return { ...agent, config, env };
+    // Compose's entrypoint and command: read where the service was defined, as no token has a line.
+    const commandLine = (field: "command" | "args") => {
+      const tokens = agent[field];
+      if (!tokens) return {};
+      const values = argumentValues(tokens);
+      const rewritten = tokens.map((token, i) => {
+        const { prefix, value, hint } = values[i] as (typeof values)[number];
+        const resolved = substitute(value).value;
+        const result = rewriteText(resolved, ctx, hint);
+        record(`${field}[${i}]`, agent.source, result);
+        return result.value === resolved ? token : `${prefix}${result.value}`;
+      });
+      return { [field]: rewritten };
+    };
+    return { ...agent, config, env, ...commandLine("command"), ...commandLine("args") };
   });
   return { agents: rewritten, rewrites, left, credentials, needs, reaches };
 }

@@ -429,6 +429,37 @@ describe("compose, as kompose reads it and what it drops", () => {
     );
   });
 
+  it("rewrites the addresses of command and entrypoint: a server bound to loopback listens everywhere, a flag's host finds its owner", () => {
+    const result = compose(`services:
+  api:
+    image: cascade/api:1
+    command: uvicorn app:app --host 127.0.0.1 --port 8000
+    expose: ["8000"]
+  worker:
+    image: cascade/worker:1
+    entrypoint: [python, worker.py, "--api-url=http://localhost:8000/v1"]
+    command: [--redis-host, localhost, --redis-port, "6379", --bind, "127.0.0.1:9100", --mode, fast]
+    expose: ["9100"]
+  redis:
+    image: redis:7-alpine
+`);
+    expect(spec(result, "api")?.args).toEqual(["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]);
+    expect(spec(result, "worker")?.command).toEqual(["python", "worker.py", "--api-url=http://api:8000/v1"]);
+    expect(spec(result, "worker")?.args).toEqual([
+      ...["--redis-host", "redis", "--redis-port", "6379"],
+      ...["--bind", "0.0.0.0:9100", "--mode", "fast"],
+    ]);
+    expect(result.report.addresses.rewrites).toContainEqual({
+      agent: "worker",
+      source: "mainpc-docker-compose.yml:6",
+      path: "command[2]",
+      from: "http://localhost:8000",
+      to: "http://api:8000",
+    });
+    // What it now reaches lets it in: the worker depends on both.
+    expect(spec(result, "worker")?.dependencies).toEqual(expect.arrayContaining(["api", "redis"]));
+  });
+
   it("turns named volumes into claims and anonymous ones into emptyDir, and says what to do with model directories and env files", () => {
     const result = compose(`services:
   worker:

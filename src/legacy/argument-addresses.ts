@@ -1,0 +1,42 @@
+// The values of a command line that an address may be in, each with what its flag says of it, so that
+// the address rewrite reads `--host 127.0.0.1 --port 8000` as it reads {host: 127.0.0.1, port: 8000}.
+// Compose's command and entrypoint are where Python servers say where they listen (uvicorn --host,
+// gunicorn --bind) and where they find others (--redis-url): left as they were, a server bound to
+// loopback is one its Service and kubelet's probes never reach.
+import { toPort } from "./values.ts";
+
+export interface ArgumentValue {
+  /** What stays before the value in its token: `--bind=` for `--bind=127.0.0.1:8000`, else "". */
+  prefix: string;
+  value: string;
+  /** The long flag the value is given to, as a name (`--redis-host` → redis_host), and the port beside it. */
+  hint: { name?: string; siblingPort?: number };
+}
+
+const longFlag = /^--([a-z][\w.-]*)$/i;
+const longFlagWithValue = /^(--([a-z][\w.-]*)=)(.*)$/is;
+const hostSuffix = /(host|hostname|server|address|addr|ip)$/;
+
+/** A flag's name as the rewrite reads names: --redis-host → redis_host. */
+const flagName = (flag: string) => flag.toLowerCase().replace(/-/g, "_");
+
+/** One token: the value it holds, and the flag it is given to (`--port 8000` and `--port=8000` alike). */
+function splitToken(token: string, before: string | undefined): { prefix: string; value: string; flag?: string } {
+  const inline = longFlagWithValue.exec(token);
+  if (inline) return { prefix: inline[1] as string, value: inline[3] as string, flag: flagName(inline[2] as string) };
+  const flag = longFlag.exec(before ?? "");
+  if (flag && !token.startsWith("-")) return { prefix: "", value: token, flag: flagName(flag[1] as string) };
+  return { prefix: "", value: token };
+}
+
+/** The tokens of a command line, each as a value with what its flag says: one entry per token. */
+export function argumentValues(tokens: readonly string[]): ArgumentValue[] {
+  const split = tokens.map((token, i) => splitToken(token, tokens[i - 1]));
+  const flags = new Map(split.flatMap((t) => (t.flag ? [[t.flag, t.value] as const] : [])));
+  // A host's port is the flag of the same stem: --redis-port for --redis-host, --port for --host.
+  return split.map(({ prefix, value, flag }) => {
+    if (!flag) return { prefix, value, hint: {} };
+    const port = hostSuffix.test(flag) ? toPort(flags.get(flag.replace(hostSuffix, "port")) ?? "") : undefined;
+    return { prefix, value, hint: { name: flag, ...(port !== undefined ? { siblingPort: port } : {}) } };
+  });
+}
