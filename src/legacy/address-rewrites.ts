@@ -1,7 +1,13 @@
 // The address rewrite over a whole imported fleet: each agent's config, environment and command
 // line, with where every change was read (file:line), what was left and why, the variables dropped,
 // and the shared infrastructure the fleet turned out to need.
-import { type AddressOwner, isMachineAddressVariable, rewriteText, type TextRewrite } from "./addresses.ts";
+import {
+  type AddressOwner,
+  isMachineAddressVariable,
+  portNameBeside,
+  rewriteText,
+  type TextRewrite,
+} from "./addresses.ts";
 import { argumentValues } from "./argument-addresses.ts";
 import type { FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
@@ -133,9 +139,16 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
     ) as Record<string, unknown>;
 
     const env: FleetAgent["env"] = [];
+    // A host variable's port is the variable of the same stem (HOST=127.0.0.1 beside PORT=8000).
+    const envValues = new Map(agent.env.map((e) => [e.name, substitute(e.value).value]));
     for (const e of agent.env) {
       const resolved = substitute(e.value).value;
-      const result = rewriteText(resolved, ctx, { name: e.name });
+      const portName = portNameBeside(e.name);
+      const siblingPort = portName ? toPort(envValues.get(portName) ?? "") : undefined;
+      const result = rewriteText(resolved, ctx, {
+        name: e.name,
+        ...(siblingPort !== undefined ? { siblingPort } : {}),
+      });
       // Where the agent itself listens is kept, on every address; another PC's address is dropped.
       const unchanged = result.changes.length === 0 && result.listens.length === 0;
       if (unchanged && isMachineAddressVariable(e.name, resolved, machines)) {

@@ -188,6 +188,25 @@ const fleet = (): LegacyFile[] => [
   { path: "mainpc-docker-compose.yml", text: compose },
 ];
 
+/** An agent that listens on its PC's loopback and LAN addresses, which no pod has. */
+const listeningOnItsPc: LegacyFile[] = [
+  {
+    path: "mainpc_startup_config.yaml",
+    text: `agent_groups:
+  speech:
+    Transcriber:
+      script_path: stt.py
+      port: 7300
+      config:
+        server: {host: 127.0.0.1, port: 7300}
+        zmq_bind: "tcp://localhost:7301"
+        health_url: http://localhost:7300/health
+      env:
+        BIND_HOST: 192.168.1.10
+`,
+  },
+];
+
 describe("importing with addresses rewritten", () => {
   it("keeps on an agent's Service only the ports it listens on, not the ones it reaches", () => {
     const result = run(fleet());
@@ -267,23 +286,7 @@ describe("importing with addresses rewritten", () => {
   });
 
   it("has an agent listen on 0.0.0.0 where it listened on localhost, and says so with file:line", () => {
-    const result = run([
-      {
-        path: "mainpc_startup_config.yaml",
-        text: `agent_groups:
-  speech:
-    Transcriber:
-      script_path: stt.py
-      port: 7300
-      config:
-        server: {host: 127.0.0.1, port: 7300}
-        zmq_bind: "tcp://localhost:7301"
-        health_url: http://localhost:7300/health
-      env:
-        BIND_HOST: 192.168.1.10
-`,
-      },
-    ]);
+    const result = run(listeningOnItsPc);
     expect(spec(result, "transcriber")?.config).toEqual({
       server: { host: "0.0.0.0", port: 7300 },
       zmq_bind: "tcp://0.0.0.0:7301",
@@ -325,6 +328,36 @@ describe("importing with addresses rewritten", () => {
     );
   });
 
+  it("reads a host variable by the port variable of its stem: HOST beside PORT, REDIS_HOST beside REDIS_PORT", () => {
+    const result = run([
+      {
+        path: "mainpc_startup_config.yaml",
+        text: `agent_groups:
+  web:
+    Gateway:
+      script_path: gateway.py
+      port: 8080
+      env:
+        HOST: 127.0.0.1
+        PORT: "8080"
+        REDIS_HOST: localhost
+        REDIS_PORT: "6379"
+        CACHE_HOST: localhost
+`,
+      },
+    ]);
+    expect(spec(result, "gateway")?.env).toEqual([
+      { name: "HOST", value: "0.0.0.0" },
+      { name: "PORT", value: "8080" },
+      { name: "REDIS_HOST", value: "redis" },
+      { name: "REDIS_PORT", value: "6379" },
+      { name: "CACHE_HOST", value: "localhost" },
+    ]);
+    // A host with no port of its stem, and a name that says not what it is, is left and reported.
+    const left = result.report.findings.filter((f) => f.kind === "hardcoded-address").map((f) => f.message);
+    expect(left).toEqual([expect.stringMatching(/^localhost in Gateway's env\.CACHE_HOST is left as it is/)]);
+  });
+
   it("leaves every address as it was with --keep-addresses, and says so as before", () => {
     const result = run(fleet(), { keepAddresses: true });
     expect((spec(result, "caller")?.config as { upstream: { twin: string } } | undefined)?.upstream.twin).toBe(
@@ -332,6 +365,23 @@ describe("importing with addresses rewritten", () => {
     );
     expect(result.report.addresses).toEqual({ rewritten: 0, dropped: 0, left: 0, rewrites: [] });
     expect(result.report.findings.filter((f) => f.kind === "hardcoded-address").length).toBeGreaterThan(2);
+  });
+
+  it("warns, with --keep-addresses, of an agent left listening where its Service cannot reach it", () => {
+    const result = run(listeningOnItsPc, { keepAddresses: true });
+    expect((spec(result, "transcriber")?.config as { server: unknown }).server).toEqual({
+      host: "127.0.0.1",
+      port: 7300,
+    });
+    const listens = result.report.findings.filter((f) => f.kind === "listen-address");
+    expect(listens.map((f) => [f.severity, f.source])).toEqual([
+      ["warning", "mainpc_startup_config.yaml:7"],
+      ["warning", "mainpc_startup_config.yaml:8"],
+      ["warning", "mainpc_startup_config.yaml:11"],
+    ]);
+    expect(listens[0]?.message).toMatch(
+      /^Transcriber listens on 127\.0\.0\.1 \(config\.server\.host\).* cannot reach it\. --keep-addresses leaves it as it is: make it listen on 0\.0\.0\.0/,
+    );
   });
 });
 

@@ -112,6 +112,19 @@ function isListenName(name: string | undefined): boolean {
   return /(^|[_-])(bind|listen)([_-]?(addr|address|host|hostname|ip|url|uri|endpoint|on|at))?$/.test(snake);
 }
 
+const hostSuffix = /(host|hostname|server|address|addr|ip)$/i;
+
+/**
+ * The name of the port that goes with a host's name: the same stem, as agents name them in pairs
+ * (REDIS_HOST and REDIS_PORT, redis_host and redis_port, HOST and PORT); none for another name.
+ */
+export function portNameBeside(hostName: string): string | undefined {
+  const suffix = hostSuffix.exec(hostName);
+  if (!suffix) return undefined;
+  const port = suffix[0] === suffix[0].toUpperCase() ? "PORT" : "port";
+  return `${hostName.slice(0, suffix.index)}${port}`;
+}
+
 const isHost = (host: string, machines: readonly string[]) =>
   loopback.test(host) ||
   ipv4.test(host) ||

@@ -3,6 +3,7 @@
 // Compose's command and entrypoint are where Python servers say where they listen (uvicorn --host,
 // gunicorn --bind) and where they find others (--redis-url): left as they were, a server bound to
 // loopback is one its Service and kubelet's probes never reach.
+import { portNameBeside } from "./addresses.ts";
 import { toPort } from "./values.ts";
 
 export interface ArgumentValue {
@@ -15,7 +16,6 @@ export interface ArgumentValue {
 
 const longFlag = /^--([a-z][\w.-]*)$/i;
 const longFlagWithValue = /^(--([a-z][\w.-]*)=)(.*)$/is;
-const hostSuffix = /(host|hostname|server|address|addr|ip)$/;
 
 /** A flag's name as the rewrite reads names: --redis-host → redis_host. */
 const flagName = (flag: string) => flag.toLowerCase().replace(/-/g, "_");
@@ -33,10 +33,10 @@ function splitToken(token: string, before: string | undefined): { prefix: string
 export function argumentValues(tokens: readonly string[]): ArgumentValue[] {
   const split = tokens.map((token, i) => splitToken(token, tokens[i - 1]));
   const flags = new Map(split.flatMap((t) => (t.flag ? [[t.flag, t.value] as const] : [])));
-  // A host's port is the flag of the same stem: --redis-port for --redis-host, --port for --host.
   return split.map(({ prefix, value, flag }) => {
     if (!flag) return { prefix, value, hint: {} };
-    const port = hostSuffix.test(flag) ? toPort(flags.get(flag.replace(hostSuffix, "port")) ?? "") : undefined;
+    const portName = portNameBeside(flag);
+    const port = portName ? toPort(flags.get(portName) ?? "") : undefined;
     return { prefix, value, hint: { name: flag, ...(port !== undefined ? { siblingPort: port } : {}) } };
   });
 }

@@ -3,7 +3,7 @@ import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from 
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles, vramMiB } from "./emit.ts";
-import { infrastructureFindings, rewriteFindings } from "./findings/addresses.ts";
+import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
 import { composeFindings } from "./findings/compose.ts";
 import { resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
@@ -95,9 +95,9 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const machines = [...opts.classes.keys()];
   const assembled = assembleFleet(files, machines);
   const variables = expandVariables(assembled.agents);
-  const addresses: FleetAddresses | undefined = opts.keepAddresses
-    ? undefined
-    : rewriteFleetAddresses(variables.agents, machines);
+  const rewrite = rewriteFleetAddresses(variables.agents, machines);
+  // Kept as they were on request; where an agent listens is still looked at, to say it breaks.
+  const addresses: FleetAddresses | undefined = opts.keepAddresses ? undefined : rewrite;
   const fleet = {
     ...assembled,
     agents: addresses ? requireWhatRequiredAgentsReach(addresses) : variables.agents,
@@ -126,7 +126,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       localhostUrls: !addresses,
       handledAt: new Set(addresses?.rewrites.map((r) => where(r.source))),
     }),
-    ...(addresses ? rewriteFindings(addresses) : []),
+    ...(addresses ? rewriteFindings(addresses) : listenFindings(rewrite, { kept: true })),
     ...infrastructureFindings(addresses, fleet.agents),
     ...unsetVariableFindings(variables.unset),
     ...composeFindings(fleet.agents),

@@ -4,6 +4,31 @@ import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 
+/**
+ * Where agents listen on an address no pod has: moved to 0.0.0.0 (a note), or, with --keep-addresses,
+ * kept as it was (a warning: the agent's Service and probes will not reach it).
+ */
+export function listenFindings(result: FleetAddresses, { kept }: { kept: boolean }): Finding[] {
+  return result.rewrites.flatMap((r) =>
+    r.listen
+      ? [
+          {
+            kind: "listen-address",
+            severity: kept ? ("warning" as const) : ("info" as const),
+            machine: r.machine,
+            agents: [r.agent],
+            message: `${r.agent} ${kept ? "listens" : "listened"} on ${r.from} (${r.path}): a pod's localhost is its own and it has no PC's address, so its Service and probes ${kept ? "cannot" : "could not"} reach it. ${
+              kept
+                ? `--keep-addresses leaves it as it is: make it listen on ${r.to}`
+                : `It now listens on ${r.to}; its NetworkPolicy still lets in only what depends on it`
+            }. If its code binds an address of its own, change it there too`,
+            source: where(r.source),
+          },
+        ]
+      : [],
+  );
+}
+
 export function rewriteFindings(result: FleetAddresses): Finding[] {
   const findings: Finding[] = [];
   const reaching = result.rewrites.filter((r) => !r.listen);
@@ -21,17 +46,7 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
       source: where(first.source),
     });
   }
-  for (const r of result.rewrites) {
-    if (!r.listen) continue;
-    findings.push({
-      kind: "listen-address",
-      severity: "info",
-      machine: r.machine,
-      agents: [r.agent],
-      message: `${r.agent} listened on ${r.from} (${r.path}): a pod's localhost is its own and it has no PC's address, so its Service and probes could not reach it. It now listens on ${r.to}; its NetworkPolicy still lets in only what depends on it. If its code binds an address of its own, change it there too`,
-      source: where(r.source),
-    });
-  }
+  findings.push(...listenFindings(result, { kept: false }));
   for (const l of result.left) {
     findings.push({
       kind: "hardcoded-address",
