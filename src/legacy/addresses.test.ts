@@ -369,10 +369,7 @@ describe("importing with addresses rewritten", () => {
 
   it("warns, with --keep-addresses, of an agent left listening where its Service cannot reach it", () => {
     const result = run(listeningOnItsPc, { keepAddresses: true });
-    expect((spec(result, "transcriber")?.config as { server: unknown }).server).toEqual({
-      host: "127.0.0.1",
-      port: 7300,
-    });
+    expect(spec(result, "transcriber")?.config).toMatchObject({ server: { host: "127.0.0.1", port: 7300 } });
     const listens = result.report.findings.filter((f) => f.kind === "listen-address");
     expect(listens.map((f) => [f.severity, f.source])).toEqual([
       ["warning", "mainpc_startup_config.yaml:7"],
