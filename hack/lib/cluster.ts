@@ -2,7 +2,7 @@
 // run as processes by kwokctl's binary runtime, with kwok simulating the two GPU nodes and their pods.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { kindDown, kindIsUp, kindSetNodePower, kindUp, useKind } from "./kind.ts";
 import { binDir, clusterName, kubeconfigPath, kwokStagesDir, kwokWorkdir, repoRoot, stateDir, tool } from "./paths.ts";
@@ -225,6 +225,15 @@ export async function down(): Promise<void> {
     return;
   }
   log(`Stopping cluster "${clusterName}"`);
+  // Its control plane's logs outlive it (until the next stop replaces them), so that a run that
+  // failed, in CI above all, can still be read: kwokctl deletes them with the cluster.
+  const logs = path.join(kwokWorkdir, "clusters", clusterName, "logs");
+  if (existsSync(logs)) {
+    const kept = path.join(stateDir, "cluster-logs", clusterName);
+    await rm(kept, { recursive: true, force: true });
+    await cp(logs, kept, { recursive: true }).catch((err: Error) => log(`keeping the logs: ${err.message}`));
+    log(`The control plane's logs are kept in ${path.relative(repoRoot, kept)}`);
+  }
   await run(tool("kwokctl"), ["delete", "cluster", "--name", clusterName, "--kubeconfig", kubeconfigPath], {
     env: kwokEnv,
   }).catch((err: Error) => log(`kwokctl: ${err.message}`));
