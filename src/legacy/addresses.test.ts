@@ -379,6 +379,9 @@ describe("importing with addresses rewritten", () => {
     expect(listens[0]?.message).toMatch(
       /^Transcriber listens on 127\.0\.0\.1 \(config\.server\.host\).* cannot reach it\. --keep-addresses leaves it as it is: make it listen on 0\.0\.0\.0/,
     );
+    // Said once: not again as a hardcoded address.
+    const hardcoded = result.report.findings.filter((f) => f.kind === "hardcoded-address").map((f) => f.message);
+    expect(hardcoded.join("\n")).not.toContain("7301");
   });
 });
 

@@ -124,7 +124,8 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...mountFindings(everyDefinition),
     ...addressFindings(everyDefinition, fleet.fileScalars, {
       localhostUrls: !addresses,
-      handledAt: new Set(addresses?.rewrites.map((r) => where(r.source))),
+      // What the rewrite changed, or with --keep-addresses what it warns of as a listen address.
+      handledAt: new Set((addresses?.rewrites ?? rewrite.rewrites.filter((r) => r.listen)).map((r) => where(r.source))),
     }),
     ...(addresses ? rewriteFindings(addresses) : listenFindings(rewrite, { kept: true })),
     ...infrastructureFindings(addresses, fleet.agents),

@@ -81,7 +81,7 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     return undefined;
   }
 
-  /** An agent whose namespace is being deleted is left as it is, and reconciled no more (see reconcile). */
+  /** An agent whose namespace is being deleted is left as it is: nothing is written for it (see reconcile). */
   function leftToNamespaceDeletion(key: string, ctx: ReconcileContext): undefined {
     progressSince.delete(key);
     ctx.logger.debug("namespace is being deleted; the agent is left as it is");
