@@ -435,6 +435,33 @@ agents:
     expect(text).not.toContain("hunter2");
     expect(text).not.toContain(":pw@");
   });
+
+  it("expands compose's variables in command and entrypoint as Kubernetes would read them", () => {
+    const result = run([
+      {
+        path: "mainpc-docker-compose.yml",
+        text: `services:
+  api:
+    image: cascade/api:1
+    entrypoint: ["\${PWD}/run.sh"]
+    command: serve --port \${API_PORT:-8000} --workers \${WORKERS} --token \${API_TOKEN:-letmein} --model \${MODEL} --cost $$5
+    environment:
+      MODEL: llama
+`,
+      },
+    ]);
+    expect(spec(result, "api")?.command).toEqual(["/app/run.sh"]);
+    // $(MODEL) from its env and $(API_TOKEN) for a Secret to fill; the others' defaults, or nothing.
+    expect(spec(result, "api")?.args).toEqual([
+      ...["serve", "--port", "8000", "--workers", "", "--token", "$(API_TOKEN)"],
+      ...["--model", "$(MODEL)", "--cost", "$5"],
+    ]);
+    expect([...result.files.values(), JSON.stringify(result.report)].join("\n")).not.toContain("letmein");
+    const unresolved = result.report.findings.filter((f) => f.kind === "variable-unresolved");
+    expect(unresolved.map((f) => f.message.split(" is set")[0])).toEqual(
+      expect.arrayContaining(["${API_PORT}", "${WORKERS}", "${API_TOKEN}"]),
+    );
+  });
 });
 
 describe("compose, as kompose reads it and what it drops", () => {

@@ -1,8 +1,8 @@
-// The legacy shell's variables, as a pod will see them. ${PWD} was the monorepo's directory where
-// the start script ran: in the image it is the working directory. ${VAR} of a variable the agent's
-// own env defines earlier is left for Kubernetes to expand, written $(VAR). Everything else
-// (${CASCADE_VERSION:-latest}, ${REDIS_URL:-redis://…}, ${MODEL_DIR}) is not set in a pod: it becomes
-// its default, or nothing, and the report says which.
+// The legacy shell's and compose's variables, as a pod will see them. ${PWD} was the monorepo's
+// directory where the start script ran: in the image it is the working directory. ${VAR} of a
+// variable the agent's own env defines (earlier, in env) is left for Kubernetes to expand, written
+// $(VAR). Everything else (${CASCADE_VERSION:-latest}, ${REDIS_URL:-redis://…}, ${MODEL_DIR}) is not
+// set in a pod: it becomes its default, or nothing, and the report says which.
 
 import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
@@ -61,7 +61,34 @@ export function expandVariables(agents: readonly FleetAgent[]): ExpandedFleet {
       const value = /PATH$/.test(e.name) ? result.value.replace(/^:+|:+$/g, "").replace(/::+/g, ":") : result.value;
       return { ...e, value };
     });
-    return { ...agent, config, env };
+    // Compose interpolates ${VAR} in command and entrypoint too, where Kubernetes expands only $(VAR),
+    // from the container's environment: left as written, the agent would get the text ${VAR}. A
+    // variable of the agent's env becomes $(VAR); a secret's name stays a reference for spec.secretEnv
+    // to fill (its default is never written out); any other becomes its default, or nothing. $$ is
+    // compose's literal $.
+    const envNames = new Set(agent.env.map((e) => e.name));
+    const known = (name: string) => {
+      const provided = containerDefined[name] ?? (envNames.has(name) ? `$(${name})` : undefined);
+      if (provided !== undefined || !secretKey.test(name)) return provided;
+      note([{ name }], agent.source);
+      return `$(${name})`;
+    };
+    const expandCommandLine = (field: "command" | "args") => {
+      const tokens = agent[field];
+      if (!tokens?.some((t) => t.includes("$"))) return {};
+      const expanded = tokens.map((token) =>
+        token
+          .split("$$")
+          .map((part) => {
+            const result = substitute(part, known);
+            note(result.references, agent.source);
+            return result.value;
+          })
+          .join("$"),
+      );
+      return { [field]: expanded };
+    };
+    return { ...agent, config, env, ...expandCommandLine("command"), ...expandCommandLine("args") };
   });
   return { agents: expanded, unset };
 }
