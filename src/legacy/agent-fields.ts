@@ -1,7 +1,8 @@
 // Reading one agent's legacy fields, whatever file shape holds them.
 
+import { split as splitWords } from "shlex";
 import { infrastructureOfName } from "./infrastructure.ts";
-import type { EnvVar, GpuEvidence, LegacyAgent, Location, PortUse } from "./model.ts";
+import { type EnvVar, type GpuEvidence, InputError, type LegacyAgent, type Location, type PortUse } from "./model.ts";
 import { toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
@@ -114,6 +115,13 @@ export function readCommand(node: YNode | undefined): string[] | undefined {
   if (!node) return undefined;
   const js = toJS(node);
   if (Array.isArray(js)) return js.map(String);
-  if (typeof js === "string" && js.trim()) return js.trim().split(/\s+/);
-  return undefined;
+  if (typeof js !== "string" || !js.trim()) return undefined;
+  // Split as compose splits a command given as a string: by the shell's words and quotes (sh -c
+  // "python app.py --port 8000" is three words), expanding nothing. A quote left open is refused
+  // here, as compose refuses it.
+  try {
+    return splitWords(js);
+  } catch (err) {
+    throw new InputError(`cannot split this command into words (${(err as Error).message}): close the quote`, node.loc);
+  }
 }

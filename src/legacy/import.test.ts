@@ -171,6 +171,22 @@ services:
     expect(manifest(result, "tts")?.spec.gpu).toMatchObject({ class: "rtx-3060" });
   });
 
+  it("splits a compose command given as a string into words as compose does, quotes and all", () => {
+    const result = run({
+      path: "mainpc-docker-compose.yml",
+      text: `services:
+  api:
+    image: cascade/api:1
+    command: sh -c "python -m api --name 'speech api' && echo done"
+  tool:
+    image: cascade/tool:1
+    entrypoint: python   tool.py
+`,
+    });
+    expect(manifest(result, "api")?.spec.args).toEqual(["sh", "-c", "python -m api --name 'speech api' && echo done"]);
+    expect(manifest(result, "tool")?.spec.command).toEqual(["python", "tool.py"]);
+  });
+
   it("merges a compose file into the startup config of its machine", () => {
     const result = run(
       {
@@ -269,6 +285,18 @@ describe("unusable input", () => {
   it("refuses a shape it does not know, saying what it expected", () => {
     expect(inputError(() => run({ path: "mainpc.yaml", text: "settings:\n  debug: true\n" })).message).toMatch(
       /^mainpc\.yaml:1:1: no agents found: expected a docker-compose file .* or a startup config/,
+    );
+  });
+
+  it("names file and line of a command whose quote is never closed", () => {
+    const err = inputError(() =>
+      run({
+        path: "mainpc-docker-compose.yml",
+        text: 'services:\n  api:\n    image: a:1\n    command: sh -c "python app.py --port 8000\n',
+      }),
+    );
+    expect(err.message).toMatch(
+      /^mainpc-docker-compose\.yml:4:\d+: cannot split this command into words .*: close the quote$/,
     );
   });
 
