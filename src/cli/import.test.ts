@@ -112,6 +112,13 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect((await readdir(dir)).filter((f) => f.startsWith("never"))).toEqual([]);
   });
 
+  it("answers --help with the command's usage, and exits 0", () => {
+    const help = spawnSync(process.execPath, [cli, "import", "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^agentfleet import \[MACHINE=\]FILE\.\.\. \[flags\]/);
+    expect(help.stderr).toBe("");
+  });
+
   it("exits 2 when a file does not exist, and shows usage for a bad flag", () => {
     const missing = spawnSync(process.execPath, [cli, "import", path.join(dir, "nope.yaml")], { encoding: "utf8" });
     expect(missing.status).toBe(2);

@@ -36,8 +36,20 @@ function positiveInt(flag: string, value: string | undefined, fallback: number, 
   return n;
 }
 
+/** Whether a command's flags ask for help (`agentfleet import --help`), before any `--`. */
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+const commandUsage: Record<string, string> = { import: importUsage, audit: auditUsage };
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command !== undefined && asksForHelp(rest)) {
+    process.stdout.write(`${commandUsage[command] ?? usage}\n`);
+    return;
+  }
   switch (command) {
     case "run": {
       const { values } = parseArgs({
