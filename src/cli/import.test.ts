@@ -112,6 +112,17 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect((await readdir(dir)).filter((f) => f.startsWith("never"))).toEqual([]);
   });
 
+  it("reads a compose file's env_file from beside the compose file, wherever it is run from", async () => {
+    const compose = await write(
+      "mainpc-docker-compose.yml",
+      "services:\n  api:\n    image: a:1\n    env_file: settings.env\n",
+    );
+    await write("settings.env", "MODEL=llama\n");
+    const out = path.join(dir, "out");
+    await runImport([path.relative(process.cwd(), compose), "--out", out], quiet);
+    expect(await readFile(path.join(out, "api.yaml"), "utf8")).toMatch(/env:\n\s+- name: MODEL\n\s+value: llama/);
+  });
+
   it("answers --help with the command's usage, and exits 0", () => {
     const help = spawnSync(process.execPath, [cli, "import", "--help"], { encoding: "utf8" });
     expect(help.status).toBe(0);

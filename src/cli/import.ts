@@ -1,5 +1,7 @@
 // `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses]`
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { isTaggedImage } from "../legacy/dockerfile.ts";
 import type { LegacyFile } from "../legacy/fleet.ts";
@@ -69,12 +71,12 @@ export async function runImport(
   const files: LegacyFile[] = [];
   for (const arg of positionals) {
     const eq = arg.indexOf("=");
-    const [machine, path] =
+    const [machine, file] =
       eq > 0 && !arg.slice(0, eq).includes("/") ? [arg.slice(0, eq), arg.slice(eq + 1)] : [undefined, arg];
-    const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
-      throw new InputError(err.code === "ENOENT" ? `${path}: no such file` : `${path}: ${err.message}`);
+    const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(err.code === "ENOENT" ? `${file}: no such file` : `${file}: ${err.message}`);
     });
-    files.push({ path, text, ...(machine ? { machine } : {}) });
+    files.push({ path: file, text, ...(machine ? { machine } : {}) });
   }
 
   const { report, files: manifests } = importLegacy(files, {
@@ -83,6 +85,7 @@ export async function runImport(
     fallback: !values["no-fallback"],
     keepAddresses: values["keep-addresses"],
     ...(values.image ? { image: values.image } : {}),
+    readEnvFile,
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
   const write = !(values.strict && blockers > 0);
@@ -94,6 +97,15 @@ export async function runImport(
     : `Wrote nothing: --strict and ${blockers} blockers.`;
   out(values.json ? `${JSON.stringify(report, null, 2)}\n` : textReport(report, outcome));
   return blockers > 0 ? 1 : 0;
+}
+
+/** An env_file as compose finds it, beside the compose file that names it; undefined when it cannot be read. */
+function readEnvFile(composeFile: string, envFile: string): string | undefined {
+  try {
+    return readFileSync(path.resolve(path.dirname(composeFile), envFile), "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 export { OutputError };

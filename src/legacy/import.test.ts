@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { LegacyFile } from "./fleet.ts";
@@ -185,6 +186,51 @@ services:
     });
     expect(manifest(result, "api")?.spec.args).toEqual(["sh", "-c", "python -m api --name 'speech api' && echo done"]);
     expect(manifest(result, "tool")?.spec.command).toEqual(["python", "tool.py"]);
+  });
+
+  it("reads a compose service's env files beside it, under its own environment, its secrets by reference only", () => {
+    const envFiles = new Map([
+      [
+        "stack/.env",
+        '# shared\nexport LOG_LEVEL=debug\nMODEL="llama 3"\nAPI_TOKEN=sk-live-1234567890abcdefgh\nREDIS_URL=redis://localhost:6379/0\n',
+      ],
+      ["stack/local.env", "MODEL=mistral\n"],
+    ]);
+    const result = importLegacy(
+      [
+        {
+          path: "stack/mainpc-docker-compose.yml",
+          text: `services:
+  api:
+    image: cascade/api:1
+    env_file: [.env, local.env, missing.env]
+    environment:
+      LOG_LEVEL: info
+  redis:
+    image: redis:7-alpine
+`,
+        },
+      ],
+      {
+        namespace: "agents",
+        classes: defaultClasses,
+        readEnvFile: (compose, file) => envFiles.get(posix.join(posix.dirname(compose), file)),
+      },
+    );
+    const spec = manifest(result, "api")?.spec;
+    // The later file's MODEL, the service's own LOG_LEVEL, and the address rewritten like any other.
+    expect(spec?.env).toEqual([
+      { name: "REDIS_URL", value: "redis://redis:6379/0" },
+      { name: "MODEL", value: "mistral" },
+      { name: "LOG_LEVEL", value: "info" },
+    ]);
+    expect(spec?.secretEnv).toEqual([expect.objectContaining({ name: "API_TOKEN" })]);
+    expect([...result.files.values(), JSON.stringify(result.report)].join("\n")).not.toContain("sk-live");
+    expect(kinds(result.report.findings, "env-file").map((f) => [f.severity, f.message])).toEqual([
+      ["warning", expect.stringMatching(/^api reads its environment from missing\.env, which is not imported/)],
+      ["info", expect.stringMatching(/^api's environment from \.env \(4 variables\) is imported/)],
+      ["info", expect.stringMatching(/^api's environment from local\.env \(1 variable\)/)],
+    ]);
   });
 
   it("merges a compose file into the startup config of its machine", () => {

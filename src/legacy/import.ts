@@ -3,6 +3,7 @@ import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from 
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles, vramMiB } from "./emit.ts";
+import { type EnvFileReader, withEnvFiles } from "./env-files.ts";
 import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
 import { composeFindings } from "./findings/compose.ts";
 import { resolveDependencies } from "./findings/dependencies.ts";
@@ -28,6 +29,8 @@ export interface ImportOptions {
   keepAddresses?: boolean;
   /** GPUClass → the VRAM it offers, for agents of no machine; the chart's default classes when absent. */
   classVramMiB?: ReadonlyMap<string, number>;
+  /** Reads a compose service's env_file; without it, env files are reported, not read. */
+  readEnvFile?: EnvFileReader;
 }
 
 export const defaultClasses: ReadonlyMap<string, string> = new Map([
@@ -93,7 +96,11 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
-  const assembled = assembleFleet(files, machines);
+  const given = assembleFleet(files, machines);
+  const read = opts.readEnvFile;
+  const assembled = read
+    ? { ...given, agents: withEnvFiles(given.agents, read), composeOnly: withEnvFiles(given.composeOnly, read) }
+    : given;
   const variables = expandVariables(assembled.agents);
   const rewrite = rewriteFleetAddresses(variables.agents, machines);
   // Kept as they were on request; where an agent listens is still looked at, to say it breaks.

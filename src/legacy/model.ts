@@ -114,8 +114,10 @@ export interface LegacyAgent {
   containerPorts?: number[];
   /** Named and scratch volumes (compose); host paths are in mounts. */
   volumes?: DataVolume[];
-  /** env_file entries, which the importer does not read: their values are not in the files given. */
+  /** env_file entries not read (env-files.ts): their values are in no file the import was given. */
   envFiles?: { path: string; source: Location }[];
+  /** env_file entries read into env, with how many variables each gave. */
+  envFilesRead?: { path: string; source: Location; variables: number }[];
   dependencies: { name: string; source: Location; optional?: boolean }[];
   required: boolean;
   config: Record<string, unknown>;

@@ -1,11 +1,21 @@
 // What a compose file says that a manifest cannot carry as it is: env_file values the importer was
-// not given, healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
+// not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
   const findings: Finding[] = [];
   for (const a of agents) {
+    for (const f of a.envFilesRead ?? []) {
+      findings.push({
+        kind: "env-file",
+        severity: "info",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName}'s environment from ${f.path} (${f.variables} ${f.variables === 1 ? "variable" : "variables"}) is imported under what its own environment sets: plain values in spec.env, passwords, tokens and keys as references to a Secret (never their values)`,
+        source: where(f.source),
+      });
+    }
     for (const f of a.envFiles ?? []) {
       findings.push({
         kind: "env-file",
