@@ -461,6 +461,9 @@ agents:
     expect(unresolved.map((f) => f.message.split(" is set")[0])).toEqual(
       expect.arrayContaining(["${API_PORT}", "${WORKERS}", "${API_TOKEN}"]),
     );
+    expect(unresolved.find((f) => f.message.startsWith("${API_TOKEN}"))?.message).toMatch(
+      /it stays \$\(API_TOKEN\) for Kubernetes to fill\. Give API_TOKEN .* from a Secret, through spec\.secretEnv/,
+    );
   });
 });
 

@@ -107,7 +107,12 @@ export function unsetVariableFindings(unset: readonly UnsetVariable[]): Finding[
       kind: "variable-unresolved" as const,
       severity: empty ? ("warning" as const) : ("info" as const),
       agents,
-      message: `\${${name}} is set by no pod: in ${uses.length} places (${agents.slice(0, 5).join(", ")}${agents.length > 5 ? ", …" : ""}) it became ${became}. Set ${name} in spec.env of the agents that need it, or write the value in`,
+      message: `\${${name}} is set by no pod: in ${uses.length} places (${agents.slice(0, 5).join(", ")}${agents.length > 5 ? ", …" : ""}) ${
+        // Only a command line keeps a secret's reference (as $(NAME)): env and config keep their own.
+        secretKey.test(name)
+          ? `it stays $(${name}) for Kubernetes to fill. Give ${name} to the agents that need it from a Secret, through spec.secretEnv (never as a value in the manifest)`
+          : `it became ${became}. Set ${name} in spec.env of the agents that need it, or write the value in`
+      }`,
       source: where((uses[0] as UnsetVariable).source),
     };
   });
