@@ -11,7 +11,7 @@ import {
 import { argumentValues } from "./argument-addresses.ts";
 import type { FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
-import { type Location, scalarSource } from "./model.ts";
+import { type Location, mapCommandLine, scalarSource } from "./model.ts";
 import { mapScalars, resolveScalar, substitute, toPort } from "./values.ts";
 
 export interface AddressRewrite {
@@ -158,21 +158,16 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
       record(`env.${e.name}`, e.source, result);
       env.push(result.value === resolved ? e : { ...e, value: result.value });
     }
-    // Compose's entrypoint and command: read where the service was defined, as no token has a line.
-    const commandLine = (field: "command" | "args") => {
-      const tokens = agent[field];
-      if (!tokens) return {};
-      const values = argumentValues(tokens);
-      const rewritten = tokens.map((token, i) => {
-        const { prefix, value, hint } = values[i] as (typeof values)[number];
-        const resolved = substitute(value).value;
-        const result = rewriteText(resolved, ctx, hint);
+    // Compose's entrypoint and command, their variables already expanded (variables.ts): read where
+    // the service was defined, as no token has a line.
+    const commandLine = mapCommandLine(agent, (tokens, field) =>
+      argumentValues(tokens).map(({ prefix, value, hint }, i) => {
+        const result = rewriteText(value, ctx, hint);
         record(`${field}[${i}]`, agent.source, result);
-        return result.value === resolved ? token : `${prefix}${result.value}`;
-      });
-      return { [field]: rewritten };
-    };
-    return { ...agent, config, env, ...commandLine("command"), ...commandLine("args") };
+        return result.value === value ? (tokens[i] as string) : `${prefix}${result.value}`;
+      }),
+    );
+    return { ...agent, config, env, ...commandLine };
   });
   return { agents: rewritten, rewrites, left, credentials, needs, reaches };
 }

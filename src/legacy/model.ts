@@ -13,6 +13,20 @@ export const scalarSource = (def: Pick<LegacyAgent, "scalars" | "source">, path:
   def.scalars.find((s) => s.path === path)?.source ?? def.source;
 
 /** Unusable input: the import stops and nothing is written (exit status 2). */
+/**
+ * An agent's command line (compose's entrypoint as `command`, its command as `args`) with each list
+ * it has mapped: for the passes that rewrite tokens (variables, addresses).
+ */
+export function mapCommandLine(
+  agent: Pick<LegacyAgent, "command" | "args">,
+  map: (tokens: string[], field: "command" | "args") => string[],
+): Pick<LegacyAgent, "command" | "args"> {
+  return {
+    ...(agent.command ? { command: map(agent.command, "command") } : {}),
+    ...(agent.args ? { args: map(agent.args, "args") } : {}),
+  };
+}
+
 export class InputError extends Error {
   readonly location: Location | undefined;
   constructor(message: string, location?: Location) {

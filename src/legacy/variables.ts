@@ -6,7 +6,7 @@
 
 import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
-import { type Finding, type Location, scalarSource, where } from "./model.ts";
+import { type Finding, type Location, mapCommandLine, scalarSource, where } from "./model.ts";
 import { isOffsetPort, mapScalars, resolveScalar, substitute } from "./values.ts";
 
 /** The image's working directory (the Dockerfile --image writes says WORKDIR /app, as the legacy PYTHONPATH did). */
@@ -73,22 +73,17 @@ export function expandVariables(agents: readonly FleetAgent[]): ExpandedFleet {
       note([{ name }], agent.source);
       return `$(${name})`;
     };
-    const expandCommandLine = (field: "command" | "args") => {
-      const tokens = agent[field];
-      if (!tokens?.some((t) => t.includes("$"))) return {};
-      const expanded = tokens.map((token) =>
-        token
-          .split("$$")
-          .map((part) => {
-            const result = substitute(part, known);
-            note(result.references, agent.source);
-            return result.value;
-          })
-          .join("$"),
-      );
-      return { [field]: expanded };
-    };
-    return { ...agent, config, env, ...expandCommandLine("command"), ...expandCommandLine("args") };
+    const expandToken = (token: string) =>
+      token
+        .split("$$")
+        .map((part) => {
+          const result = substitute(part, known);
+          note(result.references, agent.source);
+          return result.value;
+        })
+        .join("$");
+    const commandLine = mapCommandLine(agent, (tokens) => tokens.map(expandToken));
+    return { ...agent, config, env, ...commandLine };
   });
   return { agents: expanded, unset };
 }
