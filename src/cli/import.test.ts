@@ -123,6 +123,20 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(await readFile(path.join(out, "api.yaml"), "utf8")).toMatch(/env:\n\s+- name: MODEL\n\s+value: llama/);
   });
 
+  it("exits 2 naming the env file and line when compose could not read it either, and writes nothing", async () => {
+    const compose = await write(
+      "mainpc-docker-compose.yml",
+      "services:\n  api:\n    image: a:1\n    env_file: settings.env\n",
+    );
+    await write("settings.env", "MODEL=llama\nPROMPT='You are\n");
+    const out = path.join(dir, "never");
+    const result = spawnSync(process.execPath, [cli, "import", compose, "--out", out], { encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/settings\.env:2:1: the value of PROMPT opens a ' quote that is never closed/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("answers --help with the command's usage, and exits 0", () => {
     const help = spawnSync(process.execPath, [cli, "import", "--help"], { encoding: "utf8" });
     expect(help.status).toBe(0);

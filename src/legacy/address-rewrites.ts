@@ -12,7 +12,7 @@ import { argumentValues } from "./argument-addresses.ts";
 import type { FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
 import { type Location, mapCommandLine, scalarSource } from "./model.ts";
-import { mapScalars, resolveScalar, substitute, toPort } from "./values.ts";
+import { mapScalars, resolveScalar, toPort } from "./values.ts";
 
 export interface AddressRewrite {
   agent: string;
@@ -140,9 +140,10 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
 
     const env: FleetAgent["env"] = [];
     // A host variable's port is the variable of the same stem (HOST=127.0.0.1 beside PORT=8000).
-    const envValues = new Map(agent.env.map((e) => [e.name, substitute(e.value).value]));
+    // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
+    const envValues = new Map(agent.env.map((e) => [e.name, e.value]));
     for (const e of agent.env) {
-      const resolved = substitute(e.value).value;
+      const resolved = e.value;
       const portName = portNameBeside(e.name);
       const siblingPort = portName ? toPort(envValues.get(portName) ?? "") : undefined;
       const result = rewriteText(resolved, ctx, {

@@ -10,7 +10,7 @@ import { type SecretValue, secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
-import { resolveDeep, substitute } from "./values.ts";
+import { resolveDeep } from "./values.ts";
 
 export const legacySecretName = "legacy-secrets";
 /** What an agent's VRAM is taken to be when its files state none. */
@@ -125,7 +125,8 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
   const volumes = volumesOf(agent) ?? [];
   const env = agent.env
     .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))
-    .map((e) => ({ name: e.name, value: substitute(e.value).value }))
+    // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
+    .map((e) => ({ name: e.name, value: e.value }))
     .filter((e, i, all) => all.findLastIndex((o) => o.name === e.name) === i);
   const secretEnv = [...new Set(secrets.map((s) => s.key))].map((key) => ({
     name: /^[A-Z0-9_]+$/.test(key) ? key : key.toUpperCase().replace(/[^A-Z0-9_]/g, "_"),

@@ -4,53 +4,88 @@
 // Once read, its variables are like any other: secrets among them go to the Secret by reference and
 // are never written out, addresses are rewritten, ${VAR} expanded.
 import { posix } from "node:path";
-import type { EnvVar, LegacyAgent } from "./model.ts";
+import { type EnvVar, InputError, type LegacyAgent } from "./model.ts";
 
 /** The text of an env file a compose file names (path as written there), or undefined when it cannot be read. */
 export type EnvFileReader = (composeFile: string, path: string) => string | undefined;
 
-const assignment = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s?(.*)$/;
-const doubleQuotedEscapes: Record<string, string> = { n: "\n", r: "\r", t: "\t" };
+/** Escapes compose reads in a double-quoted value. `\$` is a literal $, kept as compose's own `$$`. */
+const doubleQuotedEscapes: Record<string, string> = {
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  '"': '"',
+  "\\": "\\",
+  $: "$$",
+};
+
+/** A variable's name as compose accepts it; anything else is refused there, and here. */
+const variableName = /^[A-Za-z0-9_.[\]-]+$/;
 
 /**
- * One value as compose's env file syntax reads it: quoted values up to their closing quote (escapes
- * in double quotes, a single-quoted one as written but for \'), an unquoted one up to a ` #` comment.
- */
-function envValue(raw: string): string {
-  const quote = raw[0];
-  if (quote === '"' || quote === "'") {
-    let value = "";
-    for (let i = 1; i < raw.length; i++) {
-      const c = raw[i] as string;
-      if (c === quote) return value;
-      if (c === "\\" && i + 1 < raw.length) {
-        const next = raw[++i] as string;
-        value += next === quote ? next : quote === '"' ? (doubleQuotedEscapes[next] ?? next) : `\\${next}`;
-        continue;
-      }
-      value += c;
-    }
-    return value; // a quote never closed: the rest of the line, rather than refusing the whole import
-  }
-  return raw.replace(/\s+#.*$/, "").trimEnd();
-}
-
-/**
- * The variables of one env file, each with its line, by compose's syntax (docs.docker.com, "Set
- * environment variables": env file syntax): `VAR=VAL`, quotes, `#` comments, `export`. A bare `VAR`
+ * The variables of one env file, each with the line it starts on, by compose's own parser
+ * (compose-go's dotenv, which `docker compose` runs): `VAR=VAL` or `VAR: VAL`, `export`, `#`
+ * comments, an inline comment after an unquoted value only after a space, quoted values over several
+ * lines. A value comes out as compose's templates write it: a double-quoted one with its escapes
+ * read, a single-quoted one literal (each `$` written `$$`, as it would be in the compose file), so
+ * that ${VAR} is expanded later by the same rules as the service's own environment. A bare `VAR`
  * takes the value of compose's own shell, which no pod has: it is left out. Written by hand (ADR
  * 0009): the dotenv package ends an unquoted value at any `#`, which compose keeps (`COLOR=#fff`).
+ * What compose refuses (a quote never closed, a name it cannot read) is refused with its file:line.
  */
 export function parseEnvFile(text: string, file: string): EnvVar[] {
   const vars = new Map<string, EnvVar>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (/^\s*(#|$)/.test(line)) return;
-    const m = assignment.exec(line);
-    if (!m) return;
-    const name = m[1] as string;
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const refuse = (line: number, message: string): never => {
+    throw new InputError(`${message} (compose refuses this env file too)`, { file, line: line + 1, column: 1 });
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    const line = (lines[i] as string).replace(/^\s*(?:export\s+)?/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    const separator = /[=:]/.exec(line);
+    if (!separator) continue; // a bare VAR
+    const name = line.slice(0, separator.index).trim();
+    if (!variableName.test(name)) refuse(start, `"${name}" is not a variable name: use letters, digits, _ . - [ ]`);
+    let rest = line.slice(separator.index + 1).replace(/^[ \t]+/, "");
+    let value: string;
+    const quote = rest[0];
+    if (quote === '"' || quote === "'") {
+      // Up to the closing quote, over as many lines as it takes; \<quote> is the quote itself.
+      let raw = "";
+      let closed = false;
+      rest = rest.slice(1);
+      for (;;) {
+        let j = 0;
+        for (; j < rest.length; j++) {
+          const c = rest[j] as string;
+          if (c === "\\" && j + 1 < rest.length) {
+            const next = rest[++j] as string;
+            raw += next === quote ? next : `\\${next}`;
+          } else if (c === quote) {
+            closed = true;
+            break;
+          } else raw += c;
+        }
+        if (closed || i + 1 >= lines.length) break;
+        raw += "\n";
+        rest = lines[++i] as string;
+      }
+      if (!closed) refuse(start, `the value of ${name} opens a ${quote} quote that is never closed`);
+      value =
+        quote === "'"
+          ? raw.replaceAll("$", "$$$$")
+          : raw.replace(/\\(.)/gs, (m, c: string) => doubleQuotedEscapes[c] ?? m);
+    } else {
+      value = rest.replace(/ #.*$/, "").trimEnd();
+    }
     vars.delete(name);
-    vars.set(name, { name, value: envValue((m[2] as string).trimStart()), source: { file, line: i + 1, column: 1 } });
-  });
+    vars.set(name, { name, value, source: { file, line: start + 1, column: 1 } });
+  }
   return [...vars.values()];
 }
 

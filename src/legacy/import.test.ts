@@ -233,6 +233,42 @@ services:
     ]);
   });
 
+  it("gives a pod the $ that compose gave the container: $$ and single-quoted env file values are literal", () => {
+    const result = importLegacy(
+      [
+        {
+          path: "stack/mainpc-docker-compose.yml",
+          text: `services:
+  api:
+    image: cascade/api:1
+    env_file: .env
+    command: ["sh", "-c", "echo $$$$ > /tmp/pid; exec serve --cost $$5"]
+    environment:
+      PRICE: "costs $$5"
+      STAMP: "$$(date)"
+      TWO: "$$$$"
+`,
+        },
+      ],
+      {
+        namespace: "agents",
+        classes: defaultClasses,
+        readEnvFile: () => "GREETING='hello ${USER}'\nNOTE=\"\\$(not a reference)\"\n",
+      },
+    );
+    const spec = manifest(result, "api")?.spec;
+    // Kubernetes reads $( as a reference and $$ as one $: a literal $ before either is written $$.
+    expect(spec?.env).toEqual([
+      { name: "GREETING", value: "hello ${USER}" },
+      { name: "NOTE", value: "$$(not a reference)" },
+      { name: "PRICE", value: "costs $5" },
+      { name: "STAMP", value: "$$(date)" },
+      { name: "TWO", value: "$$$" },
+    ]);
+    expect(spec?.args).toEqual(["sh", "-c", "echo $$$ > /tmp/pid; exec serve --cost $5"]);
+    expect(kinds(result.report.findings, "variable-unresolved")).toEqual([]);
+  });
+
   it("merges a compose file into the startup config of its machine", () => {
     const result = run(
       {

@@ -7,7 +7,7 @@
 import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type Finding, type Location, mapCommandLine, scalarSource, where } from "./model.ts";
-import { isOffsetPort, mapScalars, resolveScalar, substitute } from "./values.ts";
+import { isOffsetPort, mapScalars, resolveScalar, type Substitution, substitute } from "./values.ts";
 
 /** The image's working directory (the Dockerfile --image writes says WORKDIR /app, as the legacy PYTHONPATH did). */
 export const imageWorkdir = "/app";
@@ -48,24 +48,25 @@ export function expandVariables(agents: readonly FleetAgent[]): ExpandedFleet {
       "config",
     ) as Record<string, unknown>;
     const env = agent.env.map((e, i) => {
-      // A secret's value goes to a Secret, not the manifest (scans.ts): nothing here to expand.
-      if (!e.value.includes("$") || secretKey.test(e.name)) return e;
+      if (!e.value.includes("$")) return e;
+      // A secret's value goes to a Secret, not the manifest (scans.ts). One that is no secret (only a
+      // reference, without a default) is what the shell would have made of it: nothing.
+      if (secretKey.test(e.name)) return { ...e, value: substitute(e.value).value };
       const earlier = new Set(agent.env.slice(0, i).map((o) => o.name));
-      const result = substitute(
+      const expanded = expandForPod(
         e.value,
         (name) => containerDefined[name] ?? (earlier.has(name) ? `$(${name})` : undefined),
+        (refs) => note(refs, e.source),
       );
-      note(result.references, e.source);
       // PYTHONPATH: ${PYTHONPATH}:${PWD}/.. appended to what the shell had; with nothing before it, an
       // empty entry would put the current directory on the path.
-      const value = /PATH$/.test(e.name) ? result.value.replace(/^:+|:+$/g, "").replace(/::+/g, ":") : result.value;
+      const value = /PATH$/.test(e.name) ? expanded.replace(/^:+|:+$/g, "").replace(/::+/g, ":") : expanded;
       return { ...e, value };
     });
     // Compose interpolates ${VAR} in command and entrypoint too, where Kubernetes expands only $(VAR),
     // from the container's environment: left as written, the agent would get the text ${VAR}. A
     // variable of the agent's env becomes $(VAR); a secret's name stays a reference for spec.secretEnv
-    // to fill (its default is never written out); any other becomes its default, or nothing. $$ is
-    // compose's literal $.
+    // to fill (its default is never written out); any other becomes its default, or nothing.
     const envNames = new Set(agent.env.map((e) => e.name));
     const known = (name: string) => {
       const provided = containerDefined[name] ?? (envNames.has(name) ? `$(${name})` : undefined);
@@ -73,19 +74,36 @@ export function expandVariables(agents: readonly FleetAgent[]): ExpandedFleet {
       note([{ name }], agent.source);
       return `$(${name})`;
     };
-    const expandToken = (token: string) =>
-      token
-        .split("$$")
-        .map((part) => {
-          const result = substitute(part, known);
-          note(result.references, agent.source);
-          return result.value;
-        })
-        .join("$");
-    const commandLine = mapCommandLine(agent, (tokens) => tokens.map(expandToken));
+    const commandLine = mapCommandLine(agent, (tokens) =>
+      tokens.map((token) => expandForPod(token, known, (refs) => note(refs, agent.source))),
+    );
     return { ...agent, config, env, ...commandLine };
   });
   return { agents: expanded, unset };
+}
+
+/** Stands for compose's literal `$` until it is known what follows it. */
+const literalDollar = "\u0000";
+
+/**
+ * A value as compose interpolates it, written for a field that Kubernetes expands once more (env
+ * values, command and args): `$$` is compose's literal `$`. Kubernetes reads `$(` as a reference and
+ * `$$` as an escaped `$`, so a literal `$` before `(` or `$` is written `$$`; elsewhere it is `$`.
+ */
+function expandForPod(
+  raw: string,
+  known: (name: string) => string | undefined,
+  note: (references: Substitution["references"]) => void,
+): string {
+  const parts = raw.split("$$").map((part) => {
+    const result = substitute(part, known);
+    note(result.references);
+    return result.value;
+  });
+  return parts
+    .join(literalDollar)
+    .replace(new RegExp(`${literalDollar}(?=[($${literalDollar}])`, "g"), "$$$$")
+    .replaceAll(literalDollar, "$");
 }
 
 /** One finding per variable: where it is used, and what it became. */
