@@ -285,6 +285,61 @@ describe("importing with addresses rewritten", () => {
     );
   });
 
+  it("gives infrastructure a place to write where compose's container layer held it, on the pod's read-only root", () => {
+    const result = run([
+      {
+        path: "mainpc-docker-compose.yml",
+        text: `services:
+  grafana:
+    image: grafana/grafana:11.1.0
+  grafana-files:
+    image: grafana/grafana:11.1.0
+    environment: [GF_LOG_MODE=file]
+    volumes: ["dashboards:/var/lib/grafana"]
+  db:
+    image: postgres:16
+    volumes: ["pgdata:/var/lib/postgresql/data"]
+`,
+      },
+    ]);
+    expect(spec(result, "grafana")).toMatchObject({
+      volumes: [{ name: "var-lib-grafana", mountPath: "/var/lib/grafana", emptyDir: {} }],
+      env: [{ name: "GF_LOG_MODE", value: "console" }],
+    });
+    // Its own volume and its own setting are kept as they are.
+    expect(spec(result, "grafana-files")).toMatchObject({
+      volumes: [{ mountPath: "/var/lib/grafana", persistentVolumeClaim: { claimName: "grafana-files-dashboards" } }],
+      env: [{ name: "GF_LOG_MODE", value: "file" }],
+    });
+    expect(spec(result, "db")).toMatchObject({
+      volumes: [
+        { mountPath: "/var/lib/postgresql/data", persistentVolumeClaim: { claimName: "db-pgdata" } },
+        { name: "var-run-postgresql", mountPath: "/var/run/postgresql", emptyDir: {} },
+      ],
+      env: [{ name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" }],
+    });
+    const stateful = result.report.findings.filter((f) => f.kind === "infrastructure-stateful");
+    expect(stateful.map((f) => [f.agents[0], f.severity, f.message])).toEqual([
+      [
+        "grafana",
+        "warning",
+        expect.stringMatching(
+          /^grafana \(Grafana\) keeps data: where its image writes \(\/var\/lib\/grafana\), its compose service mounts nothing: it is given an emptyDir there.*lost with the pod.*It is given GF_LOG_MODE=console/,
+        ),
+      ],
+      ["grafana-files", "info", expect.not.stringMatching(/emptyDir|GF_LOG_MODE/)],
+      [
+        "db",
+        "info",
+        expect.stringMatching(
+          /PersistentVolumeClaim for \/var\/lib\/postgresql\/data .*Where else its image writes \(\/var\/run\/postgresql\).*PGDATA=\/var\/lib\/postgresql\/data\/pgdata/,
+        ),
+      ],
+    ]);
+    // Scratch space it was given is no compose volume of its own.
+    expect(result.report.findings.filter((f) => f.kind === "data-volume")).toEqual([]);
+  });
+
   it("has an agent listen on 0.0.0.0 where it listened on localhost, and says so with file:line", () => {
     const result = run(listeningOnItsPc);
     expect(spec(result, "transcriber")?.config).toEqual({

@@ -11,6 +11,7 @@ import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
 import { addressFindings, findSecrets, mountFindings, secretFindings } from "./findings/scans.ts";
 import { assembleFleet, type FleetAgent, type LegacyFile, machineLabel, unassignedMachine } from "./fleet.ts";
+import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { type Finding, type Severity, where } from "./model.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
@@ -98,9 +99,10 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const machines = [...opts.classes.keys()];
   const given = assembleFleet(files, machines);
   const read = opts.readEnvFile;
-  const assembled = read
+  const withFiles = read
     ? { ...given, agents: withEnvFiles(given.agents, read), composeOnly: withEnvFiles(given.composeOnly, read) }
     : given;
+  const assembled = { ...withFiles, agents: withReadOnlyRootNeeds(withFiles.agents) };
   const variables = expandVariables(assembled.agents);
   const rewrite = rewriteFleetAddresses(variables.agents, machines);
   // Kept as they were on request; where an agent listens is still looked at, to say it breaks.

@@ -1,6 +1,7 @@
 // Shared infrastructure: what agents point at that is not an agent (Redis, NATS, a database, an
 // observability stack). Known by its image when a compose file defines it, else by a well-known port
 // or URL scheme that an agent's address uses.
+import type { LegacyAgent } from "./model.ts";
 
 export interface InfrastructureKind {
   /** How a person names it. */
@@ -12,6 +13,13 @@ export interface InfrastructureKind {
   schemes: string[];
   /** It keeps data that a restart must not lose: it needs a PersistentVolumeClaim. */
   stateful: boolean;
+  /**
+   * Where its official image writes (its data first). An agent's pod has a read-only root file
+   * system and runs as uid 1000 (render/deployment.ts): each of these needs a volume.
+   */
+  writes?: readonly string[];
+  /** Settings that keep the image's writes within those places; the service's own win. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 export const infrastructureKinds: readonly InfrastructureKind[] = [
@@ -22,6 +30,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [6379],
     schemes: ["redis", "rediss"],
     stateful: true,
+    writes: ["/data"],
   },
   {
     kind: "NATS",
@@ -38,6 +47,8 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [5432],
     schemes: ["postgres", "postgresql"],
     stateful: true,
+    writes: ["/var/lib/postgresql/data", "/var/run/postgresql"],
+    settings: { PGDATA: "/var/lib/postgresql/data/pgdata" },
   },
   {
     kind: "MySQL",
@@ -46,6 +57,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [3306],
     schemes: ["mysql", "mariadb"],
     stateful: true,
+    writes: ["/var/lib/mysql", "/var/run/mysqld"],
   },
   {
     kind: "MongoDB",
@@ -54,6 +66,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [27017],
     schemes: ["mongodb"],
     stateful: true,
+    writes: ["/data/db", "/data/configdb"],
   },
   {
     kind: "RabbitMQ",
@@ -62,6 +75,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [5672],
     schemes: ["amqp", "amqps"],
     stateful: true,
+    writes: ["/var/lib/rabbitmq"],
   },
   {
     kind: "Kafka",
@@ -87,7 +101,15 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     schemes: [],
     stateful: true,
   },
-  { kind: "Qdrant", serviceName: "qdrant", image: /(^|\/)qdrant(:|$)/, ports: [6333], schemes: [], stateful: true },
+  {
+    kind: "Qdrant",
+    serviceName: "qdrant",
+    image: /(^|\/)qdrant(:|$)/,
+    ports: [6333],
+    schemes: [],
+    stateful: true,
+    writes: ["/qdrant/storage", "/qdrant/snapshots"],
+  },
   {
     kind: "ChromaDB",
     serviceName: "chromadb",
@@ -112,9 +134,27 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [9090],
     schemes: [],
     stateful: true,
+    writes: ["/prometheus"],
   },
-  { kind: "Grafana", serviceName: "grafana", image: /(^|\/)grafana(:|$)/, ports: [], schemes: [], stateful: true },
-  { kind: "Loki", serviceName: "loki", image: /(^|\/)loki(:|$)/, ports: [3100], schemes: [], stateful: true },
+  {
+    kind: "Grafana",
+    serviceName: "grafana",
+    image: /(^|\/)grafana(:|$)/,
+    ports: [],
+    schemes: [],
+    stateful: true,
+    writes: ["/var/lib/grafana"],
+    settings: { GF_LOG_MODE: "console" },
+  },
+  {
+    kind: "Loki",
+    serviceName: "loki",
+    image: /(^|\/)loki(:|$)/,
+    ports: [3100],
+    schemes: [],
+    stateful: true,
+    writes: ["/loki"],
+  },
   {
     kind: "Jaeger",
     serviceName: "jaeger",
@@ -157,4 +197,37 @@ export function infrastructureOfName(name: string): InfrastructureKind | undefin
     (k) =>
       words.includes(k.serviceName) || words.includes(k.kind.toLowerCase()) || k.schemes.some((s) => words.includes(s)),
   );
+}
+
+/** Whether a volume mounted at `target` holds `path`. */
+const holds = (target: string, path: string) => path === target || path.startsWith(`${target.replace(/\/+$/, "")}/`);
+
+/**
+ * Each infrastructure service with what it needs beyond its compose definition to start in an
+ * agent's pod: a scratch volume (emptyDir) wherever its image writes and the service mounts
+ * nothing, as the container's own layer held those writes under compose; and the settings that
+ * keep it writing there (Grafana logs to its console, not /var/log; PostgreSQL's data in a
+ * directory of its own under the volume, which initdb, running as the pod's user, can own). Run
+ * after env files are read: a setting the service gives itself, in either, wins.
+ */
+export function withReadOnlyRootNeeds<A extends LegacyAgent>(agents: readonly A[]): A[] {
+  return agents.map((agent) => {
+    const kind = infrastructureKinds.find((k) => k.kind === agent.infrastructure?.kind);
+    if (!kind || !agent.infrastructure) return agent;
+    const volumes = agent.volumes ?? [];
+    const scratch = (kind.writes ?? [])
+      .filter((path) => !volumes.some((v) => holds(v.target, path)))
+      .map((target) => ({ target, readOnly: false, source: agent.source, forImage: true as const }));
+    const set = new Set(agent.env.map((e) => e.name));
+    const settings = Object.entries(kind.settings ?? {})
+      .filter(([name]) => !set.has(name))
+      .map(([name, value]) => ({ name, value, source: agent.source }));
+    if (!scratch.length && !settings.length) return agent;
+    return {
+      ...agent,
+      volumes: [...volumes, ...scratch],
+      env: [...agent.env, ...settings],
+      infrastructure: { ...agent.infrastructure, settingsAdded: settings.map((e) => `${e.name}=${e.value}`) },
+    };
+  });
 }

@@ -104,6 +104,8 @@ export interface DataVolume {
   target: string;
   readOnly: boolean;
   source: Location;
+  /** Not in the compose file: scratch space where an infrastructure image writes (infrastructure.ts). */
+  forImage?: true;
 }
 
 export interface GpuEvidence {
@@ -145,7 +147,12 @@ export interface LegacyAgent {
   /** An HTTP probe (port, path), a TCP one (tcp, port when known), or none when the command probes neither (note). */
   healthCheck?: { port?: number; path?: string; tcp?: boolean; unsupported?: { command: string; source: Location } };
   /** Shared infrastructure (Redis, NATS…) that a compose file runs: imported beside the agents. */
-  infrastructure?: { kind: string; stateful: boolean };
+  infrastructure?: {
+    kind: string;
+    stateful: boolean;
+    /** Env settings the import gave it to run on a read-only root (infrastructure.ts). */
+    settingsAdded?: string[];
+  };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;
   /** Every scalar the definition holds, for the address and secret scans. */

@@ -76,20 +76,34 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
   for (const a of agents) {
     if (!a.infrastructure) continue;
     const data = a.volumes?.filter((v) => v.volume) ?? [];
-    if (a.infrastructure.stateful || data.length) {
-      findings.push({
-        kind: "infrastructure-stateful",
-        severity: "info",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.name} (${a.infrastructure.kind}) keeps data: ${
-          data.length
-            ? `imported with a PersistentVolumeClaim for ${data.map((v) => v.target).join(", ")} (1Gi each on the cluster's default StorageClass, local-path on k3s); size it to its data`
-            : "its compose service mounts no volume, so its data is lost with the pod; give it a PersistentVolumeClaim in spec.volumes"
-        }. For production, its own Helm chart does backups and upgrades better`,
-        source: where(a.source),
-      });
-    }
+    const scratch = a.volumes?.filter((v) => v.forImage) ?? [];
+    const settings = a.infrastructure.settingsAdded ?? [];
+    if (!a.infrastructure.stateful && !data.length && !scratch.length) continue;
+    // Compose kept what an image writes in the container's own layer; a pod's root file system is read-only.
+    const sentences = [
+      data.length
+        ? `imported with a PersistentVolumeClaim for ${data.map((v) => v.target).join(", ")} (1Gi each on the cluster's default StorageClass, local-path on k3s); size it to its data`
+        : undefined,
+      scratch.length
+        ? `${data.length ? "where else" : "where"} its image writes (${scratch.map((v) => v.target).join(", ")}), its compose service mounts nothing: it is given an emptyDir there, as a pod's root file system is read-only, and what it keeps there is lost with the pod, as it was when compose recreated the container. Give it a PersistentVolumeClaim in spec.volumes to keep it`
+        : undefined,
+      data.length || scratch.length
+        ? undefined
+        : "its compose service mounts no volume, so its data is lost with the pod; give it a PersistentVolumeClaim in spec.volumes",
+      settings.length ? `it is given ${settings.join(", ")}, so that it writes nowhere else` : undefined,
+      "for production, its own Helm chart does backups and upgrades better",
+    ].filter((x): x is string => x !== undefined);
+    findings.push({
+      kind: "infrastructure-stateful",
+      // Its data itself in scratch space: a drain or a restarted PC loses it, where compose kept it.
+      severity: scratch.length && !data.length ? "warning" : "info",
+      machine: a.machine,
+      agents: [a.legacyName],
+      message: `${a.name} (${a.infrastructure.kind}) keeps data: ${sentences
+        .map((x, i) => (i ? `${x[0]?.toUpperCase()}${x.slice(1)}` : x))
+        .join(". ")}`,
+      source: where(a.source),
+    });
   }
   for (const need of result?.needs.values() ?? []) {
     if (need.defined || need.neededBy.size === 0) continue;

@@ -42,7 +42,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       });
     }
     const named = (a.volumes ?? []).filter((v) => v.volume && !a.infrastructure);
-    const scratch = (a.volumes ?? []).filter((v) => !v.volume);
+    const scratch = (a.volumes ?? []).filter((v) => !v.volume && !v.forImage);
     if (named.length || scratch.length) {
       findings.push({
         kind: "data-volume",
