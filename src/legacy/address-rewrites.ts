@@ -8,7 +8,7 @@ import {
   rewriteText,
   type TextRewrite,
 } from "./addresses.ts";
-import { argumentValues } from "./argument-addresses.ts";
+import { argumentValues, isShellScript, scriptValues } from "./argument-addresses.ts";
 import type { FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
 import { type Location, mapCommandLine, scalarSource } from "./model.ts";
@@ -160,14 +160,26 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
       env.push(result.value === resolved ? e : { ...e, value: result.value });
     }
     // Compose's entrypoint and command, their variables already expanded (variables.ts): read where
-    // the service was defined, as no token has a line.
-    const commandLine = mapCommandLine(agent, (tokens, field) =>
-      argumentValues(tokens).map(({ prefix, value, hint }, i) => {
+    // the service was defined, as no token has a line. A shell's script is read word by word.
+    const line = [...(agent.command ?? []), ...(agent.args ?? [])];
+    const rewriteScript = (script: string, path: string) => {
+      const edits = scriptValues(script).flatMap(({ prefix, value, hint, start, end, quote }) => {
+        const result = rewriteText(value, ctx, hint);
+        record(path, agent.source, result);
+        return result.value === value ? [] : [{ start, end, text: `${quote}${prefix}${result.value}${quote}` }];
+      });
+      return edits.reduceRight((out, e) => `${out.slice(0, e.start)}${e.text}${out.slice(e.end)}`, script);
+    };
+    const commandLine = mapCommandLine(agent, (tokens, field) => {
+      const offset = field === "args" ? (agent.command?.length ?? 0) : 0;
+      return argumentValues(tokens).map(({ prefix, value, hint }, i) => {
+        const token = tokens[i] as string;
+        if (isShellScript(line, offset + i)) return rewriteScript(token, `${field}[${i}]`);
         const result = rewriteText(value, ctx, hint);
         record(`${field}[${i}]`, agent.source, result);
-        return result.value === value ? (tokens[i] as string) : `${prefix}${result.value}`;
-      }),
-    );
+        return result.value === value ? token : `${prefix}${result.value}`;
+      });
+    });
     return { ...agent, config, env, ...commandLine };
   });
   return { agents: rewritten, rewrites, left, credentials, needs, reaches };

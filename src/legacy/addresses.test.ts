@@ -595,6 +595,45 @@ describe("compose, as kompose reads it and what it drops", () => {
     expect(spec(result, "worker")?.dependencies).toEqual(expect.arrayContaining(["api", "redis"]));
   });
 
+  it("reads a shell's script as a command line of its own: its flags' hosts are rewritten, the rest is left as written", () => {
+    const result = compose(`services:
+  api:
+    image: cascade/api:1
+    entrypoint: [/bin/sh, -ec]
+    command:
+      - >-
+        python app.py --host 127.0.0.1 --port 8000 --redis-host "localhost" --redis-port 6379
+        && echo 'up; cache at localhost:6379' > /tmp/ready
+    expose: ["8000"]
+  worker:
+    image: cascade/worker:1
+    command: bash -c "exec worker --api=http://localhost:8000/v1 --log-host localhost --log-port 9999"
+  redis:
+    image: redis:7-alpine
+`);
+    expect(spec(result, "api")?.args).toEqual([
+      `python app.py --host 0.0.0.0 --port 8000 --redis-host "redis" --redis-port 6379 && echo 'up; cache at redis:6379' > /tmp/ready`,
+    ]);
+    expect(spec(result, "worker")?.args).toEqual([
+      "bash",
+      "-c",
+      "exec worker --api=http://api:8000/v1 --log-host localhost --log-port 9999",
+    ]);
+    const rewrites = result.report.addresses.rewrites.filter((r) => r.agent === "api");
+    expect(rewrites.map((r) => [r.path, r.from, r.to, r.listen ?? false])).toEqual([
+      ["args[0]", "127.0.0.1", "0.0.0.0", true],
+      ["args[0]", "localhost", "redis", false],
+      ["args[0]", "localhost:6379", "redis:6379", false],
+    ]);
+    // What nothing listens on is left as written, and said so.
+    expect(result.report.findings.filter((f) => f.kind === "hardcoded-address").map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^localhost in worker's args\[2\] is left as it is: no imported agent or known infrastructure listens on 9999/,
+      ),
+    ]);
+    expect(spec(result, "worker")?.dependencies).toEqual(["api"]);
+  });
+
   it("turns named volumes into claims and anonymous ones into emptyDir, and says what to do with model directories and env files", () => {
     const result = compose(`services:
   worker:

@@ -40,3 +40,43 @@ export function argumentValues(tokens: readonly string[]): ArgumentValue[] {
     return { prefix, value, hint: { name: flag, ...(port !== undefined ? { siblingPort: port } : {}) } };
   });
 }
+
+const shell = /^(?:.*\/)?(?:ba|da|a|z)?sh$/;
+const commandFlag = /^-[a-z]*c[a-z]*$/;
+
+/** Whether the token at `index` of a whole command line is the script a shell runs (`sh -c "…"`, `bash -ec "…"`). */
+export function isShellScript(line: readonly string[], index: number): boolean {
+  return index >= 2 && shell.test(line[0] ?? "") && commandFlag.test(line[index - 1] ?? "");
+}
+
+export interface ScriptValue extends ArgumentValue {
+  /** Where the word holding it starts and ends in the script. */
+  start: number;
+  end: number;
+  /** The quote around the whole word, kept around its rewrite; "" for none. */
+  quote: string;
+}
+
+/** A word of a shell script: runs of plain characters and quoted strings, up to a space or an operator. */
+const scriptWord = /(?:[^\s;&|()<>"'`]+|"(?:[^"\\]|\\.)*"|'[^']*')+/g;
+
+/**
+ * The values of a shell script's words, read as argumentValues reads a command line, so that
+ * `python app.py --host 127.0.0.1 --port 8000` inside `sh -c` is read as it is outside it; with
+ * where each word is, for a rewrite that leaves the rest of the script as written.
+ */
+export function scriptValues(script: string): ScriptValue[] {
+  const words = [...script.matchAll(scriptWord)].map((m) => {
+    const quoted = /^(["'])(.*)\1$/s.exec(m[0]);
+    return {
+      start: m.index,
+      end: m.index + m[0].length,
+      quote: quoted?.[1] ?? "",
+      value: quoted ? (quoted[2] as string) : m[0],
+    };
+  });
+  return argumentValues(words.map((w) => w.value)).map((v, i) => {
+    const { start, end, quote } = words[i] as (typeof words)[number];
+    return { ...v, start, end, quote };
+  });
+}
