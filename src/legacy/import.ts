@@ -132,7 +132,10 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...secretFindings(secrets, imported),
     ...mountFindings(everyDefinition),
     ...addressFindings(everyDefinition, fleet.fileScalars, {
-      localhostUrls: !addresses,
+      // Kept as they were: what the rewrite would have changed or left is reported as it is.
+      localhostAt: new Set(
+        addresses ? [] : [...rewrite.rewrites.filter((r) => !r.listen), ...rewrite.left].map((r) => where(r.source)),
+      ),
       // What the rewrite changed, or with --keep-addresses what it warns of as a listen address.
       handledAt: new Set((addresses?.rewrites ?? rewrite.rewrites.filter((r) => r.listen)).map((r) => where(r.source))),
     }),

@@ -107,16 +107,17 @@ const ipv4 = /\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){
 const localhost = /\b(localhost|127\.0\.0\.1)\b/;
 
 /**
- * Fixed addresses, one finding per file; and, when addresses are kept as they are (--keep-addresses),
- * every localhost URL. Otherwise the rewrite (address-rewrites.ts) reports what it changed and left.
+ * Fixed addresses, one finding per file; and localhost URLs at `localhostAt`: with --keep-addresses,
+ * where the rewrite would have changed or left one (an agent's own address, such as its health URL,
+ * is right in its pod). Otherwise the rewrite (address-rewrites.ts) reports what it changed and left.
  */
 export function addressFindings(
   defs: readonly LegacyAgent[],
   fileScalars: LegacyAgent["scalars"],
   {
-    localhostUrls = true,
+    localhostAt = new Set<string>(),
     handledAt = new Set<string>(),
-  }: { localhostUrls?: boolean; handledAt?: ReadonlySet<string> } = {},
+  }: { localhostAt?: ReadonlySet<string>; handledAt?: ReadonlySet<string> } = {},
 ): Finding[] {
   const findings: Finding[] = [];
   // Fixed addresses (container IPs, subnets): one finding per file, listing them all.
@@ -142,7 +143,13 @@ export function addressFindings(
       entry.uses.push(agent ? `${ip[0]} (${agent})` : ip[0]);
       if (agent) entry.agents.add(agent);
       fixed.set(source.file, entry);
-    } else if (localhostUrls && agent && machine !== undefined && localhost.test(value) && /:\/\/|:\d+/.test(value)) {
+    } else if (
+      localhostAt.has(where(source)) &&
+      agent &&
+      machine !== undefined &&
+      localhost.test(value) &&
+      /:\/\/|:\d+/.test(value)
+    ) {
       const key = `${source.file}|${value}`;
       const entry = local.get(key) ?? { value, agents: new Set<string>(), machine, source };
       entry.agents.add(agent);
