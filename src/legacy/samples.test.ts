@@ -95,25 +95,64 @@ describe("importing anything", () => {
       },
       { requiredKeys: [] },
     );
+    // Words a command line or a script is made of, with the quotes, variables and addresses the
+    // importer reads in them.
+    const word = fc.oneof(
+      fc.string(),
+      fc.constantFrom("sh", "-c", "--host", "--port", "127.0.0.1", "localhost:6379", "'", '"', "$$", "${X:-1}", "&&"),
+    );
+    const commandLine = fc.oneof(
+      fc.array(word),
+      fc.array(word).map((w) => w.join(" ")),
+    );
+    const composeService = fc.record(
+      {
+        image: fc.string(),
+        ports: fc.array(fc.string()),
+        runtime: fc.string(),
+        command: commandLine,
+        entrypoint: commandLine,
+        environment: fc.oneof(fc.array(fc.string()), fc.dictionary(fc.string(), fc.string())),
+        env_file: fc.oneof(fc.string(), fc.array(fc.string())),
+        volumes: fc.array(fc.string()),
+        healthcheck: fc.record({ test: commandLine }),
+      },
+      { requiredKeys: [] },
+    );
     const document = fc.oneof(
       fc.jsonValue(),
       fc.dictionary(fc.string(), fc.array(agentish)),
       fc.record({ agent_groups: fc.dictionary(fc.string(), fc.dictionary(fc.string(), agentish)) }),
       fc.record({
-        services: fc.dictionary(
-          fc.string(),
-          fc.record({ image: fc.string(), ports: fc.array(fc.string()), runtime: fc.string() }),
-        ),
+        services: fc.dictionary(fc.string(), composeService),
       }),
     );
+    // An env file's text, from lines shaped like its syntax and anything else.
+    const envFile = fc
+      .array(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(fc.string(), word).map(([k, v]) => `${k}=${v}`),
+        ),
+      )
+      .map((lines) => lines.join("\n"));
     fc.assert(
-      fc.property(document, fc.constantFrom("mainpc.yaml", "pc2-compose.yml", "x.yaml"), (doc, name) => {
-        try {
-          importLegacy([{ path: name, text: stringify(doc) }], { namespace: "agents", classes: defaultClasses });
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-        }
-      }),
+      fc.property(
+        document,
+        fc.constantFrom("mainpc.yaml", "pc2-compose.yml", "x.yaml"),
+        envFile,
+        (doc, name, envText) => {
+          try {
+            importLegacy([{ path: name, text: stringify(doc) }], {
+              namespace: "agents",
+              classes: defaultClasses,
+              readEnvFile: () => envText,
+            });
+          } catch (err) {
+            if (!(err instanceof InputError)) throw err;
+          }
+        },
+      ),
       { numRuns: Number(process.env.FC_RUNS ?? 150) },
     );
   }, 60_000);
