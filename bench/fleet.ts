@@ -18,6 +18,7 @@ import { childKind } from "../src/reconcilers/child-kinds.ts";
 import { agentDeploymentResource } from "../src/reconcilers/kinds.ts";
 import { generateFleet, renderFleetChildren } from "./fleet-model.ts";
 import { type ReadyWatch, watchReady } from "./ready-watch.ts";
+import { statusChanges } from "./status-changes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -237,8 +238,10 @@ try {
   }
 
   // The control plane's floors, to which the operator's rollout is compared (--skip-floor: not measured).
+  // What each status write changed, read from the agents' ready watch (status-changes.ts).
+  const changes = statusChanges();
   const counting = async (kind: "agents" | "deployments") => {
-    const watch = await watchReady(client, kind);
+    const watch = await watchReady(client, kind, kind === "agents" ? changes.observe : undefined);
     readyWatches.push(watch);
     return watch;
   };
@@ -402,7 +405,20 @@ try {
     log(
       `Operator (${label}): ${seconds.toFixed(1)} s over ${namespaces.size} namespaces; queue empty after ${idleSeconds.toFixed(1)} s; CPU: operator ${cpu.operatorSeconds.toFixed(1)} s, API server ${cpu.apiServerSeconds.toFixed(1)} s`,
     );
-    return { seconds, writes: own, server, cpu, reconcilesPerAgent: reconciles / agents.length };
+    const statusChanged = changes.tally(namespaces);
+    return {
+      seconds,
+      writes: own,
+      server,
+      cpu,
+      reconcilesPerAgent: reconciles / agents.length,
+      // Most first; a write that changes two conditions counts for both.
+      statusChangesPerAgent: Object.fromEntries(
+        [...statusChanged.byKind]
+          .sort(([, a], [, b]) => b - a)
+          .map(([k, v]) => [k, Math.round((v / agents.length) * 100) / 100]),
+      ),
+    };
   };
   // startPolicy Immediately: the same order-free start as the floor's, for a fair ratio.
   const immediately = fleet.map((a) => ({
@@ -528,10 +544,13 @@ try {
             seconds: ordered.seconds,
             dependencyDepth: depth,
             writesPerAgent: perAgent(ordered.writes, fleet.length),
+            statusChangesPerAgent: ordered.statusChangesPerAgent,
             apiServerWrites: Object.fromEntries(byCount(ordered.server)),
           }
         : null,
       writesPerAgent: perAgent(fair.writes, fleet.length),
+      // What the status writes changed: the first status, a condition (by type), or only its words.
+      statusChangesPerAgent: fair.statusChangesPerAgent,
       reconcilesPerAgent: fair.reconcilesPerAgent,
       apiServerWrites: Object.fromEntries(byCount(fair.server)),
       cpuSeconds: { ...fair.cpu, apiServerAtFloorPlusStatus: floors?.floorPlusStatusApiServerCpu ?? null },
@@ -559,10 +578,12 @@ ratio                 ${result.rollout.ratio?.toFixed(2) ?? "-"} to the floor, $
 CPU                   operator ${fair.cpu.operatorSeconds.toFixed(1)} s (${((fair.cpu.operatorSeconds / fleet.length) * 1000).toFixed(0)} ms per agent, ${fair.reconcilesPerAgent.toFixed(1)} reconciles); API server ${fair.cpu.apiServerSeconds.toFixed(1)} s, against ${seconds(floors?.floorPlusStatusApiServerCpu)} at floor+status
 in dependency order   ${ordered ? `${ordered.seconds.toFixed(1)} s` : "not measured (--skip-ordered)"}   (default startPolicy; ${depth} waves deep)${
     ordered
-      ? `\n                      writes per agent ${listed(Object.entries(result.rollout.dependencyOrdered?.writesPerAgent ?? {}))}; API server ${listed(byCount(ordered.server).slice(0, 4))}`
+      ? `\n                      writes per agent ${listed(Object.entries(result.rollout.dependencyOrdered?.writesPerAgent ?? {}))}; API server ${listed(byCount(ordered.server).slice(0, 4))}` +
+        `\n                      status writes changed, per agent: ${listed(Object.entries(ordered.statusChangesPerAgent))}`
       : ""
   }
 writes per agent      ${listed(Object.entries(result.rollout.writesPerAgent))}
+status writes changed ${listed(Object.entries(fair.statusChangesPerAgent))}   (per agent; a write that changes two conditions counts for both)
 API server writes     ${listed(byCount(fair.server).slice(0, 8))}
 steady-state writes   ${steadyStateWrites}   (target: 0)
 change p50 / p99      ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} ms   (target p99: 1000 ms)

@@ -33,8 +33,15 @@ export interface ReadyWatch {
   stop(): void;
 }
 
-/** Watches every AgentDeployment ("agents") or Deployment ("deployments") and keeps whether each counts. */
-export async function watchReady(client: KubeClient, kind: "agents" | "deployments"): Promise<ReadyWatch> {
+/**
+ * Watches every AgentDeployment ("agents") or Deployment ("deployments") and keeps whether each
+ * counts; `observe` sees each version as it comes, before it is cut down.
+ */
+export async function watchReady(
+  client: KubeClient,
+  kind: "agents" | "deployments",
+  observe?: (obj: KubeObject) => void,
+): Promise<ReadyWatch> {
   const counts = kind === "agents" ? agentReady : deploymentAvailable;
   const informer = new Informer<Counted>(
     client,
@@ -42,8 +49,9 @@ export async function watchReady(client: KubeClient, kind: "agents" | "deploymen
     pino({ level: "silent" }),
     {
       // Only whether it counts is kept: the cache holds a name and a boolean per object.
-      transform: (obj) =>
-        ({
+      transform: (obj) => {
+        observe?.(obj);
+        return {
           apiVersion: obj.apiVersion,
           kind: obj.kind,
           metadata: {
@@ -52,7 +60,8 @@ export async function watchReady(client: KubeClient, kind: "agents" | "deploymen
             resourceVersion: obj.metadata.resourceVersion,
           },
           counted: counts(obj),
-        }) as Counted,
+        } as Counted;
+      },
     },
   );
   await informer.start();
