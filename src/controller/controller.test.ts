@@ -78,6 +78,52 @@ describe("Controller", () => {
     expect(new Set(reconciled).size).toBe(51);
   });
 
+  /** A controller whose single worker is busy while `names` are created, in that order, with these needs. */
+  async function orderOfCreation(names: string[], needs: Record<string, string[]>) {
+    const cache = new MemoryCache<KubeObject>([obj("busy")]);
+    const neededBy = (key: string) => Object.keys(needs).filter((k) => needs[k]?.includes(key));
+    const reconciled: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const controller = new Controller({
+      name: "test",
+      primary: cache,
+      order: { needs: (key) => needs[key] ?? [], neededBy },
+      logger: silentLogger(),
+      workers: 1,
+      reconcile: async (key) => {
+        reconciled.push(key);
+        if (key === "ns/busy") await held;
+        return undefined;
+      },
+    });
+    controller.bind();
+    controller.start();
+    for (const name of names) cache.put(obj(name));
+    release();
+    while (reconciled.length < names.length + 1) await new Promise((r) => setTimeout(r, 1));
+    await controller.stop();
+    return reconciled.slice(1);
+  }
+
+  it("reconciles what a new object needs ahead of it, whichever was created first, and so on down", async () => {
+    // Applied in their files' order, as kubectl apply -f does: dependents before what they need.
+    const needs = { "ns/app": ["ns/db", "ns/cache"], "ns/db": ["ns/disk"] };
+    expect(await orderOfCreation(["app", "cache", "db", "disk", "other"], needs)).toEqual([
+      ...["ns/disk", "ns/cache", "ns/db", "ns/app", "ns/other"],
+    ]);
+    expect(await orderOfCreation(["disk", "db", "cache", "app", "other"], needs)).toEqual([
+      ...["ns/disk", "ns/db", "ns/cache", "ns/app", "ns/other"],
+    ]);
+  });
+
+  it("reconciles every object of a cycle of needs once", async () => {
+    const cycle = { "ns/x": ["ns/y"], "ns/y": ["ns/z"], "ns/z": ["ns/x"] };
+    expect((await orderOfCreation(["x", "y", "z"], cycle)).sort()).toEqual(["ns/x", "ns/y", "ns/z"]);
+  });
+
   it("lets I/O in between keys when reconciles never wait (a start with nothing to write)", async () => {
     const keys = 2000;
     const cache = new MemoryCache<KubeObject>(Array.from({ length: keys }, (_, i) => obj(`a${i}`)));

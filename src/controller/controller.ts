@@ -43,6 +43,15 @@ export interface ControllerOptions {
   watches?: Watch[];
   reconcile: Reconciler;
   workers?: number;
+  /**
+   * Which primary objects had better be reconciled before which (an agent's dependencies before it):
+   * when a person creates or edits one, it goes ahead of what waits and needs it, and what it needs
+   * and still waits goes ahead of it.
+   */
+  order?: {
+    needs(key: string): readonly string[];
+    neededBy(key: string): readonly string[];
+  };
   /** Reconcile every primary object this often, as a safety net for missed events. */
   resyncMs?: number;
   logger: Logger;
@@ -108,13 +117,40 @@ export class Controller {
   bind(): void {
     const wanted = this.opts.primaryFilter ?? (() => true);
     this.opts.primary.onChange((obj, event) => {
-      if (wanted(obj, event)) this.queue.add(objectKey(obj.metadata), primaryPriority(event, this.started));
+      if (!wanted(obj, event)) return;
+      const key = objectKey(obj.metadata);
+      const priority = primaryPriority(event, this.started);
+      this.queue.add(key, priority);
+      if (priority === Priority.high) this.orderByNeeds(key);
     });
     for (const watch of this.opts.watches ?? []) {
       watch.informer.onChange((obj, event) => {
         const priority = this.started ? Priority.normal : Priority.low;
         for (const key of watch.map(obj, event)) this.queue.add(key, priority);
       });
+    }
+  }
+
+  /**
+   * Puts a key just queued by a person's change ahead of the waiting keys that need it, and what it
+   * needs (and what that needs in turn) ahead of it. A fleet applied in its files' order, as `kubectl
+   * apply -f` does, comes dependents first; reconciled as it came, dependents became Ready before
+   * what they need, and each was written again when its dependencies followed (docs/performance.md).
+   */
+  private orderByNeeds(key: string): void {
+    const order = this.opts.order;
+    if (!order) return;
+    const waitingDependents = order.neededBy(key).map((k) => this.queue.priorityOf(k) ?? Number.NEGATIVE_INFINITY);
+    this.queue.raise(key, Math.max(...waitingDependents) + 1);
+    this.moveAhead(key, this.queue.priorityOf(key) ?? Priority.high, new Set([key]));
+  }
+
+  /** Moves what `key` needs ahead of it, when it waits, and so on down; `seen` ends a cycle of needs. */
+  private moveAhead(key: string, priority: number, seen: Set<string>): void {
+    for (const needed of this.opts.order?.needs(key) ?? []) {
+      if (seen.has(needed)) continue;
+      seen.add(needed);
+      if (this.queue.raise(needed, priority + 1)) this.moveAhead(needed, priority + 1, seen);
     }
   }
 

@@ -51,6 +51,23 @@ describe("WorkQueue", () => {
     expect(order).toEqual(["edited", "woken-1", "woken-2", "resync-1", "resync-2"]);
   });
 
+  it("raises only a key that waits, never lowers one, and queues nothing new", async () => {
+    const q = new WorkQueue();
+    q.add("dependent", Priority.high);
+    q.add("dependency", Priority.high);
+    expect(q.raise("dependency", Priority.high + 1)).toBe(true);
+    expect(q.raise("dependency", Priority.low)).toBe(false);
+    expect(q.raise("absent", Priority.high + 1)).toBe(false);
+    expect(q.length).toBe(2);
+    expect([q.priorityOf("dependency"), q.priorityOf("dependent"), q.priorityOf("absent")]).toEqual([
+      Priority.high + 1,
+      Priority.high,
+      undefined,
+    ]);
+    expect([await q.get(), await q.get()]).toEqual(["dependency", "dependent"]);
+    expect(q.raise("dependency", Priority.high + 1)).toBe(false); // being worked on: left alone
+  });
+
   it("moves a waiting key up when it is added again at a higher priority, and hands it out once", async () => {
     const q = new WorkQueue();
     q.add("a", Priority.low);

@@ -35,7 +35,10 @@ export const Priority = {
   /** A pass over every object: the start's, the periodic resync's. */
   low: -1,
   normal: 0,
-  /** What a person did: a new or edited primary object. */
+  /**
+   * What a person did: a new or edited primary object. What such an object needs first (an agent's
+   * dependencies) and still waits goes one above it (controller.ts), and so on down its needs.
+   */
   high: 1,
 } as const;
 
@@ -91,6 +94,22 @@ export class WorkQueue {
     }
     this.enqueue(key, priority);
     this.metrics.depth(this.waiting.size);
+  }
+
+  /** The priority a key waits at; undefined when it does not wait. */
+  priorityOf(key: string): number | undefined {
+    return this.waiting.get(key)?.priority;
+  }
+
+  /**
+   * Moves a waiting key up to `priority`, never down; true if it moved. A key that is not waiting is
+   * left alone: raising asks for no reconcile of its own.
+   */
+  raise(key: string, priority: number): boolean {
+    const waiting = this.waiting.get(key);
+    if (!waiting || waiting.priority >= priority) return false;
+    this.enqueue(key, priority);
+    return true;
   }
 
   /** Adds the key after a delay, at normal priority; an earlier pending delay for the key wins. */

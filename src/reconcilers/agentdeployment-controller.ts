@@ -3,7 +3,7 @@ import { changeFilter, mapOnChange, specSignature } from "../controller/change-f
 import { type Controller, ownerKeyOf } from "../controller/controller.ts";
 import type { EventSink } from "../controller/events.ts";
 import type { Manager } from "../controller/manager.ts";
-import { type KubeObject, objectKey } from "../controller/objects.ts";
+import { type KubeObject, objectKey, splitKey } from "../controller/objects.ts";
 import { OwnApplies, OwnStatusWrites } from "../controller/own-writes.ts";
 import { digestOfText } from "../lib/stable-json.ts";
 import { prepareConfigFile } from "../render/configmap.ts";
@@ -12,7 +12,7 @@ import { podSignature } from "./agent-status.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { childKinds } from "./child-kinds.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
-import { agentKeysOfPod, type FleetCaches, type PodObject } from "./fleet-caches.ts";
+import { agentKeysOfPod, cacheIndex, type FleetCaches, type PodObject } from "./fleet-caches.ts";
 import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
 
 export interface AgentControllerOptions {
@@ -71,6 +71,15 @@ export function setupAgentDeploymentController(
       ownWrites,
       ownApplies,
     }),
+    // A new agent's dependencies are reconciled before it, whichever came first: their pods start
+    // first, so its dependents find them Ready, with or without a start in dependency order.
+    order: {
+      needs: (key) => {
+        const { name, namespace } = splitKey(key);
+        return (agents.get(name, namespace)?.spec?.dependencies ?? []).map((d) => objectKey({ name: d, namespace }));
+      },
+      neededBy: (key) => agents.byIndex(cacheIndex.dependsOn, key).map((a) => objectKey(a.metadata)),
+    },
     workers: opts.workers ?? 4,
   });
   // While the caches list, the operator mostly waits on the API server; the start's pass over every
