@@ -128,10 +128,7 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
         // A bare host is read by the port beside it ({host: localhost, port: 6379}).
         const port = Object.entries(parent ?? {}).find(([k]) => portKey.test(k))?.[1];
         const siblingPort = toPort(typeof port === "number" ? port : String(port ?? ""));
-        const result = rewriteText(resolved, ctx, {
-          name: path,
-          ...(siblingPort !== undefined ? { siblingPort } : {}),
-        });
+        const result = rewriteText(resolved, ctx, { name: path, siblingPort });
         record(path, scalarSource(agent, path), result);
         return result.value;
       },
@@ -146,10 +143,7 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
       const resolved = e.value;
       const portName = portNameBeside(e.name);
       const siblingPort = portName ? toPort(envValues.get(portName) ?? "") : undefined;
-      const result = rewriteText(resolved, ctx, {
-        name: e.name,
-        ...(siblingPort !== undefined ? { siblingPort } : {}),
-      });
+      const result = rewriteText(resolved, ctx, { name: e.name, siblingPort });
       // Where the agent itself listens is kept, on every address; another PC's address is dropped.
       const unchanged = result.changes.length === 0 && result.listens.length === 0;
       if (unchanged && isMachineAddressVariable(e.name, resolved, machines)) {

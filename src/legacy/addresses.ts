@@ -137,7 +137,7 @@ const isHost = (host: string, machines: readonly string[]) =>
 export function rewriteText(
   raw: string,
   ctx: AddressContext,
-  hint: { name?: string; siblingPort?: number } = {},
+  hint: { name?: string; siblingPort?: number | undefined } = {},
 ): TextRewrite {
   const changes: AddressChange[] = [];
   const left: TextRewrite["left"] = [];
