@@ -360,10 +360,7 @@ export const agentDeploymentStatusSchema = z
     readyReplicas: z.number().int().optional().describe("Pods that are Ready."),
     ready: z.string().optional().describe("readyReplicas/replicas, for kubectl get."),
     gpuClass: z.string().optional().describe("The GPU class the agent runs on (a fallback class while one is active)."),
-    node: z
-      .string()
-      .optional()
-      .describe("The node the agent's pods are placed on; none while it waits to start for its dependencies."),
+    node: z.string().optional().describe("The node the agent's pods are placed on."),
     vramMiB: z.number().int().optional().describe("The VRAM counted against that node's ledger."),
     conditions: conditionList.optional(),
   })

@@ -189,21 +189,6 @@ describe("decideStatus", () => {
     });
     expect(c("Placed")?.message).toBe("needs no GPU; runs once it starts");
   });
-
-  it("names no node for a held GPU agent, whose place the plan may still move, but its class and VRAM", () => {
-    const held = agent("stt", { dependencies: ["memory-hub"], gpu: { class: "rtx-3060", vramMiB: 3000 } });
-    const { status, c } = decide({
-      agent: held,
-      gpu: placedOn(held, "rtx-3060", "pc2"),
-      deployment: { metadata: { generation: 1 }, status: { observedGeneration: 1 } },
-      pods: [],
-      dependencies: dependenciesAmong(held, [held, agent("memory-hub", {})]),
-      start: { start: false, missing: [], notReady: ["memory-hub"] },
-    });
-    expect(status).toMatchObject({ gpuClass: "rtx-3060", vramMiB: 3000 });
-    expect(status.node).toBeUndefined();
-    expect(c("Placed")?.message).toBe("runs on rtx-3060 (3000 MiB VRAM) once it starts");
-  });
 });
 
 describe("podSignature", () => {

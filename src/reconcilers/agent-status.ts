@@ -254,15 +254,8 @@ export function decideStatus(input: StatusInput): DecidedStatus {
     replicas: total,
     readyReplicas,
     ready: `${readyReplicas}/${want}`,
-    // An agent held for its dependencies runs nowhere yet: the plan's node for it is a guess that
-    // moves as others start (and was a status write each time), and its Placed condition says
-    // "once it starts". Its class and VRAM, which the plan counts, stay.
     ...(gpu.kind === "gpu"
-      ? {
-          gpuClass: gpu.gpuClass.metadata.name,
-          vramMiB: gpu.vramMiB,
-          ...(input.start.start ? { node: gpu.node } : {}),
-        }
+      ? { gpuClass: gpu.gpuClass.metadata.name, vramMiB: gpu.vramMiB, node: gpu.node }
       : node
         ? { node }
         : {}),
