@@ -140,18 +140,17 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
     // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
     const envValues = new Map(agent.env.map((e) => [e.name, e.value]));
     for (const e of agent.env) {
-      const resolved = e.value;
       const portName = portNameBeside(e.name);
       const siblingPort = portName ? toPort(envValues.get(portName) ?? "") : undefined;
-      const result = rewriteText(resolved, ctx, { name: e.name, siblingPort });
+      const result = rewriteText(e.value, ctx, { name: e.name, siblingPort });
       // Where the agent itself listens is kept, on every address; another PC's address is dropped.
       const unchanged = result.changes.length === 0 && result.listens.length === 0;
-      if (unchanged && isMachineAddressVariable(e.name, resolved, machines)) {
-        rewrites.push({ ...whereIn(agent, `env.${e.name}`, e.source), from: resolved, to: null });
+      if (unchanged && isMachineAddressVariable(e.name, e.value, machines)) {
+        rewrites.push({ ...whereIn(agent, `env.${e.name}`, e.source), from: e.value, to: null });
         continue;
       }
       record(`env.${e.name}`, e.source, result);
-      env.push(result.value === resolved ? e : { ...e, value: result.value });
+      env.push(result.value === e.value ? e : { ...e, value: result.value });
     }
     // Compose's entrypoint and command, their variables already expanded (variables.ts): read where
     // the service was defined, as no token has a line. A shell's script is read word by word.

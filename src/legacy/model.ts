@@ -12,7 +12,6 @@ export const where = (loc: Location) => `${loc.file}:${loc.line}`;
 export const scalarSource = (def: Pick<LegacyAgent, "scalars" | "source">, path: string): Location =>
   def.scalars.find((s) => s.path === path)?.source ?? def.source;
 
-/** Unusable input: the import stops and nothing is written (exit status 2). */
 /**
  * An agent's command line (compose's entrypoint as `command`, its command as `args`) with each list
  * it has mapped: for the passes that rewrite tokens (variables, addresses).
@@ -27,6 +26,7 @@ export function mapCommandLine(
   };
 }
 
+/** Unusable input: the import stops and nothing is written (exit status 2). */
 export class InputError extends Error {
   readonly location: Location | undefined;
   constructor(message: string, location?: Location) {

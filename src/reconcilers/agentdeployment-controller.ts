@@ -12,7 +12,7 @@ import { podSignature } from "./agent-status.ts";
 import { agentReconciler } from "./agentdeployment.ts";
 import { childKinds } from "./child-kinds.ts";
 import { dependencyGraphChange } from "./dependency-watch.ts";
-import { agentKeysOfPod, cacheIndex, type FleetCaches, type PodObject } from "./fleet-caches.ts";
+import { agentKeysOfPod, cacheIndex, dependencyKeysOf, type FleetCaches, type PodObject } from "./fleet-caches.ts";
 import { type FleetPlanner, nodePlacementChange } from "./planner.ts";
 
 export interface AgentControllerOptions {
@@ -76,7 +76,8 @@ export function setupAgentDeploymentController(
     order: {
       needs: (key) => {
         const { name, namespace } = splitKey(key);
-        return (agents.get(name, namespace)?.spec?.dependencies ?? []).map((d) => objectKey({ name: d, namespace }));
+        const agent = agents.get(name, namespace);
+        return agent ? dependencyKeysOf(agent) : [];
       },
       neededBy: (key) => agents.byIndex(cacheIndex.dependsOn, key).map((a) => objectKey(a.metadata)),
     },

@@ -53,12 +53,12 @@ export function agentKeysOfPod(pod: KubeObject): string[] {
   return agent ? [objectKey({ name: agent, namespace: pod.metadata.namespace })] : [];
 }
 export const agentIndex = { [cacheIndex.agent]: agentKeysOfPod };
-export const dependsOnIndex = {
-  [cacheIndex.dependsOn]: (obj: KubeObject) =>
-    ((obj as AgentDeployment).spec?.dependencies ?? []).map((name) =>
-      objectKey({ name, namespace: obj.metadata.namespace }),
-    ),
-};
+/** The keys (namespace/name) of the agents an agent depends on. */
+export const dependencyKeysOf = (obj: KubeObject): string[] =>
+  ((obj as AgentDeployment).spec?.dependencies ?? []).map((name) =>
+    objectKey({ name, namespace: obj.metadata.namespace }),
+  );
+export const dependsOnIndex = { [cacheIndex.dependsOn]: dependencyKeysOf };
 
 /** What the operator only reads (lists and watches), besides the children it owns: the chart's RBAC grants these. */
 export const readResources = {
