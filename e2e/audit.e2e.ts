@@ -2,8 +2,7 @@
 // all is well, NOT READY without the nvidia RuntimeClass, PARTIALLY READY with an agent that does
 // not fit; the GPU classes' conditions follow. Its HTML report, opened in a real browser, draws
 // every card, every agent and every finding.
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { kubeconfigPath, repoRoot } from "../hack/lib/paths.ts";
 import { run } from "../hack/lib/run.ts";
 import { nvidiaRuntimeClass } from "../hack/lib/topology.ts";
 import type { AuditReport } from "../src/audit/audit.ts";
+import { scratchDirectory } from "../src/testing/scratch.ts";
 import { applyObjects, createSecret, sampleAgents } from "./support/fleet.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
 
@@ -33,7 +33,7 @@ async function audit(...args: string[]): Promise<{ status: number; stdout: strin
 }
 
 async function jsonAudit(): Promise<{ status: number; report: AuditReport }> {
-  const dir = await mkdtemp(path.join(tmpdir(), "audit-"));
+  const dir = await scratchDirectory("audit");
   const out = path.join(dir, "report.json");
   const { status } = await audit("--format", "json", "--out", out);
   return { status, report: JSON.parse(await readFile(out, "utf8")) as AuditReport };
@@ -140,7 +140,7 @@ describe("agentfleet audit", () => {
   });
 
   it("draws its HTML report in a real browser: the verdict, every card and agent, every finding", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "audit-html-"));
+    const dir = await scratchDirectory("audit-html");
     const file = path.join(dir, "audit.html");
     const { report } = await jsonAudit();
     await audit("--format", "html", "--out", file);

@@ -1,7 +1,7 @@
 // npm run docs:audit-screenshot: the picture of the audit's HTML report in the docs, made from the
 // imported legacy samples (manifests/legacy) on the README's two PCs, in the same browser the tests
 // use. Writes docs/images/audit-report.png.
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runAudit } from "../src/audit/audit.ts";
@@ -22,7 +22,8 @@ const report = runAudit({
 });
 const out = path.join(repoRoot, "docs/images");
 await mkdir(out, { recursive: true });
-const html = path.join(await mkdtemp(path.join(tmpdir(), "audit-report-")), "audit-report.html");
+const scratch = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-report-"));
+const html = path.join(scratch, "audit-report.html");
 await writeFile(html, htmlReport(report));
 const browser = await launchChromium();
 try {
@@ -31,5 +32,6 @@ try {
   await page.screenshot({ path: path.join(out, "audit-report.png"), fullPage: true });
 } finally {
   await browser.close();
+  await rm(scratch, { recursive: true, force: true });
 }
 console.log(`wrote docs/images/audit-report.png (${report.verdict})`);

@@ -1,6 +1,6 @@
 // npm run check:rules: the chart's PrometheusRule, rendered with the alerts on, checked by Prometheus'
 // own promtool (built once by hack/promtool.sh). Exits non-zero with promtool's words when a rule is wrong.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
@@ -18,6 +18,11 @@ const rendered = await run(tool("helm"), [
   "templates/prometheusrule.yaml",
 ]);
 const rule = parse(rendered) as { spec: { groups: unknown[] } };
-const file = path.join(await mkdtemp(path.join(tmpdir(), "agentfleet-rules-")), "rules.yaml");
-await writeFile(file, stringify({ groups: rule.spec.groups }));
-process.stdout.write(await run(promtool, ["check", "rules", file]));
+const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-rules-"));
+try {
+  const file = path.join(dir, "rules.yaml");
+  await writeFile(file, stringify({ groups: rule.spec.groups }));
+  process.stdout.write(await run(promtool, ["check", "rules", file]));
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

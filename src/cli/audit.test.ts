@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { AuditReport } from "../audit/audit.ts";
+import { scratchDirectory } from "../testing/scratch.ts";
 import { cannotRunMessage } from "./audit.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,7 +50,7 @@ describe("agentfleet audit --manifests", { timeout: 30_000 }, () => {
   });
 
   it("reads a node inventory, and says READY when every check passes", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-"));
+    const dir = await scratchDirectory("audit");
     await writeFile(
       path.join(dir, "fleet.yaml"),
       `apiVersion: agentfleet.io/v1alpha1
@@ -78,7 +79,7 @@ spec:
     expect(missing.status).toBe(3);
     expect(missing.stderr).toBe("agentfleet audit: /no/such/dir: not a directory of manifests\n");
 
-    const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-"));
+    const dir = await scratchDirectory("audit");
     await writeFile(
       path.join(dir, "bad.yaml"),
       "kind: AgentDeployment\nmetadata: {name: x}\nspec:\n  image: a:1\n  replicas: -1\n",
@@ -101,7 +102,7 @@ spec:
         server.close(() => resolve(port));
       });
     });
-    const dir = await mkdtemp(path.join(tmpdir(), "agentfleet-audit-"));
+    const dir = await scratchDirectory("audit");
     const kubeconfig = path.join(dir, "config");
     await writeFile(
       kubeconfig,

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
+import { scratchDirectory } from "../testing/scratch.ts";
 import { runImport } from "./import.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -13,7 +13,7 @@ const cli = path.join(here, "main.ts");
 let dir: string;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "agentfleet-import-"));
+  dir = await scratchDirectory("import");
 });
 
 const quiet = () => {};
