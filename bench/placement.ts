@@ -9,7 +9,7 @@ import type { GPUClass } from "../src/api/gpuclass.ts";
 import { gpuClassSpecSchema } from "../src/api/gpuclass.ts";
 import type { KubeObject } from "../src/controller/objects.ts";
 import { type Demand, planPlacement, type Supply } from "../src/placement/plan.ts";
-import type { NodeObject } from "../src/reconcilers/fleet-caches.ts";
+import type { NodeObject, PodObject } from "../src/reconcilers/fleet-caches.ts";
 import { FleetPlanner } from "../src/reconcilers/planner.ts";
 import { MemoryCache } from "../src/testing/memory-cache.ts";
 
@@ -105,6 +105,7 @@ function measureLiveChange(demands: Demand[], nodes: Supply[]): number {
       })),
     ),
     deployments: new MemoryCache<KubeObject>(),
+    pods: new MemoryCache<PodObject>(),
   };
   // No timer: each reading after a change re-plans at once, which is what is timed.
   const planner = new FleetPlanner(caches, () => {});

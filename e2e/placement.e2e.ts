@@ -1,5 +1,5 @@
 // GPU placement on the real control plane: the VRAM ledger lets a waiting agent in as soon as room
-// appears, moves agents with a fallback off a PC that is switched off (and back when it returns),
+// appears (and not while a deleted agent's pod still holds it), moves agents with a fallback off a PC that is switched off (and back when it returns),
 // and keeps every required agent with a fallback up through `kubectl drain`.
 import { spawn } from "node:child_process";
 import type { V1Pod } from "@kubernetes/client-node";
@@ -72,7 +72,7 @@ afterAll(async () => {
 });
 
 describe("GPU placement", () => {
-  it("keeps an agent that does not fit waiting with the numbers, and places it within seconds of room appearing", async () => {
+  it("keeps an agent that does not fit waiting with the numbers, and places it within seconds of room appearing (a deleted agent's pod still holds it)", async () => {
     await applyObjects([agent("hog", { class: "rtx-3060", vramMiB: 10000 })]);
     await readyOn("hog", pc2);
     await applyObjects([agent("waiter", { class: "rtx-3060", vramMiB: 3000 })]);
@@ -84,10 +84,34 @@ describe("GPU placement", () => {
     expect(placed.message).toBe(`needs 3000 MiB: rtx-3060 has 1520 MiB free on ${pc2}`);
     expect(await readyPods("waiter")).toEqual([]);
 
-    await kubectl(["delete", "agd", "hog", "-n", ns.name]);
-    const deletedAt = Date.now();
+    // hog is deleted, but its pod runs on (its Deployment orphaned, as a garbage collector that lags
+    // or a pod that takes its grace period to stop would leave it): its VRAM is not free yet.
+    await kubectl(["delete", "agd", "hog", "-n", ns.name, "--cascade=orphan", "--wait=false"]);
+    const held = await eventually("waiter to wait for hog's pod to stop", async () => {
+      const c = condition(await state("waiter"), "Placed");
+      return c?.message?.includes("leaving") ? c : undefined;
+    });
+    expect(held).toMatchObject({
+      status: "False",
+      reason: "InsufficientVRAM",
+      message: `needs 3000 MiB: rtx-3060 has 1520 MiB free on ${pc2}, and 10000 MiB more once the pods leaving it have stopped`,
+    });
+    expect(await readyPods("waiter")).toEqual([]);
+    expect(await readyPods("hog")).toHaveLength(1);
+
+    // Scaled to zero first: its ReplicaSet stops the pod at once, where a deletion would wait for the
+    // garbage collector (tens of seconds on a control plane just started).
+    await kubectl(["scale", "deployment", "hog", "-n", ns.name, "--replicas=0"]);
+    await eventually("hog's pod to be gone", async () =>
+      (await core.listNamespacedPod({ namespace: ns.name, labelSelector: "app.kubernetes.io/name=hog" })).items
+        .length === 0
+        ? true
+        : undefined,
+    );
+    const goneAt = Date.now();
     await readyOn("waiter", pc2);
-    expect((Date.now() - deletedAt) / 1000).toBeLessThan(15);
+    expect((Date.now() - goneAt) / 1000).toBeLessThan(15);
+    await kubectl(["delete", "deployment", "hog", "-n", ns.name]);
     await kubectl(["delete", "agd", "waiter", "-n", ns.name]);
   });
 

@@ -130,6 +130,63 @@ describe("planPlacement", () => {
     expect(placedOn(pinned.get("a/one"))).toBe("rtx-4090/mainpc");
   });
 
+  it("keeps the VRAM of a deleted agent's pods that still run until they are gone, and says so", () => {
+    const stopping = { agent: "a/gone", node: "pc2", gpuClass: "rtx-3060" };
+    const lastClasses = new Map([["a/gone", [{ name: "rtx-3060", vramMiB: 10000 }]]]);
+    const waits = planPlacement([demand("a/new", 3000)], classes, [pc2], { pods: [stopping], lastClasses });
+    expect(waits.get("a/new")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message:
+        "needs 3000 MiB: rtx-3060 has 1776 MiB free on pc2, and 10000 MiB more once the pods leaving it have stopped",
+    });
+    const gone = planPlacement([demand("a/new", 3000)], classes, [pc2], { pods: [], lastClasses });
+    expect(placedOn(gone.get("a/new"))).toBe("rtx-3060/pc2");
+    // A pod whose agent the operator never saw (it started after the deletion) holds a GPU replica.
+    const full = ["a/1", "a/2", "a/3"].map((key) => demand(key, 100));
+    const unknown = planPlacement([...full, demand("a/4", 100)], classes, [pc2], {
+      pods: [{ ...stopping, agent: "a/unknown" }],
+      lastClasses: new Map(),
+    });
+    expect(unknown.get("a/4")).toMatchObject({ reason: "NoFreeGPU" });
+  });
+
+  it("keeps the room an agent leaves while its old pod runs, and never its own room twice", () => {
+    const mover = demand("a/mover", 9000, { current: { gpuClass: "rtx-3060", node: "pc2" } }, ["rtx-3060", "rtx-4090"]);
+    const running = (node: string) => ({
+      pods: [{ agent: "a/mover", node, gpuClass: "rtx-3060" }],
+      lastClasses: new Map(),
+    });
+    // pc2 is going down: the mover leaves for mainpc, its old pod still on pc2; the newcomer waits.
+    const down = { ...pc2, ready: false };
+    const moving = planPlacement([mover, demand("a/new", 5000)], classes, [mainpc, down], running("pc2"));
+    expect(placedOn(moving.get("a/mover"))).toBe("rtx-4090/mainpc");
+    // Back: the mover stays on mainpc for now, its pod on pc2 still stopping; the newcomer has no room.
+    const back = planPlacement(
+      [{ ...mover, current: { gpuClass: "rtx-4090", node: "mainpc" }, settling: true }, demand("a/new", 5000)],
+      classes,
+      [mainpc, pc2],
+      running("pc2"),
+    );
+    expect(placedOn(back.get("a/mover"))).toBe("rtx-4090/mainpc");
+    expect(back.get("a/new")).toMatchObject({ reason: "InsufficientVRAM" });
+    // Its own pod where it is placed is counted once: the newcomer fits beside it.
+    const settled = planPlacement([mover, demand("a/new", 2000)], classes, [mainpc, pc2], running("pc2"));
+    expect([placedOn(settled.get("a/mover")), placedOn(settled.get("a/new"))]).toEqual([
+      "rtx-3060/pc2",
+      "rtx-3060/pc2",
+    ]);
+  });
+
+  it("lets an agent pinned to a node keep it though pods leaving that node still run", () => {
+    const pinned = demand("a/pinned", 6000, { current: { gpuClass: "rtx-3060", node: "pc2" } });
+    const plan = planPlacement([pinned], classes, [pc2], {
+      pods: [{ agent: "a/gone", node: "pc2", gpuClass: "rtx-3060" }],
+      lastClasses: new Map([["a/gone", [{ name: "rtx-3060", vramMiB: 10000 }]]]),
+    });
+    expect(placedOn(plan.get("a/pinned"))).toBe("rtx-3060/pc2");
+  });
+
   it("names an unknown class", () => {
     expect(planPlacement([demand("a/x", 1, {}, ["rtx-5090"])], classes, [pc2]).get("a/x")).toMatchObject({
       reason: "UnknownGPUClass",

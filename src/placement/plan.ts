@@ -11,6 +11,10 @@
 //    agent is still moving (make-before-break, one at a time).
 // 4. A required agent that still has no room may displace running agents of lower rank, which then
 //    wait as Preempted.
+//
+// Pods that are leaving a node (those of a deleted agent, the old pods of one that moved) hold its
+// VRAM until they are gone: from step 2 on, nobody new is placed into it. A model still unloading
+// and one loading into the same room is a CUDA out-of-memory error, not a start.
 import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { type NodeInfo, nodeInClass, usable, vramCapacityMiB } from "./nodes.ts";
@@ -27,6 +31,24 @@ export interface Demand {
   current?: { gpuClass: string; node: string };
   /** Its pods are still moving to where it was placed last. */
   settling?: boolean;
+}
+
+/** A GPU agent's pod that runs on a node (scheduled, not finished), and the class it was placed for. */
+export interface RunningPod {
+  agent: string; // namespace/name
+  node: string;
+  gpuClass: string;
+}
+
+/**
+ * The pods that run on the nodes, to count those leaving a node; and the classes (with the VRAM of
+ * one replica on each) of agents that are no longer demands (deleted, or no longer on a GPU), as
+ * last seen: their pods hold that VRAM until they are gone. A pod of an agent known to neither holds
+ * a GPU replica, and VRAM that cannot be told.
+ */
+export interface RunningPods {
+  pods: readonly RunningPod[];
+  lastClasses: ReadonlyMap<string, Demand["classes"]>;
 }
 
 export interface Supply extends NodeInfo {
@@ -50,6 +72,8 @@ type Placed = Extract<Decision, { kind: "placed" }>;
 interface Budget {
   freeMiB: number;
   freeSlots: number;
+  /** Of the VRAM not free, what pods leaving the node still hold. */
+  leavingMiB: number;
 }
 
 interface Member {
@@ -72,6 +96,7 @@ function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[
       const budget = budgets.get(node.name) ?? {
         freeMiB: vramCapacityMiB(node, gpuClass),
         freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
+        leavingMiB: 0,
       };
       budgets.set(node.name, budget);
       members.push({ node, gpuClass, budget });
@@ -92,6 +117,7 @@ export function planPlacement(
   demands: readonly Demand[],
   classes: ReadonlyMap<string, GPUClass>,
   nodes: readonly Supply[],
+  running: RunningPods = { pods: [], lastClasses: new Map() },
 ): Map<string, Decision> {
   const byClass = ledgers(classes, nodes);
   const members = new Map([...byClass.values()].flat().map((m) => [`${m.gpuClass.metadata.name}|${m.node.name}`, m]));
@@ -127,6 +153,7 @@ export function planPlacement(
     const m = memberOf(d.current.gpuClass, d.current.node);
     if (m && usable(m.node) && fits(m, need(d, d.current.gpuClass), d.replicas)) place(d, m);
   }
+  holdLeaving(running, demands, decisions, byClass);
 
   // 2. Everyone else, in rank order.
   for (const d of ordered) {
@@ -214,6 +241,33 @@ export function planPlacement(
   return decisions;
 }
 
+/**
+ * Takes from each node's budget what its leaving pods hold: every running pod whose agent is not
+ * (after step 1) placed on that node. Done after step 1, so that an agent already pinned to a node
+ * keeps it (its room was counted when it was placed there), and before anyone new is placed.
+ */
+function holdLeaving(
+  running: RunningPods,
+  demands: readonly Demand[],
+  decisions: ReadonlyMap<string, Decision>,
+  byClass: ReadonlyMap<string, Member[]>,
+): void {
+  if (running.pods.length === 0) return;
+  const byNode = new Map<string, Budget>();
+  for (const m of [...byClass.values()].flat()) byNode.set(m.node.name, m.budget);
+  const classesOf = new Map(demands.map((d) => [d.key, d.classes]));
+  for (const pod of running.pods) {
+    const budget = byNode.get(pod.node);
+    const decision = decisions.get(pod.agent);
+    if (!budget || (decision?.kind === "placed" && decision.node === pod.node)) continue;
+    const classes = classesOf.get(pod.agent) ?? running.lastClasses.get(pod.agent);
+    const mib = classes?.find((c) => c.name === pod.gpuClass)?.vramMiB ?? 0;
+    budget.freeMiB -= mib;
+    budget.freeSlots -= 1;
+    budget.leavingMiB += mib;
+  }
+}
+
 /** The fewest lowest-ranked non-required agents on one node whose room would let d in. */
 function preemptionOn(
   d: Demand,
@@ -264,8 +318,11 @@ function waiting(d: Demand, known: Demand["classes"], usableByClass: ReadonlyMap
   const vramShort = perClass.some(({ c, best }) => best.budget.freeMiB < c.vramMiB * d.replicas);
   const short = perClass.map(({ c, best, count }) => {
     const others = count > 1 ? ` (the most of its ${count} nodes)` : "";
+    const leaving = best.budget.leavingMiB
+      ? `, and ${best.budget.leavingMiB} MiB more once the pods leaving it have stopped`
+      : "";
     return best.budget.freeMiB < c.vramMiB * d.replicas
-      ? `${c.name} has ${best.budget.freeMiB} MiB free on ${best.node.name}${others}`
+      ? `${c.name} has ${Math.max(0, best.budget.freeMiB)} MiB free on ${best.node.name}${others}${leaving}`
       : `${c.name} has no free GPU replica on ${best.node.name}${count > 1 ? ` or its other nodes with room` : ""}`;
   });
   const needs = [...new Set(known.map((c) => `${c.vramMiB * d.replicas} MiB`))].join(" or ");

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { AgentDeployment } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
+import { annotationKeys, labelKeys } from "../api/labels.ts";
 import type { KubeObject } from "../controller/objects.ts";
 import { agent, rtx3060, rtx4090 } from "../testing/fixtures.ts";
 import { MemoryCache } from "../testing/memory-cache.ts";
-import type { NodeObject } from "./fleet-caches.ts";
+import type { NodeObject, PodObject } from "./fleet-caches.ts";
 import { FleetPlanner, replanDelayMs } from "./planner.ts";
 
 function gpuNode(name: string, product: string, replicas: number, ready = true): NodeObject {
@@ -20,6 +21,25 @@ function gpuNode(name: string, product: string, replicas: number, ready = true):
 }
 
 /**
+ * A running pod of an agent's Deployment, placed for a class on a node, in the pods cache's cut-down
+ * shape (podFields): its spec has the node and nothing else, which V1Pod's type does not allow.
+ */
+function gpuPod(agentName: string, node: string, gpuClass: string): PodObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${agentName}-5d8f7c9b4-x2x7q`,
+      namespace: "agents",
+      labels: { [labelKeys.name]: agentName },
+      annotations: { [annotationKeys.placedNode]: node, [annotationKeys.placedClass]: gpuClass },
+    },
+    spec: { nodeName: node },
+    status: { phase: "Running" },
+  } as unknown as PodObject;
+}
+
+/**
  * A planner over in-memory caches, whose timer runs only when the test says time has passed. The
  * caches start empty and the fleet arrives as add events, as an informer's first list does; the
  * planner's first plan is made and its news cleared before the test begins.
@@ -31,6 +51,7 @@ function world(agents: AgentDeployment[] = []) {
     classes: new MemoryCache<GPUClass>(),
     nodes: new MemoryCache<NodeObject>(),
     deployments: new MemoryCache<KubeObject>(),
+    pods: new MemoryCache<PodObject>(),
   };
   const planner = new FleetPlanner(caches, (run, delayMs) => {
     expect(delayMs).toBe(replanDelayMs);
@@ -96,6 +117,31 @@ describe("FleetPlanner", () => {
     w.caches.agents.remove("big", "agents");
     w.elapse();
     expect(w.told).toEqual([["agents/big", "agents/late"]]);
+    expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "placed", node: "pc2" });
+  });
+
+  it("wakes the agent that waits for a deleted agent's room only once that agent's pod has stopped", () => {
+    const big = agent("big", { gpu: { class: "rtx-3060", vramMiB: 9000 } });
+    const late = agent("late", { gpu: { class: "rtx-3060", vramMiB: 5000 } });
+    const w = world([big, late]);
+    const pod = gpuPod("big", "pc2", "rtx-3060");
+    w.caches.pods.put(pod);
+    // A pod where its agent is placed is no news to the plan.
+    expect(w.timers).toHaveLength(0);
+    w.caches.agents.remove("big", "agents");
+    w.elapse();
+    expect(w.planner.decisionFor("agents/late")).toMatchObject({
+      kind: "waiting",
+      message:
+        "needs 5000 MiB: rtx-3060 has 2776 MiB free on pc2, and 9000 MiB more once the pods leaving it have stopped",
+    });
+    w.told.length = 0;
+    w.caches.pods.put({ ...pod, status: { phase: "Running", conditions: [{ type: "Ready", status: "False" }] } });
+    w.elapse();
+    expect(w.told).toEqual([]);
+    w.caches.pods.remove(pod.metadata.name, "agents");
+    w.elapse();
+    expect(w.told).toEqual([["agents/late"]]);
     expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "placed", node: "pc2" });
   });
 

@@ -2,8 +2,8 @@
 // what it reads changes (an agent's spec, a class's spec, a node's readiness or capacity, where a
 // Deployment's pods were placed and whether they still move), and every agent whose decision changed
 // is queued again. Status updates, heartbeats and pod counts do not make it plan again. This is how
-// room that appears (an agent deleted, a node back) reaches the agents waiting for it, with nobody
-// touching them.
+// room that appears (an agent deleted and its pods gone, a node back) reaches the agents waiting for
+// it, with nobody touching them.
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { AgentDeployment, GpuRequest } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
@@ -14,15 +14,17 @@ import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { classesWithRoom, classRoom } from "../placement/disruption.ts";
 import { demandOf } from "../placement/gpu-choice.ts";
 import { type ClassLedger, classLedger, placedAgents } from "../placement/ledger.ts";
-import { type Decision, type Demand, planPlacement, type Supply } from "../placement/plan.ts";
+import { type Decision, type Demand, planPlacement, type RunningPod, type Supply } from "../placement/plan.ts";
 import { parseAgentSpec } from "./agent-spec.ts";
-import type { FleetCaches, NodeObject } from "./fleet-caches.ts";
+import { agentKeysOfPod, type FleetCaches, type NodeObject, type PodObject } from "./fleet-caches.ts";
 
 export interface PlannerSources {
   agents: ObjectCache<AgentDeployment>;
   classes: ObjectCache<GPUClass>;
   nodes: ObjectCache<NodeObject>;
   deployments: ObjectCache<KubeObject>;
+  /** The agents' pods: those of GPU agents that still run where their agent no longer is hold its VRAM. */
+  pods: ObjectCache<PodObject>;
 }
 
 /** Runs a function after a delay; injected so that unit tests decide when time passes. */
@@ -64,6 +66,18 @@ export const placementSignature = (node: NodeObject) => JSON.stringify(supplyOf(
 export const nodePlacementChange = (keys: () => string[]) =>
   mapOnChange((n: KubeObject) => placementSignature(n as NodeObject), keys);
 
+/**
+ * A GPU agent's pod that holds a card: scheduled to a node, not finished, placed for a class (its
+ * template's annotation). Undefined for any other pod.
+ */
+export function runningGpuPod(pod: PodObject): RunningPod | undefined {
+  const node = pod.spec?.nodeName;
+  const gpuClass = pod.metadata.annotations?.[annotations.placedClass];
+  const agent = agentKeysOfPod(pod)[0];
+  const finished = pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+  return node && gpuClass && agent && !finished ? { agent, node, gpuClass } : undefined;
+}
+
 /** Where the agent was placed last, read back from its Deployment, and whether its pods still move. */
 export function lastPlacement(deployment: V1Deployment | undefined): {
   current?: Demand["current"];
@@ -91,6 +105,12 @@ export class FleetPlanner {
   private ledgers = new Map<string, ClassLedger>();
   /** Whether each required single-pod GPU agent may hold a drain, by the last plan's room. */
   private drainHolds = new Map<string, string>();
+  /**
+   * The classes each GPU agent asked for, as last planned: the VRAM its pods hold once it is deleted
+   * (or leaves the GPU) and they have not stopped yet. Kept while any of its pods runs. An operator
+   * started while such pods still stop never saw their agent: they count a GPU replica, not VRAM.
+   */
+  private lastClasses = new Map<string, Demand["classes"]>();
   private dirty = true;
   private scheduled = false;
 
@@ -106,6 +126,14 @@ export class FleetPlanner {
     onChangeOf(sources.agents, specSignature);
     onChangeOf(sources.classes, specSignature);
     onChangeOf(sources.nodes, placementSignature);
+    // A pod matters to the plan only where its agent is not placed (a deleted agent's, a moved one's
+    // old pod): its coming and going changes the room there. The pods of a rollout do not.
+    sources.pods.onChange((pod) => {
+      const node = pod.spec?.nodeName;
+      if (!node || !pod.metadata.annotations?.[annotations.placedClass]) return;
+      const decision = this.decisions.get(agentKeysOfPod(pod)[0] ?? "");
+      if (decision?.kind !== "placed" || decision.node !== node) this.touch();
+    });
     // Only a GPU agent's Deployment says where it was placed; a CPU agent's pods are no concern of the plan.
     onChangeOf(sources.deployments, (d) =>
       sources.agents.get(d.metadata.name, d.metadata.namespace)?.spec.gpu
@@ -169,7 +197,15 @@ export class FleetPlanner {
     }
     const classes = new Map(this.sources.classes.list().map((c) => [c.metadata.name, c]));
     const supplies = this.sources.nodes.list().map(supplyOf);
-    const next = planPlacement(demands, classes, supplies);
+    const pods = this.sources.pods.list().flatMap((p) => runningGpuPod(p) ?? []);
+    const lastClasses = new Map<string, Demand["classes"]>();
+    for (const d of demands) lastClasses.set(d.key, d.classes);
+    for (const pod of pods) {
+      const before = this.lastClasses.get(pod.agent);
+      if (before && !lastClasses.has(pod.agent)) lastClasses.set(pod.agent, before);
+    }
+    this.lastClasses = lastClasses;
+    const next = planPlacement(demands, classes, supplies, { pods, lastClasses });
     const changed = new Set(
       [...new Set([...next.keys(), ...this.decisions.keys()])].filter(
         (k) => JSON.stringify(next.get(k)) !== JSON.stringify(this.decisions.get(k)),
@@ -208,5 +244,6 @@ export function setupFleetPlanner(caches: FleetCaches): FleetPlanner {
     classes: caches.classes,
     nodes: caches.nodes,
     deployments: caches.children.Deployment,
+    pods: caches.pods,
   });
 }
