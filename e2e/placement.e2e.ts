@@ -98,6 +98,15 @@ describe("GPU placement", () => {
     });
     expect(await readyPods("waiter")).toEqual([]);
     expect(await readyPods("hog")).toHaveLength(1);
+    // The class's ledger says the same: not requested by anyone, not free either.
+    const ledger = await eventually("rtx-3060's ledger to count hog's pod as leaving", async () => {
+      const c = JSON.parse(await kubectl(["get", "gpuclass", "rtx-3060", "-o", "json"])) as {
+        status?: { nodes?: { name: string; leavingMiB?: number; freeMiB: number }[] };
+      };
+      const onPc2 = c.status?.nodes?.find((n) => n.name === pc2);
+      return onPc2?.leavingMiB ? onPc2 : undefined;
+    });
+    expect(ledger).toMatchObject({ leavingMiB: 10000, freeMiB: 1520 });
 
     // Scaled to zero first: its ReplicaSet stops the pod at once, where a deletion would wait for the
     // garbage collector (tens of seconds on a control plane just started).

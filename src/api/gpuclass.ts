@@ -104,7 +104,14 @@ export const gpuClassNodeStatusSchema = z
     gpus: z.number().int().describe("Physical GPUs of this class on the node."),
     capacityMiB: z.number().int().describe("VRAM agents may use on the node: GPUs × (vramMiB − reservedMiB)."),
     requestedMiB: z.number().int().describe("VRAM requested by the agents placed on the node."),
-    freeMiB: z.number().int().describe("capacityMiB − requestedMiB."),
+    leavingMiB: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "VRAM still held by pods leaving the node (of a deleted agent, or the old pod of one that moved): free once they stop.",
+      ),
+    freeMiB: z.number().int().describe("capacityMiB − requestedMiB − leavingMiB."),
     agents: z.array(z.string()).optional().describe("The agents placed on the node, as namespace/name."),
   })
   .describe("One node of the class and its VRAM ledger.");
@@ -116,7 +123,11 @@ export const gpuClassStatusSchema = z
     readyNodes: z.number().int().optional().describe("How many of those nodes are Ready."),
     capacityMiB: z.number().int().optional().describe("VRAM agents may use over all Ready nodes, in MiB."),
     requestedMiB: z.number().int().optional().describe("VRAM requested by the agents placed on the class, in MiB."),
-    freeMiB: z.number().int().optional().describe("capacityMiB − requestedMiB."),
+    freeMiB: z
+      .number()
+      .int()
+      .optional()
+      .describe("capacityMiB − the VRAM requested on, or held by pods leaving, its Ready nodes."),
     conditions: conditionList.optional(),
   })
   .describe("What the operator observed of the class: its nodes, their VRAM ledger, conditions.");

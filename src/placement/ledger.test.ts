@@ -53,6 +53,17 @@ describe("classLedger", () => {
     expect(ledger).toMatchObject({ readyNodes: 1, capacityMiB: 11520, requestedMiB: 4500, freeMiB: 7020 });
   });
 
+  it("counts the VRAM that pods leaving a node still hold as not free, apart from what is requested", () => {
+    const ledger = classLedger(
+      rtx3060,
+      [node("pc2", "NVIDIA-GeForce-RTX-3060-SHARED", true, "1")],
+      [{ key: "agents/face", gpuClass: "rtx-3060", node: "pc2", vramMiB: 2500 }],
+      new Map([["pc2", 6000]]),
+    );
+    expect(ledger.nodes?.[0]).toMatchObject({ requestedMiB: 2500, leavingMiB: 6000, freeMiB: 3020 });
+    expect(ledger).toMatchObject({ requestedMiB: 2500, freeMiB: 3020 });
+  });
+
   it("infers the GPUs from the device plugin's count when GFD gives none, and leaves NotReady nodes out of capacity", () => {
     const ledger = classLedger(rtx3060, [node("pc2", "NVIDIA-GeForce-RTX-3060-SHARED", false)], []);
     expect(ledger.nodes?.[0]).toMatchObject({ gpus: 2, capacityMiB: 23040, ready: false });

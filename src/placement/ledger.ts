@@ -14,10 +14,15 @@ export interface PlacedAgent {
 /** A class's status, but for its conditions: its nodes, their VRAM and the agents placed on each. */
 export type ClassLedger = Omit<GPUClassStatus, "conditions" | "observedGeneration">;
 
+/**
+ * `leavingMiB`: per node, the VRAM pods leaving it still hold (plan.ts, leavingByNode): not free
+ * until they stop, though no agent placed there requests it.
+ */
 export function classLedger(
   gpuClass: GPUClass,
   nodes: readonly (NodeInfo & { allocatable?: Record<string, string> })[],
   agents: readonly PlacedAgent[],
+  leavingMiB: ReadonlyMap<string, number> = new Map(),
 ): ClassLedger {
   // Grouped once: a fleet of thousands on a hundred nodes would otherwise be scanned per node.
   const byNode = new Map<string, PlacedAgent[]>();
@@ -33,13 +38,15 @@ export function classLedger(
       const placed = (byNode.get(node.name) ?? []).sort((a, b) => (a.key < b.key ? -1 : 1));
       const capacityMiB = vramCapacityMiB(node, gpuClass);
       const requestedMiB = placed.reduce((sum, a) => sum + a.vramMiB, 0);
+      const leaving = leavingMiB.get(node.name) ?? 0;
       return {
         name: node.name,
         ready: usable(node),
         gpus,
         capacityMiB,
         requestedMiB,
-        freeMiB: capacityMiB - requestedMiB,
+        ...(leaving ? { leavingMiB: leaving } : {}),
+        freeMiB: capacityMiB - requestedMiB - leaving,
         agents: placed.map((a) => a.key),
       };
     })
@@ -52,7 +59,7 @@ export function classLedger(
     readyNodes: ready.length,
     capacityMiB,
     requestedMiB,
-    freeMiB: capacityMiB - ready.reduce((s, n) => s + n.requestedMiB, 0),
+    freeMiB: capacityMiB - ready.reduce((s, n) => s + n.requestedMiB + (n.leavingMiB ?? 0), 0),
   };
 }
 

@@ -242,9 +242,39 @@ export function planPlacement(
 }
 
 /**
- * Takes from each node's budget what its leaving pods hold: every running pod whose agent is not
- * (after step 1) placed on that node. Done after step 1, so that an agent already pinned to a node
- * keeps it (its room was counted when it was placed there), and before anyone new is placed.
+ * What the pods leaving each node hold there: every running pod whose agent is not placed on its node
+ * (`placedNodeOf`), with the VRAM one replica of its agent takes on the pod's class (`classesOf`; 0
+ * when the agent is unknown, though the pod still holds a GPU replica).
+ */
+export function leavingByNode(
+  running: RunningPods,
+  classesOf: (agent: string) => Demand["classes"] | undefined,
+  placedNodeOf: (agent: string) => string | undefined,
+): Map<string, { vramMiB: number; pods: number }> {
+  const byNode = new Map<string, { vramMiB: number; pods: number }>();
+  for (const pod of running.pods) {
+    if (placedNodeOf(pod.agent) === pod.node) continue;
+    const classes = classesOf(pod.agent) ?? running.lastClasses.get(pod.agent);
+    const held = byNode.get(pod.node) ?? { vramMiB: 0, pods: 0 };
+    held.vramMiB += classes?.find((c) => c.name === pod.gpuClass)?.vramMiB ?? 0;
+    held.pods += 1;
+    byNode.set(pod.node, held);
+  }
+  return byNode;
+}
+
+/** The node an agent is placed on by these decisions, if it is placed. */
+export const placedNodeIn =
+  (decisions: ReadonlyMap<string, Decision>) =>
+  (agent: string): string | undefined => {
+    const d = decisions.get(agent);
+    return d?.kind === "placed" ? d.node : undefined;
+  };
+
+/**
+ * Takes from each node's budget what its leaving pods hold. Done after step 1, so that an agent
+ * already pinned to a node keeps it (its room was counted when it was placed there), and before
+ * anyone new is placed.
  */
 function holdLeaving(
   running: RunningPods,
@@ -253,18 +283,16 @@ function holdLeaving(
   byClass: ReadonlyMap<string, Member[]>,
 ): void {
   if (running.pods.length === 0) return;
-  const byNode = new Map<string, Budget>();
-  for (const m of [...byClass.values()].flat()) byNode.set(m.node.name, m.budget);
+  const budgets = new Map<string, Budget>();
+  for (const m of [...byClass.values()].flat()) budgets.set(m.node.name, m.budget);
   const classesOf = new Map(demands.map((d) => [d.key, d.classes]));
-  for (const pod of running.pods) {
-    const budget = byNode.get(pod.node);
-    const decision = decisions.get(pod.agent);
-    if (!budget || (decision?.kind === "placed" && decision.node === pod.node)) continue;
-    const classes = classesOf.get(pod.agent) ?? running.lastClasses.get(pod.agent);
-    const mib = classes?.find((c) => c.name === pod.gpuClass)?.vramMiB ?? 0;
-    budget.freeMiB -= mib;
-    budget.freeSlots -= 1;
-    budget.leavingMiB += mib;
+  const leaving = leavingByNode(running, (agent) => classesOf.get(agent), placedNodeIn(decisions));
+  for (const [node, held] of leaving) {
+    const budget = budgets.get(node);
+    if (!budget) continue;
+    budget.freeMiB -= held.vramMiB;
+    budget.freeSlots -= held.pods;
+    budget.leavingMiB += held.vramMiB;
   }
 }
 

@@ -135,6 +135,8 @@ describe("FleetPlanner", () => {
       message:
         "needs 5000 MiB: rtx-3060 has 2776 MiB free on pc2, and 9000 MiB more once the pods leaving it have stopped",
     });
+    expect(w.planner.ledgerOf("rtx-3060")?.nodes?.[0]).toMatchObject({ requestedMiB: 0, leavingMiB: 9000 });
+    expect(w.planner.freeVram("pc2")).toBe(12288 - 512 - 9000);
     w.told.length = 0;
     w.caches.pods.put({ ...pod, status: { phase: "Running", conditions: [{ type: "Ready", status: "False" }] } });
     w.elapse();
@@ -143,6 +145,7 @@ describe("FleetPlanner", () => {
     w.elapse();
     expect(w.told).toEqual([["agents/late"]]);
     expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "placed", node: "pc2" });
+    expect(w.planner.ledgerOf("rtx-3060")?.nodes?.[0]).not.toHaveProperty("leavingMiB");
   });
 
   it("moves agents with a fallback off a node that goes down, and tells no one else when room changes nothing they decide", () => {

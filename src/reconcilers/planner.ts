@@ -14,7 +14,15 @@ import { type KubeObject, objectKey } from "../controller/objects.ts";
 import { classesWithRoom, classRoom } from "../placement/disruption.ts";
 import { demandOf } from "../placement/gpu-choice.ts";
 import { type ClassLedger, classLedger, placedAgents } from "../placement/ledger.ts";
-import { type Decision, type Demand, planPlacement, type RunningPod, type Supply } from "../placement/plan.ts";
+import {
+  type Decision,
+  type Demand,
+  leavingByNode,
+  placedNodeIn,
+  planPlacement,
+  type RunningPod,
+  type Supply,
+} from "../placement/plan.ts";
 import { parseAgentSpec } from "./agent-spec.ts";
 import { agentKeysOfPod, type FleetCaches, type NodeObject, type PodObject } from "./fleet-caches.ts";
 
@@ -214,7 +222,14 @@ export class FleetPlanner {
     this.decisions = next;
     const replicas = new Map(demands.map((d) => [d.key, d.replicas]));
     const placed = placedAgents(next, (key) => replicas.get(key) ?? 1);
-    this.ledgers = new Map([...classes.values()].map((c) => [c.metadata.name, classLedger(c, supplies, placed)]));
+    const leaving = new Map(
+      [...leavingByNode({ pods, lastClasses }, (agent) => lastClasses.get(agent), placedNodeIn(next))].map(
+        ([node, held]) => [node, held.vramMiB] as const,
+      ),
+    );
+    this.ledgers = new Map(
+      [...classes.values()].map((c) => [c.metadata.name, classLedger(c, supplies, placed, leaving)]),
+    );
     const free = new Map(
       [...this.ledgers.values()].flatMap((l) => (l.nodes ?? []).map((n) => [n.name, n.freeMiB] as const)),
     );
