@@ -1,6 +1,7 @@
 // GPU placement on the real control plane: the VRAM ledger lets a waiting agent in as soon as room
 // appears (and not while a deleted agent's pod still holds it), moves agents with a fallback off a PC that is switched off (and back when it returns),
-// and keeps every required agent with a fallback up through `kubectl drain`.
+// keeps every required agent with a fallback up through `kubectl drain`, and starts a required agent
+// that displaced another only once the displaced agent's pod has stopped.
 import { spawn } from "node:child_process";
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +42,13 @@ const readyPods = async (name: string): Promise<V1Pod[]> =>
       !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
   );
 
+/** The agent's Placed condition, once it passes the test. */
+const placedWhen = (name: string, what: string, test: (c: Condition) => boolean) =>
+  eventually(what, async () => {
+    const c = condition(await state(name), "Placed");
+    return c && test(c) ? c : undefined;
+  });
+
 /** The agent is Ready, placed on the node, and has a Ready pod there. */
 const readyOn = (name: string, node: string) =>
   eventually(
@@ -76,10 +84,7 @@ describe("GPU placement", () => {
     await applyObjects([agent("hog", { class: "rtx-3060", vramMiB: 10000 })]);
     await readyOn("hog", pc2);
     await applyObjects([agent("waiter", { class: "rtx-3060", vramMiB: 3000 })]);
-    const placed = await eventually("waiter to be left out", async () => {
-      const c = condition(await state("waiter"), "Placed");
-      return c?.status === "False" ? c : undefined;
-    });
+    const placed = await placedWhen("waiter", "waiter to be left out", (c) => c.status === "False");
     expect(placed.reason).toBe("InsufficientVRAM");
     expect(placed.message).toBe(`needs 3000 MiB: rtx-3060 has 1520 MiB free on ${pc2}`);
     expect(await readyPods("waiter")).toEqual([]);
@@ -87,10 +92,9 @@ describe("GPU placement", () => {
     // hog is deleted, but its pod runs on (its Deployment orphaned, as a garbage collector that lags
     // or a pod that takes its grace period to stop would leave it): its VRAM is not free yet.
     await kubectl(["delete", "agd", "hog", "-n", ns.name, "--cascade=orphan", "--wait=false"]);
-    const held = await eventually("waiter to wait for hog's pod to stop", async () => {
-      const c = condition(await state("waiter"), "Placed");
-      return c?.message?.includes("leaving") ? c : undefined;
-    });
+    const held = await placedWhen("waiter", "waiter to wait for hog's pod to stop", (c) =>
+      c.message.includes("leaving"),
+    );
     expect(held).toMatchObject({
       status: "False",
       reason: "InsufficientVRAM",
@@ -139,10 +143,7 @@ describe("GPU placement", () => {
     expect(condition(moved, "Placed")).toMatchObject({ reason: "FallbackActive" });
     expect(condition(moved, "FallbackActive")).toMatchObject({ status: "True", reason: "OwnClassUnavailable" });
     expect(moved.gpuClass).toBe("rtx-4090");
-    const stranded = await eventually("ears to say why it does not run", async () => {
-      const c = condition(await state("ears"), "Placed");
-      return c?.status === "False" ? c : undefined;
-    });
+    const stranded = await placedWhen("ears", "ears to say why it does not run", (c) => c.status === "False");
     expect(stranded.reason).toBe("NodeNotReady");
 
     await setNodePower("pc2", "up");
@@ -207,4 +208,49 @@ describe("GPU placement", () => {
     await kubectl(["uncordon", mainpc]);
     await readyOn("brain", mainpc);
   }, 180_000);
+
+  it("starts a required agent that displaced another only once the displaced agent's pod has stopped", async () => {
+    await applyObjects([agent("filler", { class: "rtx-3060", vramMiB: 8000 })]);
+    await readyOn("filler", pc2);
+    // A finalizer keeps filler's pod in its grace period for as long as the test wants: a model
+    // that takes its time to unload.
+    const [fillerPod] = await readyPods("filler");
+    const podName = fillerPod?.metadata?.name ?? "";
+    const hold = { metadata: { finalizers: ["e2e.agentfleet.io/hold"] } };
+    await kubectl(["patch", "pod", podName, "-n", ns.name, "--type=merge", "-p", JSON.stringify(hold)]);
+    try {
+      await applyObjects([agent("vital", { class: "rtx-3060", vramMiB: 6000 }, { required: true })]);
+      // Displaced (Preempted in the plan that displaced it; waiting for room in the next ones).
+      await placedWhen("filler", "filler to be displaced", (c) => c.status === "False");
+      const waits = await placedWhen("vital", "vital to wait for filler's pod", (c) => c.message.includes("leaving"));
+      expect(waits).toMatchObject({
+        status: "False",
+        reason: "InsufficientVRAM",
+        message: `placed on ${pc2} (rtx-3060), where pods leaving the node still hold 8000 MiB; it starts once they have stopped`,
+      });
+      const deployment = JSON.parse(await kubectl(["get", "deployment", "vital", "-n", ns.name, "-o", "json"])) as {
+        spec: { replicas: number };
+      };
+      expect(deployment.spec.replicas).toBe(0);
+      // Still there, stopping.
+      const stopping = await core.readNamespacedPod({ name: podName, namespace: ns.name });
+      expect(stopping.metadata?.deletionTimestamp).toBeDefined();
+      expect(await readyPods("vital")).toEqual([]);
+    } finally {
+      await kubectl([
+        "patch",
+        "pod",
+        podName,
+        "-n",
+        ns.name,
+        "--type=json",
+        "-p",
+        '[{"op":"remove","path":"/metadata/finalizers"}]',
+      ]);
+    }
+    const stoppedAt = Date.now();
+    await readyOn("vital", pc2);
+    expect((Date.now() - stoppedAt) / 1000).toBeLessThan(15);
+    await kubectl(["delete", "agd", "vital", "filler", "-n", ns.name]);
+  });
 });

@@ -24,7 +24,14 @@ export type GpuChoice =
       /** True when the agent runs on a fallback class, not its own. */
       fallback: boolean;
     }
-  | { kind: "unplaceable"; reason: WaitReason; message: string; gpuClass?: GPUClass };
+  | {
+      kind: "unplaceable";
+      reason: WaitReason;
+      message: string;
+      gpuClass?: GPUClass;
+      /** Placed, but pods leaving its node still hold the room: it starts once they have stopped. */
+      afterLeaving?: true;
+    };
 
 /** The demand an agent puts on the fleet's GPUs; undefined for a CPU agent. */
 export function demandOf(
@@ -66,6 +73,16 @@ export function gpuChoice(
     };
   }
   const gpuClass = classes.get(decision.gpuClass) as GPUClass;
+  // Its room is reserved, but pods leaving the node still hold it: no pod yet.
+  if (decision.waitsFor) {
+    return {
+      kind: "unplaceable",
+      reason: AgentReason.InsufficientVRAM,
+      message: decision.waitsFor,
+      gpuClass,
+      afterLeaving: true,
+    };
+  }
   const override = decision.fallback ? gpu.overrides?.find((o) => o.class === decision.gpuClass) : undefined;
   return {
     kind: "gpu",

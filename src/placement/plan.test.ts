@@ -116,6 +116,58 @@ describe("planPlacement", () => {
     expect(plan.get("a/running")).toMatchObject({ kind: "waiting", reason: "Preempted" });
   });
 
+  it("lets a required agent that displaced others start only once their pods have stopped, and displaces no more meanwhile", () => {
+    const running = (agents: string[]) => ({
+      pods: agents.map((agent) => ({ agent, node: "pc2", gpuClass: "rtx-3060" })),
+      lastClasses: new Map(),
+    });
+    const victim = demand("a/running", 6000, { current: { gpuClass: "rtx-3060", node: "pc2" } });
+    const bystander = demand("a/bystander", 3000, { current: { gpuClass: "rtx-3060", node: "pc2" } });
+    const vital = demand("a/vital", 6000, { required: true });
+    // The plan that displaces: the victim's pod still runs.
+    const first = planPlacement([victim, bystander, vital], classes, [pc2], running(["a/running", "a/bystander"]));
+    expect(first.get("a/running")).toMatchObject({ kind: "waiting", reason: "Preempted" });
+    expect(first.get("a/vital")).toMatchObject({
+      kind: "placed",
+      node: "pc2",
+      waitsFor:
+        "placed on pc2 (rtx-3060), where pods leaving the node still hold 6000 MiB; it starts once they have stopped",
+    });
+    // The next plans, while it stops (its Deployment at zero, so no longer pinned): the same, and the
+    // bystander stays.
+    const stopping = planPlacement(
+      [{ ...victim, current: undefined }, bystander, vital],
+      classes,
+      [pc2],
+      running(["a/running", "a/bystander"]),
+    );
+    expect(placedOn(stopping.get("a/bystander"))).toBe("rtx-3060/pc2");
+    expect(stopping.get("a/vital")).toMatchObject({ kind: "placed", node: "pc2", waitsFor: expect.any(String) });
+    // Stopped: it starts.
+    const stopped = planPlacement(
+      [{ ...victim, current: undefined }, bystander, vital],
+      classes,
+      [pc2],
+      running(["a/bystander"]),
+    );
+    expect(stopped.get("a/vital")).toEqual({
+      kind: "placed",
+      gpuClass: "rtx-3060",
+      node: "pc2",
+      vramMiB: 6000,
+      fallback: false,
+    });
+    expect(stopped.get("a/running")).toMatchObject({ kind: "waiting", reason: "InsufficientVRAM" });
+    // An agent that already runs on the node is never held back.
+    const runs = planPlacement(
+      [{ ...victim, current: undefined }, bystander, { ...vital, current: { gpuClass: "rtx-3060", node: "pc2" } }],
+      classes,
+      [pc2],
+      running(["a/running", "a/bystander", "a/vital"]),
+    );
+    expect(runs.get("a/vital")).not.toHaveProperty("waitsFor");
+  });
+
   it("fails back one agent at a time, and not while another is still moving", () => {
     const onFallback = (key: string) =>
       demand(key, 1000, { current: { gpuClass: "rtx-4090", node: "mainpc" } }, ["rtx-3060", "rtx-4090"]);

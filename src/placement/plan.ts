@@ -14,7 +14,10 @@
 //
 // Pods that are leaving a node (those of a deleted agent, the old pods of one that moved) hold its
 // VRAM until they are gone: from step 2 on, nobody new is placed into it. A model still unloading
-// and one loading into the same room is a CUDA out-of-memory error, not a start.
+// and one loading into the same room is a CUDA out-of-memory error, not a start. Only a required
+// agent (step 4) may claim that room, as it may displace others: it is placed, so that nobody takes
+// the room from it, but waits to start (`waitsFor`) until the pods leaving have stopped, as
+// Kubernetes' scheduler lets a preemptor in only once its victims are gone.
 import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { type NodeInfo, nodeInClass, usable, vramCapacityMiB } from "./nodes.ts";
@@ -64,7 +67,15 @@ export type WaitReason =
   | typeof AgentReason.Preempted;
 
 export type Decision =
-  | { kind: "placed"; gpuClass: string; node: string; vramMiB: number; fallback: boolean }
+  | {
+      kind: "placed";
+      gpuClass: string;
+      node: string;
+      vramMiB: number;
+      fallback: boolean;
+      /** Placed into room that pods leaving the node still hold: why it must not start yet. */
+      waitsFor?: string;
+    }
   | { kind: "waiting"; reason: WaitReason; message: string };
 
 type Placed = Extract<Decision, { kind: "placed" }>;
@@ -72,8 +83,9 @@ type Placed = Extract<Decision, { kind: "placed" }>;
 interface Budget {
   freeMiB: number;
   freeSlots: number;
-  /** Of the VRAM not free, what pods leaving the node still hold. */
+  /** Of the VRAM and GPU replicas not free, what pods leaving the node still hold. */
   leavingMiB: number;
+  leavingSlots: number;
 }
 
 interface Member {
@@ -97,6 +109,7 @@ function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[
         freeMiB: vramCapacityMiB(node, gpuClass),
         freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
         leavingMiB: 0,
+        leavingSlots: 0,
       };
       budgets.set(node.name, budget);
       members.push({ node, gpuClass, budget });
@@ -238,6 +251,54 @@ export function planPlacement(
     }
   }
 
+  return startsAfterLeaving(decisions, demands, running, byClass);
+}
+
+/**
+ * The placed agents that must not start yet: those on a node whose agents and leaving pods together
+ * need more than it has (only a required agent is placed into room pods leaving still hold), and
+ * that run no pod there yet. An agent already running there is left alone.
+ */
+function startsAfterLeaving(
+  decisions: Map<string, Decision>,
+  demands: readonly Demand[],
+  running: RunningPods,
+  byClass: ReadonlyMap<string, Member[]>,
+): Map<string, Decision> {
+  if (running.pods.length === 0) return decisions;
+  const capacity = new Map<string, { mib: number; slots: number }>();
+  for (const m of [...byClass.values()].flat()) {
+    capacity.set(m.node.name, {
+      mib: vramCapacityMiB(m.node, m.gpuClass),
+      slots: Number(m.node.allocatable[m.gpuClass.spec.resourceName] ?? 0),
+    });
+  }
+  const replicas = new Map(demands.map((d) => [d.key, d.replicas]));
+  const classesOf = new Map(demands.map((d) => [d.key, d.classes]));
+  const used = new Map<string, { mib: number; slots: number }>();
+  const use = (node: string, mib: number, slots: number) => {
+    const u = used.get(node) ?? { mib: 0, slots: 0 };
+    u.mib += mib;
+    u.slots += slots;
+    used.set(node, u);
+  };
+  for (const [key, d] of decisions) {
+    if (d.kind === "placed") use(d.node, d.vramMiB * (replicas.get(key) ?? 1), replicas.get(key) ?? 1);
+  }
+  const leaving = leavingByNode(running, (agent) => classesOf.get(agent), placedNodeIn(decisions));
+  for (const [node, held] of leaving) use(node, held.vramMiB, held.pods);
+  const runsOn = new Set(running.pods.map((p) => `${p.agent}|${p.node}`));
+  for (const [key, d] of decisions) {
+    if (d.kind !== "placed" || runsOn.has(`${key}|${d.node}`)) continue;
+    const has = capacity.get(d.node);
+    const u = used.get(d.node);
+    const held = leaving.get(d.node);
+    if (!has || !u || !held || (u.mib <= has.mib && u.slots <= has.slots)) continue;
+    decisions.set(key, {
+      ...d,
+      waitsFor: `placed on ${d.node} (${d.gpuClass}), where pods leaving the node still hold ${held.vramMiB} MiB; it starts once they have stopped`,
+    });
+  }
   return decisions;
 }
 
@@ -293,6 +354,7 @@ function holdLeaving(
     budget.freeMiB -= held.vramMiB;
     budget.freeSlots -= held.pods;
     budget.leavingMiB += held.vramMiB;
+    budget.leavingSlots += held.pods;
   }
 }
 
@@ -309,8 +371,10 @@ function preemptionOn(
   for (const member of members) {
     // Lowest rank first; a required agent outranks every non-required one.
     const lower = displaceable.get(member.node.name) ?? [];
-    let freeMiB = member.budget.freeMiB;
-    let freeSlots = member.budget.freeSlots;
+    // What pods leaving the node hold is as good as free for a required agent: it is placed there,
+    // and starts once they have stopped (startsAfterLeaving).
+    let freeMiB = member.budget.freeMiB + member.budget.leavingMiB;
+    let freeSlots = member.budget.freeSlots + member.budget.leavingSlots;
     const evict: Demand[] = [];
     for (const o of lower) {
       if (freeMiB >= needMiB && freeSlots >= d.replicas) break;

@@ -201,8 +201,13 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     });
     // A GPU class deleted under running agents (a mistake, or a class being replaced) must not stop
     // them: their Deployment is left as it is until the class returns or the agent names another.
+    // Nor must a running agent placed elsewhere into room that pods leaving still hold (a required
+    // agent moving in a drain, onto a card whose displaced agents are still stopping): its old pod
+    // serves until the new one may start.
     const keepRunning =
-      gpu.kind === "unplaceable" && gpu.reason === AgentReason.UnknownGPUClass && (deployment?.spec?.replicas ?? 0) > 0;
+      gpu.kind === "unplaceable" &&
+      (gpu.reason === AgentReason.UnknownGPUClass || gpu.afterLeaving === true) &&
+      (deployment?.spec?.replicas ?? 0) > 0;
     const heldAsWritten = holdsDeploymentAsWritten(start, deployment ? (deployment.spec?.replicas ?? 1) : undefined);
     const desired = keepRunning || heldAsWritten ? rendered.filter((c) => c.kind !== "Deployment") : rendered;
     // The status reports the children as they are. A Deployment just written comes back through the
