@@ -142,6 +142,8 @@ describe("where an agent itself listens", () => {
 
 const run = (files: LegacyFile[], opts: { keepAddresses?: boolean } = {}) =>
   importLegacy(files, { namespace: "agents", classes: defaultClasses, ...opts });
+/** The import of one compose file of mainpc's. */
+const runCompose = (text: string) => run([{ path: "mainpc-docker-compose.yml", text }]);
 const spec = (result: ReturnType<typeof run>, name: string) =>
   (
     parseAllDocuments(result.files.get(`${name}.yaml`) ?? "")[0]?.toJS() as
@@ -286,10 +288,7 @@ describe("importing with addresses rewritten", () => {
   });
 
   it("gives infrastructure a place to write where compose's container layer held it, on the pod's read-only root", () => {
-    const result = run([
-      {
-        path: "mainpc-docker-compose.yml",
-        text: `services:
+    const result = runCompose(`services:
   grafana:
     image: grafana/grafana:11.1.0
   grafana-files:
@@ -299,9 +298,7 @@ describe("importing with addresses rewritten", () => {
   db:
     image: postgres:16
     volumes: ["pgdata:/var/lib/postgresql/data"]
-`,
-      },
-    ]);
+`);
     expect(spec(result, "grafana")).toMatchObject({
       volumes: [{ name: "var-lib-grafana", mountPath: "/var/lib/grafana", emptyDir: {} }],
       env: [{ name: "GF_LOG_MODE", value: "console" }],
@@ -337,6 +334,40 @@ describe("importing with addresses rewritten", () => {
       ],
     ]);
     // Scratch space it was given is no compose volume of its own.
+    expect(result.report.findings.filter((f) => f.kind === "data-volume")).toEqual([]);
+  });
+
+  it("gives an image that keeps its data in root's home (Ollama) a home uid 1000 can enter, and moves its volume there", () => {
+    const result = runCompose(`services:
+  ollama:
+    image: ollama/ollama:0.5.7
+    volumes: ["models:/root/.ollama"]
+  ollama-bare:
+    image: ollama/ollama:0.5.7
+  ollama-own-home:
+    image: ollama/ollama:0.5.7
+    environment: [HOME=/root]
+    volumes: ["models2:/root/.ollama"]
+`);
+    expect(spec(result, "ollama")).toMatchObject({
+      volumes: [{ mountPath: "/home/ollama/.ollama", persistentVolumeClaim: { claimName: "ollama-models" } }],
+      env: [{ name: "HOME", value: "/home/ollama" }],
+    });
+    expect(spec(result, "ollama-bare")).toMatchObject({
+      volumes: [{ mountPath: "/home/ollama/.ollama", emptyDir: {} }],
+      env: [{ name: "HOME", value: "/home/ollama" }],
+    });
+    // A home it sets itself is its own choice: nothing moves.
+    expect(spec(result, "ollama-own-home")).toMatchObject({
+      volumes: [{ mountPath: "/root/.ollama" }],
+      env: [{ name: "HOME", value: "/root" }],
+    });
+    const said = (agent: string) =>
+      result.report.findings.find((f) => f.kind === "infrastructure-stateful" && f.agents[0] === agent)?.message;
+    expect(said("ollama")).toContain(
+      "its volumes are mounted under the home it is given instead (/root/.ollama → /home/ollama/.ollama)",
+    );
+    expect(said("ollama-own-home")).not.toContain("instead");
     expect(result.report.findings.filter((f) => f.kind === "data-volume")).toEqual([]);
   });
 
@@ -494,19 +525,14 @@ agents:
   });
 
   it("expands compose's variables in command and entrypoint as Kubernetes would read them", () => {
-    const result = run([
-      {
-        path: "mainpc-docker-compose.yml",
-        text: `services:
+    const result = runCompose(`services:
   api:
     image: cascade/api:1
     entrypoint: ["\${PWD}/run.sh"]
     command: serve --port \${API_PORT:-8000} --workers \${WORKERS} --token \${API_TOKEN:-letmein} --model \${MODEL} --cost $$5
     environment:
       MODEL: llama
-`,
-      },
-    ]);
+`);
     expect(spec(result, "api")?.command).toEqual(["/app/run.sh"]);
     // $(MODEL) from its env and $(API_TOKEN) for a Secret to fill; the others' defaults, or nothing.
     expect(spec(result, "api")?.args).toEqual([

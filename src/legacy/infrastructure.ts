@@ -20,6 +20,12 @@ export interface InfrastructureKind {
   writes?: readonly string[];
   /** Settings that keep the image's writes within those places; the service's own win. */
   settings?: Readonly<Record<string, string>>;
+  /**
+   * A home directory uid 1000 cannot enter (root's, mode 700, where an image that runs as root keeps
+   * its data): a volume the service mounts under `from` is mounted under `to` instead, where its
+   * settings point the image.
+   */
+  moveHome?: { from: string; to: string };
 }
 
 export const infrastructureKinds: readonly InfrastructureKind[] = [
@@ -171,7 +177,18 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     schemes: [],
     stateful: false,
   },
-  { kind: "Ollama", serviceName: "ollama", image: /(^|\/)ollama(:|$)/, ports: [11434], schemes: [], stateful: true },
+  {
+    kind: "Ollama",
+    serviceName: "ollama",
+    image: /(^|\/)ollama(:|$)/,
+    ports: [11434],
+    schemes: [],
+    stateful: true,
+    // Its models and key under $HOME/.ollama, and HOME is /root in its image.
+    writes: ["/home/ollama/.ollama"],
+    settings: { HOME: "/home/ollama" },
+    moveHome: { from: "/root", to: "/home/ollama" },
+  },
 ];
 
 /** The kind of infrastructure an image runs, if it is one. */
@@ -214,20 +231,35 @@ export function withReadOnlyRootNeeds<A extends LegacyAgent>(agents: readonly A[
   return agents.map((agent) => {
     const kind = infrastructureKinds.find((k) => k.kind === agent.infrastructure?.kind);
     if (!kind || !agent.infrastructure) return agent;
-    const volumes = agent.volumes ?? [];
-    const scratch = (kind.writes ?? [])
-      .filter((path) => !volumes.some((v) => holds(v.target, path)))
-      .map((target) => ({ target, readOnly: false, source: agent.source, forImage: true as const }));
     const set = new Set(agent.env.map((e) => e.name));
+    // A service that sets its own home (HOME…) keeps its volumes where it put them.
+    const home = Object.keys(kind.settings ?? {}).some((name) => set.has(name)) ? undefined : kind.moveHome;
+    const moved: string[] = [];
+    // Host paths are not carried into the pod (findings/scans.ts reports them): only volumes move.
+    const volumes = (agent.volumes ?? []).map((v) => {
+      if (!home || !holds(home.from, v.target)) return v;
+      const target = `${home.to}${v.target.slice(home.from.replace(/\/+$/, "").length)}`;
+      moved.push(`${v.target} → ${target}`);
+      return { ...v, target };
+    });
+    // Where it writes under the home it would be given is no concern when it keeps its own.
+    const skipped = !home && kind.moveHome ? kind.moveHome.to : undefined;
+    const scratch = (kind.writes ?? [])
+      .filter((path) => !(skipped && holds(skipped, path)) && !volumes.some((v) => holds(v.target, path)))
+      .map((target) => ({ target, readOnly: false, source: agent.source, forImage: true as const }));
     const settings = Object.entries(kind.settings ?? {})
       .filter(([name]) => !set.has(name))
       .map(([name, value]) => ({ name, value, source: agent.source }));
-    if (!scratch.length && !settings.length) return agent;
+    if (!scratch.length && !settings.length && !moved.length) return agent;
     return {
       ...agent,
       volumes: [...volumes, ...scratch],
       env: [...agent.env, ...settings],
-      infrastructure: { ...agent.infrastructure, settingsAdded: settings.map((e) => `${e.name}=${e.value}`) },
+      infrastructure: {
+        ...agent.infrastructure,
+        settingsAdded: settings.map((e) => `${e.name}=${e.value}`),
+        ...(moved.length ? { volumesMoved: moved } : {}),
+      },
     };
   });
 }

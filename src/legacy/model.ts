@@ -152,6 +152,8 @@ export interface LegacyAgent {
     stateful: boolean;
     /** Env settings the import gave it to run on a read-only root (infrastructure.ts). */
     settingsAdded?: string[];
+    /** Its volumes under a home uid 1000 cannot enter, mounted elsewhere, as `from → to`. */
+    volumesMoved?: string[];
   };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;

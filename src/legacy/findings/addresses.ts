@@ -91,6 +91,9 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
         ? undefined
         : "its compose service mounts no volume, so its data is lost with the pod; give it a PersistentVolumeClaim in spec.volumes",
       settings.length ? `it is given ${settings.join(", ")}, so that it writes nowhere else` : undefined,
+      a.infrastructure.volumesMoved?.length
+        ? `its image keeps its data in root's home, which uid 1000 (the pod's user) cannot enter: its volumes are mounted under the home it is given instead (${a.infrastructure.volumesMoved.join(", ")})`
+        : undefined,
       "for production, its own Helm chart does backups and upgrades better",
     ].filter((x): x is string => x !== undefined);
     findings.push({
