@@ -266,8 +266,10 @@ function startsAfterLeaving(
   byClass: ReadonlyMap<string, Member[]>,
 ): Map<string, Decision> {
   if (running.pods.length === 0) return decisions;
+  // A node of several classes has the budget of the first (ledgers): so does this.
   const capacity = new Map<string, { mib: number; slots: number }>();
   for (const m of [...byClass.values()].flat()) {
+    if (capacity.has(m.node.name)) continue;
     capacity.set(m.node.name, {
       mib: vramCapacityMiB(m.node, m.gpuClass),
       slots: Number(m.node.allocatable[m.gpuClass.spec.resourceName] ?? 0),

@@ -146,6 +146,15 @@ describe("FleetPlanner", () => {
     expect(w.told).toEqual([["agents/late"]]);
     expect(w.planner.decisionFor("agents/late")).toMatchObject({ kind: "placed", node: "pc2" });
     expect(w.planner.ledgerOf("rtx-3060")?.nodes?.[0]).not.toHaveProperty("leavingMiB");
+    // An old pod of late's on mainpc holds its VRAM there while it runs; once it has finished
+    // (Failed, Succeeded), nothing.
+    const old = gpuPod("late", "mainpc", "rtx-3060");
+    w.caches.pods.put(old);
+    w.elapse();
+    expect(w.planner.ledgerOf("rtx-4090")?.nodes?.[0]).toMatchObject({ name: "mainpc", leavingMiB: 5000 });
+    w.caches.pods.put({ ...old, status: { phase: "Failed" } });
+    w.elapse();
+    expect(w.planner.ledgerOf("rtx-4090")?.nodes?.[0]).not.toHaveProperty("leavingMiB");
   });
 
   it("moves agents with a fallback off a node that goes down, and tells no one else when room changes nothing they decide", () => {
