@@ -29,7 +29,7 @@ const gpuClass = {
   apiVersion: "agentfleet.io/v1alpha1",
   kind: "GPUClass",
   metadata: { name: "rtx-4090" },
-  status: { nodes: [{ name: "mainpc", capacityMiB: 23540, requestedMiB: 12000, ready: true }] },
+  status: { nodes: [{ name: "mainpc", capacityMiB: 23540, requestedMiB: 12000, leavingMiB: 4000, ready: true }] },
 } as unknown as GPUClass;
 
 async function scrape(reporting: boolean): Promise<string> {
@@ -54,6 +54,7 @@ describe("fleet gauges", () => {
     expect(series(labels("Degraded", "False", "AsExpected", true))).toMatch(/ 2$/);
     expect(series(labels("Degraded", "False", "AsExpected", false))).toMatch(/ 1$/);
     expect(text).toMatch(/agentfleet_gpu_vram_requested_mib\{gpu_class="rtx-4090",node="mainpc"\} 12000/);
+    expect(text).toMatch(/agentfleet_gpu_vram_leaving_mib\{gpu_class="rtx-4090",node="mainpc"\} 4000/);
   });
 
   it("report nothing from a replica that does not reconcile, so sums across replicas stay right", async () => {

@@ -64,5 +64,10 @@ export function registerFleetGauges(registry: Registry, source: FleetSource): vo
     "VRAM requested by the agents placed on a GPU node, in MiB",
     (n) => n.requestedMiB,
   );
+  perNode(
+    "agentfleet_gpu_vram_leaving_mib",
+    "VRAM still held on a GPU node by pods leaving it (a deleted agent's, a moved agent's old one), in MiB",
+    (n) => n.leavingMiB ?? 0,
+  );
   perNode("agentfleet_gpu_node_ready", "1 when a GPU node is Ready and schedulable", (n) => (n.ready ? 1 : 0));
 }
