@@ -49,6 +49,27 @@ const placedWhen = (name: string, what: string, test: (c: Condition) => boolean)
     return c && test(c) ? c : undefined;
   });
 
+/**
+ * Scales the agent's Deployment to zero and waits until its pods are gone: its ReplicaSet stops
+ * them at once, where the garbage collector would take tens of seconds on a control plane just
+ * started, and until then they hold their VRAM for the next test.
+ */
+async function stopPods(name: string): Promise<void> {
+  await kubectl(["scale", "deployment", name, "-n", ns.name, "--replicas=0"]);
+  await eventually(`${name}'s pods to be gone`, async () =>
+    (await core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/name=${name}` })).items
+      .length === 0
+      ? true
+      : undefined,
+  );
+}
+
+/** Deletes agents and waits until their pods no longer hold a card. */
+async function removeAgents(...names: string[]): Promise<void> {
+  await kubectl(["delete", "agd", ...names, "-n", ns.name, "--wait=false"]);
+  for (const name of names) await stopPods(name);
+}
+
 /** The agent is Ready, placed on the node, and has a Ready pod there. */
 const readyOn = (name: string, node: string) =>
   eventually(
@@ -112,20 +133,12 @@ describe("GPU placement", () => {
     });
     expect(ledger).toMatchObject({ leavingMiB: 10000, freeMiB: 1520 });
 
-    // Scaled to zero first: its ReplicaSet stops the pod at once, where a deletion would wait for the
-    // garbage collector (tens of seconds on a control plane just started).
-    await kubectl(["scale", "deployment", "hog", "-n", ns.name, "--replicas=0"]);
-    await eventually("hog's pod to be gone", async () =>
-      (await core.listNamespacedPod({ namespace: ns.name, labelSelector: "app.kubernetes.io/name=hog" })).items
-        .length === 0
-        ? true
-        : undefined,
-    );
+    await stopPods("hog");
     const goneAt = Date.now();
     await readyOn("waiter", pc2);
     expect((Date.now() - goneAt) / 1000).toBeLessThan(15);
     await kubectl(["delete", "deployment", "hog", "-n", ns.name]);
-    await kubectl(["delete", "agd", "waiter", "-n", ns.name]);
+    await removeAgents("waiter");
   });
 
   it("moves agents with a fallback off a PC that is switched off within 30 s, and back when it returns", async () => {
@@ -220,8 +233,7 @@ describe("GPU placement", () => {
     await kubectl(["patch", "pod", podName, "-n", ns.name, "--type=merge", "-p", JSON.stringify(hold)]);
     try {
       await applyObjects([agent("vital", { class: "rtx-3060", vramMiB: 6000 }, { required: true })]);
-      // Displaced (Preempted in the plan that displaced it; waiting for room in the next ones).
-      await placedWhen("filler", "filler to be displaced", (c) => c.status === "False");
+      await placedWhen("filler", "filler to be displaced", (c) => c.reason === "Preempted");
       const waits = await placedWhen("vital", "vital to wait for filler's pod", (c) => c.message.includes("leaving"));
       expect(waits).toMatchObject({
         status: "False",
@@ -232,6 +244,11 @@ describe("GPU placement", () => {
         spec: { replicas: number };
       };
       expect(deployment.spec.replicas).toBe(0);
+      // Displaced still, while its pod stops: not told it is about to have its room back.
+      expect(condition(await state("filler"), "Placed")).toMatchObject({
+        reason: "Preempted",
+        message: expect.stringContaining(`by the required agent ${ns.name}/vital`),
+      });
       // Still there, stopping.
       const stopping = await core.readNamespacedPod({ name: podName, namespace: ns.name });
       expect(stopping.metadata?.deletionTimestamp).toBeDefined();
@@ -251,6 +268,6 @@ describe("GPU placement", () => {
     const stoppedAt = Date.now();
     await readyOn("vital", pc2);
     expect((Date.now() - stoppedAt) / 1000).toBeLessThan(15);
-    await kubectl(["delete", "agd", "vital", "filler", "-n", ns.name]);
+    await removeAgents("vital", "filler");
   });
 });

@@ -142,6 +142,8 @@ describe("planPlacement", () => {
       running(["a/running", "a/bystander"]),
     );
     expect(placedOn(stopping.get("a/bystander"))).toBe("rtx-3060/pc2");
+    // The victim still reads as displaced, not as about to have its room back.
+    expect(stopping.get("a/running")).toMatchObject({ kind: "waiting", reason: "Preempted" });
     expect(stopping.get("a/vital")).toMatchObject({ kind: "placed", node: "pc2", waitsFor: expect.any(String) });
     // Stopped: it starts.
     const stopped = planPlacement(

@@ -86,6 +86,8 @@ interface Budget {
   /** Of the VRAM and GPU replicas not free, what pods leaving the node still hold. */
   leavingMiB: number;
   leavingSlots: number;
+  /** The agents whose pods are leaving the node. */
+  leavingAgents: Set<string>;
 }
 
 interface Member {
@@ -110,6 +112,7 @@ function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[
         freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
         leavingMiB: 0,
         leavingSlots: 0,
+        leavingAgents: new Set<string>(),
       };
       budgets.set(node.name, budget);
       members.push({ node, gpuClass, budget });
@@ -219,6 +222,7 @@ export function planPlacement(
   }
   // 4. Required agents may displace running agents of lower rank.
   const waitingRequired = ordered.filter((d) => d.required && decisions.get(d.key)?.kind !== "placed");
+  const requiredKeys = new Set(ordered.filter((d) => d.required).map((d) => d.key));
   // Who could be displaced, per node, lowest rank first: non-required agents, the only ones that may be.
   const displaceable = new Map<string, Demand[]>();
   if (waitingRequired.length) {
@@ -237,14 +241,24 @@ export function planPlacement(
         victims.member.node.name,
         onNode.filter((o) => !victims.evict.includes(o)),
       );
+      const displaced = (key: string) =>
+        decisions.set(key, {
+          kind: "waiting",
+          reason: AgentReason.Preempted,
+          message: `displaced from ${victims.member.node.name} by the required agent ${d.key}, which needs ${c.vramMiB * d.replicas} MiB of ${c.name}`,
+        });
       for (const v of victims.evict) {
         const placed = decisions.get(v.key) as Placed;
         give(victims.member, placed.vramMiB * v.replicas, v.replicas);
-        decisions.set(v.key, {
-          kind: "waiting",
-          reason: AgentReason.Preempted,
-          message: `displaced from ${placed.node} by the required agent ${d.key}, which needs ${c.vramMiB * d.replicas} MiB of ${c.name}`,
-        });
+        displaced(v.key);
+      }
+      // Room its leaving pods still hold goes to d: an agent that waits for it to come back (one
+      // displaced by d in an earlier plan, its pod still stopping) is displaced, not about to return.
+      if (!fits(victims.member, c.vramMiB * d.replicas, d.replicas)) {
+        for (const key of victims.member.budget.leavingAgents) {
+          const now = decisions.get(key);
+          if (now?.kind === "waiting" && !requiredKeys.has(key)) displaced(key);
+        }
       }
       place(d, victims.member);
       break;
@@ -313,14 +327,15 @@ export function leavingByNode(
   running: RunningPods,
   classesOf: (agent: string) => Demand["classes"] | undefined,
   placedNodeOf: (agent: string) => string | undefined,
-): Map<string, { vramMiB: number; pods: number }> {
-  const byNode = new Map<string, { vramMiB: number; pods: number }>();
+): Map<string, { vramMiB: number; pods: number; agents: Set<string> }> {
+  const byNode = new Map<string, { vramMiB: number; pods: number; agents: Set<string> }>();
   for (const pod of running.pods) {
     if (placedNodeOf(pod.agent) === pod.node) continue;
     const classes = classesOf(pod.agent) ?? running.lastClasses.get(pod.agent);
-    const held = byNode.get(pod.node) ?? { vramMiB: 0, pods: 0 };
+    const held = byNode.get(pod.node) ?? { vramMiB: 0, pods: 0, agents: new Set<string>() };
     held.vramMiB += classes?.find((c) => c.name === pod.gpuClass)?.vramMiB ?? 0;
     held.pods += 1;
+    held.agents.add(pod.agent);
     byNode.set(pod.node, held);
   }
   return byNode;
@@ -357,6 +372,7 @@ function holdLeaving(
     budget.freeSlots -= held.pods;
     budget.leavingMiB += held.vramMiB;
     budget.leavingSlots += held.pods;
+    for (const agent of held.agents) budget.leavingAgents.add(agent);
   }
 }
 
