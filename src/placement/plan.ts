@@ -81,6 +81,9 @@ export type Decision =
 type Placed = Extract<Decision, { kind: "placed" }>;
 
 interface Budget {
+  /** What the node has for agents: its first class's VRAM capacity, and its GPU replicas. */
+  readonly capacityMiB: number;
+  readonly slots: number;
   freeMiB: number;
   freeSlots: number;
   /** Of the VRAM and GPU replicas not free, what pods leaving the node still hold. */
@@ -99,17 +102,27 @@ interface Member {
 const rank = (a: Demand, b: Demand) =>
   Number(b.required) - Number(a.required) || b.priority - a.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Each class's nodes, each node with one budget shared by every class it belongs to. */
-function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[]): Map<string, Member[]> {
+/**
+ * Each class's nodes, each node with one budget shared by every class it belongs to (the first
+ * class's, by name), and the budgets by node.
+ */
+function ledgers(
+  classes: ReadonlyMap<string, GPUClass>,
+  nodes: readonly Supply[],
+): { byClass: Map<string, Member[]>; budgets: Map<string, Budget> } {
   const budgets = new Map<string, Budget>();
   const out = new Map<string, Member[]>();
   for (const gpuClass of [...classes.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
     const members: Member[] = [];
     for (const node of nodes) {
       if (!nodeInClass(node, gpuClass)) continue;
+      const capacityMiB = vramCapacityMiB(node, gpuClass);
+      const slots = Number(node.allocatable[gpuClass.spec.resourceName] ?? 0);
       const budget = budgets.get(node.name) ?? {
-        freeMiB: vramCapacityMiB(node, gpuClass),
-        freeSlots: Number(node.allocatable[gpuClass.spec.resourceName] ?? 0),
+        capacityMiB,
+        slots,
+        freeMiB: capacityMiB,
+        freeSlots: slots,
         leavingMiB: 0,
         leavingSlots: 0,
         leavingAgents: new Set<string>(),
@@ -119,7 +132,7 @@ function ledgers(classes: ReadonlyMap<string, GPUClass>, nodes: readonly Supply[
     }
     out.set(gpuClass.metadata.name, members);
   }
-  return out;
+  return { byClass: out, budgets };
 }
 
 const fits = (m: Member, mib: number, slots: number) => m.budget.freeMiB >= mib && m.budget.freeSlots >= slots;
@@ -135,7 +148,10 @@ export function planPlacement(
   nodes: readonly Supply[],
   running: RunningPods = { pods: [], lastClasses: new Map() },
 ): Map<string, Decision> {
-  const byClass = ledgers(classes, nodes);
+  const { byClass, budgets } = ledgers(classes, nodes);
+  // The VRAM of an agent's pods: by its demand, else as last seen (a deleted agent's).
+  const demandClasses = new Map(demands.map((d) => [d.key, d.classes]));
+  const classesOf = (agent: string) => demandClasses.get(agent) ?? running.lastClasses.get(agent);
   const members = new Map([...byClass.values()].flat().map((m) => [`${m.gpuClass.metadata.name}|${m.node.name}`, m]));
   const memberOf = (gpuClass: string, node: string) => members.get(`${gpuClass}|${node}`);
   // Usable members per class, by name: computed once, as every agent looks at them (at 10,000 agents
@@ -169,7 +185,7 @@ export function planPlacement(
     const m = memberOf(d.current.gpuClass, d.current.node);
     if (m && usable(m.node) && fits(m, need(d, d.current.gpuClass), d.replicas)) place(d, m);
   }
-  holdLeaving(running, demands, decisions, byClass);
+  holdLeaving(running, classesOf, decisions, budgets);
 
   // 2. Everyone else, in rank order.
   for (const d of ordered) {
@@ -265,7 +281,7 @@ export function planPlacement(
     }
   }
 
-  return startsAfterLeaving(decisions, demands, running, byClass);
+  return startsAfterLeaving(decisions, demands, running, classesOf, budgets);
 }
 
 /**
@@ -277,20 +293,11 @@ function startsAfterLeaving(
   decisions: Map<string, Decision>,
   demands: readonly Demand[],
   running: RunningPods,
-  byClass: ReadonlyMap<string, Member[]>,
+  classesOf: (agent: string) => Demand["classes"] | undefined,
+  budgets: ReadonlyMap<string, Budget>,
 ): Map<string, Decision> {
   if (running.pods.length === 0) return decisions;
-  // A node of several classes has the budget of the first (ledgers): so does this.
-  const capacity = new Map<string, { mib: number; slots: number }>();
-  for (const m of [...byClass.values()].flat()) {
-    if (capacity.has(m.node.name)) continue;
-    capacity.set(m.node.name, {
-      mib: vramCapacityMiB(m.node, m.gpuClass),
-      slots: Number(m.node.allocatable[m.gpuClass.spec.resourceName] ?? 0),
-    });
-  }
   const replicas = new Map(demands.map((d) => [d.key, d.replicas]));
-  const classesOf = new Map(demands.map((d) => [d.key, d.classes]));
   const used = new Map<string, { mib: number; slots: number }>();
   const use = (node: string, mib: number, slots: number) => {
     const u = used.get(node) ?? { mib: 0, slots: 0 };
@@ -301,15 +308,15 @@ function startsAfterLeaving(
   for (const [key, d] of decisions) {
     if (d.kind === "placed") use(d.node, d.vramMiB * (replicas.get(key) ?? 1), replicas.get(key) ?? 1);
   }
-  const leaving = leavingByNode(running, (agent) => classesOf.get(agent), placedNodeIn(decisions));
+  const leaving = leavingByNode(running.pods, classesOf, placedNodeIn(decisions));
   for (const [node, held] of leaving) use(node, held.vramMiB, held.pods);
   const runsOn = new Set(running.pods.map((p) => `${p.agent}|${p.node}`));
   for (const [key, d] of decisions) {
     if (d.kind !== "placed" || runsOn.has(`${key}|${d.node}`)) continue;
-    const has = capacity.get(d.node);
+    const has = budgets.get(d.node);
     const u = used.get(d.node);
     const held = leaving.get(d.node);
-    if (!has || !u || !held || (u.mib <= has.mib && u.slots <= has.slots)) continue;
+    if (!has || !u || !held || (u.mib <= has.capacityMiB && u.slots <= has.slots)) continue;
     decisions.set(key, {
       ...d,
       waitsFor: `placed on ${d.node} (${d.gpuClass}), where pods leaving the node still hold ${held.vramMiB} MiB; it starts once they have stopped`,
@@ -324,16 +331,15 @@ function startsAfterLeaving(
  * when the agent is unknown, though the pod still holds a GPU replica).
  */
 export function leavingByNode(
-  running: RunningPods,
+  pods: readonly RunningPod[],
   classesOf: (agent: string) => Demand["classes"] | undefined,
   placedNodeOf: (agent: string) => string | undefined,
 ): Map<string, { vramMiB: number; pods: number; agents: Set<string> }> {
   const byNode = new Map<string, { vramMiB: number; pods: number; agents: Set<string> }>();
-  for (const pod of running.pods) {
+  for (const pod of pods) {
     if (placedNodeOf(pod.agent) === pod.node) continue;
-    const classes = classesOf(pod.agent) ?? running.lastClasses.get(pod.agent);
     const held = byNode.get(pod.node) ?? { vramMiB: 0, pods: 0, agents: new Set<string>() };
-    held.vramMiB += classes?.find((c) => c.name === pod.gpuClass)?.vramMiB ?? 0;
+    held.vramMiB += classesOf(pod.agent)?.find((c) => c.name === pod.gpuClass)?.vramMiB ?? 0;
     held.pods += 1;
     held.agents.add(pod.agent);
     byNode.set(pod.node, held);
@@ -356,16 +362,12 @@ export const placedNodeIn =
  */
 function holdLeaving(
   running: RunningPods,
-  demands: readonly Demand[],
+  classesOf: (agent: string) => Demand["classes"] | undefined,
   decisions: ReadonlyMap<string, Decision>,
-  byClass: ReadonlyMap<string, Member[]>,
+  budgets: ReadonlyMap<string, Budget>,
 ): void {
   if (running.pods.length === 0) return;
-  const budgets = new Map<string, Budget>();
-  for (const m of [...byClass.values()].flat()) budgets.set(m.node.name, m.budget);
-  const classesOf = new Map(demands.map((d) => [d.key, d.classes]));
-  const leaving = leavingByNode(running, (agent) => classesOf.get(agent), placedNodeIn(decisions));
-  for (const [node, held] of leaving) {
+  for (const [node, held] of leavingByNode(running.pods, classesOf, placedNodeIn(decisions))) {
     const budget = budgets.get(node);
     if (!budget) continue;
     budget.freeMiB -= held.vramMiB;

@@ -223,7 +223,7 @@ export class FleetPlanner {
     const replicas = new Map(demands.map((d) => [d.key, d.replicas]));
     const placed = placedAgents(next, (key) => replicas.get(key) ?? 1);
     const leaving = new Map(
-      [...leavingByNode({ pods, lastClasses }, (agent) => lastClasses.get(agent), placedNodeIn(next))].map(
+      [...leavingByNode(pods, (agent) => lastClasses.get(agent), placedNodeIn(next))].map(
         ([node, held]) => [node, held.vramMiB] as const,
       ),
     );
