@@ -73,6 +73,42 @@ async function removeAgents(...names: string[]): Promise<void> {
   for (const name of names) await stopPods(name);
 }
 
+/**
+ * What a wait that failed saw: the agent's conditions, every pod of the test's namespace and the
+ * classes' ledgers (whose figures may be up to five seconds old), so that a rare failure in CI says whether the operator or the scheduler held it.
+ */
+async function scene(name: string): Promise<string> {
+  const conditions = (await state(name)).conditions ?? [];
+  const pods = (await core.listNamespacedPod({ namespace: ns.name })).items.map((p) => {
+    const ready = p.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "-";
+    const scheduled = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+    const deleting = p.metadata?.deletionTimestamp ? " deleting" : "";
+    const unscheduled = scheduled?.status === "False" ? ` (${scheduled.message ?? scheduled.reason})` : "";
+    return `  ${p.metadata?.name} on ${p.spec?.nodeName ?? "no node"}: ${p.status?.phase}, ready ${ready}${deleting}${unscheduled}`;
+  });
+  const deployment = await kubectl(["get", "deployment", name, "-n", ns.name, "-o", "json"]).then(
+    (text) => {
+      const d = JSON.parse(text) as {
+        spec: { replicas?: number; template: { metadata?: { annotations?: Record<string, string> } } };
+        status?: Record<string, unknown>;
+      };
+      return `${name}'s Deployment: replicas ${d.spec.replicas}, template annotations ${JSON.stringify(d.spec.template.metadata?.annotations ?? {})}, status ${JSON.stringify(d.status ?? {})}`;
+    },
+    (err: Error) => `${name}'s Deployment: ${err.message.trim()}`,
+  );
+  const classes = JSON.parse(await kubectl(["get", "gpuclass", "-o", "json"])) as {
+    items: { metadata: { name: string }; status?: { nodes?: unknown[] } }[];
+  };
+  return [
+    `${name}'s conditions:`,
+    ...conditions.map((c) => `  ${c.type} ${c.status} ${c.reason}: ${c.message}`),
+    deployment,
+    `pods in ${ns.name}:`,
+    ...pods,
+    ...classes.items.map((c) => `class ${c.metadata.name}: ${JSON.stringify(c.status?.nodes ?? [])}`),
+  ].join("\n");
+}
+
 /** The agent is Ready, placed on the node, and has a Ready pod there. */
 const readyOn = (name: string, node: string) =>
   eventually(
@@ -84,7 +120,7 @@ const readyOn = (name: string, node: string) =>
         ? s
         : undefined;
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 30_000, explain: () => scene(name) },
   );
 
 beforeAll(async () => {

@@ -31,7 +31,16 @@ export function clients() {
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 250 } = {},
+  {
+    timeoutMs = 60_000,
+    intervalMs = 250,
+    explain,
+  }: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    /** What the cluster looked like when the wait gave up, for the failure's message. */
+    explain?: () => Promise<string>;
+  } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -43,8 +52,9 @@ export async function eventually<T>(
       last = err;
     }
     if (Date.now() > deadline) {
+      const seen = explain ? await explain().catch((err: unknown) => `(could not look: ${String(err)})`) : "";
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${String(last)}` : ""}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${String(last)}` : ""}${seen ? `\n${seen}` : ""}`,
       );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
