@@ -1,6 +1,8 @@
 // The audit as one self-contained HTML page (no script, no network): the verdict, VRAM per card as
 // bars with each agent a segment, the same cards after each PC's loss, the dependency graph coloured
 // by node with required agents marked, and every finding with why and the fix. Pure.
+
+import { counted } from "../lib/counted.ts";
 import type { AuditReport, GraphNode } from "./audit.ts";
 import { agentsThat, checks, groupFindings } from "./findings.ts";
 import type { CardUsage } from "./plan.ts";
@@ -130,7 +132,7 @@ h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:6
 .group{margin:10px 0}.group.blocker>b{color:#c62828}.group.warning>b{color:#b26a00}.finding{margin:2px 0}.why,.fix{color:#444;margin-left:12px}
 </style></head><body>
 <h1>AgentFleet audit <span class="verdict" data-verdict="${report.verdict}" style="background:${verdictColour[report.verdict]}">${report.verdict}</span></h1>
-<p>${counts.blockers} blockers, ${counts.warnings} warnings, ${counts.notes} notes · ${counts.agents} agents, ${counts.gpuAgents} on GPUs · read from ${escapeHtml(report.source)}${report.operator ? ` · operator: ${report.operator.observedAgents} of ${report.operator.agents} agents reconciled${report.operator.leader ? `, ${escapeHtml(report.operator.leader)} leads` : ""}` : ""}</p>
+<p>${counted(counts.blockers, "blocker")}, ${counted(counts.warnings, "warning")}, ${counted(counts.notes, "note")} · ${counted(counts.agents, "agent")}, ${counts.gpuAgents} on GPUs · read from ${escapeHtml(report.source)}${report.operator ? ` · operator: ${report.operator.observedAgents} of ${report.operator.agents} agents reconciled${report.operator.leader ? `, ${escapeHtml(report.operator.leader)} leads` : ""}` : ""}</p>
 <h2>VRAM per card</h2>
 <p>Each agent is a segment (solid: required); grey is free, hatched is the reserve kept for the driver and display. Nodes: ${legend}</p>
 <div class="cards">${report.cards.map((c) => cardHtml(c, colourOf.get(c.node) ?? cpuColour)).join("\n")}</div>

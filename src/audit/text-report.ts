@@ -1,5 +1,7 @@
 // The audit as a person reads it in a terminal, within a minute: the verdict first, then VRAM per
 // card as bars, what each PC's loss would do, and every finding worst first with why and the fix.
+
+import { counted } from "../lib/counted.ts";
 import type { AuditReport } from "./audit.ts";
 import { agentsThat, checks, type FindingGroup, groupFindings } from "./findings.ts";
 import type { CardUsage } from "./plan.ts";
@@ -45,7 +47,7 @@ export function textReport(report: AuditReport): string {
   const { counts } = report;
   const lines = [
     `AgentFleet audit: ${report.verdict}`,
-    `  ${counts.blockers} blocker${counts.blockers === 1 ? "" : "s"}, ${counts.warnings} warning${counts.warnings === 1 ? "" : "s"}, ${counts.notes} note${counts.notes === 1 ? "" : "s"}; ${counts.agents} agents, ${counts.gpuAgents} on GPUs`,
+    `  ${counted(counts.blockers, "blocker")}, ${counted(counts.warnings, "warning")}, ${counted(counts.notes, "note")}; ${counted(counts.agents, "agent")}, ${counts.gpuAgents} on GPUs`,
     `  read from ${report.source}`,
     ...(report.operator
       ? [

@@ -8,6 +8,7 @@ import type { LegacyFile } from "../legacy/fleet.ts";
 import { defaultClasses, importLegacy } from "../legacy/import.ts";
 import { InputError } from "../legacy/model.ts";
 import { textReport } from "../legacy/report.ts";
+import { counted } from "../lib/counted.ts";
 import { OutputError, writeDirectoryAtomically } from "./write-atomically.ts";
 
 export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
@@ -92,9 +93,9 @@ export async function runImport(
   if (write) await writeDirectoryAtomically(values.out, manifests, marker);
   const outcome = write
     ? `Wrote ${[...manifests.keys()].filter((f) => f.endsWith(".yaml")).length - 2} AgentDeployments, namespace.yaml${manifests.has("Dockerfile") ? ", a Dockerfile" : ""} and kustomization.yaml to ${values.out}/.${
-        blockers ? ` Fix the ${blockers} blockers first, then` : " Next:"
+        blockers ? ` Fix the ${counted(blockers, "blocker")} first, then` : " Next:"
       } kubectl apply -k ${values.out}`
-    : `Wrote nothing: --strict and ${blockers} blockers.`;
+    : `Wrote nothing: --strict and ${counted(blockers, "blocker")}.`;
   out(values.json ? `${JSON.stringify(report, null, 2)}\n` : textReport(report, outcome));
   return blockers > 0 ? 1 : 0;
 }

@@ -260,7 +260,7 @@ describe("importing with addresses rewritten", () => {
     expect(messages("secret").join("\n")).toMatch(/SystemDigitalTwin's config\.cache_url held a URL with a password/);
     expect(JSON.stringify(report)).not.toContain(":pw@");
     expect(messages("infrastructure-missing")).toEqual([
-      expect.stringMatching(/^NATS is needed by 1 agents \(caller\) and no file defines it/),
+      expect.stringMatching(/^NATS is needed by 1 agent \(caller\) and no file defines it/),
     ]);
     expect(report.infrastructure).toEqual([
       { name: "redis", kind: "Redis", definedAt: "mainpc-docker-compose.yml:2", neededBy: ["system-digital-twin"] },

@@ -1,4 +1,6 @@
 // The importer, pure: legacy files in; manifests and a report out. The CLI does the reading and writing.
+
+import { counted } from "../lib/counted.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
@@ -166,7 +168,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       kind: "machine-unknown",
       severity: "info",
       agents: unassigned.map((a) => a.legacyName),
-      message: `${unassigned.length} agents come from files that name no machine (${[...new Set(unassigned.map((a) => a.source.file))].join(", ")}): they are imported for no machine${
+      message: `${counted(unassigned.length, "agent comes", "agents come")} from files that name no machine (${[...new Set(unassigned.map((a) => a.source.file))].join(", ")}): they are imported for no machine${
         gpuAgents.length
           ? `, and each GPU agent asks for the GPU class that fits its VRAM need, the other classes as fallbacks (${gpuAgents
               .map((a) => `${a.legacyName} ${vramMiB(a)} MiB → ${classOf(a).gpuClass}`)
@@ -193,7 +195,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       kind: "image-set",
       severity: "info",
       agents: guessed.map((a) => a.legacyName),
-      message: `${guessed.length} agents name no image; they run ${opts.image} (the GPU ones ${gpuImageOf(opts.image)}), each with its own command. Build both from the monorepo with the Dockerfile written beside the manifests`,
+      message: `${counted(guessed.length, "agent names", "agents name")} no image; they run ${opts.image} (the GPU ones ${gpuImageOf(opts.image)}), each with its own command. Build both from the monorepo with the Dockerfile written beside the manifests`,
       source: where(guessed[0]?.source ?? { file: "", line: 0, column: 0 }),
     });
   } else if (guessed.length) {
@@ -201,7 +203,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       kind: "image-guessed",
       severity: "info",
       agents: guessed.map((a) => a.legacyName),
-      message: `${guessed.length} agents name no image; they are given ${imagePrefix}<name>:latest. Build and push those images, set spec.image, or import with --image REPO:TAG for the monorepo's one image`,
+      message: `${counted(guessed.length, "agent names", "agents name")} no image; they are given ${imagePrefix}<name>:latest. Build and push those images, set spec.image, or import with --image REPO:TAG for the monorepo's one image`,
       source: where(guessed[0]?.source ?? { file: "", line: 0, column: 0 }),
     });
   }

@@ -1,4 +1,6 @@
 // The report a person reads in a minute: what was imported where, then what to fix, worst first.
+
+import { counted } from "../lib/counted.ts";
 import type { ImportReport } from "./import.ts";
 import type { Severity } from "./model.ts";
 
@@ -18,12 +20,12 @@ export function textReport(report: ImportReport, outcome: string): string {
     const classes = [...new Set(gpu.map((a) => a.gpuClass))];
     const cls = classes.length ? classes.join(",") : "-";
     lines.push(
-      `  ${(m || "(none)").padEnd(10)} ${cls.padEnd(10)} ${String(agents.length).padStart(4)} agents: ${gpu.length} on the GPU (${vram} MiB VRAM requested), ${agents.length - gpu.length} on CPU`,
+      `  ${(m || "(none)").padEnd(10)} ${cls.padEnd(10)} ${String(agents.length).padStart(4)} ${agents.length === 1 ? "agent: " : "agents:"} ${gpu.length} on the GPU (${vram} MiB VRAM requested), ${agents.length - gpu.length} on CPU`,
     );
   }
   const { addresses } = report;
   lines.push(
-    `Addresses: ${addresses.rewritten} rewritten to Service names, ${addresses.dropped} variables with a PC's address dropped, ${addresses.left} left as they were (see the warnings)`,
+    `Addresses: ${addresses.rewritten} rewritten to Service names, ${counted(addresses.dropped, "variable")} with a PC's address dropped, ${addresses.left} left as they were (see the warnings)`,
   );
   if (report.infrastructure.length) {
     lines.push("Infrastructure the fleet needs:");
@@ -31,7 +33,7 @@ export function textReport(report: ImportReport, outcome: string): string {
       lines.push(
         `  ${i.name.padEnd(16)} ${i.kind.padEnd(12)} ${
           i.definedAt ? `imported from ${i.definedAt}` : "DEFINED NOWHERE: run it under this name"
-        }; ${i.neededBy.length} agents point at it`,
+        }; ${counted(i.neededBy.length, "agent points", "agents point")} at it`,
       );
     }
   }

@@ -1,5 +1,7 @@
 // What the address rewrite tells a person: how many addresses now name Services, which were left and
 // why, which URLs held passwords, and the shared infrastructure the fleet needs.
+
+import { counted } from "../../lib/counted.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
@@ -40,8 +42,10 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
       kind: "address-rewritten",
       severity: "info",
       agents: [...new Set(reaching.map((r) => r.agent))],
-      message: `${rewritten.length} addresses now name the Service of what they reach${
-        dropped.length ? `, and ${dropped.length} variables that held a PC's address were dropped` : ""
+      message: `${counted(rewritten.length, "address now names", "addresses now name")} the Service of what they reach${
+        dropped.length
+          ? `, and ${counted(dropped.length, "variable that held a PC's address was", "variables that held a PC's address were")} dropped`
+          : ""
       } (listed under REWRITTEN ADDRESSES, and in --json as addresses.rewrites). Each agent depends on what its addresses point at, so it starts after it and its NetworkPolicy lets it in. --keep-addresses leaves them as they were`,
       source: where(first.source),
     });
@@ -115,7 +119,7 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
       kind: "infrastructure-missing",
       severity: "warning",
       agents: names,
-      message: `${need.kind} is needed by ${names.length} agents (${names.join(", ")}) and no file defines it: their addresses now point at ${need.serviceName}. Run it in the namespace under that name (its Helm chart), or import the compose file that runs it`,
+      message: `${need.kind} is needed by ${counted(names.length, "agent")} (${names.join(", ")}) and no file defines it: their addresses now point at ${need.serviceName}. Run it in the namespace under that name (its Helm chart), or import the compose file that runs it`,
       source: where(agents.find((a) => a.name === names[0])?.source ?? { file: "", line: 0, column: 0 }),
     });
   }

@@ -1,5 +1,7 @@
 // What a compose file says that a manifest cannot carry as it is: env_file values the importer was
 // not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
+
+import { counted } from "../../lib/counted.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 
@@ -12,7 +14,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         severity: "info",
         machine: a.machine,
         agents: [a.legacyName],
-        message: `${a.legacyName}'s environment from ${f.path} (${f.variables} ${f.variables === 1 ? "variable" : "variables"}) is imported under what its own environment sets: plain values in spec.env, passwords, tokens and keys as references to a Secret (never their values)`,
+        message: `${a.legacyName}'s environment from ${f.path} (${counted(f.variables, "variable")}) is imported under what its own environment sets: plain values in spec.env, passwords, tokens and keys as references to a Secret (never their values)`,
         source: where(f.source),
       });
     }

@@ -1,5 +1,7 @@
 // What the files disagree on: compose services the startup config does not define (or decommissioned),
 // agents defined on both machines, agents that live only in comments.
+
+import { counted } from "../../lib/counted.ts";
 import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 import { sameName } from "../names.ts";
@@ -39,7 +41,7 @@ export function driftFindings(fleet: Fleet): Finding[] {
       severity: "info",
       machine,
       agents: missing.map((a) => a.legacyName),
-      message: `${missing.length} ${missing.length === 1 ? "agent" : "agents"} of ${machine}'s startup config ${missing.length === 1 ? "has" : "have"} no compose service: ${missing.map((a) => a.legacyName).join(", ")}; their images are guessed`,
+      message: `${counted(missing.length, "agent")} of ${machine}'s startup config ${missing.length === 1 ? "has" : "have"} no compose service: ${missing.map((a) => a.legacyName).join(", ")}; their images are guessed`,
       source: where(missing[0]?.source ?? { file: "", line: 0, column: 0 }),
     });
   }

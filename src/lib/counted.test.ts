@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { counted } from "./counted.ts";
+
+describe("counted", () => {
+  it("says one thing in the singular and any other count in the plural", () => {
+    expect(counted(1, "agent")).toBe("1 agent");
+    expect(counted(0, "agent")).toBe("0 agents");
+    expect(counted(2, "place")).toBe("2 places");
+    expect(counted(1, "variable with a PC's address", "variables with a PC's address")).toBe(
+      "1 variable with a PC's address",
+    );
+  });
+});
