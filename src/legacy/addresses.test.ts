@@ -3,6 +3,7 @@ import { parseAllDocuments } from "yaml";
 import { type AddressContext, rewriteText } from "./addresses.ts";
 import type { LegacyFile } from "./fleet.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
+import { InputError } from "./model.ts";
 import { textReport } from "./report.ts";
 
 const ctx = (over: Partial<AddressContext> = {}): AddressContext => ({
@@ -589,6 +590,40 @@ describe("compose, as kompose reads it and what it drops", () => {
     expect(spec(result, "odd")?.healthCheck).toBeUndefined();
     expect(result.report.findings.find((f) => f.kind === "healthcheck-dropped")?.message).toMatch(
       /^odd's healthcheck \(python check\.py\) is neither an HTTP GET nor a TCP connect/,
+    );
+  });
+
+  it("reads deploy.resources and replicas through their variables, as compose does; 0 or unset is no limit", () => {
+    const result = compose(`services:
+  llm:
+    image: cascade/llm:1
+    deploy:
+      replicas: \${LLM_REPLICAS:-2}
+      resources:
+        limits: {cpus: '\${CPU_LIMIT:-2.0}', memory: '\${MEM_LIMIT:-8G}'}
+        reservations: {cpus: "0", memory: "\${MEM_RESERVATION}"}
+`);
+    expect(spec(result, "llm")).toMatchObject({ replicas: 2, resources: { limits: { cpu: "2.0", memory: "8Gi" } } });
+    expect(spec(result, "llm")?.resources).not.toHaveProperty("requests");
+  });
+
+  it("stops at a CPU or memory figure compose refuses too, naming the field and its line", () => {
+    let error: unknown;
+    try {
+      compose(`services:
+  llm:
+    image: cascade/llm:1
+    deploy:
+      resources:
+        limits:
+          memory: \${MEM_LIMIT:-lots}
+`);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(
+      'mainpc-docker-compose.yml:7:19: services.llm.deploy.resources.limits.memory is "${MEM_LIMIT:-lots}" ("lots" once its variables are replaced): compose takes a size such as 512m or 4g; fix or remove it',
     );
   });
 

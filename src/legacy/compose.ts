@@ -3,8 +3,16 @@
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { readCommand, readEnv, readStringList } from "./agent-fields.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
-import type { DataVolume, GpuEvidence, HostMount, LegacyAgent, Location, PortUse } from "./model.ts";
-import { substitute, toMemoryQuantity, toPort } from "./values.ts";
+import {
+  type DataVolume,
+  type GpuEvidence,
+  type HostMount,
+  InputError,
+  type LegacyAgent,
+  type Location,
+  type PortUse,
+} from "./model.ts";
+import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
 export function isCompose(root: YNode | undefined): boolean {
@@ -142,6 +150,31 @@ function envFilesOf(spec: YNode): { path: string; source: Location }[] {
   });
 }
 
+const quantities = {
+  cpus: { parse: toCpuQuantity, expected: "a number of CPUs, such as 1.5" },
+  memory: { parse: toMemoryQuantity, expected: "a size such as 512m or 4g" },
+};
+
+/**
+ * A CPU or memory figure of deploy.resources, its variables replaced by their defaults as compose
+ * would; a value compose refuses too stops the import, at its line, rather than being lost.
+ */
+function quantity(resources: YNode | undefined, field: keyof typeof quantities, path: string): string | undefined {
+  const node = child(resources, field);
+  const raw = scalar(node);
+  if (raw === undefined || node === undefined) return undefined;
+  const { parse, expected } = quantities[field];
+  const parsed = parse(raw);
+  if (parsed !== undefined) return parsed;
+  const resolved = substitute(raw).value.trim();
+  // Unset (a variable with no default) or 0: compose sets no limit, and neither does the manifest.
+  if (resolved === "" || /^0*(\.0*)?$/.test(resolved)) return undefined;
+  throw new InputError(
+    `${path}.${field} is "${raw}"${resolved !== raw ? ` ("${resolved}" once its variables are replaced)` : ""}: compose takes ${expected}; fix or remove it`,
+    node.loc,
+  );
+}
+
 export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
   const services = child(root, "services");
   if (services?.kind !== "map") return [];
@@ -152,12 +185,12 @@ export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
     const reservations = child(child(deploy, "resources"), "reservations");
     const buildService = scalar(child(child(child(spec, "build"), "args"), "SERVICE"));
     const serviceName = env.find((e) => e.name === "SERVICE_NAME")?.value ?? buildService;
-    const replicas = Number(scalar(child(deploy, "replicas")));
+    const replicas = Number(substitute(scalar(child(deploy, "replicas")) ?? "").value);
     const image = scalar(child(spec, "image"));
-    const cpu = scalar(child(reservations, "cpus"));
-    const memory = toMemoryQuantity(scalar(child(reservations, "memory")));
-    const cpuLimit = scalar(child(limits, "cpus"));
-    const memoryLimit = toMemoryQuantity(scalar(child(limits, "memory")));
+    const cpu = quantity(reservations, "cpus", `services.${key}.deploy.resources.reservations`);
+    const memory = quantity(reservations, "memory", `services.${key}.deploy.resources.reservations`);
+    const cpuLimit = quantity(limits, "cpus", `services.${key}.deploy.resources.limits`);
+    const memoryLimit = quantity(limits, "memory", `services.${key}.deploy.resources.limits`);
     const listening = containerPorts(spec);
     const health = healthCheck(spec, listening);
     const dependsOn = child(spec, "depends_on");

@@ -6,7 +6,7 @@ import { inferMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
 import { sameName, toAgentName, toDnsLabel } from "./names.ts";
 import { isStartupConfig, readStartupConfig, type StartupAgentDraft, sameMachine } from "./startup-config.ts";
-import { parseYaml } from "./yaml-source.ts";
+import { child, parseYaml, scalar, type YNode } from "./yaml-source.ts";
 
 export interface LegacyFile {
   path: string;
@@ -102,6 +102,23 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
   };
 }
 
+/**
+ * Why a file gave no agents. A configuration that only includes others (the unified v3 file, a
+ * compose file's include:) says which files to import instead.
+ */
+function noAgentsMessage(root: YNode | undefined): string {
+  const include = child(root, "include");
+  // Each entry a path, or (compose) a map with a path.
+  const included = (include?.kind === "seq" ? include.items : include ? [include] : []).flatMap(
+    (i) => scalar(i) ?? scalar(child(i, "path")) ?? [],
+  );
+  const expected =
+    "expected a docker-compose file (a services: map) or a startup config (agents with script_path or port, in groups or lists)";
+  return included.length
+    ? `no agents found: this file only includes ${included.join(", ")}; import those files instead (${expected})`
+    : `no agents found: ${expected}`;
+}
+
 export function assembleFleet(files: readonly LegacyFile[], machines: readonly string[]): Fleet {
   const findings: Finding[] = [];
   const startup: LegacyAgent[] = [];
@@ -163,10 +180,7 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
     } else {
-      throw new InputError(
-        "no agents found: expected a docker-compose file (a services: map) or a startup config (agents with script_path or port, in groups or lists)",
-        parsed.root?.loc ?? { file: file.path, line: 1, column: 1 },
-      );
+      throw new InputError(noAgentsMessage(parsed.root), parsed.root?.loc ?? { file: file.path, line: 1, column: 1 });
     }
   }
 

@@ -370,6 +370,18 @@ describe("unusable input", () => {
     );
   });
 
+  it("names the files that a file only includes, to import instead", () => {
+    const unified =
+      "version: 3.0\ninclude:\n  - main_pc_code/config/startup_config.yaml\n  - pc2_code/config/startup_config.yaml\n";
+    expect(inputError(() => run({ path: "startup_config.v3.yaml", text: unified })).message).toMatch(
+      /^startup_config\.v3\.yaml:1:1: no agents found: this file only includes main_pc_code\/config\/startup_config\.yaml, pc2_code\/config\/startup_config\.yaml; import those files instead/,
+    );
+    const compose = "include:\n  - path: ./observability/compose.yaml\n";
+    expect(inputError(() => run({ path: "docker-compose.yml", text: compose })).message).toMatch(
+      /no agents found: this file only includes \.\/observability\/compose\.yaml; import those files instead/,
+    );
+  });
+
   it("names file and line of a command whose quote is never closed", () => {
     const err = inputError(() =>
       run({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toAgentName, toDnsLabel, toPortName } from "./names.ts";
-import { substitute, toMemoryQuantity, toPort } from "./values.ts";
+import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 
 describe("toAgentName", () => {
   it.each([
@@ -59,5 +59,14 @@ describe("values", () => {
     expect(toMemoryQuantity("32G")).toBe("32Gi");
     expect(toMemoryQuantity("512m")).toBe("512Mi");
     expect(toMemoryQuantity("lots")).toBeUndefined();
+    expect(toMemoryQuantity("${MEM_LIMIT:-4GB}")).toBe("4Gi");
+  });
+  it("turns compose's cpus into CPU quantities", () => {
+    expect(toCpuQuantity("1.5")).toBe("1.5");
+    expect(toCpuQuantity(2)).toBe("2");
+    expect(toCpuQuantity("${CPU_LIMIT:-0.5}")).toBe("0.5");
+    expect(toCpuQuantity("500m")).toBe("500m");
+    expect(toCpuQuantity("two")).toBeUndefined();
+    expect(toCpuQuantity("0")).toBeUndefined();
   });
 });

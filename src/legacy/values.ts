@@ -76,10 +76,23 @@ export function mapScalars(
 
 export const resolveDeep = (value: unknown): unknown => mapScalars(value, resolveScalar);
 
-/** Docker-style memory ("32G", "512m", "4GB") as a Kubernetes quantity ("32Gi", "512Mi"). */
+/**
+ * Docker-style memory ("32G", "512m", "4GB", "${MEM_LIMIT:-4G}") as a Kubernetes quantity ("32Gi",
+ * "512Mi"). Undefined if it is none.
+ */
 export function toMemoryQuantity(raw: unknown): string | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?i?b?$/i.exec(String(raw ?? "").trim());
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?i?b?$/i.exec(substitute(String(raw ?? "")).value.trim());
   if (!m) return undefined;
   const unit = m[2]?.toUpperCase();
   return unit ? `${m[1]}${unit === "K" ? "Ki" : `${unit}i`}` : m[1];
+}
+
+/**
+ * Compose's `cpus` ("1.5", 2, "${CPU_LIMIT:-2.0}") as a Kubernetes CPU quantity; a quantity in
+ * millicores ("500m") is taken as it is. Undefined if it is none.
+ */
+export function toCpuQuantity(raw: unknown): string | undefined {
+  const value = substitute(String(raw ?? "")).value.trim();
+  if (/^\d+m$/.test(value)) return value;
+  return /^(\d+(\.\d*)?|\.\d+)$/.test(value) && Number(value) > 0 ? value : undefined;
 }
