@@ -10,7 +10,18 @@ import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 export const agentKeys = ["script_path", "port", "health_check_port", "command", "image", "script", "module"] as const;
 
 export function looksLikeAgent(node: YNode): boolean {
-  return node.kind === "map" && node.entries.some((e) => (agentKeys as readonly string[]).includes(e.key));
+  if (node.kind !== "map") return false;
+  const keys = node.entries.map((e) => e.key);
+  const defining = keys.filter((k) => (agentKeys as readonly string[]).includes(k));
+  if (defining.length === 0) return false;
+  // A host beside a port, and nothing that runs or that an agent declares, says where something is
+  // reached (redis_config: {host, port}): a setting, not an agent.
+  const reachedAt =
+    defining.length === 1 &&
+    defining[0] === "port" &&
+    keys.some((k) => /^(host|hostname|address|ip)$/.test(k)) &&
+    !keys.some((k) => /^(required|dependencies|depends_on|script_path|script|env|environment)$/.test(k));
+  return !reachedAt;
 }
 
 /** Environment as a map ({K: V}) or a list ("K=V", or {name, value}). */

@@ -176,7 +176,17 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
         }
         seen.set(key, a);
       }
-      startup.push(...seen.values());
+      for (const a of seen.values()) {
+        if (!a.disabled) startup.push(a);
+        else
+          decommissioned.push({
+            legacyName: a.legacyName,
+            machine: a.machine,
+            reason: a.disabled.reason,
+            source: a.disabled.source,
+            disabled: true,
+          });
+      }
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
     } else {

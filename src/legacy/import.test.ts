@@ -339,6 +339,53 @@ services:
     expect(without.report.findings.some((f) => f.kind === "fallback-added")).toBe(false);
   });
 
+  it("reads a launcher's list of name, path, port and args, where args: {flag: value} is --flag value", () => {
+    const result = run({
+      path: "mainpc.yaml",
+      text: `agents:
+  - name: MemoryClient
+    path: src/memory/memory_client.py
+    port: 5577
+    enabled: true
+    args:
+      orchestrator_port: 5576
+      verbose: false
+  - name: Worker
+    path: src/worker.py
+    port: 5578
+    args: [--threads, "4"]
+`,
+    });
+    expect(manifest(result, "memory-client")?.spec).toMatchObject({
+      command: ["python", "src/memory/memory_client.py"],
+      args: ["--orchestrator_port", "5576"],
+    });
+    expect(manifest(result, "worker")?.spec).toMatchObject({
+      command: ["python", "src/worker.py"],
+      args: ["--threads", "4"],
+    });
+  });
+
+  it("takes a host beside a port, with nothing that runs, for a setting and not an agent", () => {
+    const result = run({
+      path: "mainpc.yaml",
+      text: `agent_groups:
+  core:
+    Orchestrator:
+      script_path: orchestrator.py
+      port: 7000
+      config: {redis_host: localhost, redis_port: 6379}
+phase1_config:
+  redis_config:
+    host: localhost
+    port: 6379
+`,
+    });
+    expect(result.report.agents.map((a) => a.name)).toEqual(["orchestrator"]);
+    expect(manifest(result, "orchestrator")?.spec).toMatchObject({ config: { redis_host: "redis" } });
+    expect(result.report.infrastructure).toMatchObject([{ name: "redis", kind: "Redis", neededBy: ["orchestrator"] }]);
+  });
+
   it("keeps unicode names and values, and gives every name a DNS label", () => {
     const result = run({
       path: "pc2.yaml",
@@ -634,6 +681,46 @@ services:
       /^http:\/\/localhost:9000 in a's env\.HUB is left as it is: no imported agent or known infrastructure listens on 9000/,
     );
     expect(found.join("\n")).not.toContain("8000/health");
+  });
+
+  it("disabled-agent: switched off where it is defined (enabled: false, startup.enabled: false), not imported", () => {
+    const { report, files } = run(
+      mainpc(`g:
+  A: {port: 1, dependencies: [Old]}
+  Old:
+    script_path: old.py
+    port: 2
+    enabled: false
+  Legacy:
+    script_path: legacy.py
+    port: 3
+    startup: {order: 100, enabled: "\${LEGACY_ON:-false}"}
+`),
+      { path: "mainpc-compose.yml", text: "services:\n  legacy: {image: cascade/legacy:1}\n" },
+    );
+    expect(report.agents.map((a) => a.name)).toEqual(["a"]);
+    expect(files.has("old.yaml")).toBe(false);
+    expect(kinds(report.findings, "disabled-agent").map((f) => [f.agents, f.source, f.message])).toEqual([
+      [
+        ["Old"],
+        "mainpc.yaml:6",
+        "Old is switched off (enabled: false); not imported, as its launcher skipped it. Switch it on and import again to run it",
+      ],
+      [
+        ["Legacy"],
+        "mainpc.yaml:10",
+        "Legacy is switched off (startup.enabled: ${LEGACY_ON:-false}); not imported, as its launcher skipped it. Switch it on and import again to run it",
+      ],
+    ]);
+    expect(kinds(report.findings, "missing-dependency")[0]?.message).toBe(
+      "A depends on Old, which mainpc.yaml:6 disables (enabled: false): switch it on, or remove the dependency",
+    );
+    expect(kinds(report.findings, "compose-drift")[0]).toMatchObject({
+      severity: "warning",
+      message: expect.stringMatching(
+        /^compose service legacy still runs legacy, which the startup config disables at mainpc\.yaml:10/,
+      ),
+    });
   });
 
   it("compose-drift: a service the startup config does not define, or decommissioned, and the reverse", () => {

@@ -45,6 +45,7 @@ export type FindingKind =
   | "cross-machine-dependency"
   | "duplicate-agent"
   | "decommissioned-agent"
+  | "disabled-agent"
   | "secret"
   | "host-mount"
   | "hardcoded-address"
@@ -157,6 +158,8 @@ export interface LegacyAgent {
   };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;
+  /** A startup agent its launcher skipped (`enabled: false`): not imported. */
+  disabled?: { reason: string; source: Location };
   /** Every scalar the definition holds, for the address and secret scans. */
   scalars: { path: string; value: string; source: Location }[];
 }
@@ -166,7 +169,12 @@ export interface Decommissioned {
   machine: string;
   reason: string;
   source: Location;
+  /** Defined, but switched off (`enabled: false`), rather than left only in a comment. */
+  disabled?: boolean;
 }
+
+/** How a file put an agent out of use, in a sentence's words: "decommissioned" or "disables". */
+export const putOutOfUse = (d: Decommissioned) => (d.disabled ? "disables" : "decommissioned");
 
 /** What one file gave: its agents, what its comments decommission, its GPU groups, what it noticed. */
 export interface FileReading {

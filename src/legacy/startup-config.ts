@@ -12,7 +12,7 @@ import {
   readStringList,
 } from "./agent-fields.ts";
 import { type EnvVar, type GpuEvidence, InputError, type LegacyAgent, type Location } from "./model.ts";
-import { toPort } from "./values.ts";
+import { substitute, toPort } from "./values.ts";
 import { child, entry, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
 export interface StartupAgentDraft extends Omit<LegacyAgent, "machine"> {
@@ -60,16 +60,19 @@ function readAgent(
   const hints = gpuHints(spec);
   const configJs = toJS(config);
   const required = scalar(child(spec, "required"));
+  const scriptPath = scalar(child(spec, "script_path") ?? child(spec, "script")) ?? pythonScript(child(spec, "path"));
+  const args = launcherArgs(child(spec, "args"));
+  const disabled = disabledBy(spec);
   return {
     legacyName: name.trim(),
     from: "startup",
     source,
     ...(group ? { group } : {}),
-    ...(scalar(child(spec, "script_path") ?? child(spec, "script"))
-      ? { scriptPath: scalar(child(spec, "script_path") ?? child(spec, "script")) as string }
-      : {}),
+    ...(scriptPath ? { scriptPath } : {}),
     ...(scalar(child(spec, "image")) ? { image: scalar(child(spec, "image")) as string } : {}),
     ...(readCommand(child(spec, "command")) ? { command: readCommand(child(spec, "command")) as string[] } : {}),
+    ...(args.length ? { args } : {}),
+    ...(disabled ? { disabled } : {}),
     ports,
     dependencies: readStringList(child(spec, "dependencies") ?? child(spec, "depends_on")),
     required: required === undefined ? false : /^(true|yes|1)$/i.test(required),
@@ -83,6 +86,43 @@ function readAgent(
     scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
     machines: machineKeys.flatMap((k) => readStringList(child(spec, k)).map((m) => m.name)),
   };
+}
+
+/** `path:` names the agent's script in some launchers' files; only a Python file is taken as one. */
+function pythonScript(node: YNode | undefined): string | undefined {
+  const path = scalar(node)?.trim();
+  return path && /\.py$/.test(path) ? path : undefined;
+}
+
+/**
+ * The launcher's extra arguments: a list as written, or a map of flag → value given as
+ * `--flag value`, which a launcher left out when the value was empty or false.
+ */
+function launcherArgs(node: YNode | undefined): string[] {
+  if (node?.kind === "seq") return node.items.flatMap((i) => scalar(i) ?? []);
+  if (node?.kind !== "map") return [];
+  return node.entries.flatMap((e) => {
+    const value = scalar(e.value);
+    return value === undefined || value === "" || /^false$/i.test(value) ? [] : [`--${e.key}`, value];
+  });
+}
+
+/** `enabled: false` or `disabled: true`, on the agent or its `startup:` block: its launcher skipped it. */
+function disabledBy(spec: YNode): LegacyAgent["disabled"] {
+  for (const [node, prefix] of [
+    [spec, ""],
+    [child(spec, "startup"), "startup."],
+  ] as const) {
+    // As the launcher read it: `${ENABLE_X:-false}` is off unless the variable was set.
+    const value = (key: string) => substitute(scalar(child(node, key)) ?? "").value.trim();
+    const enabled = child(node, "enabled");
+    const disabled = child(node, "disabled");
+    if (enabled && /^(false|no|off)$/i.test(value("enabled")))
+      return { reason: `${prefix}enabled: ${scalar(enabled)}`, source: enabled.loc };
+    if (disabled && /^(true|yes|on)$/i.test(value("disabled")))
+      return { reason: `${prefix}disabled: ${scalar(disabled)}`, source: disabled.loc };
+  }
+  return undefined;
 }
 
 /** Groups that list agents by name (docker_groups): a name or description that speaks of GPUs marks its agents. */

@@ -3,7 +3,7 @@
 
 import { cyclicComponents } from "../../dependencies/graph.ts";
 import type { FleetAgent } from "../fleet.ts";
-import { type Decommissioned, type Finding, where } from "../model.ts";
+import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
 export interface ResolvedDependencies {
@@ -46,7 +46,7 @@ export function resolveDependencies(
         machine: a.machine,
         agents: [a.legacyName, dep.name],
         message: gone
-          ? `${a.legacyName} depends on ${dep.name}, which ${where(gone.source)} decommissioned (${gone.reason}): point it at the replacement`
+          ? `${a.legacyName} depends on ${dep.name}, which ${where(gone.source)} ${putOutOfUse(gone)} (${gone.reason}): ${gone.disabled ? "switch it on, or remove the dependency" : "point it at the replacement"}`
           : dep.optional
             ? `${a.legacyName} depends on ${dep.name} (required: false in compose), which no file defines; the manifest leaves it out`
             : `${a.legacyName} depends on ${dep.name}, which no file defines: add it, or remove the dependency`,

@@ -3,7 +3,7 @@
 
 import { counted } from "../../lib/counted.ts";
 import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
-import { type Finding, where } from "../model.ts";
+import { type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
 export function driftFindings(fleet: Fleet): Finding[] {
@@ -21,7 +21,7 @@ export function driftFindings(fleet: Fleet): Finding[] {
       machine: s.machine,
       agents: [s.legacyName],
       message: gone
-        ? `compose service ${s.legacyName} still runs ${runs}, which the startup config decommissioned at ${where(gone.source)} (${gone.reason}); not imported`
+        ? `compose service ${s.legacyName} still runs ${runs}, which the startup config ${putOutOfUse(gone)} at ${where(gone.source)} (${gone.reason}); not imported`
         : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${s.machine}'s startup config; not imported${
             s.image && !s.serviceName ? ` (infrastructure: ${s.image}; run it with its own chart)` : ""
           }`,
@@ -105,8 +105,19 @@ export function driftFindings(fleet: Fleet): Finding[] {
     }
   }
 
-  // Agents only comments define.
+  // Agents only comments define, and agents switched off where they are defined.
   for (const d of decommissioned) {
+    if (d.disabled) {
+      findings.push({
+        kind: "disabled-agent",
+        severity: "info",
+        machine: d.machine,
+        agents: [d.legacyName],
+        message: `${d.legacyName} is switched off (${d.reason}); not imported, as its launcher skipped it. Switch it on and import again to run it`,
+        source: where(d.source),
+      });
+      continue;
+    }
     if (agents.some((a) => sameName(a.legacyName, d.legacyName))) continue;
     findings.push({
       kind: "decommissioned-agent",
