@@ -188,6 +188,16 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
           });
       }
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
+      for (const block of reading.settings) {
+        findings.push({
+          kind: "infrastructure-settings",
+          severity: "info",
+          ...(machine ? { machine } : {}),
+          agents: [],
+          message: `${block.name} configures ${block.kind}, which runs nothing of its own here: it is not an agent, so it is not imported. Carry these settings to the ${block.kind} the fleet uses (its Helm chart, or the compose service imported as infrastructure)`,
+          source: at(block.source),
+        });
+      }
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
     } else {
       throw new InputError(noAgentsMessage(parsed.root), parsed.root?.loc ?? { file: file.path, line: 1, column: 1 });

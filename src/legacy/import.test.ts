@@ -386,6 +386,28 @@ phase1_config:
     expect(result.report.infrastructure).toMatchObject([{ name: "redis", kind: "Redis", neededBy: ["orchestrator"] }]);
   });
 
+  it("takes a block named for infrastructure that runs nothing for its settings, and a group of that name for agents", () => {
+    const result = run({
+      path: "pc2.yaml",
+      text: `nats:
+  Bridge: {script_path: bridge.py, port: 5100}
+prometheus:
+  enabled: true
+  port: 9090
+  scrape_configs:
+    - job_name: hub
+`,
+    });
+    expect(result.report.agents.map((a) => a.name)).toEqual(["bridge"]);
+    expect(kinds(result.report.findings, "infrastructure-settings")).toMatchObject([
+      {
+        severity: "info",
+        source: "pc2.yaml:3",
+        message: expect.stringMatching(/^prometheus configures Prometheus, which runs nothing of its own here/),
+      },
+    ]);
+  });
+
   it("keeps unicode names and values, and gives every name a DNS label", () => {
     const result = run({
       path: "pc2.yaml",

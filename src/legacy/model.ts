@@ -46,6 +46,7 @@ export type FindingKind =
   | "duplicate-agent"
   | "decommissioned-agent"
   | "disabled-agent"
+  | "infrastructure-settings"
   | "secret"
   | "host-mount"
   | "hardcoded-address"

@@ -11,6 +11,7 @@ import {
   readEnv,
   readStringList,
 } from "./agent-fields.ts";
+import { infrastructureKinds } from "./infrastructure.ts";
 import { type EnvVar, type GpuEvidence, InputError, type LegacyAgent, type Location } from "./model.ts";
 import { substitute, toPort } from "./values.ts";
 import { child, entry, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
@@ -26,6 +27,31 @@ export interface StartupReading {
   gpuGroups: { group: string; agents: string[]; source: Location }[];
   /** Machine → agents or groups a profile enables on it; empty when the file has no profiles. */
   profiles: Map<string, Set<string>>;
+  /** Blocks that configure shared infrastructure (prometheus: {port, scrape_configs}): not agents. */
+  settings: InfrastructureSettings[];
+}
+
+export interface InfrastructureSettings {
+  name: string;
+  /** The infrastructure's kind (Prometheus). */
+  kind: string;
+  source: Location;
+}
+
+/**
+ * The kind of shared infrastructure a block configures, when it is named for it (prometheus,
+ * redis_config) and nothing in it runs (no script, command or image): the settings of a service the
+ * fleet uses, not an agent of its own.
+ */
+function settingsOf(key: string, node: YNode): string | undefined {
+  // A group of that name holds agents; a block with something to run is an agent.
+  if (!looksLikeAgent(node) || node.kind !== "map") return undefined;
+  const runs = node.entries.some((e) => /^(script_path|script|command|image|module)$/.test(e.key));
+  if (runs || pythonScript(child(node, "path"))) return undefined;
+  const named = key.toLowerCase().replace(/[-_ ]?(config|settings|server)$/, "");
+  return infrastructureKinds.find(
+    (k) => named === k.serviceName || named === k.kind.toLowerCase() || k.schemes.includes(named),
+  )?.kind;
 }
 
 const machineKeys = [
@@ -198,33 +224,40 @@ interface WalkContext {
   machineNames: readonly string[];
 }
 
-function walk(node: YNode, ctx: WalkContext, out: StartupAgentDraft[]): void {
+function walk(node: YNode, ctx: WalkContext, out: StartupAgentDraft[], settings: InfrastructureSettings[] = []): void {
   const add = (name: string, spec: YNode, source: Location) => {
     const agent = readAgent(name, spec, source, ctx.group, ctx.globalEnv);
     out.push(agent.machines.length === 0 && ctx.machine ? { ...agent, machines: [ctx.machine] } : agent);
   };
   if (node.kind === "map") {
     for (const e of node.entries) {
-      if (looksLikeAgent(e.value)) add(e.key, e.value, e.keyLoc);
+      const configures = settingsOf(e.key, e.value);
+      if (configures) settings.push({ name: e.key, kind: configures, source: e.keyLoc });
+      else if (looksLikeAgent(e.value)) add(e.key, e.value, e.keyLoc);
       else if (e.value.kind !== "scalar" && !/^(global_settings|environment|docker_groups)$/.test(e.key)) {
         const group = ctx.group ? `${ctx.group}.${e.key}` : e.key;
-        walk(e.value, { ...ctx, group, machine: sectionMachine(e.key, ctx.machineNames) ?? ctx.machine }, out);
+        walk(
+          e.value,
+          { ...ctx, group, machine: sectionMachine(e.key, ctx.machineNames) ?? ctx.machine },
+          out,
+          settings,
+        );
       }
     }
   } else if (node.kind === "seq") {
     for (const item of node.items) {
       const name = scalar(child(item, "name"));
       if (name !== undefined && looksLikeAgent(item)) add(name, item, item.loc);
-      else if (item.kind !== "scalar") walk(item, ctx, out);
+      else if (item.kind !== "scalar") walk(item, ctx, out, settings);
     }
   }
 }
 
 export function readStartupConfig(root: YNode | undefined, machineNames: readonly string[]): StartupReading {
-  const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map() };
+  const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map(), settings: [] };
   if (root?.kind !== "map") return reading;
   const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
-  walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading.agents);
+  walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading.agents, reading.settings);
   readGroupLists(root, reading.gpuGroups, "");
   reading.profiles = readProfiles(root, machineNames);
   return reading;
