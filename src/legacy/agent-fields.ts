@@ -24,6 +24,38 @@ export function looksLikeAgent(node: YNode): boolean {
   return !reachedAt;
 }
 
+/** `path:` names the agent's script in some launchers' files; only a Python file is taken as one. */
+export function pythonScript(node: YNode | undefined): string | undefined {
+  const path = scalar(node)?.trim();
+  return path && /\.py$/.test(path) ? path : undefined;
+}
+
+/** Whether a definition has something to run: a script, a command, an image. */
+export function runsSomething(node: YNode): boolean {
+  return (
+    node.kind === "map" &&
+    (node.entries.some((e) => /^(script_path|script|command|image|module)$/.test(e.key)) ||
+      pythonScript(child(node, "path")) !== undefined)
+  );
+}
+
+const bindAddress = /^(0\.0\.0\.0|\*|::|\[::\])$/;
+
+/**
+ * The address a definition gives to reach it when it has nothing to run (`MemoryHub: {endpoint:
+ * http://pc2:7010, machine: PC2, required: true}` under external_dependencies): the agent runs
+ * elsewhere, and this is where this file's agents reach it. Undefined for anything else.
+ */
+export function elsewhereAddress(node: YNode): { key: string; value: string } | undefined {
+  if (node.kind !== "map" || !looksLikeAgent(node) || runsSomething(node)) return undefined;
+  for (const e of node.entries) {
+    const value = scalar(e.value)?.trim();
+    if (/^(endpoint|url|address|host|hostname)$/.test(e.key) && value && !bindAddress.test(value))
+      return { key: e.key, value };
+  }
+  return undefined;
+}
+
 /** Environment as a map ({K: V}) or a list ("K=V", or {name, value}). */
 export function readEnv(node: YNode | undefined): EnvVar[] {
   if (!node) return [];

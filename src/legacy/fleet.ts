@@ -102,6 +102,9 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
   };
 }
 
+/** A URL's user and password left out: a report never prints them. */
+const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
+
 /**
  * Why a file gave no agents. A configuration that only includes others (the unified v3 file, a
  * compose file's include:) says which files to import instead.
@@ -184,8 +187,17 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
             machine: a.machine,
             reason: a.disabled.reason,
             source: a.disabled.source,
-            disabled: true,
+            how: "disabled",
           });
+      }
+      for (const e of reading.elsewhere) {
+        decommissioned.push({
+          legacyName: e.name,
+          machine: machine ?? "",
+          reason: `${e.address.key} ${withoutCredentials(e.address.value)}`,
+          source: e.source,
+          how: "elsewhere",
+        });
       }
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
       for (const block of reading.settings) {

@@ -769,10 +769,57 @@ services:
     expect(report.agents.map((a) => a.name)).toEqual(["a", "b"]);
   });
 
-  it("machine-inferred: from content first, then the file name", () => {
+  it("machine-inferred: from content first, then the file name, then the nearest directory that names one", () => {
     const { report } = run({ path: "mainpc_config.yaml", text: "pc2_services:\n  - {name: A, port: 1}\n" });
     expect(report.agents[0]?.machine).toBe("pc2");
     expect(kinds(report.findings, "machine-inferred")[0]?.message).toMatch(/top-level key pc2_services/);
+    const byDirectory = run(
+      { path: "repo/main_pc_code/config/startup_config.yaml", text: "g:\n  A: {script_path: a.py, port: 1}\n" },
+      { path: "repo/pc2_code/config/startup_config.yaml", text: "g:\n  B: {script_path: b.py, port: 2}\n" },
+    );
+    expect(byDirectory.report.agents.map((a) => `${a.name}@${a.machine}`)).toEqual(["a@mainpc", "b@pc2"]);
+    expect(kinds(byDirectory.report.findings, "machine-inferred").map((f) => f.message)).toEqual([
+      expect.stringMatching(/ was read as mainpc's, from its directory main_pc_code;/),
+      expect.stringMatching(/ was read as pc2's, from its directory pc2_code;/),
+    ]);
+  });
+
+  it("external-agent: an agent named with an endpoint and nothing to run is another machine's, not imported twice", () => {
+    const main = mainpc(`agent_groups:
+  external_dependencies:
+    MemoryHub:
+      endpoint: "http://user:secret@172.20.0.11:7010"
+      port: 7010
+      required: true
+      machine: "PC2"
+  learning:
+    Learner:
+      script_path: learner.py
+      port: 5000
+      dependencies: [MemoryHub]
+      config: {memory_hub_endpoint: "http://172.20.0.11:7010"}
+`);
+    const both = run(main, pc2("pc2_services:\n  - {name: MemoryHub, script_path: hub.py, port: 7010}\n"));
+    expect(both.report.agents.map((a) => `${a.name}@${a.machine}`)).toEqual(["learner@mainpc", "memory-hub@pc2"]);
+    expect(both.report.agents.find((a) => a.name === "learner")?.dependencies).toEqual(["memory-hub"]);
+    expect(kinds(both.report.findings, "external-agent")).toEqual([]);
+    // Its machine: PC2 speaks of the hub, not of the file.
+    expect(kinds(both.report.findings, "machine-inferred")[0]?.message).toMatch(/mainpc\.yaml was read as mainpc's/);
+
+    const alone = run(main);
+    expect(alone.report.agents.map((a) => a.name)).toEqual(["learner"]);
+    expect(kinds(alone.report.findings, "external-agent")).toMatchObject([
+      {
+        severity: "warning",
+        source: "mainpc.yaml:3",
+        message:
+          "MemoryHub is named as running elsewhere (endpoint http://172.20.0.11:7010), and no file given defines it: it is not imported. Import the startup config of the machine that runs it, or run it in the cluster under that name",
+      },
+    ]);
+    expect(kinds(alone.report.findings, "missing-dependency")[0]?.message).toBe(
+      "Learner depends on MemoryHub, which mainpc.yaml:3 names as running elsewhere (endpoint http://172.20.0.11:7010): import the startup config of the machine that runs it",
+    );
+    expect(JSON.stringify(alone.report)).not.toContain("secret");
   });
 });
 

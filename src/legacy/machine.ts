@@ -1,5 +1,6 @@
 // Which machine a legacy file belongs to, when the command line does not say: first what the file
 // says (a top-level key such as pc2_services, a value such as environment: "main_pc"), then its name.
+import { elsewhereAddress } from "./agent-fields.ts";
 import { normaliseMachine, sameMachine } from "./startup-config.ts";
 import { scalarsOf, type YNode } from "./yaml-source.ts";
 
@@ -21,7 +22,8 @@ export function machinesInContent(root: YNode | undefined, machines: readonly st
       if (m) guesses.push({ machine: m, how: `its top-level key ${e.key} (line ${e.keyLoc.line})` });
     }
   }
-  for (const { path, value, loc } of scalarsOf(root)) {
+  // An agent named as running on another machine (its endpoint, its machine) says nothing of this file's.
+  for (const { path, value, loc } of scalarsOf(root, "", (node) => elsewhereAddress(node) !== undefined)) {
     const key = path.split(".").pop() ?? "";
     const envPair = /^(MACHINE|MACHINE_NAME|HOST_MACHINE)=(.+)$/.exec(value);
     const m = machines.find((name) =>
@@ -32,11 +34,20 @@ export function machinesInContent(root: YNode | undefined, machines: readonly st
   return guesses;
 }
 
+/**
+ * The machine the file's name gives (mainpc_startup_config.yaml), else the nearest directory's
+ * (main_pc_code/config/startup_config.yaml, as the legacy repository kept them).
+ */
 export function machineFromName(file: string, machines: readonly string[]): MachineGuess | undefined {
-  const base = normaliseMachine(file.split(/[\\/]/).pop() ?? file);
-  const matches = machines.filter((m) => base.includes(normaliseMachine(m)));
-  const longest = matches.sort((a, b) => normaliseMachine(b).length - normaliseMachine(a).length)[0];
-  return longest ? { machine: longest, how: "its file name" } : undefined;
+  const parts = file.split(/[\\/]/).filter((p) => p !== "");
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = normaliseMachine(parts[i] ?? "");
+    const matches = machines.filter((m) => part.includes(normaliseMachine(m)));
+    const longest = matches.sort((a, b) => normaliseMachine(b).length - normaliseMachine(a).length)[0];
+    if (longest)
+      return { machine: longest, how: i === parts.length - 1 ? "its file name" : `its directory ${parts[i]}` };
+  }
+  return undefined;
 }
 
 /** The one machine the content points to, else the file name's; undefined when neither says. */

@@ -47,6 +47,7 @@ export type FindingKind =
   | "decommissioned-agent"
   | "disabled-agent"
   | "infrastructure-settings"
+  | "external-agent"
   | "secret"
   | "host-mount"
   | "hardcoded-address"
@@ -170,12 +171,16 @@ export interface Decommissioned {
   machine: string;
   reason: string;
   source: Location;
-  /** Defined, but switched off (`enabled: false`), rather than left only in a comment. */
-  disabled?: boolean;
+  /**
+   * Not only in a comment: defined but switched off (`enabled: false`), or named as running on
+   * another machine (an endpoint to reach it, nothing to run).
+   */
+  how?: "disabled" | "elsewhere";
 }
 
-/** How a file put an agent out of use, in a sentence's words: "decommissioned" or "disables". */
-export const putOutOfUse = (d: Decommissioned) => (d.disabled ? "disables" : "decommissioned");
+/** What a file did with an agent it does not run, in a sentence's words ("which mainpc.yaml:4 …"). */
+export const putOutOfUse = (d: Decommissioned) =>
+  d.how === "disabled" ? "disables" : d.how === "elsewhere" ? "names as running elsewhere" : "decommissioned";
 
 /** What one file gave: its agents, what its comments decommission, its GPU groups, what it noticed. */
 export interface FileReading {

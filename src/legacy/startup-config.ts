@@ -5,11 +5,14 @@
 import {
   agentKeys,
   configPorts,
+  elsewhereAddress,
   gpuHints,
   looksLikeAgent,
+  pythonScript,
   readCommand,
   readEnv,
   readStringList,
+  runsSomething,
 } from "./agent-fields.ts";
 import { infrastructureKinds } from "./infrastructure.ts";
 import { type EnvVar, type GpuEvidence, InputError, type LegacyAgent, type Location } from "./model.ts";
@@ -29,6 +32,14 @@ export interface StartupReading {
   profiles: Map<string, Set<string>>;
   /** Blocks that configure shared infrastructure (prometheus: {port, scrape_configs}): not agents. */
   settings: InfrastructureSettings[];
+  /** Agents this file reaches where another machine runs them (an endpoint, nothing to run). */
+  elsewhere: Elsewhere[];
+}
+
+export interface Elsewhere {
+  name: string;
+  address: { key: string; value: string };
+  source: Location;
 }
 
 export interface InfrastructureSettings {
@@ -45,9 +56,7 @@ export interface InfrastructureSettings {
  */
 function settingsOf(key: string, node: YNode): string | undefined {
   // A group of that name holds agents; a block with something to run is an agent.
-  if (!looksLikeAgent(node) || node.kind !== "map") return undefined;
-  const runs = node.entries.some((e) => /^(script_path|script|command|image|module)$/.test(e.key));
-  if (runs || pythonScript(child(node, "path"))) return undefined;
+  if (!looksLikeAgent(node) || node.kind !== "map" || runsSomething(node)) return undefined;
   const named = key.toLowerCase().replace(/[-_ ]?(config|settings|server)$/, "");
   return infrastructureKinds.find(
     (k) => named === k.serviceName || named === k.kind.toLowerCase() || k.schemes.includes(named),
@@ -112,12 +121,6 @@ function readAgent(
     scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
     machines: machineKeys.flatMap((k) => readStringList(child(spec, k)).map((m) => m.name)),
   };
-}
-
-/** `path:` names the agent's script in some launchers' files; only a Python file is taken as one. */
-function pythonScript(node: YNode | undefined): string | undefined {
-  const path = scalar(node)?.trim();
-  return path && /\.py$/.test(path) ? path : undefined;
 }
 
 /**
@@ -224,7 +227,13 @@ interface WalkContext {
   machineNames: readonly string[];
 }
 
-function walk(node: YNode, ctx: WalkContext, out: StartupAgentDraft[], settings: InfrastructureSettings[] = []): void {
+function walk(
+  node: YNode,
+  ctx: WalkContext,
+  out: StartupAgentDraft[],
+  settings: InfrastructureSettings[],
+  elsewhere: Elsewhere[],
+): void {
   const add = (name: string, spec: YNode, source: Location) => {
     const agent = readAgent(name, spec, source, ctx.group, ctx.globalEnv);
     out.push(agent.machines.length === 0 && ctx.machine ? { ...agent, machines: [ctx.machine] } : agent);
@@ -232,7 +241,9 @@ function walk(node: YNode, ctx: WalkContext, out: StartupAgentDraft[], settings:
   if (node.kind === "map") {
     for (const e of node.entries) {
       const configures = settingsOf(e.key, e.value);
+      const reachedAt = elsewhereAddress(e.value);
       if (configures) settings.push({ name: e.key, kind: configures, source: e.keyLoc });
+      else if (reachedAt) elsewhere.push({ name: e.key, address: reachedAt, source: e.keyLoc });
       else if (looksLikeAgent(e.value)) add(e.key, e.value, e.keyLoc);
       else if (e.value.kind !== "scalar" && !/^(global_settings|environment|docker_groups)$/.test(e.key)) {
         const group = ctx.group ? `${ctx.group}.${e.key}` : e.key;
@@ -241,23 +252,32 @@ function walk(node: YNode, ctx: WalkContext, out: StartupAgentDraft[], settings:
           { ...ctx, group, machine: sectionMachine(e.key, ctx.machineNames) ?? ctx.machine },
           out,
           settings,
+          elsewhere,
         );
       }
     }
   } else if (node.kind === "seq") {
     for (const item of node.items) {
       const name = scalar(child(item, "name"));
-      if (name !== undefined && looksLikeAgent(item)) add(name, item, item.loc);
-      else if (item.kind !== "scalar") walk(item, ctx, out, settings);
+      const reachedAt = name === undefined ? undefined : elsewhereAddress(item);
+      if (name !== undefined && reachedAt) elsewhere.push({ name, address: reachedAt, source: item.loc });
+      else if (name !== undefined && looksLikeAgent(item)) add(name, item, item.loc);
+      else if (item.kind !== "scalar") walk(item, ctx, out, settings, elsewhere);
     }
   }
 }
 
 export function readStartupConfig(root: YNode | undefined, machineNames: readonly string[]): StartupReading {
-  const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map(), settings: [] };
+  const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map(), settings: [], elsewhere: [] };
   if (root?.kind !== "map") return reading;
   const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
-  walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading.agents, reading.settings);
+  walk(
+    root,
+    { group: undefined, machine: undefined, globalEnv, machineNames },
+    reading.agents,
+    reading.settings,
+    reading.elsewhere,
+  );
   readGroupLists(root, reading.gpuGroups, "");
   reading.profiles = readProfiles(root, machineNames);
   return reading;
@@ -266,7 +286,7 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
 /** True when a parsed file defines agents the way startup configs do. */
 export function isStartupConfig(root: YNode | undefined): boolean {
   const found: StartupAgentDraft[] = [];
-  if (root) walk(root, { group: undefined, machine: undefined, globalEnv: [], machineNames: [] }, found);
+  if (root) walk(root, { group: undefined, machine: undefined, globalEnv: [], machineNames: [] }, found, [], []);
   return found.length > 0;
 }
 

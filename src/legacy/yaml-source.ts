@@ -144,17 +144,21 @@ export function toJS(node: YNode | undefined): unknown {
   }
 }
 
-/** Every scalar under a node, with its dotted path and location. */
-export function scalarsOf(node: YNode | undefined, path = ""): { path: string; value: string; loc: Location }[] {
-  if (!node) return [];
+/** Every scalar under a node, with its dotted path and location; none under a node `skip` passes over. */
+export function scalarsOf(
+  node: YNode | undefined,
+  path = "",
+  skip: (node: YNode) => boolean = () => false,
+): { path: string; value: string; loc: Location }[] {
+  if (!node || skip(node)) return [];
   switch (node.kind) {
     case "scalar":
       return node.value === null || node.value === undefined
         ? []
         : [{ path, value: String(node.value), loc: node.loc }];
     case "seq":
-      return node.items.flatMap((item, i) => scalarsOf(item, `${path}[${i}]`));
+      return node.items.flatMap((item, i) => scalarsOf(item, `${path}[${i}]`, skip));
     case "map":
-      return node.entries.flatMap((e) => scalarsOf(e.value, path ? `${path}.${e.key}` : e.key));
+      return node.entries.flatMap((e) => scalarsOf(e.value, path ? `${path}.${e.key}` : e.key, skip));
   }
 }

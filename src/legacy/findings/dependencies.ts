@@ -2,7 +2,7 @@
 // machine (it worked only across the network), else missing; and cycles among them.
 
 import { cyclicComponents } from "../../dependencies/graph.ts";
-import type { FleetAgent } from "../fleet.ts";
+import { type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
@@ -32,7 +32,7 @@ export function resolveDependencies(
             severity: "warning",
             machine: a.machine,
             agents: [a.legacyName, remote.legacyName],
-            message: `${a.legacyName} on ${a.machine} depends on ${remote.legacyName}, which only ${remote.machine} runs. In Kubernetes it reaches it by its Service (${remote.name}); check that nothing in its config still expects it on localhost`,
+            message: `${a.legacyName} on ${machineLabel(a.machine)} depends on ${remote.legacyName}, which only ${machineLabel(remote.machine)} runs. In Kubernetes it reaches it by its Service (${remote.name}); check that nothing in its config still expects it on localhost`,
             source: where(dep.source),
           });
         }
@@ -46,7 +46,13 @@ export function resolveDependencies(
         machine: a.machine,
         agents: [a.legacyName, dep.name],
         message: gone
-          ? `${a.legacyName} depends on ${dep.name}, which ${where(gone.source)} ${putOutOfUse(gone)} (${gone.reason}): ${gone.disabled ? "switch it on, or remove the dependency" : "point it at the replacement"}`
+          ? `${a.legacyName} depends on ${dep.name}, which ${where(gone.source)} ${putOutOfUse(gone)} (${gone.reason}): ${
+              gone.how === "disabled"
+                ? "switch it on, or remove the dependency"
+                : gone.how === "elsewhere"
+                  ? "import the startup config of the machine that runs it"
+                  : "point it at the replacement"
+            }`
           : dep.optional
             ? `${a.legacyName} depends on ${dep.name} (required: false in compose), which no file defines; the manifest leaves it out`
             : `${a.legacyName} depends on ${dep.name}, which no file defines: add it, or remove the dependency`,

@@ -3,7 +3,7 @@
 
 import { counted } from "../../lib/counted.ts";
 import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
-import { type Finding, putOutOfUse, where } from "../model.ts";
+import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
 export function driftFindings(fleet: Fleet): Finding[] {
@@ -22,7 +22,7 @@ export function driftFindings(fleet: Fleet): Finding[] {
       agents: [s.legacyName],
       message: gone
         ? `compose service ${s.legacyName} still runs ${runs}, which the startup config ${putOutOfUse(gone)} at ${where(gone.source)} (${gone.reason}); not imported`
-        : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${s.machine}'s startup config; not imported${
+        : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${machineLabel(s.machine)}'s startup config; not imported${
             s.image && !s.serviceName ? ` (infrastructure: ${s.image}; run it with its own chart)` : ""
           }`,
       source: where(s.source),
@@ -77,7 +77,7 @@ export function driftFindings(fleet: Fleet): Finding[] {
       severity: "warning",
       machine: group[1]?.machine as string,
       agents: group.map((a) => a.legacyName),
-      message: `${group[0]?.legacyName} is defined on ${group.map((a) => `${a.machine} (${where(a.source)})`).join(" and on ")}. Imported as ${group
+      message: `${group[0]?.legacyName} is defined on ${group.map((a) => `${machineLabel(a.machine)} (${where(a.source)})`).join(" and on ")}. Imported as ${group
         .map((a) => a.name)
         .join(" and ")}; if one instance is enough, delete the other`,
       source: where((group[1] ?? (group[0] as FleetAgent)).source),
@@ -99,34 +99,46 @@ export function driftFindings(fleet: Fleet): Finding[] {
         severity: "info",
         machine: twin.machine,
         agents: [a.legacyName, twin.legacyName],
-        message: `${a.legacyName} (${a.machine}) and ${twin.legacyName} (${twin.machine}) run the same script, ${a.scriptPath}`,
+        message: `${a.legacyName} (${machineLabel(a.machine)}) and ${twin.legacyName} (${machineLabel(twin.machine)}) run the same script, ${a.scriptPath}`,
         source: where(twin.source),
       });
     }
   }
 
-  // Agents only comments define, and agents switched off where they are defined.
+  // Agents only comments define, switched off where they are defined, or named as another machine's.
   for (const d of decommissioned) {
-    if (d.disabled) {
-      findings.push({
-        kind: "disabled-agent",
-        severity: "info",
-        machine: d.machine,
-        agents: [d.legacyName],
-        message: `${d.legacyName} is switched off (${d.reason}); not imported, as its launcher skipped it. Switch it on and import again to run it`,
-        source: where(d.source),
-      });
-      continue;
-    }
-    if (agents.some((a) => sameName(a.legacyName, d.legacyName))) continue;
+    // Defined by another file after all: a comment's leftover, or where this file reaches it.
+    if (d.how !== "disabled" && agents.some((a) => sameName(a.legacyName, d.legacyName))) continue;
     findings.push({
-      kind: "decommissioned-agent",
-      severity: "info",
+      ...notImported(d),
       machine: d.machine,
       agents: [d.legacyName],
-      message: `${d.legacyName} exists only in a comment: ${d.reason}; not imported`,
       source: where(d.source),
     });
   }
   return findings;
+}
+
+/** Why an agent a file names is not imported, and how much that matters. */
+function notImported(d: Decommissioned): Pick<Finding, "kind" | "severity" | "message"> {
+  switch (d.how) {
+    case "disabled":
+      return {
+        kind: "disabled-agent",
+        severity: "info",
+        message: `${d.legacyName} is switched off (${d.reason}); not imported, as its launcher skipped it. Switch it on and import again to run it`,
+      };
+    case "elsewhere":
+      return {
+        kind: "external-agent",
+        severity: "warning",
+        message: `${d.legacyName} is named as running elsewhere (${d.reason}), and no file given defines it: it is not imported. Import the startup config of the machine that runs it, or run it in the cluster under that name`,
+      };
+    default:
+      return {
+        kind: "decommissioned-agent",
+        severity: "info",
+        message: `${d.legacyName} exists only in a comment: ${d.reason}; not imported`,
+      };
+  }
 }
