@@ -2,7 +2,7 @@
 // bars with each agent a segment, the same cards after each PC's loss, the dependency graph coloured
 // by node with required agents marked, and every finding with why and the fix. Pure.
 
-import { counted } from "../lib/counted.ts";
+import { counted } from "../lib/words.ts";
 import type { AuditReport, GraphNode } from "./audit.ts";
 import { agentsThat, checks, groupFindings } from "./findings.ts";
 import type { CardUsage } from "./plan.ts";

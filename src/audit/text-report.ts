@@ -1,7 +1,7 @@
 // The audit as a person reads it in a terminal, within a minute: the verdict first, then VRAM per
 // card as bars, what each PC's loss would do, and every finding worst first with why and the fix.
 
-import { counted } from "../lib/counted.ts";
+import { counted } from "../lib/words.ts";
 import type { AuditReport } from "./audit.ts";
 import { agentsThat, checks, type FindingGroup, groupFindings } from "./findings.ts";
 import type { CardUsage } from "./plan.ts";

@@ -8,7 +8,7 @@ import type { LegacyFile } from "../legacy/fleet.ts";
 import { defaultClasses, importLegacy } from "../legacy/import.ts";
 import { InputError } from "../legacy/model.ts";
 import { textReport } from "../legacy/report.ts";
-import { counted } from "../lib/counted.ts";
+import { counted } from "../lib/words.ts";
 import { OutputError, writeDirectoryAtomically } from "./write-atomically.ts";
 
 export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]

@@ -674,13 +674,24 @@ describe("findings", () => {
     ]);
   });
 
-  it("host-mount: docker.sock is a blocker, other host paths a warning", () => {
+  it("host-mount: docker.sock is a blocker, other host paths one warning per agent", () => {
     const { report } = run(
       pc2(
-        "services:\n  sup: {image: s, volumes: ['/var/run/docker.sock:/var/run/docker.sock', './conf:/conf', 'named:/data']}\n",
+        "services:\n  sup:\n    image: s\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n      - ./conf:/conf\n      - named:/data\n      - ./logs:/app/logs\n",
       ),
     );
-    expect(kinds(report.findings, "host-mount").map((f) => f.severity)).toEqual(["blocker", "warning"]);
+    expect(kinds(report.findings, "host-mount").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "blocker",
+        "pc2.yaml:5",
+        expect.stringMatching(/^sup mounts \/var\/run\/docker\.sock at \/var\/run\/docker\.sock: the Docker socket/),
+      ],
+      [
+        "warning",
+        "pc2.yaml:6",
+        "sup mounts ./conf at /conf and ./logs at /app/logs (lines 6, 8): host paths tie it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must",
+      ],
+    ]);
   });
 
   it("hardcoded-address: fixed IPs and subnets, and localhost URLs", () => {

@@ -1,6 +1,6 @@
 // The importer, pure: legacy files in; manifests and a report out. The CLI does the reading and writing.
 
-import { counted } from "../lib/counted.ts";
+import { counted } from "../lib/words.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";

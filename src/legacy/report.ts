@@ -1,6 +1,6 @@
 // The report a person reads in a minute: what was imported where, then what to fix, worst first.
 
-import { counted } from "../lib/counted.ts";
+import { counted } from "../lib/words.ts";
 import type { ImportReport } from "./import.ts";
 import type { Severity } from "./model.ts";
 

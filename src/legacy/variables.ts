@@ -4,7 +4,7 @@
 // $(VAR). Everything else (${CASCADE_VERSION:-latest}, ${REDIS_URL:-redis://…}, ${MODEL_DIR}) is not
 // set in a pod: it becomes its default, or nothing, and the report says which.
 
-import { counted } from "../lib/counted.ts";
+import { counted } from "../lib/words.ts";
 import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type Finding, type Location, mapCommandLine, scalarSource, where } from "./model.ts";

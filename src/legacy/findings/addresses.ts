@@ -1,7 +1,7 @@
 // What the address rewrite tells a person: how many addresses now name Services, which were left and
 // why, which URLs held passwords, and the shared infrastructure the fleet needs.
 
-import { counted } from "../../lib/counted.ts";
+import { counted } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";

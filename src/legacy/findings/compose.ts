@@ -1,7 +1,7 @@
 // What a compose file says that a manifest cannot carry as it is: env_file values the importer was
 // not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
 
-import { counted } from "../../lib/counted.ts";
+import { counted } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 

@@ -1,7 +1,7 @@
 // What the files disagree on: compose services the startup config does not define (or decommissioned),
 // agents defined on both machines, agents that live only in comments.
 
-import { counted } from "../../lib/counted.ts";
+import { counted } from "../../lib/words.ts";
 import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";

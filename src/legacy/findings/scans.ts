@@ -1,5 +1,6 @@
 // What a definition holds that must not travel as it is: literal secrets (and secret defaults such
 // as ${X:-admin}), host paths mounted into containers, and fixed addresses.
+import { inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, type LegacyAgent, type Location, where } from "../model.ts";
 import { substitute } from "../values.ts";
@@ -79,13 +80,30 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
   const findings: Finding[] = [];
   for (const d of defs) {
     const paths = [
-      ...d.mounts.map((m) => ({ path: m.hostPath, source: m.source, how: `mounts ${m.hostPath} at ${m.target}` })),
+      ...d.mounts.map((m) => ({
+        path: m.hostPath,
+        source: m.source,
+        how: `mounts ${m.hostPath} at ${m.target}`,
+        mount: `${m.hostPath} at ${m.target}`,
+      })),
       ...d.scalars
         .filter((s) => !/^volumes\b/.test(s.path) && /docker\.sock$|^\/var\/run\/|^\/proc\b|^\/sys\b/.test(s.value))
-        .map((s) => ({ path: s.value, source: s.source, how: `needs ${s.value} (config ${s.path})` })),
+        .map((s) => ({
+          path: s.value,
+          source: s.source,
+          how: `needs ${s.value} (config ${s.path})`,
+          mount: undefined,
+        })),
     ];
+    // Plain host paths (config, logs) share one piece of advice: one finding per agent, not per path.
+    const plain: { mount: string; source: Location }[] = [];
     for (const p of paths) {
       const dockerSocket = /docker\.sock$/.test(p.path);
+      const models = /model|weight|checkpoint|hf_?home|huggingface|\.cache|gguf/i.test(`${p.path} ${p.how}`);
+      if (p.mount !== undefined && !dockerSocket && !sensitive.test(p.path) && !models) {
+        plain.push({ mount: p.mount, source: p.source });
+        continue;
+      }
       findings.push({
         kind: "host-mount",
         severity: dockerSocket || sensitive.test(p.path) ? "blocker" : "warning",
@@ -93,10 +111,23 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
         agents: [d.legacyName],
         message: dockerSocket
           ? `${d.legacyName} ${p.how}: the Docker socket is root on the host, and there is no Docker on a k3s node. Kubernetes restarts failed pods itself; drop this agent or give it RBAC on pods instead. It is imported without the mount`
-          : /model|weight|checkpoint|hf_?home|huggingface|\.cache|gguf/i.test(`${p.path} ${p.how}`)
+          : models
             ? `${d.legacyName} ${p.how}: model files on one PC's disk. Put them on a PersistentVolumeClaim (or, to share one copy, a hostPath volume in spec.volumes, readOnly, at the same path on both PCs so a GPU fallback finds them), or have the agent download them on start`
-            : `${d.legacyName} ${p.how}: a host path ties it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must`,
+            : `${d.legacyName} ${p.how}: the host's system directories are not an agent's to read; drop the mount (or, if it truly must, a readOnly hostPath volume in spec.volumes)`,
         source: where(p.source),
+      });
+    }
+    const [first] = plain;
+    if (first) {
+      findings.push({
+        kind: "host-mount",
+        severity: "warning",
+        machine: d.machine,
+        agents: [d.legacyName],
+        message: `${d.legacyName} mounts ${inWords(plain.map((p) => p.mount))}${
+          plain.length > 1 ? ` (lines ${plain.map((p) => p.source.line).join(", ")})` : ""
+        }: ${plain.length > 1 ? "host paths tie" : "a host path ties"} it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must`,
+        source: where(first.source),
       });
     }
   }

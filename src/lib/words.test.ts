@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counted } from "./counted.ts";
+import { counted, inWords } from "./words.ts";
 
 describe("counted", () => {
   it("says one thing in the singular and any other count in the plural", () => {
@@ -9,5 +9,14 @@ describe("counted", () => {
     expect(counted(1, "variable with a PC's address", "variables with a PC's address")).toBe(
       "1 variable with a PC's address",
     );
+  });
+});
+
+describe("inWords", () => {
+  it("joins a list as a sentence does", () => {
+    expect(inWords([])).toBe("");
+    expect(inWords(["a"])).toBe("a");
+    expect(inWords(["a", "b"])).toBe("a and b");
+    expect(inWords(["a", "b", "c"])).toBe("a, b and c");
   });
 });
