@@ -674,6 +674,31 @@ describe("findings", () => {
     ]);
   });
 
+  it("secret: one in the global environment is taken by reference in every agent's manifest, and reported once", () => {
+    const result = run(
+      mainpc(`global_settings:
+  environment: {OPENAI_API_KEY: sk-abcdefghijklmnopqrstuvwxyz123456, DB_URL: "postgres://u:hunter2@localhost:5432/db"}
+g:
+  A: {script_path: a.py, port: 5001}
+  B: {script_path: b.py, port: 5002}
+`),
+    );
+    for (const name of ["a", "b"]) {
+      expect(result.files.get(`${name}.yaml`)).not.toMatch(/sk-abcdefghijklmnopqrstuvwxyz123456|hunter2/);
+      expect(manifest(result, name)?.spec.secretEnv).toEqual([
+        { name: "OPENAI_API_KEY", secretName: "legacy-secrets", key: `${name}.OPENAI_API_KEY` },
+      ]);
+    }
+    expect(kinds(result.report.findings, "secret").map((f) => [f.source, f.agents, f.message.split(". ")[0]])).toEqual([
+      ["mainpc.yaml:2", ["A", "B"], "2 agents (A, B) hold a secret in OPENAI_API_KEY (a literal value)"],
+      [
+        "mainpc.yaml:2",
+        ["A", "B"],
+        "2 agents (A, B) held a URL with a password in env.DB_URL; the manifests leave the password out",
+      ],
+    ]);
+  });
+
   it("host-mount: docker.sock is a blocker, other host paths one warning per agent", () => {
     const { report } = run(
       pc2(

@@ -50,9 +50,13 @@ export function textReport(report: ImportReport, outcome: string): string {
   }
   if (addresses.rewrites.length) {
     lines.push("", `REWRITTEN ADDRESSES (${addresses.rewrites.length})`);
-    for (const r of addresses.rewrites) {
+    // The same line of a file rewritten for many agents (a global environment) is listed once.
+    const same = Map.groupBy(addresses.rewrites, (r) => [r.source, r.path, r.from, r.to, r.listen].join("\0"));
+    for (const group of same.values()) {
+      const r = group[0] as (typeof group)[number];
       const why = r.listen ? " (where it listens)" : "";
-      lines.push(`  ${r.source}  ${r.agent} ${r.path}: ${r.from} → ${r.to ?? "(dropped)"}${why}`);
+      const who = group.length === 1 ? r.agent : `${counted(group.length, "agent")} (${r.agent}, …)`;
+      lines.push(`  ${r.source}  ${who} ${r.path}: ${r.from} → ${r.to ?? "(dropped)"}${why}`);
     }
   }
   lines.push("", outcome);

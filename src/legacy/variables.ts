@@ -4,7 +4,7 @@
 // $(VAR). Everything else (${CASCADE_VERSION:-latest}, ${REDIS_URL:-redis://…}, ${MODEL_DIR}) is not
 // set in a pod: it becomes its default, or nothing, and the report says which.
 
-import { counted } from "../lib/words.ts";
+import { counted, firstFew } from "../lib/words.ts";
 import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type Finding, type Location, mapCommandLine, scalarSource, where } from "./model.ts";
@@ -121,7 +121,7 @@ export function unsetVariableFindings(unset: readonly UnsetVariable[]): Finding[
       kind: "variable-unresolved" as const,
       severity: empty ? ("warning" as const) : ("info" as const),
       agents,
-      message: `\${${name}} is set by no pod: in ${counted(uses.length, "place")} (${agents.slice(0, 5).join(", ")}${agents.length > 5 ? ", …" : ""}) ${
+      message: `\${${name}} is set by no pod: in ${counted(uses.length, "place")} (${firstFew(agents)}) ${
         // Only a command line keeps a secret's reference (as $(NAME)): env and config keep their own.
         secretKey.test(name)
           ? `it stays $(${name}) for Kubernetes to fill. Give ${name} to the agents that need it from a Secret, through spec.secretEnv (never as a value in the manifest)`

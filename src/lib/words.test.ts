@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counted, inWords } from "./words.ts";
+import { agentsNamed, counted, firstFew, inWords } from "./words.ts";
 
 describe("counted", () => {
   it("says one thing in the singular and any other count in the plural", () => {
@@ -18,5 +18,14 @@ describe("inWords", () => {
     expect(inWords(["a"])).toBe("a");
     expect(inWords(["a", "b"])).toBe("a and b");
     expect(inWords(["a", "b", "c"])).toBe("a, b and c");
+  });
+});
+
+describe("agentsNamed", () => {
+  it("names one agent alone, and more by their count and the first five", () => {
+    expect(agentsNamed(["A"])).toBe("A");
+    expect(agentsNamed(["A", "B"])).toBe("2 agents (A, B)");
+    expect(agentsNamed(["A", "B", "C", "D", "E", "F"])).toBe("6 agents (A, B, C, D, E, …)");
+    expect(firstFew(["a", "b", "c"], 2)).toBe("a, b, …");
   });
 });

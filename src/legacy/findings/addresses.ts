@@ -1,7 +1,7 @@
 // What the address rewrite tells a person: how many addresses now name Services, which were left and
 // why, which URLs held passwords, and the shared infrastructure the fleet needs.
 
-import { counted } from "../../lib/words.ts";
+import { agentsNamed, counted } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
@@ -11,24 +11,30 @@ import { type Finding, where } from "../model.ts";
  * kept as it was (a warning: the agent's Service and probes will not reach it).
  */
 export function listenFindings(result: FleetAddresses, { kept }: { kept: boolean }): Finding[] {
-  return result.rewrites.flatMap((r) =>
-    r.listen
-      ? [
-          {
-            kind: "listen-address",
-            severity: kept ? ("warning" as const) : ("info" as const),
-            machine: r.machine,
-            agents: [r.agent],
-            message: `${r.agent} ${kept ? "listens" : "listened"} on ${r.from} (${r.path}): a pod's localhost is its own and it has no PC's address, so its Service and probes ${kept ? "cannot" : "could not"} reach it. ${
-              kept
-                ? `--keep-addresses leaves it as it is: make it listen on ${r.to}`
-                : `It now listens on ${r.to}; its NetworkPolicy still lets in only what depends on it`
-            }. If its code binds an address of its own, change it there too`,
-            source: where(r.source),
-          },
-        ]
-      : [],
-  );
+  const listens = result.rewrites.filter((r) => r.listen);
+  // One line of a file (a global environment's bind address) can set it for many agents.
+  const same = Map.groupBy(listens, (r) => [where(r.source), r.path, r.from, r.to].join("\0"));
+  return [...same.values()].map((group) => {
+    const r = group[0] as (typeof group)[number];
+    const agents = [...new Set(group.map((g) => g.agent))];
+    const one = agents.length === 1;
+    const who = agentsNamed(agents);
+    const [its, it] = one ? ["its", "it"] : ["their", "them"];
+    return {
+      kind: "listen-address" as const,
+      severity: kept ? ("warning" as const) : ("info" as const),
+      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: r.machine } : {}),
+      agents,
+      message: `${who} ${kept ? (one ? "listens" : "listen") : "listened"} on ${r.from} (${r.path}): a pod's localhost is its own and it has no PC's address, so ${one ? "its Service and probes" : "their Services and probes"} ${kept ? "cannot" : "could not"} reach ${it}. ${
+        kept
+          ? `--keep-addresses leaves ${one ? "it as it is" : "them as they are"}: make ${it} listen on ${r.to}`
+          : one
+            ? `It now listens on ${r.to}; its NetworkPolicy still lets in only what depends on it`
+            : `They now listen on ${r.to}; their NetworkPolicies still let in only what depends on each`
+      }. If ${its} code binds an address of ${its} own, change it there too`,
+      source: where(r.source),
+    };
+  });
 }
 
 export function rewriteFindings(result: FleetAddresses): Finding[] {
@@ -51,23 +57,34 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
     });
   }
   findings.push(...listenFindings(result, { kept: false }));
-  for (const l of result.left) {
+  // One line of a file (a global environment) can reach every agent: one warning for all of them.
+  const sameLeft = Map.groupBy(result.left, (l) => [where(l.source), l.path, l.address, l.why].join("\0"));
+  for (const group of sameLeft.values()) {
+    const l = group[0] as (typeof group)[number];
+    const agents = [...new Set(group.map((g) => g.agent))];
+    const whose = agents.length === 1 ? `${l.agent}'s ${l.path}` : `${l.path} of ${agentsNamed(agents)}`;
     findings.push({
       kind: "hardcoded-address",
       severity: "warning",
-      machine: l.machine,
-      agents: [l.agent],
-      message: `${l.address} in ${l.agent}'s ${l.path} is left as it is: ${l.why}. In a pod, localhost is the pod itself and a PC's address is not the agent's; point it at the Service of what it needs`,
+      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: l.machine } : {}),
+      agents,
+      message: `${l.address} in ${whose} is left as it is: ${l.why}. In a pod, localhost is the pod itself and a PC's address is not the agent's; point it at the Service of what it needs`,
       source: where(l.source),
     });
   }
-  for (const c of result.credentials) {
+  const samePassword = Map.groupBy(result.credentials, (c) => `${where(c.source)}\0${c.path}`);
+  for (const group of samePassword.values()) {
+    const c = group[0] as (typeof group)[number];
+    const agents = [...new Set(group.map((g) => g.agent))];
     findings.push({
       kind: "secret",
       severity: "warning",
-      machine: c.machine,
-      agents: [c.agent],
-      message: `${c.agent}'s ${c.path} held a URL with a password; the manifest leaves the password out. Give it to the agent from a Secret (spec.secretEnv), and rotate it`,
+      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: c.machine } : {}),
+      agents,
+      message:
+        agents.length === 1
+          ? `${c.agent}'s ${c.path} held a URL with a password; the manifest leaves the password out. Give it to the agent from a Secret (spec.secretEnv), and rotate it`
+          : `${agentsNamed(agents)} held a URL with a password in ${c.path}; the manifests leave the password out. Give it to the agents from a Secret (spec.secretEnv), and rotate it`,
       source: where(c.source),
     });
   }

@@ -1,6 +1,6 @@
 // What a definition holds that must not travel as it is: literal secrets (and secret defaults such
 // as ${X:-admin}), host paths mounted into containers, and fixed addresses.
-import { inWords } from "../../lib/words.ts";
+import { agentsNamed, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, type LegacyAgent, type Location, where } from "../model.ts";
 import { substitute } from "../values.ts";
@@ -55,23 +55,35 @@ export function findSecrets(defs: readonly LegacyAgent[]): SecretValue[] {
       }
     }
   }
-  // One finding per place, even when compose and the startup config both carry it.
-  return found.filter((s, i) => found.findIndex((o) => where(o.source) === where(s.source) && o.key === s.key) === i);
+  // Each agent that holds it keeps its record (its manifest must take it by reference): a global
+  // environment's secret is every agent's. Only the same agent, read twice, is one.
+  const identity = (s: SecretValue) => [s.agent, s.machine, s.key, where(s.source)].join("\0");
+  return [...new Map(found.map((s) => [identity(s), s])).values()];
 }
 
+/** One finding per place a secret is written, naming every agent that holds it from there. */
 export function secretFindings(secrets: readonly SecretValue[], imported: ReadonlySet<string>): Finding[] {
-  return secrets.map((s) => ({
-    kind: "secret" as const,
-    severity: "warning" as const,
-    machine: s.machine,
-    agents: [s.agent],
-    message: `${s.agent} holds a secret in ${s.key} (${s.how}). ${
-      imported.has(s.agent)
-        ? "The manifest takes it from the Secret legacy-secrets instead; create it with the real value, and rotate the old one"
-        : "It is not imported; move it into a Secret wherever it runs now, and rotate it"
-    }`,
-    source: where(s.source),
-  }));
+  const byPlace = Map.groupBy(secrets, (s) => `${where(s.source)}\0${s.key}`);
+  return [...byPlace.values()].map((group) => {
+    const s = group[0] as SecretValue;
+    const holders = [...new Set(group.map((g) => g.agent))];
+    const allImported = holders.every((a) => imported.has(a));
+    const who = `${agentsNamed(holders)} ${holders.length === 1 ? "holds" : "hold"}`;
+    return {
+      kind: "secret" as const,
+      severity: "warning" as const,
+      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: s.machine } : {}),
+      agents: holders,
+      message: `${who} a secret in ${s.key} (${s.how}). ${
+        allImported
+          ? `The ${holders.length === 1 ? "manifest takes" : "manifests take"} it from the Secret legacy-secrets instead; create it with the real value, and rotate the old one`
+          : holders.some((a) => imported.has(a))
+            ? "The imported ones take it from the Secret legacy-secrets instead; create it with the real value, move it into a Secret wherever the others run now, and rotate it"
+            : "It is not imported; move it into a Secret wherever it runs now, and rotate it"
+      }`,
+      source: where(s.source),
+    };
+  });
 }
 
 const sensitive = /^\/(var\/run\/docker\.sock|run\/docker\.sock|var\/run|proc|sys|dev|etc|root|)$|docker\.sock$/;
