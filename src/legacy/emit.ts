@@ -117,9 +117,29 @@ export function vramMiB(agent: FleetAgent): number {
   return agent.vram?.mib ?? defaultVramMiB;
 }
 
+/** A secret an agent's manifest takes from legacy-secrets: the variable it sets, the key it reads. */
+export interface SecretReference {
+  name: string;
+  secretName: string;
+  key: string;
+  /** Where the legacy files wrote its value. */
+  from: SecretValue;
+}
+
+/** The secrets an agent's manifest takes by reference, one per variable (secretEnv). */
+export function secretReferences(agent: FleetAgent, secrets: readonly SecretValue[]): SecretReference[] {
+  const held = secrets.filter((s) => s.agent === agent.legacyName && s.machine === agent.machine);
+  return [...new Map(held.map((s) => [s.key, s])).values()].map((s) => ({
+    name: /^[A-Z0-9_]+$/.test(s.key) ? s.key : s.key.toUpperCase().replace(/[^A-Z0-9_]/g, "_"),
+    secretName: legacySecretName,
+    key: `${agent.name}.${s.key}`.replace(/[^-._a-zA-Z0-9]/g, "_"),
+    from: s,
+  }));
+}
+
 export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
-  const secrets = opts.secrets.filter((s) => s.agent === agent.legacyName && s.machine === agent.machine);
-  const secretNames = new Set(secrets.map((s) => s.key));
+  const references = secretReferences(agent, opts.secrets);
+  const secretNames = new Set(references.map((r) => r.from.key));
   const declared = ports(agent) ?? [];
   const healthCheck = healthCheckOf(agent, declared);
   const volumes = volumesOf(agent) ?? [];
@@ -128,11 +148,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
     .map((e) => ({ name: e.name, value: e.value }))
     .filter((e, i, all) => all.findLastIndex((o) => o.name === e.name) === i);
-  const secretEnv = [...new Set(secrets.map((s) => s.key))].map((key) => ({
-    name: /^[A-Z0-9_]+$/.test(key) ? key : key.toUpperCase().replace(/[^A-Z0-9_]/g, "_"),
-    secretName: legacySecretName,
-    key: `${agent.name}.${key}`.replace(/[^-._a-zA-Z0-9]/g, "_"),
-  }));
+  const secretEnv = references.map(({ name, secretName, key }) => ({ name, secretName, key }));
   const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
   const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
   const gpuClass = agent.gpu.length ? opts.classOf(agent) : undefined;

@@ -5,6 +5,7 @@ import type { LegacyFile } from "./fleet.ts";
 import type { ReportedFinding } from "./import.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
 import { InputError } from "./model.ts";
+import { textReport } from "./report.ts";
 
 const run = (...files: LegacyFile[]) => importLegacy(files, { namespace: "agents", classes: defaultClasses });
 const kinds = (findings: ReportedFinding[], kind: string) => findings.filter((f) => f.kind === kind);
@@ -332,7 +333,7 @@ services:
     const result = run(file);
     expect(manifest(result, "vision")?.spec.gpu).toMatchObject({ class: "rtx-3060", fallbackClasses: ["rtx-4090"] });
     expect(result.report.findings.find((f) => f.kind === "fallback-added")?.message).toMatch(
-      /^1 GPU agents gained a fallback class/,
+      /^1 GPU agent gained a fallback class/,
     );
     const without = importLegacy([file], { namespace: "agents", classes: defaultClasses, fallback: false });
     expect(manifest(without, "vision")?.spec.gpu).not.toHaveProperty("fallbackClasses");
@@ -689,6 +690,14 @@ g:
         { name: "OPENAI_API_KEY", secretName: "legacy-secrets", key: `${name}.OPENAI_API_KEY` },
       ]);
     }
+    // What the Secret must hold, key by key, and where the files wrote each value.
+    expect(result.report.secrets).toEqual([
+      { secret: "legacy-secrets", key: "a.OPENAI_API_KEY", env: "OPENAI_API_KEY", agent: "a", source: "mainpc.yaml:2" },
+      { secret: "legacy-secrets", key: "b.OPENAI_API_KEY", env: "OPENAI_API_KEY", agent: "b", source: "mainpc.yaml:2" },
+    ]);
+    expect(textReport(result.report, "")).toContain(
+      "  kubectl create secret generic legacy-secrets -n agents \\\n    --from-literal=a.OPENAI_API_KEY='…' \\\n    --from-literal=b.OPENAI_API_KEY='…'\n",
+    );
     expect(kinds(result.report.findings, "secret").map((f) => [f.source, f.agents, f.message.split(". ")[0]])).toEqual([
       ["mainpc.yaml:2", ["A", "B"], "2 agents (A, B) hold a secret in OPENAI_API_KEY (a literal value)"],
       [
@@ -855,7 +864,7 @@ services:
     expect(kinds(alone.report.findings, "missing-dependency")[0]?.message).toBe(
       "Learner depends on MemoryHub, which mainpc.yaml:3 names as running elsewhere (endpoint http://172.20.0.11:7010): import the startup config of the machine that runs it",
     );
-    expect(JSON.stringify(alone.report)).not.toContain("secret");
+    expect(JSON.stringify(alone.report)).not.toContain("user:secret");
   });
 });
 

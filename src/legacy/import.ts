@@ -4,7 +4,7 @@ import { counted } from "../lib/words.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
-import { commonImagePrefix, defaultVramMiB, renderManifestFiles, vramMiB } from "./emit.ts";
+import { commonImagePrefix, defaultVramMiB, renderManifestFiles, secretReferences, vramMiB } from "./emit.ts";
 import { type EnvFileReader, withEnvFiles } from "./env-files.ts";
 import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
 import { composeFindings } from "./findings/compose.ts";
@@ -82,11 +82,25 @@ export interface ReportedInfrastructure {
   neededBy: string[];
 }
 
+/** A key of the Secret the manifests read their secrets from, which a person creates. */
+export interface ReportedSecret {
+  secret: string;
+  key: string;
+  /** The variable it sets in the agent's pod. */
+  env: string;
+  agent: string;
+  /** Where the legacy files wrote its value (never printed). */
+  source: string;
+}
+
 export interface ImportReport {
   agents: ImportedAgent[];
   findings: ReportedFinding[];
   addresses: { rewritten: number; dropped: number; left: number; rewrites: ReportedRewrite[] };
   infrastructure: ReportedInfrastructure[];
+  /** Every key the manifests take from legacy-secrets: what `kubectl create secret` must give. */
+  secrets: ReportedSecret[];
+  namespace: string;
 }
 
 export interface ImportResult {
@@ -154,7 +168,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         severity: "info",
         machine,
         agents: estimated.map((a) => a.legacyName),
-        message: `${estimated.length} GPU agents on ${machineLabel(machine)} state no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
+        message: `${counted(estimated.length, "GPU agent")} on ${machineLabel(machine)} ${estimated.length === 1 ? "states" : "state"} no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
           .map((a) => a.legacyName)
           .join(", ")}. Set spec.gpu.vramMiB to what each really uses`,
         source: where(estimated[0]?.source ?? { file: "", line: 0, column: 0 }),
@@ -184,7 +198,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       kind: "fallback-added",
       severity: "info",
       agents: gainedFallback.map((a) => a.legacyName),
-      message: `${gainedFallback.length} GPU agents gained a fallback class: each moves to the other machine's card when its own goes down or has no room, and back when it can (the legacy fleet had no failover; --no-fallback leaves them out). Check with agentfleet audit --manifests that the other card has room for the ones that matter`,
+      message: `${counted(gainedFallback.length, "GPU agent")} gained a fallback class: each moves to the other machine's card when its own goes down or has no room, and back when it can (the legacy fleet had no failover; --no-fallback leaves them out). Check with agentfleet audit --manifests that the other card has room for the ones that matter`,
       source: where(gainedFallback[0]?.source ?? { file: "", line: 0, column: 0 }),
     });
   }
@@ -244,6 +258,16 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
           .sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true })),
       },
       infrastructure: infrastructureReport(fleet.agents, addresses),
+      secrets: fleet.agents.flatMap((a) =>
+        secretReferences(a, secrets).map((r) => ({
+          secret: r.secretName,
+          key: r.key,
+          env: r.name,
+          agent: a.name,
+          source: where(r.from.source),
+        })),
+      ),
+      namespace: opts.namespace,
       findings: findings.map((f) => ({
         kind: f.kind,
         severity: f.severity,

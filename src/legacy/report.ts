@@ -59,6 +59,18 @@ export function textReport(report: ImportReport, outcome: string): string {
       lines.push(`  ${r.source}  ${who} ${r.path}: ${r.from} → ${r.to ?? "(dropped)"}${why}`);
     }
   }
+  if (report.secrets.length) {
+    const { secret } = report.secrets[0] as (typeof report.secrets)[number];
+    lines.push(
+      "",
+      `SECRETS TO CREATE (${counted(report.secrets.length, "key")} of the Secret ${secret} in ${report.namespace}, with the values the files above held; never commit them)`,
+    );
+    for (const s of report.secrets) lines.push(`  ${s.source}  ${s.key}  (${s.env} of ${s.agent})`);
+    lines.push(
+      `  kubectl create secret generic ${secret} -n ${report.namespace} \\`,
+      ...report.secrets.map((s, i) => `    --from-literal=${s.key}='…'${i < report.secrets.length - 1 ? " \\" : ""}`),
+    );
+  }
   lines.push("", outcome);
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 // What a definition holds that must not travel as it is: literal secrets (and secret defaults such
 // as ${X:-admin}), host paths mounted into containers, and fixed addresses.
-import { agentsNamed, inWords } from "../../lib/words.ts";
+import { agentsNamed, counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, type LegacyAgent, type Location, where } from "../model.ts";
 import { substitute } from "../values.ts";
@@ -212,7 +212,7 @@ export function addressFindings(
       severity: "info",
       ...(e.machine ? { machine: e.machine } : {}),
       agents: [...e.agents],
-      message: `${e.uses.length} fixed addresses: ${e.uses.join(", ")}. Kubernetes assigns pod and Service addresses; agents reach each other by Service name`,
+      message: `${counted(e.uses.length, "fixed address", "fixed addresses")}: ${e.uses.join(", ")}. Kubernetes assigns pod and Service addresses; agents reach each other by Service name`,
       source: where(e.source),
     });
   }
