@@ -140,6 +140,13 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
     if (file.text.trim() === "")
       throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
     const parsed = parseYaml(file.path, file.text);
+    // A JSON Schema of the startup config names its fields (properties:, script_path:) and no agent.
+    const schema = child(parsed.root, "$schema");
+    if (schema)
+      throw new InputError(
+        "this is a JSON Schema ($schema), which describes a config rather than defining agents: import the startup configs it validates instead",
+        schema.loc,
+      );
     findings.push(...parsed.duplicateKeys);
     const explicit = file.machine ? machines.find((m) => sameMachine(m, file.machine as string)) : undefined;
     const guess = explicit ? undefined : inferMachine(file.path, parsed.root, machines);

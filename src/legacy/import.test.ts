@@ -452,6 +452,14 @@ describe("unusable input", () => {
     );
   });
 
+  it("refuses a JSON Schema of the config, which names fields and no agent", () => {
+    const schema =
+      '$schema: "https://json-schema.org/draft/2020-12/schema"\ntype: object\nproperties:\n  agents:\n    properties:\n      script_path: {type: string}\n      port: {type: integer}\n';
+    expect(inputError(() => run({ path: "agent_config.schema.yaml", text: schema })).message).toMatch(
+      /^agent_config\.schema\.yaml:1:\d+: this is a JSON Schema \(\$schema\)/,
+    );
+  });
+
   it("names file and line of a command whose quote is never closed", () => {
     const err = inputError(() =>
       run({
