@@ -95,6 +95,19 @@ describe("planPlacement", () => {
     });
   });
 
+  it("says, of a waiting agent whose own card is down, that its class has no node, and what its fallback lacks", () => {
+    const plan = planPlacement(
+      [demand("a/big", 22000, {}, ["rtx-4090"]), demand("a/face", 2500, {}, ["rtx-3060", "rtx-4090"])],
+      classes,
+      [mainpc, node("pc2", "NVIDIA-GeForce-RTX-3060", 4, false)],
+    );
+    expect(plan.get("a/face")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message: "needs 2500 MiB: rtx-3060 has no Ready, schedulable node; rtx-4090 has 2052 MiB free on mainpc",
+    });
+  });
+
   it("waits for a node when none of its classes has one Ready", () => {
     expect(
       placedOn(

@@ -428,7 +428,11 @@ function waiting(d: Demand, known: Demand["classes"], usableByClass: ReadonlyMap
     };
   }
   const vramShort = perClass.some(({ c, best }) => best.budget.freeMiB < c.vramMiB * d.replicas);
-  const short = perClass.map(({ c, best, count }) => {
+  // Each class in the agent's order; one with no usable node is said too (its own card's PC off).
+  const short = known.map((c) => {
+    const found = perClass.find((p) => p.c === c);
+    if (!found) return `${c.name} has no Ready, schedulable node`;
+    const { best, count } = found;
     const others = count > 1 ? ` (the most of its ${count} nodes)` : "";
     const leaving = best.budget.leavingMiB
       ? `, and ${best.budget.leavingMiB} MiB more once the pods leaving it have stopped`
