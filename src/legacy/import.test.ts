@@ -613,6 +613,19 @@ describe("findings", () => {
     expect(cycles[0]?.agents.sort()).toEqual(["A", "B", "C"]);
   });
 
+  it("dependency-cycle: one that an address closes, as the manifests carry it, says which address", () => {
+    const { report, files } = run(
+      mainpc(`g:
+  Hub: {script_path: hub.py, port: 7000, config: {bus_endpoint: "tcp://localhost:7100"}}
+  Bus: {script_path: bus.py, port: 7100, dependencies: [Hub]}
+`),
+    );
+    expect(parse(files.get("hub.yaml") ?? "").spec.dependencies).toEqual(["bus"]);
+    expect(kinds(report.findings, "dependency-cycle").map((f) => f.message)).toEqual([
+      expect.stringContaining("depend on each other (Hub depends on Bus because it reaches its address)"),
+    ]);
+  });
+
   it("missing-dependency, and why when a comment decommissioned it", () => {
     const { report } = run(
       mainpc(

@@ -8,7 +8,7 @@ import { commonImagePrefix, defaultVramMiB, renderManifestFiles, secretReference
 import { type EnvFileReader, withEnvFiles } from "./env-files.ts";
 import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
 import { composeFindings } from "./findings/compose.ts";
-import { resolveDependencies } from "./findings/dependencies.ts";
+import { cycleFindings, resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
 import { addressFindings, findSecrets, mountFindings, secretFindings } from "./findings/scans.ts";
@@ -144,6 +144,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...fleet.findings,
     ...portConflicts(fleet.agents, fleet.composeOnly),
     ...deps.findings,
+    ...cycleFindings(fleet.agents, edges, deps.edges),
     ...driftFindings(fleet),
     ...secretFindings(secrets, imported),
     ...mountFindings(everyDefinition),

@@ -2,6 +2,7 @@
 // machine (it worked only across the network), else missing; and cycles among them.
 
 import { cyclicComponents } from "../../dependencies/graph.ts";
+import { inWords } from "../../lib/words.ts";
 import { type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
@@ -61,24 +62,45 @@ export function resolveDependencies(
     }
     edges.set(a.name, [...new Set(targets)]);
   }
-  findings.push(...cycles(agents, edges));
   return { edges, findings };
 }
 
-/** Cycles of more than one agent, one finding each (an agent's dependency on itself was dropped above). */
-function cycles(agents: readonly FleetAgent[], edges: Map<string, string[]>): Finding[] {
+/**
+ * Cycles of more than one agent, one finding each, among the dependencies the manifests carry: the
+ * declared ones and those an agent's rewritten addresses add (it reaches what it depends on).
+ */
+export function cycleFindings(
+  agents: readonly FleetAgent[],
+  edges: ReadonlyMap<string, string[]>,
+  declared: ReadonlyMap<string, string[]>,
+): Finding[] {
   const found = cyclicComponents(
     agents.map((a) => a.name),
     edges,
   );
+  const byName = new Map(agents.map((a) => [a.name, a]));
   return found.map((component) => {
-    const members = component.map((n) => agents.find((a) => a.name === n) as FleetAgent);
+    const members = component.map((n) => byName.get(n) as FleetAgent);
+    const inside = new Set(component);
+    // Edges of the cycle that only an address made: a person looks for them in the config, not in dependencies.
+    const reached = component.flatMap((from) => {
+      const to = (edges.get(from) ?? [])
+        .filter((t) => inside.has(t) && !(declared.get(from) ?? []).includes(t))
+        .map((t) => byName.get(t)?.legacyName ?? t);
+      return to.length
+        ? [
+            `${byName.get(from)?.legacyName} depends on ${inWords(to)} because it reaches ${to.length > 1 ? "their addresses" : "its address"}`,
+          ]
+        : [];
+    });
     return {
       kind: "dependency-cycle" as const,
       severity: "warning" as const,
       machine: members[0]?.machine as string,
       agents: members.map((m) => m.legacyName),
-      message: `${members.map((m) => m.legacyName).join(" → ")} → ${members[0]?.legacyName} depend on each other: none can wait for the others to start. Kubernetes starts them all; make sure each retries`,
+      message: `${members.map((m) => m.legacyName).join(" → ")} → ${members[0]?.legacyName} depend on each other${
+        reached.length ? ` (${reached.join("; ")})` : ""
+      }: none can wait for the others to start. Kubernetes starts them all; make sure each retries`,
       source: where(members[0]?.source ?? { file: "", line: 0, column: 0 }),
     };
   });
