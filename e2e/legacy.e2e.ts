@@ -72,6 +72,10 @@ const leftOut = (a: Agent) => {
 describe("the imported legacy fleet", () => {
   it("is accepted whole, and puts every GPU agent on its legacy machine or says why not", async () => {
     await kubectl(["apply", "--server-side", "-k", legacyDir]);
+    // Its namespace enforces the restricted Pod Security Standard: the pods the next test waits for are admitted under it.
+    expect(await kubectl(["get", "namespace", "agents", "-o", "jsonpath={.metadata.labels}"])).toContain(
+      '"pod-security.kubernetes.io/enforce":"restricted"',
+    );
     await provisionClaims("agents");
     const expected = (await readdir(legacyDir)).filter(
       (f) => !["kustomization.yaml", "namespace.yaml"].includes(f),

@@ -10,6 +10,9 @@ export const labelKeys = {
   legacyMachine: "agentfleet.io/legacy-machine",
 } as const;
 
+/** Kubernetes' Pod Security admission: the standard a namespace's pods must meet. */
+export const podSecurityEnforce = "pod-security.kubernetes.io/enforce";
+
 /** The value of app.kubernetes.io/managed-by (and part-of) on everything the operator owns. */
 export const managedBy = "agentfleet";
 export const managedBySelector = `${labelKeys.managedBy}=${managedBy}`;

@@ -2,6 +2,7 @@
 // namespaces that enforce no Pod Security Standard, and Secrets referenced but missing (by name:
 // the audit, like the operator, never reads a Secret's data). Pure.
 import type { AgentDeployment } from "../api/agentdeployment.ts";
+import { podSecurityEnforce } from "../api/labels.ts";
 import { agentRef, type Finding, finding } from "./findings.ts";
 
 /** Names of variables that carry a credential, by convention. */
@@ -14,8 +15,6 @@ export function unpinned(image: string): boolean {
   const tag = last.includes(":") ? last.slice(last.indexOf(":") + 1) : undefined;
   return tag === undefined || tag === "latest";
 }
-
-export const pssLabel = "pod-security.kubernetes.io/enforce";
 
 export function securityFindings(
   agents: readonly AgentDeployment[],
@@ -90,14 +89,14 @@ export function securityFindings(
   if (cluster) {
     for (const ns of [...new Set(agents.map((a) => a.metadata.namespace ?? "default"))].sort()) {
       const labels = cluster.namespaces.get(ns);
-      if (labels?.[pssLabel]) continue;
+      if (labels?.[podSecurityEnforce]) continue;
       findings.push(
         finding(
           "namespace-without-pss",
           `namespace ${ns}`,
-          `enforces no Pod Security Standard (no ${pssLabel} label)`,
+          `enforces no Pod Security Standard (no ${podSecurityEnforce} label)`,
           "a pod that asks for privileges or the host's paths is admitted; the agents need none",
-          `kubectl label namespace ${ns} ${pssLabel}=restricted`,
+          `kubectl label namespace ${ns} ${podSecurityEnforce}=restricted`,
         ),
       );
     }

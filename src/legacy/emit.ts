@@ -3,7 +3,7 @@
 import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
-import { annotationKeys, labelKeys, managedBy } from "../api/labels.ts";
+import { annotationKeys, labelKeys, managedBy, podSecurityEnforce } from "../api/labels.ts";
 import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import { type SecretValue, secretKey } from "./findings/scans.ts";
@@ -247,9 +247,16 @@ function stripSecrets(value: unknown): unknown {
 export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOptions): Map<string, string> {
   const files = new Map<string, string>();
   const header = "# Imported from legacy configs by `agentfleet import`. Review, then: kubectl apply -k .\n";
+  // Every agent's pod meets the restricted Pod Security Standard (render/deployment.ts): enforcing
+  // it keeps anything else out of the namespace, as docs/guides/security.md asks.
   files.set(
     "namespace.yaml",
-    header + stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: opts.namespace } }),
+    header +
+      stringify({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: opts.namespace, labels: { [podSecurityEnforce]: "restricted" } },
+      }),
   );
   for (const a of agents) {
     const docs = [agentManifest(a, opts), ...claimManifests(a, opts.namespace)];
