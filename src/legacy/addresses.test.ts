@@ -714,7 +714,9 @@ volumes: {work_data: {}}
     expect(messages("data-volume")[0]).toMatch(
       /work_data at \/data becomes a PersistentVolumeClaim.*\/scratch becomes an emptyDir/,
     );
-    expect(messages("host-mount")[0]).toMatch(/mounts \.\/models at \/models:.*model files on one PC's disk.*readOnly/);
+    expect(messages("host-mount")[0]).toMatch(
+      /mounts \.\/models at \/models:.*model files on one PC's disk.*PersistentVolumeClaim.*Pod Security level is privileged/,
+    );
     expect(messages("env-file")).toEqual([
       expect.stringMatching(/^worker reads its environment from \.env, which is not imported/),
       expect.stringMatching(/^worker reads its environment from worker\.env/),

@@ -744,7 +744,7 @@ g:
       [
         "warning",
         "pc2.yaml:6",
-        "sup mounts ./conf at /conf and ./logs at /app/logs (lines 6, 8): host paths tie it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must",
+        "sup mounts ./conf at /conf and ./logs at /app/logs (lines 6, 8): host paths tie it to one machine and its files, and the agents' restricted namespace refuses host paths: use a ConfigMap or a PersistentVolumeClaim",
       ],
     ]);
   });

@@ -124,8 +124,8 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
         message: dockerSocket
           ? `${d.legacyName} ${p.how}: the Docker socket is root on the host, and there is no Docker on a k3s node. Kubernetes restarts failed pods itself; drop this agent or give it RBAC on pods instead. It is imported without the mount`
           : models
-            ? `${d.legacyName} ${p.how}: model files on one PC's disk. Put them on a PersistentVolumeClaim (or, to share one copy, a hostPath volume in spec.volumes, readOnly, at the same path on both PCs so a GPU fallback finds them), or have the agent download them on start`
-            : `${d.legacyName} ${p.how}: the host's system directories are not an agent's to read; drop the mount (or, if it truly must, a readOnly hostPath volume in spec.volumes)`,
+            ? `${d.legacyName} ${p.how}: model files on one PC's disk. Put them on a PersistentVolumeClaim, or have the agent download them on start (a hostPath volume in spec.volumes would share one copy, but only in a namespace whose Pod Security level is privileged, and only if both PCs hold it at the same path)`
+            : `${d.legacyName} ${p.how}: the host's system directories are not an agent's to read; drop the mount (the restricted Pod Security Standard of the agents' namespace refuses host paths)`,
         source: where(p.source),
       });
     }
@@ -138,7 +138,7 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
         agents: [d.legacyName],
         message: `${d.legacyName} mounts ${inWords(plain.map((p) => p.mount))}${
           plain.length > 1 ? ` (lines ${plain.map((p) => p.source.line).join(", ")})` : ""
-        }: ${plain.length > 1 ? "host paths tie" : "a host path ties"} it to one machine and its files; use a ConfigMap, a PersistentVolumeClaim, or spec.volumes with hostPath if it must`,
+        }: ${plain.length > 1 ? "host paths tie" : "a host path ties"} it to one machine and its files, and the agents' restricted namespace refuses host paths: use a ConfigMap or a PersistentVolumeClaim`,
         source: where(first.source),
       });
     }
