@@ -44,10 +44,14 @@ const readyPods = async (name: string): Promise<V1Pod[]> =>
 
 /** The agent's Placed condition, once it passes the test. */
 const placedWhen = (name: string, what: string, test: (c: Condition) => boolean) =>
-  eventually(what, async () => {
-    const c = condition(await state(name), "Placed");
-    return c && test(c) ? c : undefined;
-  });
+  eventually(
+    what,
+    async () => {
+      const c = condition(await state(name), "Placed");
+      return c && test(c) ? c : undefined;
+    },
+    { explain: () => scene(name) },
+  );
 
 /**
  * Scales the agent's Deployment to zero and waits until its pods are gone: its ReplicaSet stops
@@ -307,6 +311,13 @@ describe("GPU placement", () => {
     const stoppedAt = Date.now();
     await readyOn("vital", pc2);
     expect((Date.now() - stoppedAt) / 1000).toBeLessThan(15);
+    // Its pod gone, filler still says what keeps it out.
+    // (eyes, required and on pc2 since the test before, may be named beside vital.)
+    await placedWhen(
+      "filler",
+      "filler to name the required agent that holds its room",
+      (c) => /\(required agents hold \d+ MiB there: [^)]*\)/.test(c.message) && c.message.includes(`${ns.name}/vital`),
+    );
     await removeAgents("vital", "filler");
   });
 });

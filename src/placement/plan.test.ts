@@ -129,6 +129,19 @@ describe("planPlacement", () => {
     expect(plan.get("a/running")).toMatchObject({ kind: "waiting", reason: "Preempted" });
   });
 
+  it("tells a displaced agent, once its pod has gone, which required agents hold the room it had", () => {
+    const vital = demand("a/vital", 6000, { required: true, current: { gpuClass: "rtx-3060", node: "pc2" } });
+    const plan = planPlacement([vital, demand("a/filler", 8000)], classes, [mainpc, pc2]);
+    expect(plan.get("a/filler")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message: "needs 8000 MiB: rtx-3060 has 5776 MiB free on pc2 (required agents hold 6000 MiB there: a/vital)",
+    });
+    // Not said where the required agents' room would not be enough anyway.
+    const big = planPlacement([vital, demand("a/big", 12000)], classes, [mainpc, pc2]);
+    expect(big.get("a/big")).toMatchObject({ message: "needs 12000 MiB: rtx-3060 has 5776 MiB free on pc2" });
+  });
+
   it("lets a required agent that displaced others start only once their pods have stopped, and displaces no more meanwhile", () => {
     const running = (agents: string[]) => ({
       pods: agents.map((agent) => ({ agent, node: "pc2", gpuClass: "rtx-3060" })),

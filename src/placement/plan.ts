@@ -20,6 +20,7 @@
 // Kubernetes' scheduler lets a preemptor in only once its victims are gone.
 import { AgentReason } from "../api/conditions.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
+import { firstFew } from "../lib/words.ts";
 import { type NodeInfo, nodeInClass, usable, vramCapacityMiB } from "./nodes.ts";
 
 export interface Demand {
@@ -165,9 +166,21 @@ export function planPlacement(
   const decisions = new Map<string, Decision>();
   const ordered = [...demands].sort(rank);
   const need = (d: Demand, gpuClass: string) => (d.classes.find((c) => c.name === gpuClass)?.vramMiB ?? 0) * d.replicas;
+  // The VRAM required agents hold on each node: what keeps an optional agent out once it was
+  // displaced (the plan keeps no memory of who displaced it), said in its waiting message.
+  const requiredOn = new Map<string, RequiredHold>();
+  const holdRequired = (d: Demand, node: string, mib: number) => {
+    if (!d.required) return;
+    const held = requiredOn.get(node) ?? { mib: 0, agents: [] };
+    requiredOn.set(node, {
+      mib: held.mib + mib,
+      agents: mib > 0 ? [...held.agents, d.key] : held.agents.filter((k) => k !== d.key),
+    });
+  };
   const place = (d: Demand, m: Member): Placed => {
     const vramMiB = d.classes.find((c) => c.name === m.gpuClass.metadata.name)?.vramMiB ?? 0;
     take(m, vramMiB * d.replicas, d.replicas);
+    holdRequired(d, m.node.name, vramMiB * d.replicas);
     const placed: Placed = {
       kind: "placed",
       gpuClass: m.gpuClass.metadata.name,
@@ -218,7 +231,7 @@ export function planPlacement(
         break;
       }
     }
-    if (!done) decisions.set(d.key, waiting(d, known, usableByClass));
+    if (!done) decisions.set(d.key, waiting(d, known, usableByClass, requiredOn));
   }
 
   // 3. One fail-back, if no agent is still moving.
@@ -232,6 +245,7 @@ export function planPlacement(
         .sort((a, b) => a.budget.freeMiB - b.budget.freeMiB || (a.node.name < b.node.name ? -1 : 1))[0];
       if (!target) continue;
       give(memberOf(now.gpuClass, now.node) as Member, now.vramMiB * d.replicas, d.replicas);
+      holdRequired(d, now.node, -now.vramMiB * d.replicas);
       place(d, target);
       break;
     }
@@ -413,7 +427,17 @@ function preemptionOn(
  * one node per class, that node). Built from one pass over each class's nodes: at 10,000 agents a
  * message listing every node for every waiting agent was most of the plan's time, and no help.
  */
-function waiting(d: Demand, known: Demand["classes"], usableByClass: ReadonlyMap<string, readonly Member[]>): Decision {
+interface RequiredHold {
+  mib: number;
+  agents: string[];
+}
+
+function waiting(
+  d: Demand,
+  known: Demand["classes"],
+  usableByClass: ReadonlyMap<string, readonly Member[]>,
+  requiredOn: ReadonlyMap<string, RequiredHold>,
+): Decision {
   const perClass = known.flatMap((c) => {
     const list = usableByClass.get(c.name) ?? [];
     let best: Member | undefined;
@@ -437,8 +461,14 @@ function waiting(d: Demand, known: Demand["classes"], usableByClass: ReadonlyMap
     const leaving = best.budget.leavingMiB
       ? `, and ${best.budget.leavingMiB} MiB more once the pods leaving it have stopped`
       : "";
+    // An optional agent that would fit but for required agents there (one they displaced): who.
+    const held = d.required ? undefined : requiredOn.get(best.node.name);
+    const byRequired =
+      held && held.mib > 0 && best.budget.freeMiB + held.mib >= c.vramMiB * d.replicas
+        ? ` (required agents hold ${held.mib} MiB there: ${firstFew(held.agents)})`
+        : "";
     return best.budget.freeMiB < c.vramMiB * d.replicas
-      ? `${c.name} has ${Math.max(0, best.budget.freeMiB)} MiB free on ${best.node.name}${others}${leaving}`
+      ? `${c.name} has ${Math.max(0, best.budget.freeMiB)} MiB free on ${best.node.name}${others}${byRequired}${leaving}`
       : `${c.name} has no free GPU replica on ${best.node.name}${count > 1 ? ` or its other nodes with room` : ""}`;
   });
   const needs = [...new Set(known.map((c) => `${c.vramMiB * d.replicas} MiB`))].join(" or ");
