@@ -3,7 +3,7 @@
 // Eviction API, and a switched-off PC is tainted and emptied by the real node lifecycle controller.
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeNameOf, setNodePower } from "../hack/lib/cluster.ts";
+import { kubectl, nodeNameOf, setNodePower } from "../hack/lib/cluster.ts";
 import { kubeconfigPath } from "../hack/lib/paths.ts";
 import { simulatedNodes } from "../hack/lib/topology.ts";
 import { loadConnection } from "../src/controller/connection.ts";
@@ -150,6 +150,25 @@ describe("the simulated home lab", () => {
         (err: unknown) => (httpStatus(err) === 404 ? true : undefined),
       ),
     );
+  });
+
+  it("reports a running pod that was marked not ready Ready again, as its kubelet would", async () => {
+    await core.createNamespacedPod({ namespace: ns.name, body: gpuPod("marked", 1, "NVIDIA-GeForce-RTX-3060") });
+    await eventually("the pod to be Ready", async () => {
+      const p = await core.readNamespacedPod({ name: "marked", namespace: ns.name });
+      return isReady(p) ? p : undefined;
+    });
+    // What kube-controller-manager does to the pods of a node it sees not Ready, here on a Ready node
+    // (the moment a PC comes back): kwok makes a pod Ready only as it starts.
+    const notReady = { status: { conditions: [{ type: "Ready", status: "False" }] } };
+    await kubectl(["patch", "pod", "marked", "-n", ns.name, "--subresource=status", "-p", JSON.stringify(notReady)]);
+    expect(isReady(await core.readNamespacedPod({ name: "marked", namespace: ns.name }))).toBe(false);
+    await eventually(
+      "the pod to be Ready again",
+      async () => (isReady(await core.readNamespacedPod({ name: "marked", namespace: ns.name })) ? true : undefined),
+      { timeoutMs: 40_000 },
+    );
+    await core.deleteNamespacedPod({ name: "marked", namespace: ns.name, gracePeriodSeconds: 0 });
   });
 
   it("taints a switched-off pc2, evicts its pods, and makes it Ready again when switched on", async () => {

@@ -67,8 +67,17 @@ async function kwokConfig(): Promise<string> {
     "options:",
     `  kubeControllerManagerNodeMonitorPeriodMilliseconds: ${nodeMonitorPeriodMs}`,
   ].join("\n");
-  const files = (await readdir(kwokStagesDir)).filter((f) => f.endsWith(".yaml")).sort();
-  const stages = await Promise.all(files.map((f) => readFile(path.join(kwokStagesDir, f), "utf8")));
+  // kwok's stages, then ours (hack/kwok-stages): what kwok leaves out of a kubelet's part.
+  const stageFiles = async (dir: string) =>
+    (await readdir(dir))
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => path.join(dir, f));
+  const files = [
+    ...(await stageFiles(kwokStagesDir)),
+    ...(await stageFiles(path.join(repoRoot, "hack", "kwok-stages"))),
+  ];
+  const stages = await Promise.all(files.map((f) => readFile(f, "utf8")));
   return [options, ...stages.map((d) => d.trim())].join("\n---\n");
 }
 
