@@ -40,6 +40,7 @@ export function runsSomething(node: YNode): boolean {
 }
 
 const bindAddress = /^(0\.0\.0\.0|\*|::|\[::\])$/;
+const loopback = /^([a-z][a-z0-9+.-]*:\/\/)?(localhost|127\.0\.0\.1|\[::1\])([:/]|$)/i;
 
 /**
  * The address a definition gives to reach it when it has nothing to run (`MemoryHub: {endpoint:
@@ -50,7 +51,13 @@ export function elsewhereAddress(node: YNode): { key: string; value: string } | 
   if (node.kind !== "map" || !looksLikeAgent(node) || runsSomething(node)) return undefined;
   for (const e of node.entries) {
     const value = scalar(e.value)?.trim();
-    if (/^(endpoint|url|address|host|hostname)$/.test(e.key) && value && !bindAddress.test(value))
+    // A bind address or this machine's own (localhost) says where it runs here, not elsewhere.
+    if (
+      /^(endpoint|url|address|host|hostname)$/.test(e.key) &&
+      value &&
+      !bindAddress.test(value) &&
+      !loopback.test(value)
+    )
       return { key: e.key, value };
   }
   return undefined;

@@ -886,6 +886,11 @@ services:
       "Learner depends on MemoryHub, which mainpc.yaml:3 names as running elsewhere (endpoint http://172.20.0.11:7010): import the startup config of the machine that runs it",
     );
     expect(JSON.stringify(alone.report)).not.toContain("user:secret");
+    // One reached on this machine's own address runs here: it is an agent of this file.
+    const local = run(
+      mainpc('services_list:\n  - {name: Hub, endpoint: "http://localhost:7010", port: 7010, required: true}\n'),
+    );
+    expect(local.report.agents.map((a) => a.name)).toEqual(["hub"]);
   });
 });
 
