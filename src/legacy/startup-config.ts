@@ -227,16 +227,14 @@ interface WalkContext {
   machineNames: readonly string[];
 }
 
-function walk(
-  node: YNode,
-  ctx: WalkContext,
-  out: StartupAgentDraft[],
-  settings: InfrastructureSettings[],
-  elsewhere: Elsewhere[],
-): void {
+/** What a walk over a file finds: its agents, and the blocks that look like agents and are not. */
+type Found = Pick<StartupReading, "agents" | "settings" | "elsewhere">;
+
+function walk(node: YNode, ctx: WalkContext, found: Found): void {
+  const { settings, elsewhere } = found;
   const add = (name: string, spec: YNode, source: Location) => {
     const agent = readAgent(name, spec, source, ctx.group, ctx.globalEnv);
-    out.push(agent.machines.length === 0 && ctx.machine ? { ...agent, machines: [ctx.machine] } : agent);
+    found.agents.push(agent.machines.length === 0 && ctx.machine ? { ...agent, machines: [ctx.machine] } : agent);
   };
   if (node.kind === "map") {
     for (const e of node.entries) {
@@ -247,13 +245,7 @@ function walk(
       else if (looksLikeAgent(e.value)) add(e.key, e.value, e.keyLoc);
       else if (e.value.kind !== "scalar" && !/^(global_settings|environment|docker_groups)$/.test(e.key)) {
         const group = ctx.group ? `${ctx.group}.${e.key}` : e.key;
-        walk(
-          e.value,
-          { ...ctx, group, machine: sectionMachine(e.key, ctx.machineNames) ?? ctx.machine },
-          out,
-          settings,
-          elsewhere,
-        );
+        walk(e.value, { ...ctx, group, machine: sectionMachine(e.key, ctx.machineNames) ?? ctx.machine }, found);
       }
     }
   } else if (node.kind === "seq") {
@@ -262,7 +254,7 @@ function walk(
       const reachedAt = name === undefined ? undefined : elsewhereAddress(item);
       if (name !== undefined && reachedAt) elsewhere.push({ name, address: reachedAt, source: item.loc });
       else if (name !== undefined && looksLikeAgent(item)) add(name, item, item.loc);
-      else if (item.kind !== "scalar") walk(item, ctx, out, settings, elsewhere);
+      else if (item.kind !== "scalar") walk(item, ctx, found);
     }
   }
 }
@@ -271,13 +263,7 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
   const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map(), settings: [], elsewhere: [] };
   if (root?.kind !== "map") return reading;
   const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
-  walk(
-    root,
-    { group: undefined, machine: undefined, globalEnv, machineNames },
-    reading.agents,
-    reading.settings,
-    reading.elsewhere,
-  );
+  walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading);
   readGroupLists(root, reading.gpuGroups, "");
   reading.profiles = readProfiles(root, machineNames);
   return reading;
@@ -285,9 +271,9 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
 
 /** True when a parsed file defines agents the way startup configs do. */
 export function isStartupConfig(root: YNode | undefined): boolean {
-  const found: StartupAgentDraft[] = [];
-  if (root) walk(root, { group: undefined, machine: undefined, globalEnv: [], machineNames: [] }, found, [], []);
-  return found.length > 0;
+  const found: Found = { agents: [], settings: [], elsewhere: [] };
+  if (root) walk(root, { group: undefined, machine: undefined, globalEnv: [], machineNames: [] }, found);
+  return found.agents.length > 0;
 }
 
 export type { GpuEvidence };
