@@ -5,7 +5,14 @@ import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { inferMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
 import { sameName, toAgentName, toDnsLabel } from "./names.ts";
-import { isStartupConfig, readStartupConfig, type StartupAgentDraft, sameMachine } from "./startup-config.ts";
+import {
+  type Elsewhere,
+  type InfrastructureSettings,
+  isStartupConfig,
+  readStartupConfig,
+  type StartupAgentDraft,
+  sameMachine,
+} from "./startup-config.ts";
 import { child, parseYaml, scalar, type YNode } from "./yaml-source.ts";
 
 export interface LegacyFile {
@@ -102,6 +109,44 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
   };
 }
 
+/**
+ * The agents a startup config defines but its launcher did not run here: switched off, or named
+ * with the address where another machine runs them. Set aside with why, for the findings and the
+ * dependencies on them.
+ */
+function setAside(
+  agents: readonly LegacyAgent[],
+  elsewhere: readonly Elsewhere[],
+  machine: string,
+): { imported: LegacyAgent[]; setAside: Decommissioned[] } {
+  return {
+    imported: agents.filter((a) => !a.disabled),
+    setAside: [
+      ...agents.flatMap((a) =>
+        a.disabled ? [{ legacyName: a.legacyName, machine: a.machine, ...a.disabled, how: "disabled" as const }] : [],
+      ),
+      ...elsewhere.map((e) => ({
+        legacyName: e.name,
+        machine,
+        reason: `${e.address.key} ${withoutCredentials(e.address.value)}`,
+        source: e.source,
+        how: "elsewhere" as const,
+      })),
+    ],
+  };
+}
+
+function settingsFinding(block: InfrastructureSettings, machine: string | undefined): Finding {
+  return {
+    kind: "infrastructure-settings",
+    severity: "info",
+    ...(machine ? { machine } : {}),
+    agents: [],
+    message: `${block.name} configures ${block.kind}, which runs nothing of its own here: it is not an agent, so it is not imported. Carry these settings to the ${block.kind} the fleet uses (its Helm chart, or the compose service imported as infrastructure)`,
+    source: at(block.source),
+  };
+}
+
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
 
@@ -186,37 +231,11 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
         }
         seen.set(key, a);
       }
-      for (const a of seen.values()) {
-        if (!a.disabled) startup.push(a);
-        else
-          decommissioned.push({
-            legacyName: a.legacyName,
-            machine: a.machine,
-            reason: a.disabled.reason,
-            source: a.disabled.source,
-            how: "disabled",
-          });
-      }
-      for (const e of reading.elsewhere) {
-        decommissioned.push({
-          legacyName: e.name,
-          machine: machine ?? "",
-          reason: `${e.address.key} ${withoutCredentials(e.address.value)}`,
-          source: e.source,
-          how: "elsewhere",
-        });
-      }
+      const kept = setAside([...seen.values()], reading.elsewhere, machine ?? "");
+      startup.push(...kept.imported);
+      decommissioned.push(...kept.setAside);
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
-      for (const block of reading.settings) {
-        findings.push({
-          kind: "infrastructure-settings",
-          severity: "info",
-          ...(machine ? { machine } : {}),
-          agents: [],
-          message: `${block.name} configures ${block.kind}, which runs nothing of its own here: it is not an agent, so it is not imported. Carry these settings to the ${block.kind} the fleet uses (its Helm chart, or the compose service imported as infrastructure)`,
-          source: at(block.source),
-        });
-      }
+      findings.push(...reading.settings.map((block) => settingsFinding(block, machine)));
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
     } else {
       throw new InputError(noAgentsMessage(parsed.root), parsed.root?.loc ?? { file: file.path, line: 1, column: 1 });
