@@ -1,4 +1,4 @@
-// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses]`
+// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses] [--profile NAME]...`
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -24,6 +24,8 @@ export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
                                rewriting them to the Service names of what they reach
     --image REPO:TAG           the monorepo's image for agents that name none (GPU agents: REPO:TAG-cuda);
                                writes a Dockerfile for it beside the manifests
+    --profile NAME             also import compose services of this profile, as docker compose --profile
+                               (without it, a service with profiles: is set aside, as compose left it)
   Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
 
 const marker = "agentfleet import";
@@ -47,6 +49,7 @@ export async function runImport(
       "no-fallback": { type: "boolean", default: false },
       "keep-addresses": { type: "boolean", default: false },
       image: { type: "string" },
+      profile: { type: "string", multiple: true, default: [] },
     },
   });
   if (positionals.length === 0) throw new ImportUsageError("name at least one legacy file");
@@ -86,6 +89,7 @@ export async function runImport(
     fallback: !values["no-fallback"],
     keepAddresses: values["keep-addresses"],
     ...(values.image ? { image: values.image } : {}),
+    profiles: values.profile,
     readEnvFile,
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;

@@ -175,10 +175,27 @@ function quantity(resources: YNode | undefined, field: keyof typeof quantities, 
   );
 }
 
-export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
+/**
+ * A service compose starts only for a profile not asked for (`profiles: [debug]` without
+ * `--profile debug`): `docker compose up` never ran it.
+ */
+function outOfProfile(spec: YNode, key: string, enabled: ReadonlySet<string>): LegacyAgent["disabled"] {
+  const node = child(spec, "profiles");
+  const profiles = readStringList(node).map((p) => p.name);
+  if (!node || profiles.length === 0 || enabled.has("*") || profiles.some((p) => enabled.has(p))) return undefined;
+  return {
+    reason: `compose starts ${key} only with --profile ${profiles.join(" or --profile ")}`,
+    source: node.loc,
+    switchOn: `Import with --profile ${profiles[0]} to run it`,
+  };
+}
+
+/** The services of a compose file; `profiles` are those asked for, as `docker compose --profile`. */
+export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set()): Omit<LegacyAgent, "machine">[] {
   const services = child(root, "services");
   if (services?.kind !== "map") return [];
   return services.entries.map(({ key, keyLoc, value: spec }) => {
+    const disabled = outOfProfile(spec, key, profiles);
     const env = readEnv(child(spec, "environment"));
     const deploy = child(spec, "deploy");
     const limits = child(child(deploy, "resources"), "limits");
@@ -241,6 +258,7 @@ export function readCompose(root: YNode): Omit<LegacyAgent, "machine">[] {
         : {}),
       ...(health ? { healthCheck: health } : {}),
       ...(serviceName ? { serviceName } : {}),
+      ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),
       scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
     };

@@ -34,6 +34,8 @@ export interface Fleet {
   /** Compose services that are not agents of the startup config (infrastructure, or drift). */
   composeOnly: LegacyAgent[];
   decommissioned: Decommissioned[];
+  /** Definitions switched off: not imported, but their files still hold their secrets. */
+  switchedOff: LegacyAgent[];
   findings: Finding[];
   /** File-level scalars (networks, subnets) per file, for the address scan. */
   fileScalars: LegacyAgent["scalars"];
@@ -118,10 +120,11 @@ function setAside(
   agents: readonly LegacyAgent[],
   elsewhere: readonly Elsewhere[],
   machine: string,
-): { imported: LegacyAgent[]; setAside: Decommissioned[] } {
+): { imported: LegacyAgent[]; switchedOff: LegacyAgent[]; notImported: Decommissioned[] } {
   return {
     imported: agents.filter((a) => !a.disabled),
-    setAside: [
+    switchedOff: agents.filter((a) => a.disabled),
+    notImported: [
       ...agents.flatMap((a) =>
         a.disabled ? [{ legacyName: a.legacyName, machine: a.machine, ...a.disabled, how: "disabled" as const }] : [],
       ),
@@ -167,11 +170,17 @@ function noAgentsMessage(root: YNode | undefined): string {
     : `no agents found: ${expected}`;
 }
 
-export function assembleFleet(files: readonly LegacyFile[], machines: readonly string[]): Fleet {
+/** `profiles`: the compose profiles asked for (`--profile`), whose services are imported. */
+export function assembleFleet(
+  files: readonly LegacyFile[],
+  machines: readonly string[],
+  profiles: ReadonlySet<string> = new Set(),
+): Fleet {
   const findings: Finding[] = [];
   const startup: LegacyAgent[] = [];
   const compose: LegacyAgent[] = [];
   const decommissioned: Decommissioned[] = [];
+  const switchedOff: LegacyAgent[] = [];
   const fileScalars: LegacyAgent["scalars"] = [];
   const gpuGroups: { machine: string; agents: string[]; group: string; source: Location }[] = [];
   const startupMachines = new Set<string>();
@@ -208,7 +217,11 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
     }
 
     if (isCompose(parsed.root) && parsed.root) {
-      compose.push(...readCompose(parsed.root).map((s) => ({ ...s, machine: machine ?? unassignedMachine })));
+      const services = readCompose(parsed.root, profiles).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
+      const kept = setAside(services, [], machine ?? unassignedMachine);
+      compose.push(...kept.imported);
+      switchedOff.push(...kept.switchedOff);
+      decommissioned.push(...kept.notImported);
       fileScalars.push(...fileLevelScalars(parsed.root));
     } else if (isStartupConfig(parsed.root)) {
       const reading = readStartupConfig(parsed.root, machines);
@@ -233,7 +246,8 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
       }
       const kept = setAside([...seen.values()], reading.elsewhere, machine ?? "");
       startup.push(...kept.imported);
-      decommissioned.push(...kept.setAside);
+      switchedOff.push(...kept.switchedOff);
+      decommissioned.push(...kept.notImported);
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
       findings.push(...reading.settings.map((block) => settingsFinding(block, machine)));
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
@@ -287,5 +301,5 @@ export function assembleFleet(files: readonly LegacyFile[], machines: readonly s
     });
   }
   agents.sort((x, y) => order(x.machine) - order(y.machine) || (x.name < y.name ? -1 : 1));
-  return { agents, composeOnly, decommissioned, findings, fileScalars, machines: [...machines] };
+  return { agents, composeOnly, decommissioned, switchedOff, findings, fileScalars, machines: [...machines] };
 }

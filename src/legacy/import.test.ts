@@ -811,6 +811,35 @@ services:
     });
   });
 
+  it("disabled-agent: a compose service of a profile not asked for is set aside, as compose left it, and --profile imports it", () => {
+    const compose = {
+      path: "mainpc-docker-compose.yml",
+      text: `services:
+  api: {image: cascade/api:1, expose: ["8000"]}
+  pgadmin:
+    image: dpage/pgadmin4:8
+    environment: {PGADMIN_DEFAULT_PASSWORD: pgadmin_secure_password}
+    profiles: [debug]
+`,
+    };
+    const plain = importLegacy([compose], { namespace: "agents", classes: defaultClasses });
+    expect(plain.report.agents.map((a) => a.name)).toEqual(["api"]);
+    expect(kinds(plain.report.findings, "disabled-agent")).toMatchObject([
+      {
+        source: "mainpc-docker-compose.yml:6",
+        message:
+          "pgadmin is switched off (compose starts pgadmin only with --profile debug); not imported, as its launcher skipped it. Import with --profile debug to run it",
+      },
+    ]);
+    // Not imported, its password is still in the file: reported, to rotate.
+    expect(kinds(plain.report.findings, "secret")[0]?.message).toMatch(
+      /^pgadmin holds a secret in PGADMIN_DEFAULT_PASSWORD \(a literal value\)\. It is not imported; .*rotate it$/,
+    );
+    const withDebug = importLegacy([compose], { namespace: "agents", classes: defaultClasses, profiles: ["debug"] });
+    expect(withDebug.report.agents.map((a) => a.name)).toEqual(["api", "pgadmin"]);
+    expect(kinds(withDebug.report.findings, "disabled-agent")).toEqual([]);
+  });
+
   it("compose-drift: a service the startup config does not define, or decommissioned, and the reverse", () => {
     const { report } = run(
       mainpc("g:\n  A: {port: 1}\n  B: {port: 2}\n  # DECOMMISSIONED: gone\n  # Old:\n  #   port: 3\n"),

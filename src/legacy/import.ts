@@ -32,6 +32,8 @@ export interface ImportOptions {
   keepAddresses?: boolean;
   /** GPUClass → the VRAM it offers, for agents of no machine; the chart's default classes when absent. */
   classVramMiB?: ReadonlyMap<string, number>;
+  /** Compose profiles to import the services of, as `docker compose --profile`; others are set aside. */
+  profiles?: readonly string[];
   /** Reads a compose service's env_file; without it, env files are reported, not read. */
   readEnvFile?: EnvFileReader;
 }
@@ -113,7 +115,7 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
-  const given = assembleFleet(files, machines);
+  const given = assembleFleet(files, machines, new Set(opts.profiles ?? []));
   const read = opts.readEnvFile;
   const withFiles = read
     ? { ...given, agents: withEnvFiles(given.agents, read), composeOnly: withEnvFiles(given.composeOnly, read) }
@@ -137,7 +139,8 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const edges = withReaches(deps.edges, addresses);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
   // Secrets as the files wrote them: a ${X:-admin} default is named as such.
-  const secrets = findSecrets([...assembled.agents, ...assembled.composeOnly]);
+  // Those switched off too: not imported, their secrets are still in the files, to rotate.
+  const secrets = findSecrets([...assembled.agents, ...assembled.composeOnly, ...assembled.switchedOff]);
   const imported = new Set(fleet.agents.map((a) => a.legacyName));
 
   const findings: Finding[] = [

@@ -160,8 +160,11 @@ export interface LegacyAgent {
   };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;
-  /** A startup agent its launcher skipped (`enabled: false`): not imported. */
-  disabled?: { reason: string; source: Location };
+  /**
+   * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
+   * `switchOn` says how to import it after all, when the importer can.
+   */
+  disabled?: { reason: string; source: Location; switchOn?: string };
   /** Every scalar the definition holds, for the address and secret scans. */
   scalars: { path: string; value: string; source: Location }[];
 }
@@ -176,6 +179,8 @@ export interface Decommissioned {
    * another machine (an endpoint to reach it, nothing to run).
    */
   how?: "disabled" | "elsewhere";
+  /** For one switched off: how to import it after all. */
+  switchOn?: string;
 }
 
 /** What a file did with an agent it does not run, in a sentence's words ("which mainpc.yaml:4 …"). */

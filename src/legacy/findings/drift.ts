@@ -108,7 +108,11 @@ export function driftFindings(fleet: Fleet): Finding[] {
   // Agents only comments define, switched off where they are defined, or named as another machine's.
   for (const d of decommissioned) {
     // Defined by another file after all: a comment's leftover, or where this file reaches it.
-    if (d.how !== "disabled" && agents.some((a) => sameName(a.legacyName, d.legacyName))) continue;
+    // (One switched off on one machine may run on another, or come from the other file of its own.)
+    const importedAnyway = agents.some(
+      (a) => sameName(a.legacyName, d.legacyName) && (d.how !== "disabled" || a.machine === d.machine),
+    );
+    if (importedAnyway) continue;
     findings.push({
       ...notImported(d),
       machine: d.machine,
@@ -126,7 +130,7 @@ function notImported(d: Decommissioned): Pick<Finding, "kind" | "severity" | "me
       return {
         kind: "disabled-agent",
         severity: "info",
-        message: `${d.legacyName} is switched off (${d.reason}); not imported, as its launcher skipped it. Switch it on and import again to run it`,
+        message: `${d.legacyName} is switched off (${d.reason}); not imported, as its launcher skipped it. ${d.switchOn ?? "Switch it on and import again to run it"}`,
       };
     case "elsewhere":
       return {
