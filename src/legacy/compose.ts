@@ -6,6 +6,7 @@ import { infrastructureOfImage } from "./infrastructure.ts";
 import {
   type DataVolume,
   type GpuEvidence,
+  type HostAccess,
   type HostMount,
   InputError,
   type LegacyAgent,
@@ -92,6 +93,33 @@ function hostMounts(node: YNode | undefined): HostMount[] {
     const isPath = /^(\/|\.|~)/.test(resolved) || (typeof js === "object" && js.type === "bind");
     return isPath ? [{ hostPath: resolved, target, source: item.loc }] : [];
   });
+}
+
+/**
+ * What a service had of its PC beyond files: devices, the host's network, privilege, added
+ * capabilities; and host paths under /dev, which are devices too.
+ */
+function hostAccessOf(spec: YNode, mounts: readonly HostMount[]): HostAccess[] {
+  const found: HostAccess[] = [];
+  const devices = child(spec, "devices");
+  for (const d of devices?.kind === "seq" ? devices.items : []) {
+    const js = toJS(d) as string | { source?: string };
+    const path = substitute(typeof js === "string" ? (js.split(":")[0] ?? "") : (js.source ?? "")).value;
+    if (path) found.push({ kind: "device", what: path, source: d.loc });
+  }
+  for (const m of mounts) {
+    if (/^\/dev\/./.test(m.hostPath) && !found.some((f) => f.what === m.hostPath))
+      found.push({ kind: "device", what: m.hostPath, source: m.source });
+  }
+  const network = child(spec, "network_mode");
+  if (scalar(network) === "host")
+    found.push({ kind: "network", what: "network_mode: host", source: network?.loc ?? spec.loc });
+  const privileged = child(spec, "privileged");
+  if (/^true$/i.test(scalar(privileged) ?? ""))
+    found.push({ kind: "privileged", what: "privileged: true", source: privileged?.loc ?? spec.loc });
+  for (const c of readStringList(child(spec, "cap_add")))
+    found.push({ kind: "capability", what: c.name, source: c.source });
+  return found;
 }
 
 function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEvidence[] {
@@ -196,6 +224,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
   if (services?.kind !== "map") return [];
   return services.entries.map(({ key, keyLoc, value: spec }) => {
     const disabled = outOfProfile(spec, key, profiles);
+    const mounts = hostMounts(child(spec, "volumes"));
+    const hostAccess = hostAccessOf(spec, mounts);
     const env = readEnv(child(spec, "environment"));
     const deploy = child(spec, "deploy");
     const limits = child(child(deploy, "resources"), "limits");
@@ -243,7 +273,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       required: false,
       config: {},
       env,
-      mounts: hostMounts(child(spec, "volumes")),
+      mounts,
+      ...(hostAccess.length ? { hostAccess } : {}),
       gpu: gpuEvidence(spec, env),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit

@@ -106,6 +106,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     gpu: [...agent.gpu, ...service.gpu],
     ...(service.replicas ? { replicas: service.replicas } : {}),
     ...(service.resources ? { resources: service.resources } : {}),
+    ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),
     ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),
     scalars: [...agent.scalars, ...service.scalars],
   };

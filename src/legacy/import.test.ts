@@ -749,6 +749,45 @@ g:
     ]);
   });
 
+  it("host-access: devices, the PC's network, privilege and capabilities a pod in a restricted namespace has none of", () => {
+    const { report, files } = run(
+      mainpc(`g:
+  Capture: {script_path: capture.py, port: 5000}
+  Hub: {script_path: hub.py, port: 5100}
+`),
+      {
+        path: "mainpc-docker-compose.yml",
+        text: `services:
+  capture:
+    image: cascade/capture:1
+    environment: [SERVICE_NAME=Capture]
+    volumes: ["/dev/snd:/dev/snd:rw", "./logs:/app/logs"]
+    devices: [/dev/snd, "/dev/nvidia0:/dev/nvidia0"]
+    cap_add: [SYS_NICE]
+  hub:
+    image: cascade/hub:1
+    environment: [SERVICE_NAME=Hub]
+    network_mode: host
+    privileged: true
+`,
+      },
+    );
+    expect(
+      kinds(report.findings, "host-access").map((f) => [f.severity, f.agents[0], f.message.split(":")[0]]),
+    ).toEqual([
+      ["warning", "Capture", "Capture uses the PC's devices (/dev/snd)"],
+      ["warning", "Hub", "Hub ran on the PC's own network (network_mode"],
+      ["warning", "Hub", "Hub ran privileged"],
+      ["info", "Capture", "Capture maps the card's device files (/dev/nvidia0)"],
+      ["info", "Capture", "Capture added capabilities (SYS_NICE)"],
+    ]);
+    // The devices are no host paths of their own: only ./logs is.
+    expect(kinds(report.findings, "host-mount").map((f) => f.message)).toEqual([
+      expect.stringMatching(/^Capture mounts \.\/logs at \/app\/logs: /),
+    ]);
+    expect(files.get("capture.yaml")).not.toContain("/dev/snd");
+  });
+
   it("hardcoded-address: fixed IPs and subnets, and localhost URLs", () => {
     const { report } = run(
       pc2(`networks: {n: {ipam: {config: [{subnet: 10.5.0.0/16}]}}}

@@ -11,7 +11,7 @@ import { composeFindings } from "./findings/compose.ts";
 import { cycleFindings, resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
-import { addressFindings, findSecrets, mountFindings, secretFindings } from "./findings/scans.ts";
+import { addressFindings, findSecrets, hostAccessFindings, mountFindings, secretFindings } from "./findings/scans.ts";
 import { assembleFleet, type FleetAgent, type LegacyFile, machineLabel, unassignedMachine } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { type Finding, type Severity, where } from "./model.ts";
@@ -151,6 +151,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...driftFindings(fleet),
     ...secretFindings(secrets, imported),
     ...mountFindings(everyDefinition),
+    ...hostAccessFindings(fleet.agents),
     ...addressFindings(everyDefinition, fleet.fileScalars, {
       // Kept as they were: what the rewrite would have changed or left is reported as it is.
       localhostAt: new Set(

@@ -47,6 +47,7 @@ export type FindingKind =
   | "decommissioned-agent"
   | "disabled-agent"
   | "infrastructure-settings"
+  | "host-access"
   | "external-agent"
   | "secret"
   | "host-mount"
@@ -116,6 +117,13 @@ export interface GpuEvidence {
   source: Location;
 }
 
+export interface HostAccess {
+  kind: "device" | "network" | "privileged" | "capability";
+  /** As the file wrote it: /dev/snd, network_mode: host, SYS_NICE. */
+  what: string;
+  source: Location;
+}
+
 /** One agent as a legacy file defines it, its values already resolved (${VAR:-default}, ${PORT_OFFSET}+N). */
 export interface LegacyAgent {
   legacyName: string;
@@ -160,6 +168,11 @@ export interface LegacyAgent {
   };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;
+  /**
+   * What a compose service had of its PC beyond files: devices (/dev/snd), its network, privilege,
+   * added capabilities. A pod in the agents' restricted namespace has none of them.
+   */
+  hostAccess?: HostAccess[];
   /**
    * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
    * `switchOn` says how to import it after all, when the importer can.

@@ -2,7 +2,7 @@
 // as ${X:-admin}), host paths mounted into containers, and fixed addresses.
 import { agentsNamed, counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
-import { type Finding, type LegacyAgent, type Location, where } from "../model.ts";
+import { type Finding, type HostAccess, type LegacyAgent, type Location, where } from "../model.ts";
 import { substitute } from "../values.ts";
 
 /** Names of values that are secrets. */
@@ -92,12 +92,15 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
   const findings: Finding[] = [];
   for (const d of defs) {
     const paths = [
-      ...d.mounts.map((m) => ({
-        path: m.hostPath,
-        source: m.source,
-        how: `mounts ${m.hostPath} at ${m.target}`,
-        mount: `${m.hostPath} at ${m.target}`,
-      })),
+      // Devices under /dev are what hostAccessFindings reports.
+      ...d.mounts
+        .filter((m) => !/^\/dev\/./.test(m.hostPath))
+        .map((m) => ({
+          path: m.hostPath,
+          source: m.source,
+          how: `mounts ${m.hostPath} at ${m.target}`,
+          mount: `${m.hostPath} at ${m.target}`,
+        })),
       ...d.scalars
         .filter((s) => !/^volumes\b/.test(s.path) && /docker\.sock$|^\/var\/run\/|^\/proc\b|^\/sys\b/.test(s.value))
         .map((s) => ({
@@ -231,4 +234,63 @@ export function addressFindings(
 
 export function agentSecrets(agent: FleetAgent, secrets: readonly SecretValue[]): SecretValue[] {
   return secrets.filter((s) => s.agent === agent.legacyName && s.machine === agent.machine);
+}
+
+const gpuDevice = /^\/dev\/nvidia/;
+
+/**
+ * What a compose service had of its PC that a pod in the agents' restricted namespace does not:
+ * devices (a microphone, a sound card), the PC's own network, privilege, added capabilities. The
+ * card's own device files are the NVIDIA device plugin's to hand over.
+ */
+export function hostAccessFindings(defs: readonly LegacyAgent[]): Finding[] {
+  return defs.flatMap((d) => {
+    const access = d.hostAccess ?? [];
+    const of = (kind: HostAccess["kind"], test: (a: HostAccess) => boolean = () => true) =>
+      access.filter((a) => a.kind === kind && test(a));
+    const found: Finding[] = [];
+    const push = (list: readonly HostAccess[], severity: Finding["severity"], says: (what: string) => string) => {
+      const [first] = list;
+      if (!first) return;
+      found.push({
+        kind: "host-access",
+        severity,
+        machine: d.machine,
+        agents: [d.legacyName],
+        message: `${d.legacyName} ${says(inWords(list.map((a) => a.what)))}`,
+        source: where(first.source),
+      });
+    };
+    push(
+      of("device", (a) => !gpuDevice.test(a.what)),
+      "warning",
+      (what) =>
+        `uses the PC's devices (${what}): a pod in the agents' restricted namespace sees no host device, so it cannot reach them. Run it on the PC that has them with a device plugin that advertises them (and pin it to that node), or keep it outside the cluster and have it send what it captures to the fleet`,
+    );
+    push(
+      of("device", (a) => gpuDevice.test(a.what)),
+      "info",
+      (what) =>
+        `maps the card's device files (${what}): the NVIDIA device plugin hands its pod the card (nvidia.com/gpu), so they are left out`,
+    );
+    push(
+      of("network"),
+      "warning",
+      () =>
+        "ran on the PC's own network (network_mode: host): a pod has an address of its own, so discovery on the home network (mDNS, broadcast) and ports it opened on the PC do not carry over; its Service carries its declared ports",
+    );
+    push(
+      of("privileged"),
+      "warning",
+      () =>
+        "ran privileged: a pod in the agents' restricted namespace cannot, and it is imported without it. Find what it needed the privilege for",
+    );
+    push(
+      of("capability"),
+      "info",
+      (what) =>
+        `added capabilities (${what}): the restricted Pod Security Standard drops them all, and it is imported without them`,
+    );
+    return found;
+  });
 }
