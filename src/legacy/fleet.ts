@@ -151,6 +151,36 @@ function settingsFinding(block: InfrastructureSettings, machine: string | undefi
   };
 }
 
+/**
+ * The startup agents with one definition per machine and name: where files of one machine define
+ * an agent twice, the one that runs something (a script, a command, an image) wins, else the later,
+ * and a duplicate-agent warning says which.
+ */
+function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; findings: Finding[] } {
+  const runs = (a: LegacyAgent) => Boolean(a.scriptPath || a.command || a.image);
+  const kept = new Map<string, LegacyAgent>();
+  const findings: Finding[] = [];
+  for (const a of agents) {
+    const key = `${a.machine}/${toDnsLabel(a.legacyName)}`;
+    const earlier = kept.get(key);
+    if (!earlier) {
+      kept.set(key, a);
+      continue;
+    }
+    const winner = runs(earlier) && !runs(a) ? earlier : a;
+    kept.set(key, winner);
+    findings.push({
+      kind: "duplicate-agent",
+      severity: "warning",
+      machine: a.machine,
+      agents: [a.legacyName],
+      message: `${a.legacyName} is defined for ${machineLabel(a.machine)} in two files (${where(earlier.source)} and ${where(a.source)}); the one at ${where(winner.source)} is imported (${runs(winner) && !runs(winner === a ? earlier : a) ? "it has something to run" : "the later one"})`,
+      source: where(a.source),
+    });
+  }
+  return { kept: [...kept.values()], findings };
+}
+
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
 
@@ -256,6 +286,12 @@ export function assembleFleet(
       throw new InputError(noAgentsMessage(parsed.root), parsed.root?.loc ?? { file: file.path, line: 1, column: 1 });
     }
   }
+
+  // One machine's agent in two of its files (its startup config and another list of its services):
+  // one AgentDeployment, the definition with something to run, else the later.
+  const { kept: startupAgents, findings: twice } = oncePerMachine(startup);
+  startup.splice(0, startup.length, ...startupAgents);
+  findings.push(...twice);
 
   // GPU groups (docker_groups) mark their members as needing a GPU.
   for (const a of startup) {

@@ -664,6 +664,27 @@ describe("findings", () => {
     expect(report.agents.map((a) => `${a.name}:${a.ports}`)).toEqual(["hub:2", "hub-pc2:3"]);
   });
 
+  it("duplicate-agent: one machine's agent in two of its files is imported once, the one with something to run", () => {
+    const services = pc2("enabled: true\nCache: {enabled: true, port: 7102, description: connection details}\n");
+    const config = {
+      path: "pc2_startup_config.yaml",
+      text: "pc2_services:\n  - {name: Cache, script_path: cache.py, port: 7102}\n",
+    };
+    for (const files of [
+      [services, config],
+      [config, services],
+    ]) {
+      const { report, files: written } = run(...files);
+      expect(report.agents.map((a) => `${a.name}@${a.machine}`)).toEqual(["cache@pc2"]);
+      expect(written.get("cache.yaml")).toContain("cache.py");
+      expect(kinds(report.findings, "duplicate-agent").map((f) => f.message)).toEqual([
+        expect.stringMatching(
+          /^Cache is defined for pc2 in two files \(.*\); the one at pc2_startup_config\.yaml:2 is imported \(it has something to run\)$/,
+        ),
+      ]);
+    }
+  });
+
   it("decommissioned-agent, with the comment's reason", () => {
     const { report } = run(
       mainpc("g:\n  A: {port: 1}\n  # Retired in 2024: merged into A\n  # B:\n  #   script_path: b.py\n"),
