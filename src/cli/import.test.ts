@@ -86,6 +86,22 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(JSON.parse(out).agents[0]).toMatchObject({ machine: "pc3", gpuClass: "rtx-3090" });
   });
 
+  it("imports a compose profile's services with --profile, as docker compose --profile runs them", async () => {
+    const file = await write(
+      "docker-compose.yml",
+      "services:\n  api: {image: cascade/api:1}\n  pgadmin: {image: dpage/pgadmin4:8, profiles: [debug]}\n",
+    );
+    const names = async (...flags: string[]) => {
+      let out = "";
+      await runImport([file, "--json", "--out", path.join(dir, `o${flags.length}`), ...flags], (s) => {
+        out += s;
+      });
+      return (JSON.parse(out) as { agents: { name: string }[] }).agents.map((a) => a.name);
+    };
+    expect(await names()).toEqual(["api"]);
+    expect(await names("--profile", "debug")).toEqual(["api", "pgadmin"]);
+  });
+
   it("replaces its own earlier output, and refuses a directory of someone else's files", async () => {
     const file = await write("mainpc.yaml", "g:\n  A: {port: 1}\n");
     const out = path.join(dir, "o");
