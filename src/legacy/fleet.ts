@@ -152,9 +152,10 @@ function settingsFinding(block: InfrastructureSettings, machine: string | undefi
 }
 
 /**
- * The startup agents with one definition per machine and name: where files of one machine define
- * an agent twice, the one that runs something (a script, a command, an image) wins, else the later,
- * and a duplicate-agent warning says which.
+ * The startup agents with one definition per machine and name, and a duplicate-agent warning for
+ * each one dropped. One file defining a name twice keeps the later, as a dict-based loader did;
+ * two files of one machine (its startup config and another list of its services) keep the one
+ * that runs something (a script, a command, an image), else the later.
  */
 function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; findings: Finding[] } {
   const runs = (a: LegacyAgent) => Boolean(a.scriptPath || a.command || a.image);
@@ -163,18 +164,19 @@ function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; 
   for (const a of agents) {
     const key = `${a.machine}/${toDnsLabel(a.legacyName)}`;
     const earlier = kept.get(key);
-    if (!earlier) {
-      kept.set(key, a);
-      continue;
-    }
-    const winner = runs(earlier) && !runs(a) ? earlier : a;
-    kept.set(key, winner);
+    kept.set(key, a);
+    if (!earlier) continue;
+    const sameFile = earlier.source.file === a.source.file;
+    const runsOnlyEarlier = runs(earlier) && !runs(a);
+    if (!sameFile && runsOnlyEarlier) kept.set(key, earlier);
     findings.push({
       kind: "duplicate-agent",
       severity: "warning",
       machine: a.machine,
       agents: [a.legacyName],
-      message: `${a.legacyName} is defined for ${machineLabel(a.machine)} in two files (${where(earlier.source)} and ${where(a.source)}); the one at ${where(winner.source)} is imported (${runs(winner) && !runs(winner === a ? earlier : a) ? "it has something to run" : "the later one"})`,
+      message: sameFile
+        ? `${a.legacyName} is defined twice in ${a.source.file} (lines ${earlier.source.line} and ${a.source.line}); the later definition is imported`
+        : `${a.legacyName} is defined for ${machineLabel(a.machine)} in two files (${where(earlier.source)} and ${where(a.source)}); the one at ${where((runsOnlyEarlier ? earlier : a).source)} is imported (${runsOnlyEarlier || (runs(a) && !runs(earlier)) ? "it has something to run" : "the later one"})`,
       source: where(a.source),
     });
   }
@@ -258,24 +260,9 @@ export function assembleFleet(
       const reading = readStartupConfig(parsed.root, machines);
       const agents = assignMachines(reading.agents, reading.profiles, machine, machines);
       for (const m of new Set(agents.map((a) => a.machine))) startupMachines.add(m);
-      // One file defining a name twice: the later definition is what a dict-based loader kept.
-      const seen = new Map<string, LegacyAgent>();
-      for (const a of agents) {
-        const key = `${a.machine}/${toDnsLabel(a.legacyName)}`;
-        const earlier = seen.get(key);
-        if (earlier) {
-          findings.push({
-            kind: "duplicate-agent",
-            severity: "warning",
-            machine: a.machine,
-            agents: [a.legacyName],
-            message: `${a.legacyName} is defined twice in ${file.path} (lines ${earlier.source.line} and ${a.source.line}); the later definition is imported`,
-            source: at(a.source),
-          });
-        }
-        seen.set(key, a);
-      }
-      const kept = setAside([...seen.values()], reading.elsewhere, machine ?? "");
+      const once = oncePerMachine(agents);
+      findings.push(...once.findings);
+      const kept = setAside(once.kept, reading.elsewhere, machine ?? "");
       startup.push(...kept.imported);
       switchedOff.push(...kept.switchedOff);
       decommissioned.push(...kept.notImported);

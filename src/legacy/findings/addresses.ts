@@ -5,6 +5,7 @@ import { agentsNamed, counted } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
+import { byPlace } from "./by-place.ts";
 
 /**
  * Where agents listen on an address no pod has: moved to 0.0.0.0 (a note), or, with --keep-addresses,
@@ -13,17 +14,14 @@ import { type Finding, where } from "../model.ts";
 export function listenFindings(result: FleetAddresses, { kept }: { kept: boolean }): Finding[] {
   const listens = result.rewrites.filter((r) => r.listen);
   // One line of a file (a global environment's bind address) can set it for many agents.
-  const same = Map.groupBy(listens, (r) => [where(r.source), r.path, r.from, r.to].join("\0"));
-  return [...same.values()].map((group) => {
-    const r = group[0] as (typeof group)[number];
-    const agents = [...new Set(group.map((g) => g.agent))];
+  return byPlace(listens, (r) => [r.path, r.from, r.to].join("\0")).map(({ first: r, agents, on }) => {
     const one = agents.length === 1;
     const who = agentsNamed(agents);
     const [its, it] = one ? ["its", "it"] : ["their", "them"];
     return {
       kind: "listen-address" as const,
       severity: kept ? ("warning" as const) : ("info" as const),
-      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: r.machine } : {}),
+      ...on,
       agents,
       message: `${who} ${kept ? (one ? "listens" : "listen") : "listened"} on ${r.from} (${r.path}): a pod's localhost is its own and it has no PC's address, so ${one ? "its Service and probes" : "their Services and probes"} ${kept ? "cannot" : "could not"} reach ${it}. ${
         kept
@@ -58,28 +56,22 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
   }
   findings.push(...listenFindings(result, { kept: false }));
   // One line of a file (a global environment) can reach every agent: one warning for all of them.
-  const sameLeft = Map.groupBy(result.left, (l) => [where(l.source), l.path, l.address, l.why].join("\0"));
-  for (const group of sameLeft.values()) {
-    const l = group[0] as (typeof group)[number];
-    const agents = [...new Set(group.map((g) => g.agent))];
+  for (const { first: l, agents, on } of byPlace(result.left, (l) => [l.path, l.address, l.why].join("\0"))) {
     const whose = agents.length === 1 ? `${l.agent}'s ${l.path}` : `${l.path} of ${agentsNamed(agents)}`;
     findings.push({
       kind: "hardcoded-address",
       severity: "warning",
-      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: l.machine } : {}),
+      ...on,
       agents,
       message: `${l.address} in ${whose} is left as it is: ${l.why}. In a pod, localhost is the pod itself and a PC's address is not the agent's; point it at the Service of what it needs`,
       source: where(l.source),
     });
   }
-  const samePassword = Map.groupBy(result.credentials, (c) => `${where(c.source)}\0${c.path}`);
-  for (const group of samePassword.values()) {
-    const c = group[0] as (typeof group)[number];
-    const agents = [...new Set(group.map((g) => g.agent))];
+  for (const { first: c, agents, on } of byPlace(result.credentials, (c) => c.path)) {
     findings.push({
       kind: "secret",
       severity: "warning",
-      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: c.machine } : {}),
+      ...on,
       agents,
       message:
         agents.length === 1

@@ -4,6 +4,7 @@ import { agentsNamed, counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, type HostAccess, type LegacyAgent, type Location, where } from "../model.ts";
 import { substitute } from "../values.ts";
+import { byPlace } from "./by-place.ts";
 
 /** Names of values that are secrets. */
 export const secretKey = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|credential|auth[_-]?key)$/i;
@@ -63,16 +64,13 @@ export function findSecrets(defs: readonly LegacyAgent[]): SecretValue[] {
 
 /** One finding per place a secret is written, naming every agent that holds it from there. */
 export function secretFindings(secrets: readonly SecretValue[], imported: ReadonlySet<string>): Finding[] {
-  const byPlace = Map.groupBy(secrets, (s) => `${where(s.source)}\0${s.key}`);
-  return [...byPlace.values()].map((group) => {
-    const s = group[0] as SecretValue;
-    const holders = [...new Set(group.map((g) => g.agent))];
+  return byPlace(secrets, (s) => s.key).map(({ first: s, agents: holders, on }) => {
     const allImported = holders.every((a) => imported.has(a));
     const who = `${agentsNamed(holders)} ${holders.length === 1 ? "holds" : "hold"}`;
     return {
       kind: "secret" as const,
       severity: "warning" as const,
-      ...(new Set(group.map((g) => g.machine)).size === 1 ? { machine: s.machine } : {}),
+      ...on,
       agents: holders,
       message: `${who} a secret in ${s.key} (${s.how}). ${
         allImported
