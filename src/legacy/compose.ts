@@ -95,11 +95,14 @@ function hostMounts(node: YNode | undefined): HostMount[] {
   });
 }
 
+/** A host path under /dev is a device: host access, not a directory to move (scans.ts). */
+const devicePath = /^\/dev\/./;
+
 /**
  * What a service had of its PC beyond files: devices, the host's network, privilege, added
- * capabilities; and host paths under /dev, which are devices too.
+ * capabilities; and its host paths under /dev, which are devices too.
  */
-function hostAccessOf(spec: YNode, mounts: readonly HostMount[]): HostAccess[] {
+function hostAccessOf(spec: YNode, deviceMounts: readonly HostMount[]): HostAccess[] {
   const found: HostAccess[] = [];
   const devices = child(spec, "devices");
   for (const d of devices?.kind === "seq" ? devices.items : []) {
@@ -107,9 +110,8 @@ function hostAccessOf(spec: YNode, mounts: readonly HostMount[]): HostAccess[] {
     const path = substitute(typeof js === "string" ? (js.split(":")[0] ?? "") : (js.source ?? "")).value;
     if (path) found.push({ kind: "device", what: path, source: d.loc });
   }
-  for (const m of mounts) {
-    if (/^\/dev\/./.test(m.hostPath) && !found.some((f) => f.what === m.hostPath))
-      found.push({ kind: "device", what: m.hostPath, source: m.source });
+  for (const m of deviceMounts) {
+    if (!found.some((f) => f.what === m.hostPath)) found.push({ kind: "device", what: m.hostPath, source: m.source });
   }
   const network = child(spec, "network_mode");
   if (scalar(network) === "host")
@@ -224,8 +226,12 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
   if (services?.kind !== "map") return [];
   return services.entries.map(({ key, keyLoc, value: spec }) => {
     const disabled = outOfProfile(spec, key, profiles);
-    const mounts = hostMounts(child(spec, "volumes"));
-    const hostAccess = hostAccessOf(spec, mounts);
+    const bound = hostMounts(child(spec, "volumes"));
+    const mounts = bound.filter((m) => !devicePath.test(m.hostPath));
+    const hostAccess = hostAccessOf(
+      spec,
+      bound.filter((m) => devicePath.test(m.hostPath)),
+    );
     const env = readEnv(child(spec, "environment"));
     const deploy = child(spec, "deploy");
     const limits = child(child(deploy, "resources"), "limits");

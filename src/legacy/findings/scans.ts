@@ -90,15 +90,12 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
   const findings: Finding[] = [];
   for (const d of defs) {
     const paths = [
-      // Devices under /dev are what hostAccessFindings reports.
-      ...d.mounts
-        .filter((m) => !/^\/dev\/./.test(m.hostPath))
-        .map((m) => ({
-          path: m.hostPath,
-          source: m.source,
-          how: `mounts ${m.hostPath} at ${m.target}`,
-          mount: `${m.hostPath} at ${m.target}`,
-        })),
+      ...d.mounts.map((m) => ({
+        path: m.hostPath,
+        source: m.source,
+        how: `mounts ${m.hostPath} at ${m.target}`,
+        mount: `${m.hostPath} at ${m.target}`,
+      })),
       ...d.scalars
         .filter((s) => !/^volumes\b/.test(s.path) && /docker\.sock$|^\/var\/run\/|^\/proc\b|^\/sys\b/.test(s.value))
         .map((s) => ({
