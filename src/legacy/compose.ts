@@ -2,6 +2,7 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { readCommand, readEnv, readStringList } from "./agent-fields.ts";
+import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
   type DataVolume,
@@ -143,33 +144,6 @@ function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEv
   return evidence;
 }
 
-/**
- * compose's healthcheck as a probe: an HTTP GET when its command fetches a local URL (curl, wget,
- * python's requests or urllib), a TCP connect for nc -z or a redis-cli/pg_isready-style ping (on the
- * container's first port); anything else is kept as a note, since Kubernetes would need an exec probe.
- */
-function healthCheck(spec: YNode, ports: number[]): LegacyAgent["healthCheck"] {
-  const node = child(child(spec, "healthcheck"), "test");
-  if (!node || scalar(child(child(spec, "healthcheck"), "disable")) === "true") return undefined;
-  const test = toJS(node);
-  const words = (Array.isArray(test) ? test.map(String) : String(test ?? "").split(/\s+/)).filter(
-    (w) => !/^(CMD|CMD-SHELL)$/.test(w),
-  );
-  const text = words.join(" ");
-  if (text === "" || /^NONE$/.test(text)) return undefined;
-  const url = /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::(\d+))?(\/[^\s'")\]]*)?/.exec(text);
-  if (url) {
-    const port = url[1] ? Number(url[1]) : 80;
-    return { port, path: url[2] ?? "/" };
-  }
-  const nc = /\bnc\b[^|;&]*\s-z[^|;&]*?\s(?:localhost|127\.0\.0\.1)\s+(\d+)/.exec(text);
-  if (nc) return { tcp: true, port: Number(nc[1]) };
-  if (/\b(redis-cli|pg_isready|mysqladmin|nats-server|mongosh|mongo)\b/.test(text) && ports[0]) {
-    return { tcp: true, port: ports[0] };
-  }
-  return { unsupported: { command: text, source: node.loc } };
-}
-
 /** env_file: a path, a list of paths, or a list of {path, required}. */
 function envFilesOf(spec: YNode): { path: string; source: Location }[] {
   const node = child(spec, "env_file");
@@ -245,7 +219,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const cpuLimit = quantity(limits, "cpus", `services.${key}.deploy.resources.limits`);
     const memoryLimit = quantity(limits, "memory", `services.${key}.deploy.resources.limits`);
     const listening = containerPorts(spec);
-    const health = healthCheck(spec, listening);
+    const health = readHealthCheck(spec, listening);
     const dependsOn = child(spec, "depends_on");
     // depends_on: a list, or a map of service → {condition, required, restart}; required: false is
     // an optional dependency (compose 2.20+), and links: name the same services.

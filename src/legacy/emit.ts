@@ -58,7 +58,14 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
   return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
 }
 
-type Probe = { port: string; path?: string; tcp?: boolean };
+type Probe = {
+  port: string;
+  path?: string;
+  tcp?: boolean;
+  periodSeconds?: number;
+  failureThreshold?: number;
+  startupSeconds?: number;
+};
 
 /**
  * The probe: compose's HTTP or TCP healthcheck, the startup config's health port, or, for
@@ -72,9 +79,18 @@ function healthCheckOf(agent: FleetAgent, declared: { name: string; port: number
     declared.find((p) => p.name === "health") ??
     (agent.infrastructure || hc?.tcp ? declared[0] : undefined);
   if (!port || (hc?.unsupported && !agent.infrastructure)) return undefined;
+  // compose's interval and retries, when the probe is the one compose ran.
+  const timing =
+    hc && !hc.unsupported
+      ? {
+          ...(hc.periodSeconds ? { periodSeconds: hc.periodSeconds } : {}),
+          ...(hc.failureThreshold ? { failureThreshold: hc.failureThreshold } : {}),
+          ...(hc.startupSeconds ? { startupSeconds: hc.startupSeconds } : {}),
+        }
+      : {};
   return hc?.tcp || (agent.infrastructure && !hc?.path)
-    ? { port: port.name, tcp: true }
-    : { port: port.name, path: hc?.path ?? "/health" };
+    ? { port: port.name, tcp: true, ...timing }
+    : { port: port.name, path: hc?.path ?? "/health", ...timing };
 }
 
 /** A named compose volume's PersistentVolumeClaim: one per agent and volume. */

@@ -155,8 +155,19 @@ export interface LegacyAgent {
   vram?: { mib?: number; fraction?: number; source: Location };
   replicas?: number;
   resources?: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
-  /** An HTTP probe (port, path), a TCP one (tcp, port when known), or none when the command probes neither (note). */
-  healthCheck?: { port?: number; path?: string; tcp?: boolean; unsupported?: { command: string; source: Location } };
+  /**
+   * An HTTP probe (port, path), a TCP one (tcp, port when known), with compose's timing when it
+   * gave one; or none when the command probes neither (a note, saying when it checked nothing).
+   */
+  healthCheck?: {
+    port?: number;
+    path?: string;
+    tcp?: boolean;
+    periodSeconds?: number;
+    failureThreshold?: number;
+    startupSeconds?: number;
+    unsupported?: { command: string; source: Location; checksNothing?: boolean };
+  };
   /** Shared infrastructure (Redis, NATS…) that a compose file runs: imported beside the agents. */
   infrastructure?: {
     kind: string;

@@ -35,7 +35,11 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         severity: "info",
         machine: a.machine,
         agents: [a.legacyName],
-        message: `${a.legacyName}'s healthcheck (${unsupported.command.slice(0, 80)}) is neither an HTTP GET nor a TCP connect, which is what spec.healthCheck probes; ${
+        message: `${a.legacyName}'s healthcheck (${unsupported.command.slice(0, 80)}) ${
+          unsupported.checksNothing
+            ? "always passes: it checked nothing"
+            : "is neither an HTTP GET nor a TCP connect, which is what spec.healthCheck probes"
+        }; ${
           a.infrastructure
             ? "it is probed by a TCP connect to its first port instead"
             : "it has no probe: give it an HTTP health endpoint"

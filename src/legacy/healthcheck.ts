@@ -1,0 +1,75 @@
+// A compose service's healthcheck, read as the probe Kubernetes can run: an HTTP GET or a TCP
+// connect, with compose's interval and retries. Anything else needs an exec probe, which
+// spec.healthCheck does not offer: it is kept as a note, and one that checks nothing says so.
+import type { LegacyAgent } from "./model.ts";
+import { substitute } from "./values.ts";
+import { child, scalar, toJS, type YNode } from "./yaml-source.ts";
+
+const local = String.raw`(?:localhost|127\.0\.0\.1|0\.0\.0\.0)`;
+/** A local URL, as curl, wget, python's requests or urllib, or a probe script's --url fetches it. */
+const localUrl = new RegExp(String.raw`https?://${local}(?::(\d+))?(/[^\s'")\]]*)?`);
+/** nc -z localhost 4222 */
+const netcat = new RegExp(String.raw`\bnc\b[^|;&]*\s-z[^|;&]*?\s${local}\s+(\d+)`);
+/** python's socket: s.connect(('localhost', 8572)) or connect_ex; bash's </dev/tcp/localhost/6379. */
+const socketConnect = new RegExp(
+  String.raw`\.connect(?:_ex)?\(\s*\(\s*['"]${local}['"]\s*,\s*(\d+)\s*\)\s*\)|/dev/tcp/${local}/(\d+)`,
+);
+/** Clients whose ping is a connect to the server's own port. */
+const pingClients = /\b(redis-cli|pg_isready|mysqladmin|nats-server|mongosh|mongo)\b/;
+/** A command that cannot fail: echo, true, exit 0, or python printing and nothing else. */
+const checksNothing = /^(?:echo\b.*|true|exit 0|python3? -c (?:print\([^)]*\)\s*;?\s*)+)$/;
+
+/** A Go duration as compose writes it (30s, 1m30s, 500ms), in whole seconds, rounded up. */
+export function durationSeconds(raw: string): number | undefined {
+  const text = raw.trim();
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6, µs: 1e-6, ns: 1e-9 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return Math.ceil(parts.reduce((sum, [, n, unit]) => sum + Number(n) * (units[unit as string] ?? 0), 0));
+}
+
+/**
+ * Compose's interval and retries, where they differ from spec.healthCheck's defaults (10 s, 3),
+ * and its start_period when longer than the 600 s an agent is given to start.
+ */
+function timing(healthcheck: YNode | undefined) {
+  const read = (key: string) => {
+    const raw = scalar(child(healthcheck, key));
+    return raw === undefined ? undefined : substitute(raw).value;
+  };
+  const interval = durationSeconds(read("interval") ?? "");
+  const retries = Number(read("retries"));
+  const startPeriod = durationSeconds(read("start_period") ?? "");
+  return {
+    ...(interval && interval !== 10 ? { periodSeconds: Math.min(Math.max(interval, 1), 300) } : {}),
+    ...(Number.isInteger(retries) && retries >= 1 && retries !== 3 ? { failureThreshold: Math.min(retries, 100) } : {}),
+    ...(startPeriod && startPeriod > 600 ? { startupSeconds: Math.min(startPeriod, 3600) } : {}),
+  };
+}
+
+/**
+ * compose's healthcheck as a probe: an HTTP GET when its command fetches a local URL, a TCP
+ * connect for nc -z, a socket connect or a redis-cli/pg_isready-style ping (on the container's
+ * first port). Its variables are read as compose reads them (${PORT_OFFSET:-0}9001 is 9001).
+ */
+export function readHealthCheck(spec: YNode, ports: readonly number[]): LegacyAgent["healthCheck"] {
+  const healthcheck = child(spec, "healthcheck");
+  const node = child(healthcheck, "test");
+  if (!node || scalar(child(healthcheck, "disable")) === "true") return undefined;
+  const test = toJS(node);
+  const words = (Array.isArray(test) ? test.map(String) : String(test ?? "").split(/\s+/))
+    .filter((w) => !/^(CMD|CMD-SHELL)$/.test(w))
+    .map((w) => substitute(w).value);
+  const text = words.join(" ").trim();
+  if (text === "" || text === "NONE") return undefined;
+  const every = timing(healthcheck);
+  const url = localUrl.exec(text);
+  if (url) return { port: url[1] ? Number(url[1]) : 80, path: url[2] ?? "/", ...every };
+  const connect = netcat.exec(text) ?? socketConnect.exec(text);
+  const port = connect?.slice(1).find((p) => p !== undefined);
+  if (port) return { tcp: true, port: Number(port), ...every };
+  if (pingClients.test(text) && ports[0]) return { tcp: true, port: ports[0], ...every };
+  return {
+    unsupported: { command: text, source: node.loc, ...(checksNothing.test(text) ? { checksNothing: true } : {}) },
+  };
+}
