@@ -593,6 +593,25 @@ describe("compose, as kompose reads it and what it drops", () => {
     );
   });
 
+  it("gives shared infrastructure with neither ports nor expose the port its image listens on", () => {
+    // On compose's network, memory reached redis:6379 though redis published nothing.
+    const result = compose(`services:
+  redis:
+    image: redis:7-alpine
+    healthcheck: {test: ["CMD", "redis-cli", "ping"]}
+  memory:
+    image: cascade/memory:1
+    environment: {REDIS_URL: "redis://redis:6379/0"}
+    depends_on: [redis]
+`);
+    expect(spec(result, "redis")).toMatchObject({
+      ports: [{ name: "tcp-6379", port: 6379 }],
+      healthCheck: { port: "tcp-6379", tcp: true },
+    });
+    expect(spec(result, "memory")?.env).toContainEqual({ name: "REDIS_URL", value: "redis://redis:6379/0" });
+    expect(result.report.findings.filter((f) => f.kind === "healthcheck-dropped")).toEqual([]);
+  });
+
   it("reads deploy.resources and replicas through their variables, as compose does; 0 or unset is no limit", () => {
     const result = compose(`services:
   llm:

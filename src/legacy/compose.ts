@@ -218,8 +218,12 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const memory = quantity(reservations, "memory", `services.${key}.deploy.resources.reservations`);
     const cpuLimit = quantity(limits, "cpus", `services.${key}.deploy.resources.limits`);
     const memoryLimit = quantity(limits, "memory", `services.${key}.deploy.resources.limits`);
-    const listening = containerPorts(spec);
-    const health = readHealthCheck(spec, listening);
+    const infrastructure = infrastructureOfImage(image ? substitute(image).value : undefined);
+    // On compose's network a service is reached on any port without ports: or expose:; Redis,
+    // NATS or PostgreSQL listen where their images do, which their Service must carry.
+    const declaredPorts = containerPorts(spec);
+    const listening = declaredPorts.length ? declaredPorts : [...(infrastructure?.ports ?? [])];
+    const health = readHealthCheck(spec, listening, env);
     const dependsOn = child(spec, "depends_on");
     // depends_on: a list, or a map of service → {condition, required, restart}; required: false is
     // an optional dependency (compose 2.20+), and links: name the same services.
@@ -234,7 +238,6 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...readStringList(child(spec, "links")).map((l) => ({ ...l, name: l.name.split(":")[0] ?? l.name })),
     ].filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);
     const volumes = dataVolumes(spec);
-    const infrastructure = infrastructureOfImage(image ? substitute(image).value : undefined);
     const envFiles = envFilesOf(spec);
     return {
       legacyName: key,

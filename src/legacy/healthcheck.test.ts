@@ -5,12 +5,13 @@ import { defaultClasses, importLegacy } from "./import.ts";
 
 const compose = (text: string) =>
   importLegacy([{ path: "mainpc-docker-compose.yml", text }], { namespace: "agents", classes: defaultClasses });
-const healthCheckOf = (result: ReturnType<typeof compose>, name: string) =>
+const specOf = (result: ReturnType<typeof compose>, name: string) =>
   (
     parseAllDocuments(result.files.get(`${name}.yaml`) ?? "")[0]?.toJS() as
-      | { spec: { healthCheck?: Record<string, unknown> } }
+      | { spec: { healthCheck?: Record<string, unknown>; ports?: { name: string; port: number }[] } }
       | undefined
-  )?.spec.healthCheck;
+  )?.spec;
+const healthCheckOf = (result: ReturnType<typeof compose>, name: string) => specOf(result, name)?.healthCheck;
 const notes = (result: ReturnType<typeof compose>) =>
   result.report.findings.filter((f) => f.kind === "healthcheck-dropped").map((f) => f.message);
 
@@ -27,7 +28,7 @@ describe("a compose healthcheck as the agent's probe", () => {
     expect(healthCheckOf(result, "tts")).toEqual({ port: "tcp-9001", path: "/health" });
   });
 
-  it("probes by TCP what a python socket or bash's /dev/tcp connects to", () => {
+  it("probes by TCP the local port a python or ZeroMQ socket, or bash's /dev/tcp, connects to", () => {
     const result = compose(`services:
   twin:
     image: cascade/twin:1
@@ -44,10 +45,35 @@ describe("a compose healthcheck as the agent's probe", () => {
     expose: ["6000"]
     healthcheck:
       test: ["CMD-SHELL", "bash -c '</dev/tcp/localhost/6000'"]
+  router:
+    image: cascade/router:1
+    expose: ["7220", "8220"]
+    healthcheck:
+      test: ["CMD", "python", "-c", "import zmq; ctx=zmq.Context(); s=ctx.socket(zmq.REQ); s.connect('tcp://\${LOCALHOST:-localhost}:7220'); s.send_string('health_check')"]
+  learner:
+    image: cascade/learner:1
+    expose: ["5580", "6580"]
+    environment: {HEALTH_PORT: "6580"}
+    healthcheck:
+      test:
+        - CMD
+        - python
+        - -c
+        - import socket,sys,os; p=int(os.getenv('HEALTH_PORT',8000)); s=socket.socket();
+          s.settimeout(2); sys.exit(1 if s.connect_ex(('localhost',p)) else 0)
+  planner:
+    image: cascade/planner:1
+    healthcheck:
+      test: ["CMD", "python", "-c", "import socket,os; port = int(os.environ.get('PLANNER_HEALTH', '9100')); socket.create_connection(('x', 1)); socket.socket().connect(('localhost', port))"]
 `);
     expect(healthCheckOf(result, "twin")).toEqual({ port: "tcp-8120", tcp: true });
     expect(healthCheckOf(result, "hub")).toEqual({ port: "tcp-7140", tcp: true });
     expect(healthCheckOf(result, "cache")).toEqual({ port: "tcp-6000", tcp: true });
+    expect(healthCheckOf(result, "router")).toEqual({ port: "tcp-7220", tcp: true });
+    // The port the check reads from the environment: the service's own value, else the code's default.
+    expect(healthCheckOf(result, "learner")).toEqual({ port: "tcp-6580", tcp: true });
+    expect(healthCheckOf(result, "planner")).toEqual({ port: "health", tcp: true });
+    expect(specOf(result, "planner")?.ports).toContainEqual({ name: "health", port: 9100, protocol: "TCP" });
     expect(notes(result)).toEqual([]);
   });
 

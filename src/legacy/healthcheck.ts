@@ -10,9 +10,18 @@ const local = String.raw`(?:localhost|127\.0\.0\.1|0\.0\.0\.0)`;
 const localUrl = new RegExp(String.raw`https?://${local}(?::(\d+))?(/[^\s'")\]]*)?`);
 /** nc -z localhost 4222 */
 const netcat = new RegExp(String.raw`\bnc\b[^|;&]*\s-z[^|;&]*?\s${local}\s+(\d+)`);
-/** python's socket: s.connect(('localhost', 8572)) or connect_ex; bash's </dev/tcp/localhost/6379. */
+/**
+ * A connect to a local port: python's socket (s.connect(('localhost', 8572)), connect_ex), a ZeroMQ
+ * socket (s.connect('tcp://localhost:7220'): its request is more than a TCP probe checks, but its
+ * port is the one to probe), bash's </dev/tcp/localhost/6379. The port may be a name read from
+ * the environment (p=int(os.getenv('HEALTH_PORT', 8000))).
+ */
 const socketConnect = new RegExp(
-  String.raw`\.connect(?:_ex)?\(\s*\(\s*['"]${local}['"]\s*,\s*(\d+)\s*\)\s*\)|/dev/tcp/${local}/(\d+)`,
+  [
+    String.raw`\.connect(?:_ex)?\(\s*\(\s*['"]${local}['"]\s*,\s*(\w+)\s*\)\s*\)`,
+    String.raw`\.connect\(\s*['"]tcp://${local}:(\d+)['"]\s*\)`,
+    String.raw`/dev/tcp/${local}/(\d+)`,
+  ].join("|"),
 );
 /** Clients whose ping is a connect to the server's own port. */
 const pingClients = /\b(redis-cli|pg_isready|mysqladmin|nats-server|mongosh|mongo)\b/;
@@ -48,11 +57,30 @@ function timing(healthcheck: YNode | undefined) {
 }
 
 /**
+ * A port as the check's code has it: a number, or a name it read from the environment
+ * (p = int(os.getenv('HEALTH_PORT', 8000))), which the service's environment or the default gives.
+ */
+function portNamed(port: string | undefined, code: string, env: readonly { name: string; value: string }[]) {
+  if (port === undefined) return undefined;
+  if (/^\d+$/.test(port)) return Number(port);
+  const read = new RegExp(
+    String.raw`\b${port}\s*=\s*int\(\s*os\.(?:getenv|environ\.get)\(\s*['"](\w+)['"]\s*(?:,\s*['"]?(\d+)['"]?\s*)?\)\s*\)`,
+  ).exec(code);
+  if (!read) return undefined;
+  const value = Number(env.find((e) => e.name === read[1])?.value ?? read[2]);
+  return Number.isInteger(value) && value > 0 && value < 65536 ? value : undefined;
+}
+
+/**
  * compose's healthcheck as a probe: an HTTP GET when its command fetches a local URL, a TCP
  * connect for nc -z, a socket connect or a redis-cli/pg_isready-style ping (on the container's
  * first port). Its variables are read as compose reads them (${PORT_OFFSET:-0}9001 is 9001).
  */
-export function readHealthCheck(spec: YNode, ports: readonly number[]): LegacyAgent["healthCheck"] {
+export function readHealthCheck(
+  spec: YNode,
+  ports: readonly number[],
+  env: readonly { name: string; value: string }[],
+): LegacyAgent["healthCheck"] {
   const healthcheck = child(spec, "healthcheck");
   const node = child(healthcheck, "test");
   if (!node || scalar(child(healthcheck, "disable")) === "true") return undefined;
@@ -66,9 +94,15 @@ export function readHealthCheck(spec: YNode, ports: readonly number[]): LegacyAg
   const url = localUrl.exec(text);
   if (url) return { port: url[1] ? Number(url[1]) : 80, path: url[2] ?? "/", ...every };
   const connect = netcat.exec(text) ?? socketConnect.exec(text);
-  const port = connect?.slice(1).find((p) => p !== undefined);
-  if (port) return { tcp: true, port: Number(port), ...every };
-  if (pingClients.test(text) && ports[0]) return { tcp: true, port: ports[0], ...every };
+  const port = portNamed(
+    connect?.slice(1).find((p) => p !== undefined),
+    text,
+    env,
+  );
+  if (port) return { tcp: true, port, ...every };
+  // With no port of its own in the file, the probe takes the first the manifest declares (emit.ts):
+  // for Redis or PostgreSQL, the port its image listens on.
+  if (pingClients.test(text)) return { tcp: true, ...(ports[0] ? { port: ports[0] } : {}), ...every };
   return {
     unsupported: { command: text, source: node.loc, ...(checksNothing.test(text) ? { checksNothing: true } : {}) },
   };
