@@ -34,6 +34,8 @@ export interface LeftAddress {
   path: string;
   address: string;
   why: string;
+  /** Its host was a name (a Service's, a compose service's), not localhost or a PC's address. */
+  byName?: true;
 }
 
 export interface InfrastructureNeed {
@@ -67,6 +69,7 @@ export function addressOwners(agents: readonly FleetAgent[]): AddressOwner[] {
       ),
     ),
     ...(a.infrastructure ? { infrastructure: a.infrastructure.kind } : {}),
+    aliases: [...new Set([a.legacyName, ...(a.hostnames ?? [])])].filter((n) => n !== a.name),
   }));
 }
 
@@ -109,12 +112,15 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
     const record = (path: string, source: Location, result: TextRewrite) => {
       const at = whereIn(agent, path, source);
       for (const c of result.listens) rewrites.push({ ...at, ...c, listen: true });
-      for (const { target, ...c } of result.changes) {
-        rewrites.push({ ...at, ...c });
-        if (!target) continue;
+      const reach = (target: string) => {
         needs.get(target)?.neededBy.add(agent.name);
         if (target !== agent.name) reaches.set(agent.name, (reaches.get(agent.name) ?? new Set()).add(target));
+      };
+      for (const { target, ...c } of result.changes) {
+        rewrites.push({ ...at, ...c });
+        if (target) reach(target);
       }
+      for (const target of result.reached) reach(target);
       for (const l of result.left) left.push({ agent: agent.legacyName, machine: agent.machine, source, path, ...l });
       if (result.credentials) credentials.push({ agent: agent.legacyName, machine: agent.machine, path, source });
       for (const kind of result.missing) noteMissing(kind, agent.name);

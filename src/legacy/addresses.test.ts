@@ -474,6 +474,84 @@ describe("importing with addresses rewritten", () => {
   });
 });
 
+describe("addresses by a compose service's name", () => {
+  const language = `services:
+  redis_language:
+    image: redis:7.2-alpine
+    ports: ["6385:6379"]
+  nats_language:
+    image: nats:2.10
+    networks: {language_net: {aliases: [language-bus]}}
+  hub:
+    image: cascade/hub:1
+    container_name: memory_hub
+    expose: ["7140"]
+  translator:
+    image: cascade/translator:1
+    environment:
+      REDIS_URL: redis://redis_language:6379/0
+      CACHE_URL: redis://redis_language:6385/1
+      BUS: nats://language-bus:4222
+      HUB_URL: http://memory_hub:7140/api
+      HUB_HOST: memory_hub
+      PEER_URL: http://hub:9999
+      SESSIONS: redis://redis_sessions:6379
+      PYTORCH_CUDA_ALLOC_CONF: max_split_size_mb:128
+`;
+  const left = (result: ReturnType<typeof run>) =>
+    result.report.findings.filter((f) => f.kind === "hardcoded-address").map((f) => f.message);
+
+  it("names the Service where compose's name has an '_', or was a container_name or network alias", () => {
+    const result = runCompose(language);
+    // redis_language is no DNS name: in a pod the address would not resolve at all.
+    expect(spec(result, "translator")?.env).toEqual(
+      expect.arrayContaining([
+        { name: "REDIS_URL", value: "redis://redis-language:6379/0" },
+        // 6385 is the port redis_language published on its PC; its Service has the container's 6379.
+        { name: "CACHE_URL", value: "redis://redis-language:6379/1" },
+        { name: "BUS", value: "nats://nats-language:4222" },
+        { name: "HUB_URL", value: "http://hub:7140/api" },
+        { name: "HUB_HOST", value: "hub" },
+        { name: "PYTORCH_CUDA_ALLOC_CONF", value: "max_split_size_mb:128" },
+      ]),
+    );
+    // What it reaches, it depends on: it starts after them and their NetworkPolicies let it in.
+    expect(spec(result, "translator")?.dependencies).toEqual(["redis-language", "nats-language", "hub"]);
+    expect(result.report.infrastructure).toContainEqual(
+      expect.objectContaining({ name: "redis-language", neededBy: ["translator"] }),
+    );
+  });
+
+  it("says where a name's port is not one its Service has, or the name is no one's", () => {
+    const result = runCompose(language);
+    expect(left(result)).toEqual([
+      expect.stringMatching(
+        /^http:\/\/hub:9999 in translator's env\.PEER_URL is left as it is: hub declares port 7140, not 9999, and its Service has only the ports it declares: if it listens on 9999, add it to its spec\.ports$/,
+      ),
+      expect.stringMatching(
+        /^redis:\/\/redis_sessions:6379 in translator's env\.SESSIONS is left as it is: redis_sessions is no name Kubernetes resolves \('_'\), and no file given defines it: import the file that does/,
+      ),
+    ]);
+  });
+
+  it("takes a name both PCs' compose files use to the one of the agent's own PC", () => {
+    const redis = (agent: string) => `services:
+  redis:
+    image: redis:7
+  ${agent}:
+    image: cascade/${agent}:1
+    environment: {REDIS_URL: "redis://redis:6379/0"}
+`;
+    const result = run([
+      { path: "mainpc-docker-compose.yml", text: redis("planner") },
+      { path: "pc2-docker-compose.yml", text: redis("dreamer") },
+    ]);
+    expect(spec(result, "planner")?.env).toEqual([{ name: "REDIS_URL", value: "redis://redis:6379/0" }]);
+    expect(spec(result, "dreamer")?.env).toEqual([{ name: "REDIS_URL", value: "redis://redis-pc2:6379/0" }]);
+    expect(spec(result, "dreamer")?.dependencies).toEqual(["redis-pc2"]);
+  });
+});
+
 describe("the legacy shell's variables", () => {
   const file = (text: string): LegacyFile[] => [{ path: "mainpc_startup_config.yaml", text }];
 

@@ -18,6 +18,11 @@ export interface AddressOwner {
   publishedAs?: ReadonlyMap<number, number>;
   /** The kind of infrastructure it is, when it is. */
   infrastructure?: string;
+  /**
+   * The names other than its Service's that the legacy files reach it by: its compose service
+   * (memory_hub, which no Service may be named), container_name, network aliases.
+   */
+  aliases?: readonly string[];
 }
 
 export interface AddressContext {
@@ -38,8 +43,10 @@ export interface AddressChange {
 export interface TextRewrite {
   value: string;
   changes: AddressChange[];
-  /** Addresses left as they were: no owner, or several. */
-  left: { address: string; why: string }[];
+  /** Addresses left as they were: no owner, or several; byName when its host was a name, not localhost or a PC's. */
+  left: { address: string; why: string; byName?: true }[];
+  /** What an address already named rightly (redis://redis:6379): reached, with nothing to change. */
+  reached: string[];
   /** Shared infrastructure a rewrite pointed at that nothing defines (it gets its conventional name). */
   missing: InfrastructureKind[];
   /** The value held a URL with a password, which the rewritten value leaves out. */
@@ -61,16 +68,70 @@ function hostPattern(machines: readonly string[]): RegExp {
     .join("|");
   // scheme://, then user:password@, then a host we know how to read, then :port. The look-behind
   // keeps the host from starting in the middle of a word or another address.
+  // Last, any other host name (a Service's, a compose service's): read only with a scheme or a port,
+  // and only where it is not the first label of a longer name (redis.example.com).
   return new RegExp(
-    String.raw`(?<![\w.-])(?<scheme>[a-z][a-z0-9+.-]*:\/\/)?(?<cred>(?:[^\s:@\/]+|[^\s:@\/]*:[^\s@\/]+)@)?(?<host>localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:\d{1,3}\.){3}\d{1,3}${names ? `|${names}` : ""})(?![\w-])(?::(?<port>\d{1,5}))?`,
+    String.raw`(?<![\w.-])(?<scheme>[a-z][a-z0-9+.-]*:\/\/)?(?<cred>(?:[^\s:@\/]+|[^\s:@\/]*:[^\s@\/]+)@)?(?<host>localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:\d{1,3}\.){3}\d{1,3}${names ? `|${names}` : ""}|[a-z][\w-]*(?!\.\w))(?![\w-])(?::(?<port>\d{1,5})(?!\w))?`,
     "gi",
   );
+}
+
+/** A name Kubernetes cannot resolve: a DNS label has no '_' (compose's service names may). */
+const notADnsName = /_/;
+
+/**
+ * The agent or infrastructure a host name means: its Service's name, or a name compose's network
+ * knew it by; one on the agent's own machine first, as compose resolved it within its project. A
+ * port it does not listen on, nor published, is no answer; nor is an '_' name nothing defines, when
+ * it surely is an address (`surely`: a URL's host, or a host by its value's name, never a word such
+ * as max_split_size_mb:128). Undefined for a name that is no one's and resolves as it is (an
+ * external host).
+ */
+function resolveName(
+  host: string,
+  port: number | undefined,
+  ctx: AddressContext,
+  surely: boolean,
+): Resolution | undefined {
+  const h = host.toLowerCase();
+  const named = ctx.owners.filter((o) => o.name === h || o.aliases?.some((a) => a.toLowerCase() === h));
+  if (named.length === 0) {
+    return surely && notADnsName.test(host)
+      ? {
+          why: `${host} is no name Kubernetes resolves ('_'), and no file given defines it: import the file that does, or point it at the Service that replaces it`,
+          byName: true,
+        }
+      : undefined;
+  }
+  const sameMachine = named.filter(
+    (o) => o.machine === ctx.self.machine || o.machine === "" || ctx.self.machine === "",
+  );
+  const pool = sameMachine.length ? sameMachine : named;
+  if (pool.length > 1)
+    return {
+      why: `${pool.map((o) => o.name).join(", ")} are all named ${host}; point it at the one it means`,
+      byName: true,
+    };
+  const owner = pool[0] as AddressOwner;
+  if (port !== undefined && !owner.ports.includes(port) && !owner.publishedAs?.has(port)) {
+    // Its ports as its Service has them: a port it published on its PC is not one of them.
+    const declared = owner.ports.filter((p) => !owner.publishedAs?.has(p));
+    return {
+      why: `${owner.name} declares ${declared.length ? `port ${declared.join(", ")}, not ${port}` : "no port"}, and its Service has only the ports it declares: if it listens on ${port}, add it to its spec.ports`,
+      byName: true,
+    };
+  }
+  return { owner };
 }
 
 /** A password in any URL, whatever its host: scheme://user:password@ */
 const credentialsInUrl = /(?<scheme>[a-z][a-z0-9+.-]*:\/\/)(?:[^\s:@/]*:[^\s@/]+)@/gi;
 
-type Resolution = { owner: AddressOwner } | { self: true } | { missing: InfrastructureKind } | { why: string };
+type Resolution =
+  | { owner: AddressOwner }
+  | { self: true }
+  | { missing: InfrastructureKind }
+  | { why: string; byName?: true };
 
 /**
  * Who listens on a port, as the agent meant it: on its own machine for localhost, on another for a LAN
@@ -141,11 +202,12 @@ export function rewriteText(
 ): TextRewrite {
   const changes: AddressChange[] = [];
   const left: TextRewrite["left"] = [];
+  const reached: string[] = [];
   const missing: InfrastructureKind[] = [];
   const listens: AddressChange[] = [];
   let credentials = false;
   /** The rewrite of the whole value, with what was found on the way. */
-  const done = (value: string): TextRewrite => ({ value, changes, left, missing, credentials, listens });
+  const done = (value: string): TextRewrite => ({ value, changes, left, reached, missing, credentials, listens });
   const listenEverywhere = (original: string, to: string) => {
     listens.push({ from: original, to });
     return to;
@@ -157,13 +219,14 @@ export function rewriteText(
   ) => {
     if ("self" in resolution) return original;
     if ("why" in resolution) {
-      left.push({ address: original, why: resolution.why });
+      left.push({ address: original, why: resolution.why, ...(resolution.byName ? { byName: true as const } : {}) });
       return original;
     }
     const host = "owner" in resolution ? resolution.owner.name : resolution.missing.serviceName;
     if ("missing" in resolution) missing.push(resolution.missing);
     const to = render(host, "owner" in resolution ? resolution.owner.publishedAs : undefined);
     if (to !== original) changes.push({ from: original, to, ...("owner" in resolution ? { target: host } : {}) });
+    else if ("owner" in resolution) reached.push(host);
     return to;
   };
 
@@ -172,6 +235,12 @@ export function rewriteText(
   // it, or its name says what it is. Elsewhere a machine's name is only a word (environment: pc2).
   const hostNamed = /(^|[._])(host|hostname|server|address|addr|ip|endpoint)$/i.test(hint.name ?? "");
   const listenNamed = isListenName(hint.name);
+  // REDIS_HOST=redis_pc2_memory: a compose service's name, which its Service cannot have.
+  const byName =
+    hostNamed && /^[a-z][\w-]*$/i.test(trimmed) ? resolveName(trimmed, hint.siblingPort, ctx, true) : undefined;
+  if (byName && !("owner" in byName && byName.owner.name === ctx.self.name)) {
+    return done(apply(byName, trimmed, (host) => host));
+  }
   if ((hostNamed || listenNamed) && isHost(trimmed, ctx.machines) && trimmed !== "0.0.0.0") {
     if (listenNamed) return done(listenEverywhere(trimmed, "0.0.0.0"));
     const remote = !loopback.test(trimmed);
@@ -196,6 +265,10 @@ export function rewriteText(
     // Only a URL or host:port is an address: a bare word that is a machine's name is not.
     if (!scheme && port === undefined) return match;
     if (host === "0.0.0.0") return match;
+    // Another agent by its name (memory_hub:7140 → memory-hub:7140); a name that is no one's stays.
+    const named = !isHost(host, ctx.machines);
+    const byName = named && !listenNamed ? resolveName(host, port, ctx, scheme !== undefined) : undefined;
+    if (named && !byName) return match;
     if (cred?.includes(":")) credentials = true;
     const schemeName = scheme?.slice(0, -3);
     const remote = !loopback.test(host);
@@ -209,11 +282,12 @@ export function rewriteText(
       );
     const kindOfScheme = schemeName ? infrastructureOfPort(undefined, schemeName) : undefined;
     const resolution: Resolution =
-      port !== undefined
+      byName ??
+      (port !== undefined
         ? resolvePort(port, remote, schemeName, ctx)
         : kindOfScheme
           ? resolveKind(kindOfScheme, ctx)
-          : { why: "a URL with no port, of no known service" };
+          : { why: "a URL with no port, of no known service" });
     // localhost:18000 reached a container's 8000 through compose's published port; the Service has 8000.
     return apply(resolution, withoutCred, (to, publishedAs) => {
       const servicePort = port === undefined ? undefined : (publishedAs?.get(port) ?? port);

@@ -144,6 +144,16 @@ function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEv
   return evidence;
 }
 
+/** The names besides its own that compose's network resolves to a service: container_name, network aliases. */
+function hostnamesOf(spec: YNode): string[] {
+  const containerName = scalar(child(spec, "container_name"));
+  const networks = child(spec, "networks");
+  const aliases =
+    networks?.kind === "map" ? networks.entries.flatMap((e) => readStringList(child(e.value, "aliases"))) : [];
+  const names = [...(containerName ? [containerName] : []), ...aliases.map((a) => a.name)];
+  return [...new Set(names.map((n) => substitute(n).value.trim()).filter((n) => n !== ""))];
+}
+
 /** env_file: a path, a list of paths, or a list of {path, required}. */
 function envFilesOf(spec: YNode): { path: string; source: Location }[] {
   const node = child(spec, "env_file");
@@ -272,6 +282,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
         : {}),
       ...(health ? { healthCheck: health } : {}),
       ...(serviceName ? { serviceName } : {}),
+      ...(hostnamesOf(spec).length ? { hostnames: hostnamesOf(spec) } : {}),
       ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),
       scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),

@@ -180,6 +180,11 @@ export interface LegacyAgent {
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;
   /**
+   * Other names compose's network knew it by, which other services' addresses use: its
+   * container_name and network aliases (and the compose service a startup agent was merged with).
+   */
+  hostnames?: string[];
+  /**
    * What a compose service had of its PC beyond files: devices (/dev/snd), its network, privilege,
    * added capabilities. A pod in the agents' restricted namespace has none of them.
    */

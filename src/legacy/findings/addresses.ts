@@ -63,7 +63,12 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
       severity: "warning",
       ...on,
       agents,
-      message: `${l.address} in ${whose} is left as it is: ${l.why}. In a pod, localhost is the pod itself and a PC's address is not the agent's; point it at the Service of what it needs`,
+      // A name's why says what to do; localhost and a PC's address need the why of pods too.
+      message: `${l.address} in ${whose} is left as it is: ${l.why}${
+        l.byName
+          ? ""
+          : ". In a pod, localhost is the pod itself and a PC's address is not the agent's; point it at the Service of what it needs"
+      }`,
       source: where(l.source),
     });
   }
