@@ -550,6 +550,28 @@ describe("addresses by a compose service's name", () => {
     expect(spec(result, "dreamer")?.env).toEqual([{ name: "REDIS_URL", value: "redis://redis-pc2:6379/0" }]);
     expect(spec(result, "dreamer")?.dependencies).toEqual(["redis-pc2"]);
   });
+
+  it("prefers the agent's own PC's service to one of a file that names no machine", () => {
+    const result = run([
+      {
+        path: "mainpc-docker-compose.yml",
+        text: `services:
+  redis: {image: "redis:7"}
+  planner:
+    image: cascade/planner:1
+    environment: {REDIS_URL: "redis://redis:6379/0"}
+`,
+      },
+      {
+        path: "docker/extra/docker-compose.yml",
+        text: `services:
+  redis: {image: "redis:7"}
+`,
+      },
+    ]);
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine || "none"}`)).toContain("redis-mainpc@mainpc");
+    expect(spec(result, "planner")?.env).toEqual([{ name: "REDIS_URL", value: "redis://redis-mainpc:6379/0" }]);
+  });
 });
 
 describe("the legacy shell's variables", () => {

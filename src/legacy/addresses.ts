@@ -103,10 +103,12 @@ function resolveName(
         }
       : undefined;
   }
-  const sameMachine = named.filter(
-    (o) => o.machine === ctx.self.machine || o.machine === "" || ctx.self.machine === "",
-  );
-  const pool = sameMachine.length ? sameMachine : named;
+  // As compose resolved it, on its own PC; else one of no machine, else any.
+  const pool =
+    [
+      named.filter((o) => o.machine === ctx.self.machine),
+      named.filter((o) => o.machine === "" || ctx.self.machine === ""),
+    ].find((tier) => tier.length > 0) ?? named;
   if (pool.length > 1)
     return {
       why: `${pool.map((o) => o.name).join(", ")} are all named ${host}; point it at the one it means`,

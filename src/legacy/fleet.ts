@@ -153,7 +153,7 @@ function settingsFinding(block: InfrastructureSettings, machine: string | undefi
 }
 
 /**
- * The startup agents with one definition per machine and name, and a duplicate-agent warning for
+ * The agents with one definition per machine and name, and a duplicate-agent warning for
  * each one dropped. One file defining a name twice keeps the later, as a dict-based loader did;
  * two files of one machine (its startup config and another list of its services) keep the one
  * that runs something (a script, a command, an image), else the later.
@@ -275,11 +275,14 @@ export function assembleFleet(
     }
   }
 
-  // One machine's agent in two of its files (its startup config and another list of its services):
-  // one AgentDeployment, the definition with something to run, else the later.
-  const { kept: startupAgents, findings: twice } = oncePerMachine(startup);
-  startup.splice(0, startup.length, ...startupAgents);
-  findings.push(...twice);
+  // One machine's agent in two of its files (its startup config and another list of its services;
+  // a compose file and its override, or two stacks that each ran a redis): one AgentDeployment, the
+  // definition with something to run, else the later. Two of one name would be one manifest file.
+  for (const definitions of [startup, compose]) {
+    const { kept, findings: twice } = oncePerMachine(definitions);
+    definitions.splice(0, definitions.length, ...kept);
+    findings.push(...twice);
+  }
 
   // GPU groups (docker_groups) mark their members as needing a GPU.
   for (const a of startup) {

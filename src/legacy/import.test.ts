@@ -685,6 +685,37 @@ describe("findings", () => {
     }
   });
 
+  it("duplicate-agent: a compose service of one machine in several of its files is one agent, not files written over", () => {
+    // Each stack's compose file ran a redis of its own; three were named redis-unassigned, two lost.
+    const stack = (agent: string) => ({
+      path: `docker/${agent}/docker-compose.yml`,
+      text: `services:
+  redis:
+    image: redis:7
+  ${agent}:
+    image: cascade/${agent}:1
+    environment: {REDIS_URL: "redis://redis:6379"}
+`,
+    });
+    const { report, files } = run(stack("speech"), stack("vision"), stack("memory"));
+    expect(report.agents.map((a) => a.name).sort()).toEqual(["memory", "redis", "speech", "vision"]);
+    expect([...files.keys()].filter((f) => f.startsWith("redis"))).toEqual(["redis.yaml"]);
+    expect(kinds(report.findings, "duplicate-agent").map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^redis is defined for an unnamed machine in two files \(docker\/vision\/docker-compose\.yml:2 and docker\/memory/,
+      ),
+      expect.stringMatching(
+        /^redis is defined for an unnamed machine in two files \(docker\/speech\/docker-compose\.yml:2 and docker\/vision/,
+      ),
+    ]);
+    for (const agent of ["speech", "vision", "memory"]) {
+      expect(manifest({ report, files } as ReturnType<typeof run>, agent)?.spec).toMatchObject({
+        env: [{ name: "REDIS_URL", value: "redis://redis:6379" }],
+        dependencies: ["redis"],
+      });
+    }
+  });
+
   it("decommissioned-agent, with the comment's reason", () => {
     const { report } = run(
       mainpc("g:\n  A: {port: 1}\n  # Retired in 2024: merged into A\n  # B:\n  #   script_path: b.py\n"),
