@@ -1,5 +1,6 @@
 // From legacy files to one fleet: read each file, assign machines, merge each machine's compose
 // services into its startup-config agents, and keep everything the analysis needs to explain.
+import { counted, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { inferMachine } from "./machine.ts";
@@ -160,28 +161,31 @@ function settingsFinding(block: InfrastructureSettings, machine: string | undefi
  */
 function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; findings: Finding[] } {
   const runs = (a: LegacyAgent) => Boolean(a.scriptPath || a.command || a.image);
-  const kept = new Map<string, LegacyAgent>();
   const findings: Finding[] = [];
-  for (const a of agents) {
-    const key = `${a.machine}/${toDnsLabel(a.legacyName)}`;
-    const earlier = kept.get(key);
-    kept.set(key, a);
-    if (!earlier) continue;
-    const sameFile = earlier.source.file === a.source.file;
-    const runsOnlyEarlier = runs(earlier) && !runs(a);
-    if (!sameFile && runsOnlyEarlier) kept.set(key, earlier);
+  const kept: LegacyAgent[] = [];
+  for (const definitions of Map.groupBy(agents, (a) => `${a.machine}/${toDnsLabel(a.legacyName)}`).values()) {
+    // In order: the later wins, but not over one of another file that alone has something to run.
+    const chosen = definitions.reduce((earlier, a) =>
+      earlier.source.file !== a.source.file && runs(earlier) && !runs(a) ? earlier : a,
+    );
+    kept.push(chosen);
+    if (definitions.length === 1) continue;
+    const a = definitions.at(-1) as LegacyAgent;
+    const files = new Set(definitions.map((d) => d.source.file));
+    const why = runs(chosen) && definitions.some((d) => !runs(d)) ? "it has something to run" : "the later one";
     findings.push({
       kind: "duplicate-agent",
       severity: "warning",
       machine: a.machine,
       agents: [a.legacyName],
-      message: sameFile
-        ? `${a.legacyName} is defined twice in ${a.source.file} (lines ${earlier.source.line} and ${a.source.line}); the later definition is imported`
-        : `${a.legacyName} is defined for ${machineLabel(a.machine)} in two files (${where(earlier.source)} and ${where(a.source)}); the one at ${where((runsOnlyEarlier ? earlier : a).source)} is imported (${runsOnlyEarlier || (runs(a) && !runs(earlier)) ? "it has something to run" : "the later one"})`,
+      message:
+        files.size === 1
+          ? `${a.legacyName} is defined ${definitions.length === 2 ? "twice" : `${definitions.length} times`} in ${a.source.file} (lines ${inWords(definitions.map((d) => String(d.source.line)))}); the later definition is imported`
+          : `${a.legacyName} is defined for ${machineLabel(a.machine)} in ${files.size === 2 ? "two files" : counted(files.size, "file")} (${inWords(definitions.map((d) => where(d.source)))}); the one at ${where(chosen.source)} is imported (${why})`,
       source: where(a.source),
     });
   }
-  return { kept: [...kept.values()], findings };
+  return { kept, findings };
 }
 
 /** A URL's user and password left out: a report never prints them. */

@@ -701,12 +701,7 @@ describe("findings", () => {
     expect(report.agents.map((a) => a.name).sort()).toEqual(["memory", "redis", "speech", "vision"]);
     expect([...files.keys()].filter((f) => f.startsWith("redis"))).toEqual(["redis.yaml"]);
     expect(kinds(report.findings, "duplicate-agent").map((f) => f.message)).toEqual([
-      expect.stringMatching(
-        /^redis is defined for an unnamed machine in two files \(docker\/vision\/docker-compose\.yml:2 and docker\/memory/,
-      ),
-      expect.stringMatching(
-        /^redis is defined for an unnamed machine in two files \(docker\/speech\/docker-compose\.yml:2 and docker\/vision/,
-      ),
+      "redis is defined for an unnamed machine in 3 files (docker/speech/docker-compose.yml:2, docker/vision/docker-compose.yml:2 and docker/memory/docker-compose.yml:2); the one at docker/memory/docker-compose.yml:2 is imported (the later one)",
     ]);
     for (const agent of ["speech", "vision", "memory"]) {
       expect(manifest({ report, files } as ReturnType<typeof run>, agent)?.spec).toMatchObject({
