@@ -298,7 +298,8 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
 /** The image prefix most compose images share ("cascade/"), for agents without one. */
 export function commonImagePrefix(agents: readonly FleetAgent[]): string {
   const counts = new Map<string, number>();
-  for (const a of agents) {
+  // Shared infrastructure runs its vendor's image (grafana/grafana): no sign of where the agents' are.
+  for (const a of agents.filter((agent) => !agent.infrastructure)) {
     const m = /^(.*\/)[^/]+$/.exec(a.image ?? "");
     if (m?.[1]) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
   }

@@ -325,6 +325,30 @@ services:
     expect(run(...files).files.has("Dockerfile")).toBe(false);
   });
 
+  it("guesses an agent's image under the registry the other agents' images use, never a vendor's", () => {
+    const startup = {
+      path: "mainpc.yaml",
+      text: "mainpc_agents:\n  - {name: Router, script_path: router.py, port: 2}\n",
+    };
+    const compose = (image: string) => ({
+      path: "mainpc-docker-compose.yml",
+      text: `services:\n  grafana: {image: "grafana/grafana:10.2.0"}\n  prometheus: {image: "prom/prometheus:v2.48.0"}\n  router: {image: "${image}"}\n`,
+    });
+    // The router's compose service names its image: only Grafana's and Prometheus's are left, which say nothing.
+    const withoutAgentImage = run(startup, {
+      path: "mainpc-docker-compose.yml",
+      text: "services:\n  grafana: {image: grafana/grafana:10.2.0}\n",
+    });
+    expect(manifest(withoutAgentImage, "router")?.spec.image).toBe("router:latest");
+    const guessed = run(
+      startup,
+      { path: "pc2.yaml", text: "pc2_services:\n  - {name: Dreamer, script_path: d.py, port: 3}\n" },
+      compose("registry.lan/cascade/router:1.4"),
+    );
+    expect(manifest(guessed, "router")?.spec.image).toBe("registry.lan/cascade/router:1.4");
+    expect(manifest(guessed, "dreamer")?.spec.image).toBe("registry.lan/cascade/dreamer:latest");
+  });
+
   it("gives a GPU agent the other machine's class as a fallback, says how many gained one, and leaves it out on request", () => {
     const file = {
       path: "pc2.yaml",
