@@ -1,6 +1,7 @@
 // docker-compose and podman-compose files: services with images, published ports, environment,
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
+import { posix } from "node:path";
 import { readCommand, readEnv, readStringList } from "./agent-fields.ts";
 import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
@@ -154,6 +155,16 @@ function hostnamesOf(spec: YNode): string[] {
   return [...new Set(names.map((n) => substitute(n).value.trim()).filter((n) => n !== ""))];
 }
 
+/** The directory compose builds the image from (build: DIR, or build: {context: DIR}), beside the compose file. */
+function buildDirectoryOf(spec: YNode, composeFile: string): string | undefined {
+  const build = child(spec, "build");
+  if (!build) return undefined;
+  const context = substitute(scalar(build) ?? scalar(child(build, "context")) ?? ".").value.trim();
+  // A Git URL or another remote context is no directory of these files.
+  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(context)) return undefined;
+  return posix.normalize(posix.join(posix.dirname(composeFile), context));
+}
+
 /** env_file: a path, a list of paths, or a list of {path, required}. */
 function envFilesOf(spec: YNode): { path: string; source: Location }[] {
   const node = child(spec, "env_file");
@@ -283,6 +294,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(health ? { healthCheck: health } : {}),
       ...(serviceName ? { serviceName } : {}),
       ...(hostnamesOf(spec).length ? { hostnames: hostnamesOf(spec) } : {}),
+      ...(buildDirectoryOf(spec, keyLoc.file) ? { buildDirectory: buildDirectoryOf(spec, keyLoc.file) } : {}),
       ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),
       scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),

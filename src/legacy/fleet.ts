@@ -1,5 +1,6 @@
 // From legacy files to one fleet: read each file, assign machines, merge each machine's compose
 // services into its startup-config agents, and keep everything the analysis needs to explain.
+import { posix } from "node:path";
 import { counted, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
@@ -84,11 +85,33 @@ function assignMachines(
   });
 }
 
-/** The compose service of a startup agent: by SERVICE_NAME or build arg, else by name. */
-function matchService(agent: LegacyAgent, services: LegacyAgent[]): LegacyAgent | undefined {
+/** The last part of a path's directory: memory_fusion_hub for memory_fusion_hub/app.py. */
+const directoryName = (path: string) => posix.basename(posix.dirname(posix.normalize(path)));
+
+/** A compose image's own name: model-ops-coordinator for registry.lan/model-ops-coordinator:1.2. */
+const imageName = (image: string) => posix.basename(image.replace(/[@:][^/]*$/, ""));
+
+/**
+ * The compose service of a startup agent: by SERVICE_NAME or build arg, else by its name, its
+ * container_name, its image's name, or (when no other agent's script lives there) the directory it
+ * builds from, where the agent's script is (memory_fusion_hub/ for memory_fusion_hub/app.py).
+ */
+function matchService(
+  agent: LegacyAgent,
+  services: LegacyAgent[],
+  scriptsIn: (directory: string) => number,
+): LegacyAgent | undefined {
+  const unnamed = services.filter((s) => !s.serviceName);
+  const scriptDirectory = agent.scriptPath ? directoryName(agent.scriptPath) : "";
+  const ownDirectory = scriptDirectory !== "" && scriptDirectory !== "." && scriptsIn(scriptDirectory) === 1;
   return (
     services.find((s) => s.serviceName && sameName(s.serviceName, agent.legacyName)) ??
-    services.find((s) => !s.serviceName && sameName(s.legacyName, agent.legacyName))
+    unnamed.find((s) => sameName(s.legacyName, agent.legacyName)) ??
+    unnamed.find((s) => s.hostnames?.some((h) => sameName(h, agent.legacyName))) ??
+    unnamed.find((s) => s.image && !s.infrastructure && sameName(imageName(s.image), agent.legacyName)) ??
+    (ownDirectory
+      ? unnamed.find((s) => s.buildDirectory && posix.basename(s.buildDirectory) === scriptDirectory)
+      : undefined)
   );
 }
 
@@ -110,6 +133,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),
     ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),
     hostnames: [...new Set([service.legacyName, ...(service.hostnames ?? []), ...(agent.hostnames ?? [])])],
+    ...(service.buildDirectory ? { buildDirectory: service.buildDirectory } : {}),
     scalars: [...agent.scalars, ...service.scalars],
   };
 }
@@ -301,10 +325,17 @@ export function assembleFleet(
   const merged: LegacyAgent[] = [];
   const composeOnly: LegacyAgent[] = [];
   const used = new Set<LegacyAgent>();
+  const scriptDirectories = new Map<string, number>();
+  for (const a of startup) {
+    if (!a.scriptPath) continue;
+    const key = `${a.machine}/${directoryName(a.scriptPath)}`;
+    scriptDirectories.set(key, (scriptDirectories.get(key) ?? 0) + 1);
+  }
   for (const a of startup) {
     const service = matchService(
       a,
       compose.filter((s) => s.machine === a.machine && !used.has(s)),
+      (directory) => scriptDirectories.get(`${a.machine}/${directory}`) ?? 0,
     );
     if (service) used.add(service);
     merged.push(service ? ({ ...mergeService(a, service), composeService: service.legacyName } as LegacyAgent) : a);

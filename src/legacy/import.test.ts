@@ -968,6 +968,43 @@ services:
     expect(drift.join("\n")).toMatch(/1 agent of mainpc's startup config has no compose service: B/);
   });
 
+  it("compose-drift: a startup agent's service found by its container_name, image or the directory it builds", () => {
+    const compose = (path: string, text: string) => ({ path, text, machine: "mainpc" });
+    const result = run(
+      mainpc(`core:
+  AffectiveProcessingCenter: {script_path: affective_processing_center/app.py, port: 5560}
+  ModelOpsCoordinator: {script_path: model_ops_coordinator/app.py, port: 7211}
+  RealTimeAudioPipeline: {script_path: real_time_audio_pipeline/app.py, port: 5557}
+  Router: {script_path: agents/router.py, port: 7100}
+  Planner: {script_path: agents/planner.py, port: 7101}
+`),
+      compose(
+        "affective_processing_center/docker-compose.yml",
+        "services:\n  apc:\n    image: apc:1.0.0\n    container_name: affective_processing_center\n",
+      ),
+      compose(
+        "model_ops_coordinator/deploy/docker-compose.yml",
+        "services:\n  moc-primary: {image: model-ops-coordinator:latest}\n  moc-secondary: {image: model-ops-coordinator:latest}\n",
+      ),
+      compose(
+        "real_time_audio_pipeline/docker-compose.yml",
+        "services:\n  rtap-main: {build: {context: ., dockerfile: Dockerfile}}\n  rtap-standby: {build: .}\n",
+      ),
+      // agents/ holds two agents' scripts: a service built there is neither's.
+      compose("agents/docker-compose.yml", "services:\n  worker: {build: ., image: cascade/worker:2}\n"),
+    );
+    expect(manifest(result, "affective-processing-center")?.spec.image).toBe("apc:1.0.0");
+    expect(manifest(result, "model-ops-coordinator")?.spec.image).toBe("model-ops-coordinator:latest");
+    expect(kinds(result.report.findings, "compose-drift").map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^compose service worker is not an agent of mainpc's startup config; not imported \(image cascade\/worker:2: if it is infrastructure, run it with its own chart; if it runs an agent of the startup config, set SERVICE_NAME/,
+      ),
+      expect.stringMatching(/^2 agents of mainpc's startup config have no compose service: Planner, Router;/),
+      "compose service moc-secondary is not an agent of mainpc's startup config; not imported: it runs what moc-primary runs, imported as ModelOpsCoordinator (model-ops-coordinator); for a second instance, set that agent's spec.replicas to 2",
+      "compose service rtap-standby is not an agent of mainpc's startup config; not imported: it runs what rtap-main runs, imported as RealTimeAudioPipeline (real-time-audio-pipeline); for a second instance, set that agent's spec.replicas to 2",
+    ]);
+  });
+
   it("duplicate-key: a YAML key given twice, both read", () => {
     const { report } = run(pc2("services:\n  a: {image: a}\nservices:\n  b: {image: b}\n"));
     expect(kinds(report.findings, "duplicate-key")[0]).toMatchObject({ source: "pc2.yaml:3" });

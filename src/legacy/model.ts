@@ -184,6 +184,8 @@ export interface LegacyAgent {
    * container_name and network aliases (and the compose service a startup agent was merged with).
    */
   hostnames?: string[];
+  /** The directory a compose service builds its image from (its build context), beside its file. */
+  buildDirectory?: string;
   /**
    * What a compose service had of its PC beyond files: devices (/dev/snd), its network, privilege,
    * added capabilities. A pod in the agents' restricted namespace has none of them.

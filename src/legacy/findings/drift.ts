@@ -3,8 +3,26 @@
 
 import { counted } from "../../lib/words.ts";
 import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
-import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
+import { type Decommissioned, type Finding, type LegacyAgent, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
+
+/**
+ * What a compose service the startup config does not name runs: a second instance of an imported
+ * agent (a standby that builds or runs the same), or an image that may be infrastructure or an agent.
+ */
+function whatItRuns(s: LegacyAgent, agents: readonly FleetAgent[]): string {
+  const twin = agents.find(
+    (a) =>
+      a.machine === s.machine &&
+      a.composeService !== undefined &&
+      ((s.buildDirectory !== undefined && a.buildDirectory === s.buildDirectory) ||
+        (s.image !== undefined && a.image === s.image)),
+  );
+  if (twin)
+    return `: it runs what ${twin.composeService} runs, imported as ${twin.legacyName} (${twin.name}); for a second instance, set that agent's spec.replicas to 2`;
+  if (!s.image || s.serviceName) return "";
+  return ` (image ${s.image}: if it is infrastructure, run it with its own chart; if it runs an agent of the startup config, set SERVICE_NAME to that agent's name in its environment and import again)`;
+}
 
 export function driftFindings(fleet: Fleet): Finding[] {
   const findings: Finding[] = [];
@@ -22,9 +40,7 @@ export function driftFindings(fleet: Fleet): Finding[] {
       agents: [s.legacyName],
       message: gone
         ? `compose service ${s.legacyName} still runs ${runs}, which the startup config ${putOutOfUse(gone)} at ${where(gone.source)} (${gone.reason}); not imported`
-        : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${machineLabel(s.machine)}'s startup config; not imported${
-            s.image && !s.serviceName ? ` (infrastructure: ${s.image}; run it with its own chart)` : ""
-          }`,
+        : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${machineLabel(s.machine)}'s startup config; not imported${whatItRuns(s, agents)}`,
       source: where(s.source),
     });
   }
