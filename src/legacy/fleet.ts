@@ -13,6 +13,7 @@ import {
   isStartupConfig,
   readStartupConfig,
   type StartupAgentDraft,
+  type StartupReading,
   sameMachine,
 } from "./startup-config.ts";
 import { child, parseYaml, scalar, type YNode } from "./yaml-source.ts";
@@ -178,6 +179,28 @@ function settingsFinding(block: InfrastructureSettings, machine: string | undefi
 }
 
 /**
+ * The launcher's limits for every agent of a file (memory_mb: 2048), which no manifest carries: a
+ * Kubernetes limit with no request is also the request, and every agent would reserve it.
+ */
+function limitsFinding(
+  limits: NonNullable<StartupReading["limits"]>,
+  agents: number,
+  machine: string | undefined,
+): Finding {
+  const memoryMiB = Number(/^memory_mb: (\d+)$/m.exec(limits.settings.join("\n"))?.[1]);
+  const reserved =
+    memoryMiB > 0 ? ` (${agents} × ${memoryMiB} MiB = ${Math.round((agents * memoryMiB) / 1024)} GiB)` : "";
+  return {
+    kind: "resource-limits",
+    severity: "info",
+    ...(machine ? { machine } : {}),
+    agents: [],
+    message: `global_settings.resource_limits (${limits.settings.join(", ")}) held each of the file's ${counted(agents, "agent")} to the same limits; they are not carried over: a Kubernetes limit with no request is also the request, so the agents would reserve it all between them${reserved}. Set spec.resources per agent from what it uses (requests to reserve, limits to cap)`,
+    source: at(limits.source),
+  };
+}
+
+/**
  * The agents with one definition per machine and name, and a duplicate-agent warning for
  * each one dropped. One file defining a name twice keeps the later, as a dict-based loader did;
  * two files of one machine (its startup config and another list of its services) keep the one
@@ -297,6 +320,7 @@ export function assembleFleet(
       decommissioned.push(...kept.notImported);
       for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
       findings.push(...reading.settings.map((block) => settingsFinding(block, machine)));
+      if (reading.limits) findings.push(limitsFinding(reading.limits, kept.imported.length, machine));
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
     } else {
       throw new InputError(noAgentsMessage(parsed.root), parsed.root?.loc ?? { file: file.path, line: 1, column: 1 });

@@ -433,6 +433,29 @@ prometheus:
     ]);
   });
 
+  it("says the launcher's limits for every agent are not carried over, and what they would reserve", () => {
+    const result = run({
+      path: "mainpc.yaml",
+      text: `global_settings:
+  resource_limits: {cpu_percent: 80, memory_mb: 2048, max_threads: 4}
+agent_groups:
+  core:
+    Router: {script_path: router.py, port: 7100}
+    Planner: {script_path: planner.py, port: 7101}
+    Memory: {script_path: memory.py, port: 7102}
+`,
+    });
+    expect(manifest(result, "router")?.spec).not.toHaveProperty("resources");
+    expect(kinds(result.report.findings, "resource-limits")).toMatchObject([
+      {
+        severity: "info",
+        source: "mainpc.yaml:2",
+        message:
+          "global_settings.resource_limits (cpu_percent: 80, memory_mb: 2048, max_threads: 4) held each of the file's 3 agents to the same limits; they are not carried over: a Kubernetes limit with no request is also the request, so the agents would reserve it all between them (3 × 2048 MiB = 6 GiB). Set spec.resources per agent from what it uses (requests to reserve, limits to cap)",
+      },
+    ]);
+  });
+
   it("keeps unicode names and values, and gives every name a DNS label", () => {
     const result = run({
       path: "pc2.yaml",

@@ -47,6 +47,7 @@ export type FindingKind =
   | "decommissioned-agent"
   | "disabled-agent"
   | "infrastructure-settings"
+  | "resource-limits"
   | "host-access"
   | "external-agent"
   | "secret"

@@ -34,6 +34,8 @@ export interface StartupReading {
   settings: InfrastructureSettings[];
   /** Agents this file reaches where another machine runs them (an endpoint, nothing to run). */
   elsewhere: Elsewhere[];
+  /** global_settings.resource_limits: what the launcher held each agent of the file to, as written. */
+  limits?: { settings: string[]; source: Location };
 }
 
 export interface Elsewhere {
@@ -266,6 +268,13 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
   walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading);
   readGroupLists(root, reading.gpuGroups, "");
   reading.profiles = readProfiles(root, machineNames);
+  const limits = child(child(root, "global_settings"), "resource_limits");
+  if (limits?.kind === "map" && limits.entries.length) {
+    const settings = limits.entries.flatMap((e) =>
+      scalar(e.value) === undefined ? [] : [`${e.key}: ${scalar(e.value)}`],
+    );
+    reading.limits = { settings, source: limits.loc };
+  }
   return reading;
 }
 
