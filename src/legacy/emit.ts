@@ -295,7 +295,7 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
   return files;
 }
 
-/** The image prefix most compose images share ("cascade/"), for agents without one. */
+/** The image prefix most agents' compose images share ("cascade/"), for agents without one. */
 export function commonImagePrefix(agents: readonly FleetAgent[]): string {
   const counts = new Map<string, number>();
   // Shared infrastructure runs its vendor's image (grafana/grafana): no sign of where the agents' are.
@@ -303,5 +303,6 @@ export function commonImagePrefix(agents: readonly FleetAgent[]): string {
     const m = /^(.*\/)[^/]+$/.exec(a.image ?? "");
     if (m?.[1]) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
   }
-  return [...counts].sort((x, y) => y[1] - x[1])[0]?.[0] ?? "";
+  // One agent's image under a prefix may be a vendor's that no rule knows (fluent/fluentd): two say it is the fleet's.
+  return [...counts].filter(([, n]) => n >= 2).sort((x, y) => y[1] - x[1])[0]?.[0] ?? "";
 }

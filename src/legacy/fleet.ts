@@ -1,9 +1,9 @@
 // From legacy files to one fleet: read each file, assign machines, merge each machine's compose
 // services into its startup-config agents, and keep everything the analysis needs to explain.
-import { posix } from "node:path";
 import { counted, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
+import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import { inferMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
 import { sameName, toAgentName, toDnsLabel } from "./names.ts";
@@ -86,36 +86,6 @@ function assignMachines(
   });
 }
 
-/** The last part of a path's directory: memory_fusion_hub for memory_fusion_hub/app.py. */
-const directoryName = (path: string) => posix.basename(posix.dirname(posix.normalize(path)));
-
-/** A compose image's own name: model-ops-coordinator for registry.lan/model-ops-coordinator:1.2. */
-const imageName = (image: string) => posix.basename(image.replace(/[@:][^/]*$/, ""));
-
-/**
- * The compose service of a startup agent: by SERVICE_NAME or build arg, else by its name, its
- * container_name, its image's name, or (when no other agent's script lives there) the directory it
- * builds from, where the agent's script is (memory_fusion_hub/ for memory_fusion_hub/app.py).
- */
-function matchService(
-  agent: LegacyAgent,
-  services: LegacyAgent[],
-  scriptsIn: (directory: string) => number,
-): LegacyAgent | undefined {
-  const unnamed = services.filter((s) => !s.serviceName);
-  const scriptDirectory = agent.scriptPath ? directoryName(agent.scriptPath) : "";
-  const ownDirectory = scriptDirectory !== "" && scriptDirectory !== "." && scriptsIn(scriptDirectory) === 1;
-  return (
-    services.find((s) => s.serviceName && sameName(s.serviceName, agent.legacyName)) ??
-    unnamed.find((s) => sameName(s.legacyName, agent.legacyName)) ??
-    unnamed.find((s) => s.hostnames?.some((h) => sameName(h, agent.legacyName))) ??
-    unnamed.find((s) => s.image && !s.infrastructure && sameName(imageName(s.image), agent.legacyName)) ??
-    (ownDirectory
-      ? unnamed.find((s) => s.buildDirectory && posix.basename(s.buildDirectory) === scriptDirectory)
-      : undefined)
-  );
-}
-
 function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
   const env = [...agent.env.filter((e) => !service.env.some((s) => s.name === e.name)), ...service.env];
   return {
@@ -176,6 +146,27 @@ function settingsFinding(block: InfrastructureSettings, machine: string | undefi
     message: `${block.name} configures ${block.kind}, which runs nothing of its own here: it is not an agent, so it is not imported. Carry these settings to the ${block.kind} the fleet uses (its Helm chart, or the compose service imported as infrastructure)`,
     source: at(block.source),
   };
+}
+
+/** How a compose file that names no machine was read: as the machine's whose agent it runs, or not. */
+function composeMachineFinding(found: FileMachine): Finding {
+  const runs = `its service ${found.service} runs ${found.agent}`;
+  return "machine" in found
+    ? {
+        kind: "machine-inferred",
+        severity: "info",
+        machine: found.machine,
+        agents: [],
+        message: `${found.file} was read as ${found.machine}'s, as ${runs}, which ${found.machine}'s startup config defines; name it (${found.machine}=${found.file}) if that is wrong`,
+        source: `${found.file}:1`,
+      }
+    : {
+        kind: "machine-unknown",
+        severity: "warning",
+        agents: [found.service],
+        message: `${found.file} names no machine, and ${runs}, which ${inWords(found.machines)} ${found.machines.length === 2 ? "both" : "all"} run: its services are imported for no machine, beside those agents. Name its machine (${found.machines.map((m) => `${m}=${found.file}`).join(" or ")})`,
+        source: `${found.file}:1`,
+      };
 }
 
 /**
@@ -327,6 +318,19 @@ export function assembleFleet(
     }
   }
 
+  // A compose file that names no machine is the machine's whose startup agents it runs.
+  for (const found of composeFileMachines(
+    startup,
+    compose.filter((s) => s.machine === unassignedMachine),
+    serviceMatcher(startup),
+  )) {
+    if ("machine" in found) {
+      const { file, machine } = found;
+      compose.splice(0, compose.length, ...compose.map((s) => (s.source.file === file ? { ...s, machine } : s)));
+    }
+    findings.push(composeMachineFinding(found));
+  }
+
   // One machine's agent in two of its files (its startup config and another list of its services;
   // a compose file and its override, or two stacks that each ran a redis): one AgentDeployment, the
   // definition with something to run, else the later. Two of one name would be one manifest file.
@@ -349,17 +353,11 @@ export function assembleFleet(
   const merged: LegacyAgent[] = [];
   const composeOnly: LegacyAgent[] = [];
   const used = new Set<LegacyAgent>();
-  const scriptDirectories = new Map<string, number>();
+  const serviceOf = serviceMatcher(startup);
   for (const a of startup) {
-    if (!a.scriptPath) continue;
-    const key = `${a.machine}/${directoryName(a.scriptPath)}`;
-    scriptDirectories.set(key, (scriptDirectories.get(key) ?? 0) + 1);
-  }
-  for (const a of startup) {
-    const service = matchService(
+    const service = serviceOf(
       a,
       compose.filter((s) => s.machine === a.machine && !used.has(s)),
-      (directory) => scriptDirectories.get(`${a.machine}/${directory}`) ?? 0,
     );
     if (service) used.add(service);
     merged.push(service ? ({ ...mergeService(a, service), composeService: service.legacyName } as LegacyAgent) : a);

@@ -328,25 +328,27 @@ services:
   it("guesses an agent's image under the registry the other agents' images use, never a vendor's", () => {
     const startup = {
       path: "mainpc.yaml",
-      text: "mainpc_agents:\n  - {name: Router, script_path: router.py, port: 2}\n",
+      text: "mainpc_agents:\n  - {name: Router, script_path: router.py, port: 2}\n  - {name: Planner, script_path: planner.py, port: 4}\n",
     };
-    const compose = (image: string) => ({
-      path: "mainpc-docker-compose.yml",
-      text: `services:\n  grafana: {image: "grafana/grafana:10.2.0"}\n  prometheus: {image: "prom/prometheus:v2.48.0"}\n  router: {image: "${image}"}\n`,
-    });
-    // The router's compose service names its image: only Grafana's and Prometheus's are left, which say nothing.
-    const withoutAgentImage = run(startup, {
-      path: "mainpc-docker-compose.yml",
-      text: "services:\n  grafana: {image: grafana/grafana:10.2.0}\n",
-    });
-    expect(manifest(withoutAgentImage, "router")?.spec.image).toBe("router:latest");
+    // pc2 runs its compose file: a log shipper on its vendor's image (fluent/, which no rule knows), and a worker.
+    const pc2 = {
+      path: "pc2-docker-compose.yml",
+      text: 'services:\n  fluentd: {image: "fluent/fluentd:v1.16"}\n  worker: {build: ., expose: ["9000"]}\n',
+    };
+    const mainpc = (services: string) => ({ path: "mainpc-docker-compose.yml", text: `services:\n${services}` });
+    const vendors = '  grafana: {image: "grafana/grafana:10.2.0"}\n';
+    const withoutAgentImages = run(startup, pc2, mainpc(vendors));
+    expect(manifest(withoutAgentImages, "router")?.spec.image).toBe("router:latest");
+    expect(manifest(withoutAgentImages, "worker")?.spec.image).toBe("worker:latest");
     const guessed = run(
       startup,
-      { path: "pc2.yaml", text: "pc2_services:\n  - {name: Dreamer, script_path: d.py, port: 3}\n" },
-      compose("registry.lan/cascade/router:1.4"),
+      pc2,
+      mainpc(
+        `${vendors}  router: {image: "registry.lan/cascade/router:1.4"}\n  planner: {image: "registry.lan/cascade/planner:1.4"}\n`,
+      ),
     );
     expect(manifest(guessed, "router")?.spec.image).toBe("registry.lan/cascade/router:1.4");
-    expect(manifest(guessed, "dreamer")?.spec.image).toBe("registry.lan/cascade/dreamer:latest");
+    expect(manifest(guessed, "worker")?.spec.image).toBe("registry.lan/cascade/worker:latest");
   });
 
   it("gives a GPU agent the other machine's class as a fallback, says how many gained one, and leaves it out on request", () => {
@@ -1026,6 +1028,43 @@ services:
       "compose service moc-secondary is not an agent of mainpc's startup config; not imported: it runs what moc-primary runs, imported as ModelOpsCoordinator (model-ops-coordinator); for a second instance, set that agent's spec.replicas to 2",
       "compose service rtap-standby is not an agent of mainpc's startup config; not imported: it runs what rtap-main runs, imported as RealTimeAudioPipeline (real-time-audio-pipeline); for a second instance, set that agent's spec.replicas to 2",
     ]);
+  });
+
+  it("machine-inferred: a compose file that names no machine is the one's whose startup agent it runs", () => {
+    const result = run(
+      mainpc(`core:
+  AffectiveProcessingCenter: {script_path: affective_processing_center/app.py, port: 5560}
+  MemoryFusionHub: {script_path: memory_fusion_hub/app.py, port: 5713}
+`),
+      pc2("pc2_services:\n  - {name: MemoryFusionHub, script_path: memory_fusion_hub/app.py, port: 5713}\n"),
+      {
+        path: "affective_processing_center/docker-compose.yml",
+        text: "services:\n  apc:\n    image: apc:1.0.0\n    container_name: affective_processing_center\n  redis: {image: redis:7}\n",
+      },
+      {
+        path: "memory_fusion_hub/docker-compose.yml",
+        text: "services:\n  mfh:\n    image: mfh:1.0.0\n    container_name: memory_fusion_hub\n",
+      },
+    );
+    // apc is mainpc's AffectiveProcessingCenter, not a second agent of no machine beside it.
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine || "none"}`).sort()).toEqual([
+      "affective-processing-center@mainpc",
+      "memory-fusion-hub-pc2@pc2",
+      "memory-fusion-hub@mainpc",
+      "mfh@none",
+      "redis@mainpc",
+    ]);
+    expect(manifest(result, "affective-processing-center")?.spec.image).toBe("apc:1.0.0");
+    expect(kinds(result.report.findings, "machine-inferred").map((f) => f.message)).toContain(
+      "affective_processing_center/docker-compose.yml was read as mainpc's, as its service apc runs AffectiveProcessingCenter, which mainpc's startup config defines; name it (mainpc=affective_processing_center/docker-compose.yml) if that is wrong",
+    );
+    expect(kinds(result.report.findings, "machine-unknown")).toContainEqual(
+      expect.objectContaining({
+        severity: "warning",
+        message:
+          "memory_fusion_hub/docker-compose.yml names no machine, and its service mfh runs MemoryFusionHub, which mainpc and pc2 both run: its services are imported for no machine, beside those agents. Name its machine (mainpc=memory_fusion_hub/docker-compose.yml or pc2=memory_fusion_hub/docker-compose.yml)",
+      }),
+    );
   });
 
   it("duplicate-key: a YAML key given twice, both read", () => {
