@@ -181,7 +181,9 @@ export function addressFindings(
     const ip = ipv4.exec(value);
     if (ip && ip[1] !== "0.0.0.0" && !ip[1]?.startsWith("127.")) {
       const entry = fixed.get(source.file) ?? { uses: [], agents: new Set<string>(), machine, source };
-      entry.uses.push(agent ? `${ip[0]} (${agent})` : ip[0]);
+      // One agent's address given twice (its host and its URL) is one use.
+      const use = agent ? `${ip[0]} (${agent})` : ip[0];
+      if (!entry.uses.includes(use)) entry.uses.push(use);
       if (agent) entry.agents.add(agent);
       fixed.set(source.file, entry);
     } else if (
