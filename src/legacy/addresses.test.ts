@@ -712,6 +712,47 @@ describe("compose, as kompose reads it and what it drops", () => {
     expect(result.report.findings.filter((f) => f.kind === "healthcheck-dropped")).toEqual([]);
   });
 
+  it("reads compose's older service-level cpus, mem_limit and mem_reservation where deploy.resources says nothing", () => {
+    const result = compose(`services:
+  planner:
+    image: cascade/planner:1
+    mem_limit: 2048m
+    mem_reservation: \${PLANNER_MEMORY:-512m}
+    cpus: 1.5
+  llm:
+    image: cascade/llm:1
+    mem_limit: 1g
+    deploy: {resources: {limits: {memory: 8G}}}
+`);
+    expect(spec(result, "planner")?.resources).toEqual({
+      requests: { memory: "512Mi" },
+      limits: { cpu: "1.5", memory: "2048Mi" },
+    });
+    // deploy.resources wins, as in compose.
+    expect(spec(result, "llm")?.resources).toEqual({ limits: { memory: "8Gi" } });
+  });
+
+  it("says a service reads compose's secrets as files, which no manifest mounts", () => {
+    const result = compose(`services:
+  planner:
+    image: cascade/planner:1
+    secrets:
+      - openai_api_key
+      - {source: hf_token, target: hf}
+secrets:
+  openai_api_key: {file: ./secrets/openai_api_key}
+  hf_token: {environment: HF_TOKEN}
+`);
+    expect(result.report.findings.filter((f) => f.kind === "secret")).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        source: "mainpc-docker-compose.yml:5",
+        message:
+          "planner reads compose's 2 secrets as files: openai_api_key at /run/secrets/openai_api_key (from ./secrets/openai_api_key) and hf_token at /run/secrets/hf (from the variable HF_TOKEN). An AgentDeployment mounts no Secret as a file, so it would not find them: put the values in a Secret, give them through spec.secretEnv, and have the agent read the environment",
+      }),
+    ]);
+  });
+
   it("reads deploy.resources and replicas through their variables, as compose does; 0 or unset is no limit", () => {
     const result = compose(`services:
   llm:

@@ -14,6 +14,7 @@ import {
   type LegacyAgent,
   type Location,
   type PortUse,
+  type SecretFile,
 } from "./model.ts";
 import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
@@ -165,6 +166,32 @@ function buildDirectoryOf(spec: YNode, composeFile: string): string | undefined 
   return posix.normalize(posix.join(posix.dirname(composeFile), context));
 }
 
+/**
+ * The compose secrets a service reads: `secrets: [name]` or `[{source, target}]`, each a file under
+ * /run/secrets (or at its target), taken from the top-level secrets: a file, a variable, or external.
+ */
+function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
+  const node = child(spec, "secrets");
+  return (node?.kind === "seq" ? node.items : []).flatMap((item) => {
+    const name = scalar(item) ?? scalar(child(item, "source"));
+    if (!name) return [];
+    const target = scalar(child(item, "target")) ?? name;
+    const defined = child(child(root, "secrets"), name);
+    const from =
+      scalar(child(defined, "file")) ??
+      (scalar(child(defined, "environment")) ? `the variable ${scalar(child(defined, "environment"))}` : undefined) ??
+      (scalar(child(defined, "external")) === "true" ? "an external secret" : undefined);
+    return [
+      {
+        name,
+        target: target.startsWith("/") ? target : `/run/secrets/${target}`,
+        ...(from ? { from } : {}),
+        source: item.loc,
+      },
+    ];
+  });
+}
+
 /** env_file: a path, a list of paths, or a list of {path, required}. */
 function envFilesOf(spec: YNode): { path: string; source: Location }[] {
   const node = child(spec, "env_file");
@@ -176,27 +203,33 @@ function envFilesOf(spec: YNode): { path: string; source: Location }[] {
 }
 
 const quantities = {
-  cpus: { parse: toCpuQuantity, expected: "a number of CPUs, such as 1.5" },
+  cpu: { parse: toCpuQuantity, expected: "a number of CPUs, such as 1.5" },
   memory: { parse: toMemoryQuantity, expected: "a size such as 512m or 4g" },
 };
 
 /**
- * A CPU or memory figure of deploy.resources, its variables replaced by their defaults as compose
- * would; a value compose refuses too stops the import, at its line, rather than being lost.
+ * A CPU or memory figure (deploy.resources' cpus and memory, or the service's own cpus, mem_limit,
+ * mem_reservation), its variables replaced by their defaults as compose would; a value compose
+ * refuses too stops the import, at its line, rather than being lost.
  */
-function quantity(resources: YNode | undefined, field: keyof typeof quantities, path: string): string | undefined {
-  const node = child(resources, field);
-  const raw = scalar(node);
-  if (raw === undefined || node === undefined) return undefined;
-  const { parse, expected } = quantities[field];
+function quantity(
+  node: YNode | undefined,
+  key: string,
+  kind: keyof typeof quantities,
+  path: string,
+): string | undefined {
+  const value = child(node, key);
+  const raw = scalar(value);
+  if (raw === undefined || value === undefined) return undefined;
+  const { parse, expected } = quantities[kind];
   const parsed = parse(raw);
   if (parsed !== undefined) return parsed;
   const resolved = substitute(raw).value.trim();
   // Unset (a variable with no default) or 0: compose sets no limit, and neither does the manifest.
   if (resolved === "" || /^0*(\.0*)?$/.test(resolved)) return undefined;
   throw new InputError(
-    `${path}.${field} is "${raw}"${resolved !== raw ? ` ("${resolved}" once its variables are replaced)` : ""}: compose takes ${expected}; fix or remove it`,
-    node.loc,
+    `${path}.${key} is "${raw}"${resolved !== raw ? ` ("${resolved}" once its variables are replaced)` : ""}: compose takes ${expected}; fix or remove it`,
+    value.loc,
   );
 }
 
@@ -235,10 +268,16 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const serviceName = env.find((e) => e.name === "SERVICE_NAME")?.value ?? buildService;
     const replicas = Number(substitute(scalar(child(deploy, "replicas")) ?? "").value);
     const image = scalar(child(spec, "image"));
-    const cpu = quantity(reservations, "cpus", `services.${key}.deploy.resources.reservations`);
-    const memory = quantity(reservations, "memory", `services.${key}.deploy.resources.reservations`);
-    const cpuLimit = quantity(limits, "cpus", `services.${key}.deploy.resources.limits`);
-    const memoryLimit = quantity(limits, "memory", `services.${key}.deploy.resources.limits`);
+    // deploy.resources, else compose's older service-level cpus, mem_limit and mem_reservation.
+    const reserved = `services.${key}.deploy.resources.reservations`;
+    const limited = `services.${key}.deploy.resources.limits`;
+    const cpu = quantity(reservations, "cpus", "cpu", reserved);
+    const memory =
+      quantity(reservations, "memory", "memory", reserved) ??
+      quantity(spec, "mem_reservation", "memory", `services.${key}`);
+    const cpuLimit = quantity(limits, "cpus", "cpu", limited) ?? quantity(spec, "cpus", "cpu", `services.${key}`);
+    const memoryLimit =
+      quantity(limits, "memory", "memory", limited) ?? quantity(spec, "mem_limit", "memory", `services.${key}`);
     const infrastructure = infrastructureOfImage(image ? substitute(image).value : undefined);
     // On compose's network a service is reached on any port without ports: or expose:; Redis,
     // NATS or PostgreSQL listen where their images do, which their Service must carry.
@@ -279,6 +318,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       env,
       mounts,
       ...(hostAccess.length ? { hostAccess } : {}),
+      ...(secretFilesOf(spec, root).length ? { secretFiles: secretFilesOf(spec, root) } : {}),
       gpu: gpuEvidence(spec, env),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit

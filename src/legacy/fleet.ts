@@ -102,6 +102,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...(service.replicas ? { replicas: service.replicas } : {}),
     ...(service.resources ? { resources: service.resources } : {}),
     ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),
+    ...(service.secretFiles ? { secretFiles: service.secretFiles } : {}),
     ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),
     hostnames: [...new Set([service.legacyName, ...(service.hostnames ?? []), ...(agent.hostnames ?? [])])],
     ...(service.buildDirectory ? { buildDirectory: service.buildDirectory } : {}),

@@ -125,6 +125,16 @@ export interface HostAccess {
   source: Location;
 }
 
+/** A compose secret a service reads as a file (/run/secrets/NAME): compose's secrets:, not a value. */
+export interface SecretFile {
+  name: string;
+  /** Where the container reads it. */
+  target: string;
+  /** Where compose took it from, as written: ./secrets/openai_api_key, or the variable HF_TOKEN. */
+  from?: string;
+  source: Location;
+}
+
 /** One agent as a legacy file defines it, its values already resolved (${VAR:-default}, ${PORT_OFFSET}+N). */
 export interface LegacyAgent {
   legacyName: string;
@@ -192,6 +202,8 @@ export interface LegacyAgent {
    * added capabilities. A pod in the agents' restricted namespace has none of them.
    */
   hostAccess?: HostAccess[];
+  /** The compose secrets it reads as files, which no manifest mounts. */
+  secretFiles?: SecretFile[];
   /**
    * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
    * `switchOn` says how to import it after all, when the importer can.

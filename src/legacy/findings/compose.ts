@@ -1,7 +1,7 @@
 // What a compose file says that a manifest cannot carry as it is: env_file values the importer was
 // not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
 
-import { counted } from "../../lib/words.ts";
+import { counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
 
@@ -26,6 +26,19 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         agents: [a.legacyName],
         message: `${a.legacyName} reads its environment from ${f.path}, which is not imported: put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv (never in the manifest)`,
         source: where(f.source),
+      });
+    }
+    const secretFiles = a.secretFiles ?? [];
+    if (secretFiles.length) {
+      findings.push({
+        kind: "secret",
+        severity: "warning",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as files: ${inWords(
+          secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
+        )}. An AgentDeployment mounts no Secret as a file, so it would not find ${secretFiles.length === 1 ? "it" : "them"}: put the value${secretFiles.length === 1 ? "" : "s"} in a Secret, give ${secretFiles.length === 1 ? "it" : "them"} through spec.secretEnv, and have the agent read the environment`,
+        source: where((secretFiles[0] as (typeof secretFiles)[number]).source),
       });
     }
     const unsupported = a.healthCheck?.unsupported;
