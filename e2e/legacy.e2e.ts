@@ -86,10 +86,13 @@ describe("the imported legacy fleet", () => {
         const list = (JSON.parse(await kubectl(["get", "agd", "-n", "agents", "-o", "json"])) as { items: Agent[] })
           .items;
         // Decided: placed on a node, left out with a reason, or held until its dependencies are Ready
-        // (some depend on GPU agents the cards have no room for).
+        // (some depend on GPU agents the cards have no room for). A pod the scheduler cannot place
+        // yet (its claim not bound, or an old pod still leaving the card) is not decided, whatever
+        // node the plan gave it.
         const decided = list.filter((a) => {
           const held = condition(a, "Progressing")?.reason === "WaitingForDependencies";
-          return condition(a, "Placed") && (leftOut(a) || a.status?.node || held);
+          const onNode = condition(a, "Placed")?.status === "True" && a.status?.node;
+          return leftOut(a) || onNode || (held && condition(a, "Placed") !== undefined);
         });
         return list.length === expected && decided.length === expected ? list : undefined;
       },
