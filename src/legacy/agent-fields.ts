@@ -134,12 +134,20 @@ export function configPorts(config: YNode | undefined, path = "config"): PortUse
 
 const gpuValue = /\bcuda(:\d+)?\b|\bgpu\b|rtx|nvidia/i;
 
-/** What a config or spec says about GPU need and VRAM. */
-export function gpuHints(spec: YNode): { evidence: GpuEvidence[]; vram?: LegacyAgent["vram"] } {
+/**
+ * What a config or spec says about GPU need and VRAM. A figure named for a machine
+ * (mainpc_vram_budget_mb, when `namesMachine("mainpc")`) is a budget of that machine's card that
+ * the agent manages, not its own need: evidence of a GPU agent, not its VRAM.
+ */
+export function gpuHints(
+  spec: YNode,
+  namesMachine: (word: string) => boolean = () => false,
+): { evidence: GpuEvidence[]; vram?: LegacyAgent["vram"] } {
   const evidence: GpuEvidence[] = [];
   let vram: LegacyAgent["vram"];
   for (const { path, value, loc } of scalarsOf(spec)) {
     const key = (path.split(".").pop() ?? "").toLowerCase();
+    const ofMachine = key.includes("vram") && namesMachine(key.slice(0, key.indexOf("vram")).replace(/_+$/, ""));
     if (
       /^(cuda_device|gpu_device|device|gpu|use_gpu|cuda_visible_devices)$/.test(key) &&
       (gpuValue.test(value) || /^(true|\d+)$/i.test(value))
@@ -149,10 +157,10 @@ export function gpuHints(spec: YNode): { evidence: GpuEvidence[]; vram?: LegacyA
     const number = Number(value);
     if (!Number.isFinite(number) || number <= 0) continue;
     if (/vram.*(mb|mib)$|^(vram|gpu_memory)_(limit|budget|soft_limit)$/.test(key)) {
-      vram = { mib: Math.round(number), source: loc };
+      if (!ofMachine) vram = { mib: Math.round(number), source: loc };
       evidence.push({ reason: `${path}: ${value}`, source: loc });
     } else if (/vram.*percent|gpu_memory_percent/.test(key) && number <= 100) {
-      vram ??= { fraction: number / 100, source: loc };
+      if (!ofMachine) vram ??= { fraction: number / 100, source: loc };
       evidence.push({ reason: `${path}: ${value}`, source: loc });
     } else if (/gpu_memory_fraction|vram_fraction/.test(key) && number <= 1) {
       vram ??= { fraction: number, source: loc };

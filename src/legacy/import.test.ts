@@ -270,6 +270,28 @@ services:
     expect(kinds(result.report.findings, "variable-unresolved")).toEqual([]);
   });
 
+  it("reads a VRAM figure named for a machine as that card's budget, not the agent's own need", () => {
+    const result = run({
+      path: "m.yaml",
+      text: `mainpc_agents:
+  - name: VRAMOptimizer
+    script_path: vram.py
+    port: 1
+    params: {mainpc_vram_budget_mb: 20000, pc2_vram_budget_mb: 10000}
+  - {name: Whisper, script_path: w.py, port: 2, config: {vram_budget_mb: 6000}}
+`,
+    });
+    // Before, the last figure won: pc2's 10000 MiB was asked of mainpc's card.
+    expect(manifest(result, "vram-optimizer")?.spec.gpu).toMatchObject({ class: "rtx-4090", vramMiB: 2048 });
+    expect(manifest(result, "vram-optimizer")?.metadata.annotations["agentfleet.io/gpu-evidence"]).toContain(
+      "params.pc2_vram_budget_mb: 10000",
+    );
+    expect(manifest(result, "whisper")?.spec.gpu).toMatchObject({ vramMiB: 6000 });
+    expect(kinds(result.report.findings, "gpu-estimate")[0]?.message).toBe(
+      "1 GPU agent on mainpc states no VRAM need; each is counted at 2048 MiB: VRAMOptimizer. Set spec.gpu.vramMiB to what each really uses",
+    );
+  });
+
   it("merges a compose file into the startup config of its machine", () => {
     const result = run(
       {

@@ -83,6 +83,7 @@ function readAgent(
   source: Location,
   group: string | undefined,
   globalEnv: EnvVar[],
+  machineNames: readonly string[],
 ): StartupAgentDraft {
   if (name.trim() === "") throw new InputError("an agent has an empty name: give it one", source);
   const config = child(spec, "config");
@@ -94,7 +95,7 @@ function readAgent(
   if (healthPort)
     ports.push({ port: healthPort, role: "health", source: child(spec, healthKey as string)?.loc ?? source });
   ports.push(...configPorts(config));
-  const hints = gpuHints(spec);
+  const hints = gpuHints(spec, (word) => word !== "" && machineNames.some((m) => sameMachine(m, word)));
   const configJs = toJS(config);
   const required = scalar(child(spec, "required"));
   const scriptPath = scalar(child(spec, "script_path") ?? child(spec, "script")) ?? pythonScript(child(spec, "path"));
@@ -235,7 +236,7 @@ type Found = Pick<StartupReading, "agents" | "settings" | "elsewhere">;
 function walk(node: YNode, ctx: WalkContext, found: Found): void {
   const { settings, elsewhere } = found;
   const add = (name: string, spec: YNode, source: Location) => {
-    const agent = readAgent(name, spec, source, ctx.group, ctx.globalEnv);
+    const agent = readAgent(name, spec, source, ctx.group, ctx.globalEnv, ctx.machineNames);
     found.agents.push(agent.machines.length === 0 && ctx.machine ? { ...agent, machines: [ctx.machine] } : agent);
   };
   if (node.kind === "map") {
