@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
+import { unreachableAddresses } from "./lib/import-checks.ts";
+
+describe("unreachableAddresses", () => {
+  it("lists an address by an agent's name on a port its Service lacks, and an '_' host, not the rest", () => {
+    const { files } = importLegacy(
+      [
+        {
+          path: "mainpc-docker-compose.yml",
+          text: `services:
+  hub: {image: cascade/hub:1, expose: ["7140"]}
+  caller:
+    image: cascade/caller:1
+    environment:
+      GOOD: http://hub:7140/api
+      WRONG_PORT: http://hub:9999
+      ELSEWHERE: redis://redis_language:6379
+      NOT_AN_ADDRESS: max_split_size_mb:128
+      EXTERNAL: https://api.example.com:443
+`,
+        },
+      ],
+      { namespace: "agents", classes: defaultClasses },
+    );
+    expect(unreachableAddresses(files)).toEqual([
+      { agent: "caller", address: "http://hub:9999", why: "hub's Service has no port 9999" },
+      { agent: "caller", address: "redis://redis_language:6379", why: "no Service may have an '_' in its name" },
+    ]);
+  });
+});
+
+describe("npm run import:history", () => {
+  let repo: string;
+  const git = (...args: string[]) => {
+    const r = spawnSync("git", ["-C", repo, ...args], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+  };
+  const commit = async (file: string, text: string) => {
+    await writeFile(path.join(repo, file), text);
+    git("add", "-A");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", file);
+  };
+
+  beforeAll(async () => {
+    repo = await mkdtemp(path.join(tmpdir(), "import-history-"));
+    git("init", "-q");
+    await commit("docker-compose.yml", "services:\n  hub: {image: cascade/hub:1, expose: ['7140']}\n");
+    await commit("startup_config.yaml", "agents:\n  - {name: Caller, script_path: c.py, port: 7000}\n");
+    await commit("docker-compose.yml", "services:\n  hub: {image: [unclosed\n");
+  });
+  afterAll(() => rm(repo, { recursive: true, force: true }));
+
+  it("imports every version alone and each commit's files together, and says what it refused", () => {
+    const run = spawnSync(process.execPath, ["hack/import-history.ts", path.join(repo, ".git"), "--every", "1"], {
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^each file version alone: 3 imports, 2 imported, 1 refused, 0 crashed$/m);
+    expect(run.stdout).toMatch(/refused 1×: invalid YAML/);
+    // The second commit holds two files the importer takes: one import of both.
+    expect(run.stdout).toMatch(/^each commit's files, together: 1 imports, 1 imported, 0 refused, 0 crashed$/m);
+  });
+
+  it("says how to call it, and exits 2, without a Git directory", () => {
+    const run = spawnSync(process.execPath, ["hack/import-history.ts"], { encoding: "utf8" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("usage: npm run import:history -- GIT_DIR [--every N]");
+  });
+});

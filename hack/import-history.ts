@@ -1,0 +1,145 @@
+// Checks the importer against a legacy system's own history: every version of every startup config
+// and compose file in a Git repository, imported alone, and the files of 1 commit in N imported
+// together. It says what the importer refused (with its message), what crashed it (a defect, exit
+// 1), and which addresses of the manifests no Service would answer (hack/lib/import-checks.ts).
+//
+//   npm run import:history -- GIT_DIR [--every N]
+//
+// GIT_DIR is a repository's .git directory, or a bare mirror (such as one fetched to read a
+// project's files). Nothing is written; the files are read from Git, never checked out.
+import { execFileSync, spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
+import { InputError } from "../src/legacy/model.ts";
+import { type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
+
+/** The files a legacy fleet was started from: startup configs, service lists, compose files. */
+const legacyFile = /(^|\/)([^/]*(startup|compose|services)[^/]*)\.ya?ml$/i;
+
+type Outcome =
+  | { kind: "imported"; unreachable: Unreachable[] }
+  | { kind: "refused"; message: string }
+  | { kind: "crashed"; stack: string };
+
+/**
+ * A git command's output. A mirror may lack objects (a partial snapshot): git then fails part way,
+ * and what it printed before is used, with a word on standard error.
+ */
+function git(dir: string, args: string[]): string {
+  const run = spawnSync("git", ["--git-dir", dir, ...args], { encoding: "utf8", maxBuffer: 1 << 30 });
+  if (run.error) throw new Error(`git ${args[0]}: ${run.error.message}`);
+  if (run.status !== 0) {
+    const why = run.stderr.trim().split("\n")[0] ?? "";
+    if (!run.stdout) throw new Error(`git ${args.join(" ")} failed: ${why}`);
+    process.stderr.write(`git ${args[0]} stopped early (${why}); going on with what it read\n`);
+  }
+  return run.stdout;
+}
+
+/** The contents of blobs, read in one `git cat-file --batch`. */
+function readBlobs(dir: string, ids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  const raw = execFileSync("git", ["--git-dir", dir, "cat-file", "--batch"], {
+    input: `${ids.join("\n")}\n`,
+    maxBuffer: 1 << 30,
+  });
+  let at = 0;
+  while (at < raw.length) {
+    const end = raw.indexOf(10, at);
+    const [id, type, size] = raw.subarray(at, end).toString("utf8").split(" ");
+    const length = Number(size);
+    if (type === "blob" && id) out.set(id, raw.subarray(end + 1, end + 1 + length).toString("utf8"));
+    at = type === "missing" ? end + 1 : end + 1 + length + 1;
+  }
+  return out;
+}
+
+function tryImport(files: { path: string; text: string }[]): Outcome {
+  try {
+    const result = importLegacy(files, { namespace: "agents", classes: defaultClasses, readEnvFile: () => undefined });
+    return { kind: "imported", unreachable: unreachableAddresses(result.files) };
+  } catch (err) {
+    if (err instanceof InputError) return { kind: "refused", message: err.message };
+    return { kind: "crashed", stack: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  }
+}
+
+/** Counts, and the first few of each kind, as a person reads a summary. */
+function summary(label: string, outcomes: { where: string; outcome: Outcome }[]): string[] {
+  const of = <K extends Outcome["kind"]>(kind: K) =>
+    outcomes.flatMap((o) =>
+      o.outcome.kind === kind ? [{ where: o.where, outcome: o.outcome as Extract<Outcome, { kind: K }> }] : [],
+    );
+  const imported = of("imported");
+  const unreachable = imported.flatMap((o) => o.outcome.unreachable.map((u) => ({ where: o.where, ...u })));
+  const refusals = Map.groupBy(of("refused"), (o) => o.outcome.message.replace(/^[^:]*:\d+:\d+: /, ""));
+  return [
+    `${label}: ${outcomes.length} imports, ${imported.length} imported, ${of("refused").length} refused, ${of("crashed").length} crashed`,
+    ...of("crashed").map((c) => `  CRASHED ${c.where}\n    ${c.outcome.stack.split("\n").slice(0, 4).join("\n    ")}`),
+    ...[...refusals].map(([message, list]) => `  refused ${list.length}×: ${message.slice(0, 160)}`),
+    `  addresses no Service answers: ${unreachable.length}`,
+    ...unreachable.slice(0, 10).map((u) => `    ${u.where}: ${u.agent} → ${u.address} (${u.why})`),
+  ];
+}
+
+function main(): number {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { every: { type: "string", default: "8" } },
+  });
+  const dir = positionals[0];
+  const every = Number(values.every);
+  if (!dir || !Number.isInteger(every) || every < 1) {
+    process.stderr.write("usage: npm run import:history -- GIT_DIR [--every N]\n");
+    return 2;
+  }
+
+  // Every version of every legacy file, once: its blob, and the first path it was seen at.
+  const versions = new Map<string, string>();
+  const log = git(dir, ["log", "--all", "--format=", "--raw", "--no-abbrev", "--", "*.yml", "*.yaml"]);
+  for (const line of log.split("\n")) {
+    const [meta, path] = line.split("\t");
+    const blob = meta?.split(" ")[3];
+    if (path && blob && !/^0+$/.test(blob) && legacyFile.test(path) && !versions.has(blob)) versions.set(blob, path);
+  }
+  const texts = readBlobs(dir, [...versions.keys()]);
+  const alone = [...versions].map(([blob, path], i) => {
+    if (i % 50 === 0) process.stderr.write(`importing file versions: ${i}/${versions.size}\n`);
+    return { where: `${path} (${blob.slice(0, 8)})`, outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]) };
+  });
+  const importsAlone = new Set(
+    alone.flatMap((a, i) => (a.outcome.kind === "imported" ? [[...versions.keys()][i]] : [])),
+  );
+
+  // The files of 1 commit in N, together, as a person would import a checkout (those refused alone left out).
+  const commits = git(dir, ["rev-list", "--all"])
+    .trim()
+    .split("\n")
+    .filter((_, i) => i % every === 0);
+  const together = commits.flatMap((commit, i) => {
+    if (i % 10 === 0) process.stderr.write(`importing commits: ${i}/${commits.length}\n`);
+    const tree = git(dir, ["ls-tree", "-r", commit])
+      .split("\n")
+      .flatMap((line) => {
+        const [meta, path] = line.split("\t");
+        const blob = meta?.split(" ")[2];
+        return path && blob && importsAlone.has(blob) ? [{ path, blob }] : [];
+      });
+    if (tree.length < 2) return [];
+    const files = tree.map((f) => ({ path: f.path, text: texts.get(f.blob) ?? "" }));
+    return [{ where: `${commit.slice(0, 8)} (${files.length} files)`, outcome: tryImport(files) }];
+  });
+
+  const sampled = every === 1 ? "each commit's files, together" : `the files of 1 commit in ${every}, together`;
+  const lines = [...summary("each file version alone", alone), ...summary(sampled, together)];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return [...alone, ...together].some((o) => o.outcome.kind === "crashed") ? 1 : 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (err) {
+  process.stderr.write(`import:history: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+}

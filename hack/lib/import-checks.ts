@@ -1,0 +1,47 @@
+// What an import's manifests would not reach, read from the manifests as a person would apply
+// them: an address by an agent's name on a port its Service does not have, and a host name that
+// Kubernetes cannot resolve ('_'). The importer's findings should have said so; a run over real
+// files (hack/import-history.ts) lists each, to tell the ones it said from the ones it missed.
+import { parseAllDocuments } from "yaml";
+
+export interface Unreachable {
+  agent: string;
+  address: string;
+  why: string;
+}
+
+interface Manifest {
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: { ports?: { port: number }[]; env?: unknown; config?: unknown; args?: unknown; command?: unknown };
+}
+
+/**
+ * name:port, as a URL's host or alone: redis://redis_language:6379, memory-hub:7140. Alone, an '_'
+ * name is a setting as often as a host (max_split_size_mb:128): only an agent's name counts then.
+ */
+const address = /(?<![\w.-])([a-z][a-z0-9+.-]*:\/\/)?([a-z][\w-]*):(\d{2,5})(?![\w.])/gi;
+
+/** The addresses in an import's manifests that no Service of the import answers. */
+export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreachable[] {
+  const agents = new Map<string, Manifest["spec"]>();
+  for (const [name, text] of files) {
+    if (!name.endsWith(".yaml")) continue;
+    for (const doc of parseAllDocuments(text)) {
+      const m = doc.toJS() as Manifest | null;
+      if (m?.kind === "AgentDeployment" && m.metadata?.name) agents.set(m.metadata.name, m.spec);
+    }
+  }
+  const found: Unreachable[] = [];
+  for (const [agent, spec] of agents) {
+    const values = JSON.stringify([spec?.env, spec?.config, spec?.args, spec?.command]);
+    for (const [text, scheme, host = "", port = ""] of values.matchAll(address)) {
+      const target = agents.get(host);
+      if (scheme && host.includes("_"))
+        found.push({ agent, address: text, why: "no Service may have an '_' in its name" });
+      else if (target && !(target.ports ?? []).some((p) => p.port === Number(port)))
+        found.push({ agent, address: text, why: `${host}'s Service has no port ${port}` });
+    }
+  }
+  return found;
+}
