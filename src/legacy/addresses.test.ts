@@ -712,6 +712,25 @@ describe("compose, as kompose reads it and what it drops", () => {
     expect(result.report.findings.filter((f) => f.kind === "healthcheck-dropped")).toEqual([]);
   });
 
+  it("gives a service's Service the ports its command line binds, beside the ones its image listens on", () => {
+    // A NATS cluster: each node reaches the others on the cluster port only its command names.
+    const node = (n: number, peers: number[]) => `  nats-${n}:
+    image: nats:2.10
+    command: ["-p", "4222", "-cluster", "nats://0.0.0.0:6222", "-routes", "${peers.map((p) => `nats://nats-${p}:6222`).join(",")}"]
+`;
+    const result = compose(`services:\n${node(1, [2])}${node(2, [1])}  api:
+    image: cascade/api:1
+    command: [gunicorn, --bind=0.0.0.0:8000, app:app]
+`);
+    expect(spec(result, "nats-2")?.ports).toEqual([
+      { name: "tcp-4222", port: 4222, protocol: "TCP" },
+      { name: "tcp-6222", port: 6222, protocol: "TCP" },
+    ]);
+    expect(spec(result, "api")?.ports).toEqual([{ name: "tcp-8000", port: 8000, protocol: "TCP" }]);
+    expect(result.report.findings.filter((f) => f.kind === "hardcoded-address")).toEqual([]);
+    expect(spec(result, "nats-1")?.dependencies).toEqual(["nats-2"]);
+  });
+
   it("reads compose's older service-level cpus, mem_limit and mem_reservation where deploy.resources says nothing", () => {
     const result = compose(`services:
   planner:

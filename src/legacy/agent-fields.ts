@@ -107,6 +107,12 @@ const bindHost = /^(0\.0\.0\.0|\*|::|\[::\]|)$/;
 const reachWords =
   /(^|[._])(remote|target|upstream|peer|broker|client|db|database|registry|parent|master|primary)([._]|$)/i;
 
+/** The port of an address that binds every address (tcp://*:5561, 0.0.0.0:8000, [::]:9000), if it is one. */
+export function boundPort(value: string): number | undefined {
+  const bind = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*|0\.0\.0\.0|\[::\]):(\d{1,5})$/i.exec(value.trim());
+  return bind ? toPort(bind[1]) : undefined;
+}
+
 /**
  * Ports a config block declares that the agent itself serves on (zmq_port, grpc_port, metrics_port…),
  * any depth. A port it uses to reach something is not its own and stays off its Service: one beside a
@@ -122,6 +128,9 @@ export function configPorts(config: YNode | undefined, path = "config"): PortUse
   return config.entries.flatMap((e) => {
     const at = `${path}.${e.key}`;
     if (e.value.kind !== "scalar") return configPorts(e.value, at);
+    // pub_address: tcp://*:5561 binds every address of the pod on that port: one it serves on.
+    const bound = boundPort(scalar(e.value) ?? "");
+    if (bound) return [{ port: bound, role: `config ${at.replace(/^config\./, "")}`, source: e.value.loc }];
     if (!/(^|_)port$/i.test(e.key) || reachesOut) return [];
     const named = at.replace(/^config\./, "");
     // prometheus_port is where an agent serves its metrics: Prometheus reaches the agent, not the reverse.

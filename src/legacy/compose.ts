@@ -2,7 +2,7 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { posix } from "node:path";
-import { readCommand, readEnv, readStringList } from "./agent-fields.ts";
+import { boundPort, readCommand, readEnv, readStringList } from "./agent-fields.ts";
 import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
@@ -57,6 +57,13 @@ function containerPorts(spec: YNode): number[] {
     ...(exposed?.kind === "seq" ? exposed.items.map((i) => toPort(scalar(i)?.replace(/\/(tcp|udp)$/, "") ?? "")) : []),
   ];
   return [...new Set(all.filter((p): p is number => p !== undefined))];
+}
+
+/** The ports its command line binds: NATS's -cluster nats://0.0.0.0:6222, --bind=0.0.0.0:9100. */
+function commandPorts(spec: YNode): number[] {
+  const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])];
+  const ports = words.map((w) => boundPort(substitute(w.slice(w.indexOf("=") + 1)).value));
+  return ports.filter((p): p is number => p !== undefined);
 }
 
 /** Named volumes (redis_data:/data) and scratch ones (/cache, tmpfs); host paths are read by hostMounts. */
@@ -282,7 +289,9 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     // On compose's network a service is reached on any port without ports: or expose:; Redis,
     // NATS or PostgreSQL listen where their images do, which their Service must carry.
     const declaredPorts = containerPorts(spec);
-    const listening = declaredPorts.length ? declaredPorts : [...(infrastructure?.ports ?? [])];
+    const listening = [
+      ...new Set([...(declaredPorts.length ? declaredPorts : (infrastructure?.ports ?? [])), ...commandPorts(spec)]),
+    ];
     const health = readHealthCheck(spec, listening, env);
     const dependsOn = child(spec, "depends_on");
     // depends_on: a list, or a map of service → {condition, required, restart}; required: false is

@@ -310,6 +310,17 @@ services:
     });
   });
 
+  it("puts on an agent's Service the port a config address binds (tcp://*:5561)", () => {
+    const result = run({
+      path: "m.yaml",
+      text: "mainpc_agents:\n  - {name: Affect, script_path: a.py, port: 5560, config: {pub_address: 'tcp://*:5561', upstream: 'tcp://localhost:5555'}}\n",
+    });
+    expect(manifest(result, "affect")?.spec.ports).toEqual([
+      { name: "main", port: 5560, protocol: "TCP" },
+      { name: "pub-address", port: 5561, protocol: "TCP" },
+    ]);
+  });
+
   it("estimates VRAM from the limits a config states", () => {
     const result = run({
       path: "m.yaml",
