@@ -1,6 +1,6 @@
 // From legacy files to one fleet: read each file, assign machines, merge each machine's compose
 // services into its startup-config agents, and keep everything the analysis needs to explain.
-import { counted, inWords } from "../lib/words.ts";
+import { counted, firstFew, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
@@ -242,9 +242,18 @@ function noAgentsMessage(root: YNode | undefined): string {
   );
   const expected =
     "expected a docker-compose file (a services: map) or a startup config (agents with script_path or port, in groups or lists)";
-  return included.length
-    ? `no agents found: this file only includes ${included.join(", ")}; import those files instead (${expected})`
-    : `no agents found: ${expected}`;
+  // container_groups.yaml: group → [AgentName, …], names that other files define.
+  const lists = root?.kind === "map" ? root.entries.filter((e) => e.value.kind === "seq") : [];
+  const onlyNames =
+    lists.length > 0 && lists.every((e) => e.value.kind === "seq" && e.value.items.every((i) => i.kind === "scalar"));
+  if (included.length)
+    return `no agents found: this file only includes ${included.join(", ")}; import those files instead (${expected})`;
+  if (onlyNames) {
+    const first = lists[0] as (typeof lists)[number];
+    const names = first.value.kind === "seq" ? first.value.items.map((i) => scalar(i) ?? "") : [];
+    return `no agents found: this file only lists agents by name (${first.key}: [${firstFew(names, 2)}]), grouping agents other files define; import the startup configs that define them instead (${expected})`;
+  }
+  return `no agents found: ${expected}`;
 }
 
 /** `profiles`: the compose profiles asked for (`--profile`), whose services are imported. */

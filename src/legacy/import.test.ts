@@ -534,6 +534,14 @@ describe("unusable input", () => {
     );
   });
 
+  it("says a file that only groups agents by name defines none, and to import the files that do", () => {
+    const groups =
+      "# how agents are grouped into containers\npc2_core_services:\n  - HealthMonitor\n  - ResourceManager\n  - CacheManager\npc2_ai_services: [DreamWorldAgent]\n";
+    expect(inputError(() => run({ path: "container_groups.yaml", text: groups })).message).toMatch(
+      /^container_groups\.yaml:2:1: no agents found: this file only lists agents by name \(pc2_core_services: \[HealthMonitor, ResourceManager, …\]\), grouping agents other files define; import the startup configs that define them instead/,
+    );
+  });
+
   it("refuses a JSON Schema of the config, which names fields and no agent", () => {
     const schema =
       '$schema: "https://json-schema.org/draft/2020-12/schema"\ntype: object\nproperties:\n  agents:\n    properties:\n      script_path: {type: string}\n      port: {type: integer}\n';
