@@ -130,7 +130,8 @@ export function configPorts(config: YNode | undefined, path = "config"): PortUse
     if (e.value.kind !== "scalar") return configPorts(e.value, at);
     // pub_address: tcp://*:5561 binds every address of the pod on that port: one it serves on.
     const bound = boundPort(scalar(e.value) ?? "");
-    if (bound) return [{ port: bound, role: `config ${at.replace(/^config\./, "")}`, source: e.value.loc }];
+    // A bind of its own port is that port's listener, not a second one (findings/ports.ts).
+    if (bound) return [{ port: bound, role: `bind ${at.replace(/^config\./, "")}`, source: e.value.loc }];
     if (!/(^|_)port$/i.test(e.key) || reachesOut) return [];
     const named = at.replace(/^config\./, "");
     // prometheus_port is where an agent serves its metrics: Prometheus reaches the agent, not the reverse.

@@ -46,7 +46,7 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
           ? "health"
           : toPortName(
               p.role
-                .replace(/^config /, "")
+                .replace(/^(config|bind) /, "")
                 .split(".")
                 .pop() ?? "",
             ),

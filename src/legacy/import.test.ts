@@ -313,12 +313,15 @@ services:
   it("puts on an agent's Service the port a config address binds (tcp://*:5561)", () => {
     const result = run({
       path: "m.yaml",
-      text: "mainpc_agents:\n  - {name: Affect, script_path: a.py, port: 5560, config: {pub_address: 'tcp://*:5561', upstream: 'tcp://localhost:5555'}}\n",
+      text: "mainpc_agents:\n  - {name: Affect, script_path: a.py, port: 5560, config: {pub_address: 'tcp://*:5561', upstream: 'tcp://localhost:5555'}}\n  - {name: Tone, script_path: t.py, port: 5570, config: {bind: 'tcp://0.0.0.0:5570'}}\n",
     });
     expect(manifest(result, "affect")?.spec.ports).toEqual([
       { name: "main", port: 5560, protocol: "TCP" },
       { name: "pub-address", port: 5561, protocol: "TCP" },
     ]);
+    // Tone's bind of its own port is that port's listener: no second one to warn of.
+    expect(manifest(result, "tone")?.spec.ports).toEqual([{ name: "main", port: 5570, protocol: "TCP" }]);
+    expect(kinds(result.report.findings, "port-conflict")).toEqual([]);
   });
 
   it("estimates VRAM from the limits a config states", () => {

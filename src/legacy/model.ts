@@ -83,7 +83,10 @@ export interface Finding {
 
 export interface PortUse {
   port: number;
-  /** "port", "health", a config key such as "grpc_port", or "host" for a published compose port. */
+  /**
+   * "port", "health", "config KEY" for a config key such as grpc_port, "bind KEY" for an address
+   * that binds every address (pub_address: tcp://*:5561), or "host" for a published compose port.
+   */
   role: string;
   source: Location;
   /** For a port compose publishes on the host: the container's port behind it, which the Service exposes. */
