@@ -534,6 +534,25 @@ describe("addresses by a compose service's name", () => {
     ]);
   });
 
+  it("makes an agent that binds its own compose name listen everywhere, and name itself by its Service", () => {
+    const result = runCompose(`services:
+  memory_hub:
+    image: cascade/hub:1
+    expose: ["7140"]
+    environment:
+      BIND_HOST: memory_hub
+      ZMQ_BIND: tcp://memory_hub:7140
+      ADVERTISE_HOST: memory_hub
+`);
+    // In a pod its own Service's name is an address it cannot bind, and memory_hub resolves nowhere.
+    expect(spec(result, "memory-hub")?.env).toEqual([
+      { name: "BIND_HOST", value: "0.0.0.0" },
+      { name: "ZMQ_BIND", value: "tcp://0.0.0.0:7140" },
+      { name: "ADVERTISE_HOST", value: "memory-hub" },
+    ]);
+    expect(spec(result, "memory-hub")).not.toHaveProperty("dependencies");
+  });
+
   it("takes a name both PCs' compose files use to the one of the agent's own PC", () => {
     const redis = (agent: string) => `services:
   redis:

@@ -237,11 +237,15 @@ export function rewriteText(
   // it, or its name says what it is. Elsewhere a machine's name is only a word (environment: pc2).
   const hostNamed = /(^|[._])(host|hostname|server|address|addr|ip|endpoint)$/i.test(hint.name ?? "");
   const listenNamed = isListenName(hint.name);
-  // REDIS_HOST=redis_pc2_memory: a compose service's name, which its Service cannot have.
+  // REDIS_HOST=redis_pc2_memory: a compose service's name, which its Service cannot have. Its own
+  // name is where it listens under a listen name (BIND_HOST=memory_hub), else how it names itself.
   const byName =
-    hostNamed && /^[a-z][\w-]*$/i.test(trimmed) ? resolveName(trimmed, hint.siblingPort, ctx, true) : undefined;
-  if (byName && !("owner" in byName && byName.owner.name === ctx.self.name)) {
-    return done(apply(byName, trimmed, (host) => host));
+    (hostNamed || listenNamed) && /^[a-z][\w-]*$/i.test(trimmed)
+      ? resolveName(trimmed, hint.siblingPort, ctx, true)
+      : undefined;
+  if (byName) {
+    const itself = "owner" in byName && byName.owner.name === ctx.self.name;
+    return done(itself && listenNamed ? listenEverywhere(trimmed, "0.0.0.0") : apply(byName, trimmed, (host) => host));
   }
   if ((hostNamed || listenNamed) && isHost(trimmed, ctx.machines) && trimmed !== "0.0.0.0") {
     if (listenNamed) return done(listenEverywhere(trimmed, "0.0.0.0"));
@@ -269,7 +273,7 @@ export function rewriteText(
     if (host === "0.0.0.0") return match;
     // Another agent by its name (memory_hub:7140 → memory-hub:7140); a name that is no one's stays.
     const named = !isHost(host, ctx.machines);
-    const byName = named && !listenNamed ? resolveName(host, port, ctx, scheme !== undefined) : undefined;
+    const byName = named ? resolveName(host, port, ctx, scheme !== undefined) : undefined;
     if (named && !byName) return match;
     if (cred?.includes(":")) credentials = true;
     const schemeName = scheme?.slice(0, -3);
