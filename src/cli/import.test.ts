@@ -86,20 +86,27 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(JSON.parse(out).agents[0]).toMatchObject({ machine: "pc3", gpuClass: "rtx-3090" });
   });
 
-  it("imports a compose profile's services with --profile, as docker compose --profile runs them", async () => {
+  it("imports a compose profile's services with --profile or COMPOSE_PROFILES, as docker compose runs them", async () => {
     const file = await write(
       "docker-compose.yml",
       "services:\n  api: {image: cascade/api:1}\n  pgadmin: {image: dpage/pgadmin4:8, profiles: [debug]}\n",
     );
-    const names = async (...flags: string[]) => {
+    const names = async (flags: string[], env: NodeJS.ProcessEnv = {}) => {
       let out = "";
-      await runImport([file, "--json", "--out", path.join(dir, `o${flags.length}`), ...flags], (s) => {
-        out += s;
-      });
+      const to = path.join(dir, `o${flags.length}${Object.keys(env).length}`);
+      await runImport(
+        [file, "--json", "--out", to, ...flags],
+        (s) => {
+          out += s;
+        },
+        env,
+      );
       return (JSON.parse(out) as { agents: { name: string }[] }).agents.map((a) => a.name);
     };
-    expect(await names()).toEqual(["api"]);
-    expect(await names("--profile", "debug")).toEqual(["api", "pgadmin"]);
+    expect(await names([])).toEqual(["api"]);
+    expect(await names(["--profile", "debug"])).toEqual(["api", "pgadmin"]);
+    // The shell's COMPOSE_PROFILES, as docker compose up reads it there.
+    expect(await names([], { COMPOSE_PROFILES: "ops, debug" })).toEqual(["api", "pgadmin"]);
   });
 
   it("replaces its own earlier output, and refuses a directory of someone else's files", async () => {

@@ -25,7 +25,8 @@ export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
     --image REPO:TAG           the monorepo's image for agents that name none (GPU agents: REPO:TAG-cuda);
                                writes a Dockerfile for it beside the manifests
     --profile NAME             also import compose services of this profile, as docker compose --profile
-                               (without it, a service with profiles: is set aside, as compose left it)
+                               (and those of COMPOSE_PROFILES, as compose reads it; without either, a
+                               service with profiles: is set aside, as compose left it)
   Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
 
 const marker = "agentfleet import";
@@ -35,6 +36,7 @@ export class ImportUsageError extends Error {}
 export async function runImport(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -89,7 +91,14 @@ export async function runImport(
     fallback: !values["no-fallback"],
     keepAddresses: values["keep-addresses"],
     ...(values.image ? { image: values.image } : {}),
-    profiles: values.profile,
+    // As compose: COMPOSE_PROFILES=debug,ops is --profile debug --profile ops.
+    profiles: [
+      ...values.profile,
+      ...(env.COMPOSE_PROFILES ?? "")
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ],
     readEnvFile,
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
