@@ -146,6 +146,17 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(await readFile(path.join(out, "api.yaml"), "utf8")).toMatch(/env:\n\s+- name: MODEL\n\s+value: llama/);
   });
 
+  it("fills a compose file's ${VAR}s from the .env beside it, as compose does", async () => {
+    const compose = await write(
+      "mainpc-docker-compose.yml",
+      "services:\n  api:\n    image: cascade/api:${API_TAG:-1}\n",
+    );
+    await write(".env", "API_TAG=2.3\n");
+    const out = path.join(dir, "out");
+    await runImport([path.relative(process.cwd(), compose), "--out", out], quiet);
+    expect(await readFile(path.join(out, "api.yaml"), "utf8")).toMatch(/image: cascade\/api:2\.3/);
+  });
+
   it("exits 2 naming the env file and line when compose could not read it either, and writes nothing", async () => {
     const compose = await write(
       "mainpc-docker-compose.yml",

@@ -23,6 +23,8 @@ export interface LegacyFile {
   text: string;
   /** From MACHINE=FILE on the command line. */
   machine?: string;
+  /** Compose profiles this file's project enables of its own (COMPOSE_PROFILES in its .env). */
+  profiles?: readonly string[];
 }
 
 export interface FleetAgent extends LegacyAgent {
@@ -303,7 +305,8 @@ export function assembleFleet(
     }
 
     if (isCompose(parsed.root) && parsed.root) {
-      const services = readCompose(parsed.root, profiles).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
+      const enabled = file.profiles?.length ? new Set([...profiles, ...file.profiles]) : profiles;
+      const services = readCompose(parsed.root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
       const kept = setAside(services, [], machine ?? unassignedMachine);
       compose.push(...kept.imported);
       switchedOff.push(...kept.switchedOff);
