@@ -36,6 +36,8 @@ export interface LeftAddress {
   why: string;
   /** Its host was a name (a Service's, a compose service's), not localhost or a PC's address. */
   byName?: true;
+  /** That name has an '_' and no file given defines it (redis_language). */
+  missingName?: string;
 }
 
 export interface InfrastructureNeed {

@@ -528,9 +528,24 @@ describe("addresses by a compose service's name", () => {
       expect.stringMatching(
         /^http:\/\/hub:9999 in translator's env\.PEER_URL is left as it is: hub declares port 7140, not 9999, and its Service has only the ports it declares: if it listens on 9999, add it to its spec\.ports$/,
       ),
-      expect.stringMatching(
-        /^redis:\/\/redis_sessions:6379 in translator's env\.SESSIONS is left as it is: redis_sessions is no name Kubernetes resolves \('_'\), and no file given defines it: import the file that does/,
-      ),
+      "redis_sessions is no name Kubernetes resolves ('_'), and no file given defines it; translator reaches it at redis://redis_sessions:6379, left as written: import the file that runs redis_sessions, or change that address to the Service that replaces it",
+    ]);
+  });
+
+  it("says once per name that a name no file defines is reached, whatever number of files reach it", () => {
+    // Each agent's own compose file reaches its stack's Redis, which the stack's file (not given) runs.
+    const agentFile = (agent: string) => ({
+      path: `docker/${agent}/docker-compose.yml`,
+      machine: "mainpc",
+      text: `services:\n  ${agent}:\n    image: cascade/${agent}:1\n    environment:\n      REDIS_URL: redis://redis_learning:6379/0\n      REGISTRY_URL: redis://redis_learning:6379/1\n`,
+    });
+    const result = run([agentFile("learning_manager"), agentFile("active_learning_monitor")]);
+    expect(result.report.findings.filter((f) => f.kind === "hardcoded-address")).toEqual([
+      expect.objectContaining({
+        agents: ["active_learning_monitor", "learning_manager"],
+        message:
+          "redis_learning is no name Kubernetes resolves ('_'), and no file given defines it; 2 agents (active_learning_monitor, learning_manager) reach it at redis://redis_learning:6379, left as written: import the file that runs redis_learning, or change those 4 addresses to the Service that replaces it",
+      }),
     ]);
   });
 

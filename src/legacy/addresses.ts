@@ -43,8 +43,11 @@ export interface AddressChange {
 export interface TextRewrite {
   value: string;
   changes: AddressChange[];
-  /** Addresses left as they were: no owner, or several; byName when its host was a name, not localhost or a PC's. */
-  left: { address: string; why: string; byName?: true }[];
+  /**
+   * Addresses left as they were: no owner, or several; byName when its host was a name, not
+   * localhost or a PC's; missingName when that name is an '_' one no file defines.
+   */
+  left: { address: string; why: string; byName?: true; missingName?: string }[];
   /** What an address already named rightly (redis://redis:6379): reached, with nothing to change. */
   reached: string[];
   /** Shared infrastructure a rewrite pointed at that nothing defines (it gets its conventional name). */
@@ -100,6 +103,7 @@ function resolveName(
       ? {
           why: `${host} is no name Kubernetes resolves ('_'), and no file given defines it: import the file that does, or point it at the Service that replaces it`,
           byName: true,
+          missingName: host,
         }
       : undefined;
   }
@@ -133,7 +137,7 @@ type Resolution =
   | { owner: AddressOwner }
   | { self: true }
   | { missing: InfrastructureKind }
-  | { why: string; byName?: true };
+  | { why: string; byName?: true; missingName?: string };
 
 /**
  * Who listens on a port, as the agent meant it: on its own machine for localhost, on another for a LAN
@@ -221,7 +225,8 @@ export function rewriteText(
   ) => {
     if ("self" in resolution) return original;
     if ("why" in resolution) {
-      left.push({ address: original, why: resolution.why, ...(resolution.byName ? { byName: true as const } : {}) });
+      const { why, byName, missingName } = resolution;
+      left.push({ address: original, why, ...(byName ? { byName } : {}), ...(missingName ? { missingName } : {}) });
       return original;
     }
     const host = "owner" in resolution ? resolution.owner.name : resolution.missing.serviceName;

@@ -1,7 +1,7 @@
 // What the address rewrite tells a person: how many addresses now name Services, which were left and
 // why, which URLs held passwords, and the shared infrastructure the fleet needs.
 
-import { agentsNamed, counted } from "../../lib/words.ts";
+import { agentsNamed, counted, firstFew } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
@@ -55,8 +55,25 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
     });
   }
   findings.push(...listenFindings(result, { kept: false }));
+  // A name no file defines (each stack's redis_language, reached from every agent of the stack):
+  // one warning per name, not one per value that names it.
+  const unnamed = result.left.filter((l) => l.missingName !== undefined);
+  for (const [name, list] of Map.groupBy(unnamed, (l) => l.missingName as string)) {
+    const first = list[0] as (typeof list)[number];
+    const agents = [...new Set(list.map((l) => l.agent))];
+    const machines = new Set(list.map((l) => l.machine));
+    findings.push({
+      kind: "hardcoded-address",
+      severity: "warning",
+      ...(machines.size === 1 ? { machine: first.machine } : {}),
+      agents,
+      message: `${name} is no name Kubernetes resolves ('_'), and no file given defines it; ${agentsNamed(agents)} ${agents.length === 1 ? "reaches" : "reach"} it at ${firstFew([...new Set(list.map((l) => l.address))], 3)}, left as written: import the file that runs ${name}, or change ${list.length === 1 ? "that address" : `those ${list.length} addresses`} to the Service that replaces it`,
+      source: where(first.source),
+    });
+  }
   // One line of a file (a global environment) can reach every agent: one warning for all of them.
-  for (const { first: l, agents, on } of byPlace(result.left, (l) => [l.path, l.address, l.why].join("\0"))) {
+  const named = result.left.filter((l) => l.missingName === undefined);
+  for (const { first: l, agents, on } of byPlace(named, (l) => [l.path, l.address, l.why].join("\0"))) {
     const whose = agents.length === 1 ? `${l.agent}'s ${l.path}` : `${l.path} of ${agentsNamed(agents)}`;
     findings.push({
       kind: "hardcoded-address",
