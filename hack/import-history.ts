@@ -106,11 +106,13 @@ function main(): number {
   const texts = readBlobs(dir, [...versions.keys()]);
   const alone = [...versions].map(([blob, path], i) => {
     if (i % 50 === 0) process.stderr.write(`importing file versions: ${i}/${versions.size}\n`);
-    return { where: `${path} (${blob.slice(0, 8)})`, outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]) };
+    return {
+      blob,
+      where: `${path} (${blob.slice(0, 8)})`,
+      outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]),
+    };
   });
-  const importsAlone = new Set(
-    alone.flatMap((a, i) => (a.outcome.kind === "imported" ? [[...versions.keys()][i]] : [])),
-  );
+  const importsAlone = new Set(alone.flatMap((a) => (a.outcome.kind === "imported" ? [a.blob] : [])));
 
   // The files of 1 commit in N, together, as a person would import a checkout (those refused alone left out).
   const commits = git(dir, ["rev-list", "--all"])

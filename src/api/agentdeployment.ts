@@ -26,6 +26,18 @@ export const agentPortSchema = z
   .strict()
   .describe("A port the agent listens on.");
 
+/** The bounds and defaults of a health check's timing: the schema's, and what the importer keeps within. */
+export const healthCheckTiming = {
+  periodSeconds: { min: 1, max: 300, default: 10 },
+  failureThreshold: { min: 1, max: 100, default: 3 },
+  startupSeconds: { min: 1, max: 3600, default: 600 },
+} as const;
+
+const timingField = (field: keyof typeof healthCheckTiming) => {
+  const { min, max, default: fallback } = healthCheckTiming[field];
+  return z.number().int().min(min).max(max).default(fallback);
+};
+
 export const healthCheckSchema = z
   .object({
     port: portName("The name of the declared port to probe."),
@@ -35,21 +47,13 @@ export const healthCheckSchema = z
       .optional()
       .describe("HTTP GET path to probe (/health); leave empty and set tcp for a TCP check."),
     tcp: z.boolean().optional().describe("Probe by opening a TCP connection instead of an HTTP GET."),
-    periodSeconds: z.number().int().min(1).max(300).default(10).describe("How often to probe."),
-    failureThreshold: z
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(3)
-      .describe("Consecutive failures before the agent is marked unready (and, for liveness, restarted)."),
-    startupSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .default(600)
-      .describe("How long the agent may take to start (loading a model) before liveness checks begin."),
+    periodSeconds: timingField("periodSeconds").describe("How often to probe."),
+    failureThreshold: timingField("failureThreshold").describe(
+      "Consecutive failures before the agent is marked unready (and, for liveness, restarted).",
+    ),
+    startupSeconds: timingField("startupSeconds").describe(
+      "How long the agent may take to start (loading a model) before liveness checks begin.",
+    ),
   })
   .strict()
   .meta({

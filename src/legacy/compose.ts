@@ -308,6 +308,9 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     ].filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);
     const volumes = dataVolumes(spec);
     const envFiles = envFilesOf(spec);
+    const secretFiles = secretFilesOf(spec, root);
+    const hostnames = hostnamesOf(spec);
+    const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     return {
       legacyName: key,
       from: "compose" as const,
@@ -327,7 +330,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       env,
       mounts,
       ...(hostAccess.length ? { hostAccess } : {}),
-      ...(secretFilesOf(spec, root).length ? { secretFiles: secretFilesOf(spec, root) } : {}),
+      ...(secretFiles.length ? { secretFiles } : {}),
       gpu: gpuEvidence(spec, env),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit
@@ -342,8 +345,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
         : {}),
       ...(health ? { healthCheck: health } : {}),
       ...(serviceName ? { serviceName } : {}),
-      ...(hostnamesOf(spec).length ? { hostnames: hostnamesOf(spec) } : {}),
-      ...(buildDirectoryOf(spec, keyLoc.file) ? { buildDirectory: buildDirectoryOf(spec, keyLoc.file) } : {}),
+      ...(hostnames.length ? { hostnames } : {}),
+      ...(buildDirectory ? { buildDirectory } : {}),
       ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),
       scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),

@@ -8,7 +8,7 @@ import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import { type SecretValue, secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
-import { InputError, where } from "./model.ts";
+import { type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
 import { resolveDeep } from "./values.ts";
 
@@ -58,14 +58,7 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
   return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
 }
 
-type Probe = {
-  port: string;
-  path?: string;
-  tcp?: boolean;
-  periodSeconds?: number;
-  failureThreshold?: number;
-  startupSeconds?: number;
-};
+type Probe = { port: string; path?: string; tcp?: boolean } & HealthCheckTiming;
 
 /**
  * The probe: compose's HTTP or TCP healthcheck, the startup config's health port, or, for
@@ -80,14 +73,7 @@ function healthCheckOf(agent: FleetAgent, declared: { name: string; port: number
     (agent.infrastructure || hc?.tcp ? declared[0] : undefined);
   if (!port || (hc?.unsupported && !agent.infrastructure)) return undefined;
   // compose's interval and retries, when the probe is the one compose ran.
-  const timing =
-    hc && !hc.unsupported
-      ? {
-          ...(hc.periodSeconds ? { periodSeconds: hc.periodSeconds } : {}),
-          ...(hc.failureThreshold ? { failureThreshold: hc.failureThreshold } : {}),
-          ...(hc.startupSeconds ? { startupSeconds: hc.startupSeconds } : {}),
-        }
-      : {};
+  const timing = hc?.unsupported ? {} : (hc?.timing ?? {});
   return hc?.tcp || (agent.infrastructure && !hc?.path)
     ? { port: port.name, tcp: true, ...timing }
     : { port: port.name, path: hc?.path ?? "/health", ...timing };

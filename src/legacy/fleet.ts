@@ -181,7 +181,8 @@ function limitsFinding(
   agents: number,
   machine: string | undefined,
 ): Finding {
-  const memoryMiB = Number(/^memory_mb: (\d+)$/m.exec(limits.settings.join("\n"))?.[1]);
+  const memoryMiB = Number(limits.settings.find((s) => s.key === "memory_mb")?.value);
+  const written = limits.settings.map((s) => `${s.key}: ${s.value}`).join(", ");
   const reserved =
     memoryMiB > 0 ? ` (${agents} × ${memoryMiB} MiB = ${Math.round((agents * memoryMiB) / 1024)} GiB)` : "";
   return {
@@ -189,7 +190,7 @@ function limitsFinding(
     severity: "info",
     ...(machine ? { machine } : {}),
     agents: [],
-    message: `global_settings.resource_limits (${limits.settings.join(", ")}) held each of the file's ${counted(agents, "agent")} to the same limits; they are not carried over: a Kubernetes limit with no request is also the request, so the agents would reserve it all between them${reserved}. Set spec.resources per agent from what it uses (requests to reserve, limits to cap)`,
+    message: `global_settings.resource_limits (${written}) held each of the file's ${counted(agents, "agent")} to the same limits; they are not carried over: a Kubernetes limit with no request is also the request, so the agents would reserve it all between them${reserved}. Set spec.resources per agent from what it uses (requests to reserve, limits to cap)`,
     source: at(limits.source),
   };
 }
@@ -331,27 +332,35 @@ export function assembleFleet(
     }
   }
 
-  // A compose file that names no machine is the machine's whose startup agents it runs.
-  for (const found of composeFileMachines(
-    startup,
-    compose.filter((s) => s.machine === unassignedMachine),
-    serviceMatcher(startup),
-  )) {
-    if ("machine" in found) {
-      const { file, machine } = found;
-      compose.splice(0, compose.length, ...compose.map((s) => (s.source.file === file ? { ...s, machine } : s)));
-    }
-    findings.push(composeMachineFinding(found));
-  }
-
   // One machine's agent in two of its files (its startup config and another list of its services;
   // a compose file and its override, or two stacks that each ran a redis): one AgentDeployment, the
   // definition with something to run, else the later. Two of one name would be one manifest file.
-  for (const definitions of [startup, compose]) {
+  const once = (definitions: LegacyAgent[]) => {
     const { kept, findings: twice } = oncePerMachine(definitions);
     definitions.splice(0, definitions.length, ...kept);
     findings.push(...twice);
-  }
+  };
+  once(startup);
+  const serviceOf = serviceMatcher(startup);
+
+  // A compose file that names no machine is the machine's whose startup agents it runs; then the
+  // compose services are once per machine too.
+  const fileMachines = composeFileMachines(
+    startup,
+    compose.filter((s) => s.machine === unassignedMachine),
+    serviceOf,
+  );
+  const machineOfFile = new Map(fileMachines.flatMap((f) => ("machine" in f ? [[f.file, f.machine] as const] : [])));
+  compose.splice(
+    0,
+    compose.length,
+    ...compose.map((s) => {
+      const machine = machineOfFile.get(s.source.file);
+      return machine === undefined ? s : { ...s, machine };
+    }),
+  );
+  findings.push(...fileMachines.map(composeMachineFinding));
+  once(compose);
 
   // GPU groups (docker_groups) mark their members as needing a GPU.
   for (const a of startup) {
@@ -366,7 +375,6 @@ export function assembleFleet(
   const merged: LegacyAgent[] = [];
   const composeOnly: LegacyAgent[] = [];
   const used = new Set<LegacyAgent>();
-  const serviceOf = serviceMatcher(startup);
   for (const a of startup) {
     const service = serviceOf(
       a,

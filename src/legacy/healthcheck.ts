@@ -1,7 +1,8 @@
 // A compose service's healthcheck, read as the probe Kubernetes can run: an HTTP GET or a TCP
 // connect, with compose's interval and retries. Anything else needs an exec probe, which
 // spec.healthCheck does not offer: it is kept as a note, and one that checks nothing says so.
-import type { LegacyAgent } from "./model.ts";
+import { healthCheckTiming } from "../api/agentdeployment.ts";
+import type { HealthCheckTiming, LegacyAgent } from "./model.ts";
 import { substitute } from "./values.ts";
 import { child, scalar, toJS, type YNode } from "./yaml-source.ts";
 
@@ -38,22 +39,27 @@ export function durationSeconds(raw: string): number | undefined {
 }
 
 /**
- * Compose's interval and retries, where they differ from spec.healthCheck's defaults (10 s, 3),
- * and its start_period when longer than the 600 s an agent is given to start.
+ * Compose's interval and retries, where they differ from spec.healthCheck's defaults, and its
+ * start_period when longer than the time an agent is given to start; each within the API's bounds.
  */
-function timing(healthcheck: YNode | undefined) {
+function timing(healthcheck: YNode | undefined): HealthCheckTiming | undefined {
   const read = (key: string) => {
     const raw = scalar(child(healthcheck, key));
     return raw === undefined ? undefined : substitute(raw).value;
   };
-  const interval = durationSeconds(read("interval") ?? "");
-  const retries = Number(read("retries"));
-  const startPeriod = durationSeconds(read("start_period") ?? "");
-  return {
-    ...(interval && interval !== 10 ? { periodSeconds: Math.min(Math.max(interval, 1), 300) } : {}),
-    ...(Number.isInteger(retries) && retries >= 1 && retries !== 3 ? { failureThreshold: Math.min(retries, 100) } : {}),
-    ...(startPeriod && startPeriod > 600 ? { startupSeconds: Math.min(startPeriod, 3600) } : {}),
+  const within = (field: keyof HealthCheckTiming, value: number | undefined, keep: (v: number) => boolean) => {
+    const { min, max } = healthCheckTiming[field];
+    return value !== undefined && Number.isInteger(value) && value >= 1 && keep(value)
+      ? { [field]: Math.min(Math.max(value, min), max) }
+      : {};
   };
+  const { periodSeconds, failureThreshold, startupSeconds } = healthCheckTiming;
+  const out: HealthCheckTiming = {
+    ...within("periodSeconds", durationSeconds(read("interval") ?? ""), (v) => v !== periodSeconds.default),
+    ...within("failureThreshold", Number(read("retries")), (v) => v !== failureThreshold.default),
+    ...within("startupSeconds", durationSeconds(read("start_period") ?? ""), (v) => v > startupSeconds.default),
+  };
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**
@@ -90,7 +96,8 @@ export function readHealthCheck(
     .map((w) => substitute(w).value);
   const text = words.join(" ").trim();
   if (text === "" || text === "NONE") return undefined;
-  const every = timing(healthcheck);
+  const kept = timing(healthcheck);
+  const every = kept ? { timing: kept } : {};
   const url = localUrl.exec(text);
   if (url) return { port: url[1] ? Number(url[1]) : 80, path: url[2] ?? "/", ...every };
   const connect = netcat.exec(text) ?? socketConnect.exec(text);

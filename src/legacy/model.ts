@@ -128,6 +128,9 @@ export interface HostAccess {
   source: Location;
 }
 
+/** A probe's timing as spec.healthCheck takes it. */
+export type HealthCheckTiming = Partial<Record<"periodSeconds" | "failureThreshold" | "startupSeconds", number>>;
+
 /** A compose secret a service reads as a file (/run/secrets/NAME): compose's secrets:, not a value. */
 export interface SecretFile {
   name: string;
@@ -177,9 +180,8 @@ export interface LegacyAgent {
     port?: number;
     path?: string;
     tcp?: boolean;
-    periodSeconds?: number;
-    failureThreshold?: number;
-    startupSeconds?: number;
+    /** compose's interval, retries and start_period, where they differ from the probe's defaults. */
+    timing?: HealthCheckTiming;
     unsupported?: { command: string; source: Location; checksNothing?: boolean };
   };
   /** Shared infrastructure (Redis, NATS…) that a compose file runs: imported beside the agents. */

@@ -35,7 +35,7 @@ export interface StartupReading {
   /** Agents this file reaches where another machine runs them (an endpoint, nothing to run). */
   elsewhere: Elsewhere[];
   /** global_settings.resource_limits: what the launcher held each agent of the file to, as written. */
-  limits?: { settings: string[]; source: Location };
+  limits?: { settings: { key: string; value: string }[]; source: Location };
 }
 
 export interface Elsewhere {
@@ -271,9 +271,10 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
   reading.profiles = readProfiles(root, machineNames);
   const limits = child(child(root, "global_settings"), "resource_limits");
   if (limits?.kind === "map" && limits.entries.length) {
-    const settings = limits.entries.flatMap((e) =>
-      scalar(e.value) === undefined ? [] : [`${e.key}: ${scalar(e.value)}`],
-    );
+    const settings = limits.entries.flatMap((e) => {
+      const value = scalar(e.value);
+      return value === undefined ? [] : [{ key: e.key, value }];
+    });
     reading.limits = { settings, source: limits.loc };
   }
   return reading;

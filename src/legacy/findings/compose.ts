@@ -29,7 +29,8 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       });
     }
     const secretFiles = a.secretFiles ?? [];
-    if (secretFiles.length) {
+    const [firstSecretFile] = secretFiles;
+    if (firstSecretFile) {
       findings.push({
         kind: "secret",
         severity: "warning",
@@ -38,7 +39,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         message: `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as files: ${inWords(
           secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
         )}. An AgentDeployment mounts no Secret as a file, so it would not find ${secretFiles.length === 1 ? "it" : "them"}: put the value${secretFiles.length === 1 ? "" : "s"} in a Secret, give ${secretFiles.length === 1 ? "it" : "them"} through spec.secretEnv, and have the agent read the environment`,
-        source: where((secretFiles[0] as (typeof secretFiles)[number]).source),
+        source: where(firstSecretFile.source),
       });
     }
     const unsupported = a.healthCheck?.unsupported;
