@@ -5,7 +5,7 @@ import { agentsNamed, counted, firstFew } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
-import { byPlace } from "./by-place.ts";
+import { byKey, byPlace } from "./by-place.ts";
 
 /**
  * Where agents listen on an address no pod has: moved to 0.0.0.0 (a note), or, with --keep-addresses,
@@ -58,14 +58,12 @@ export function rewriteFindings(result: FleetAddresses): Finding[] {
   // A name no file defines (each stack's redis_language, reached from every agent of the stack):
   // one warning per name, not one per value that names it.
   const unnamed = result.left.filter((l) => l.missingName !== undefined);
-  for (const [name, list] of Map.groupBy(unnamed, (l) => l.missingName as string)) {
-    const first = list[0] as (typeof list)[number];
-    const agents = [...new Set(list.map((l) => l.agent))];
-    const machines = new Set(list.map((l) => l.machine));
+  for (const { first, items: list, agents, on } of byKey(unnamed, (l) => l.missingName as string)) {
+    const name = first.missingName as string;
     findings.push({
       kind: "hardcoded-address",
       severity: "warning",
-      ...(machines.size === 1 ? { machine: first.machine } : {}),
+      ...on,
       agents,
       message: `${name} is no name Kubernetes resolves ('_'), and no file given defines it; ${agentsNamed(agents)} ${agents.length === 1 ? "reaches" : "reach"} it at ${firstFew([...new Set(list.map((l) => l.address))], 3)}, left as written: import the file that runs ${name}, or change ${list.length === 1 ? "that address" : `those ${list.length} addresses`} to the Service that replaces it`,
       source: where(first.source),

@@ -5,6 +5,8 @@ import { type Location, where } from "../model.ts";
 export interface Place<T> {
   /** The first item of the place, for what they share (its path, its value, its line). */
   first: T;
+  /** Every item of the place. */
+  items: T[];
   /** Every agent the place reached, once each, in order. */
   agents: string[];
   /** The machine, when all of them are on one: spread into the finding. */
@@ -16,11 +18,20 @@ export function byPlace<T extends { agent: string; machine: string; source: Loca
   items: readonly T[],
   what: (item: T) => string,
 ): Place<T>[] {
-  return [...Map.groupBy(items, (i) => `${where(i.source)}\0${what(i)}`).values()].map((group) => {
+  return byKey(items, (i) => `${where(i.source)}\0${what(i)}`);
+}
+
+/** The items by any key (a name many files reach), each group with its agents and machine. */
+export function byKey<T extends { agent: string; machine: string }>(
+  items: readonly T[],
+  key: (item: T) => string,
+): Place<T>[] {
+  return [...Map.groupBy(items, key).values()].map((group) => {
     const first = group[0] as T;
     const machines = new Set(group.map((g) => g.machine));
     return {
       first,
+      items: group,
       agents: [...new Set(group.map((g) => g.agent))],
       on: machines.size === 1 ? { machine: first.machine } : {},
     };
