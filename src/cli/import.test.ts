@@ -189,4 +189,13 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(image.status).toBe(2);
     expect(image.stderr).toMatch(/--image takes REPO:TAG/);
   });
+
+  it("names a mistyped flag and shows the import's usage alone, not every command's", () => {
+    const typo = spawnSync(process.execPath, [cli, "import", "x.yaml", "-o", "out"], { encoding: "utf8" });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/^agentfleet import: Unknown option '-o'\n/);
+    expect(typo.stderr).toContain("--out DIR");
+    expect(typo.stderr).not.toContain("positional argument");
+    expect(typo.stderr).not.toContain("agentfleet audit [flags]");
+  });
 });

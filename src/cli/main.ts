@@ -6,20 +6,25 @@ import { AuditUsageError, auditUsage, cannotRun, cannotRunMessage, runAuditComma
 import { ImportUsageError, importUsage, OutputError, runImport } from "./import.ts";
 import { runOperator } from "./run.ts";
 
+const runUsage = `agentfleet run [flags]
+  Runs the operator against KUBECONFIG (or the in-cluster config).
+    --kubeconfig FILE     a kubeconfig other than KUBECONFIG's
+    --metrics-port N      serve /metrics, /healthz and /readyz on N (default 8080; 0 picks one)
+    --workers N           agents reconciled at once (default 4)
+    --log-level LEVEL     trace, debug, info, warn or error (default info)
+    --leader-elect        reconcile only while holding a Lease, so that replicas can stand by
+    --leader-election-namespace NS   the Lease's namespace (default: POD_NAMESPACE, or agentfleet-system)
+    --leader-election-id NAME        the Lease's name (default agentfleet-operator)`;
+
 const usage = `Usage: agentfleet <command> [flags]
 
 Commands:
-  run       run the operator against KUBECONFIG (or the in-cluster config)
-            --kubeconfig FILE     a kubeconfig other than KUBECONFIG's
-            --metrics-port N      serve /metrics, /healthz and /readyz on N (default 8080; 0 picks one)
-            --workers N           agents reconciled at once (default 4)
-            --log-level LEVEL     trace, debug, info, warn or error (default info)
-            --leader-elect        reconcile only while holding a Lease, so that replicas can stand by
-            --leader-election-namespace NS   the Lease's namespace (default: POD_NAMESPACE, or agentfleet-system)
-            --leader-election-id NAME        the Lease's name (default agentfleet-operator)
+  run       run the operator (see below)
   import    turn legacy startup configs and compose files into AgentDeployments (see below)
   audit     is this fleet ready for production? (see below)
   help      show this text
+
+${runUsage}
 
 ${importUsage}
 
@@ -42,7 +47,16 @@ function asksForHelp(args: readonly string[]): boolean {
   return (end < 0 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
 }
 
-const commandUsage: Record<string, string> = { import: importUsage, audit: auditUsage };
+const commandUsage: Record<string, string> = { run: runUsage, import: importUsage, audit: auditUsage };
+
+/**
+ * A flag that parseArgs refused, in its own words but without its advice on `--`, which is about a
+ * file name starting with a dash and misleads for a mistyped flag (`-o` for `--out`).
+ */
+function flagErrorMessage(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !(err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return undefined;
+  return err.message.replace(/\. To specify a positional argument.*$/s, "");
+}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -95,8 +109,9 @@ async function main(argv: string[]): Promise<void> {
         process.exitCode = await runAuditCommand(rest);
       } catch (err) {
         // Exit 2 means NOT READY here: an audit that could not run, for whatever reason, exits 3.
-        process.stderr.write(`agentfleet audit: ${cannotRunMessage(err)}\n`);
-        if (err instanceof AuditUsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+        const flagError = flagErrorMessage(err);
+        process.stderr.write(`agentfleet audit: ${flagError ?? cannotRunMessage(err)}\n`);
+        if (err instanceof AuditUsageError || flagError !== undefined) {
           process.stderr.write(`\n${auditUsage}\n`);
         }
         process.exitCode = cannotRun;
@@ -113,11 +128,15 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+const [command] = process.argv.slice(2);
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`agentfleet: ${message}\n`);
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`\n${usage}`);
+  const flagError = flagErrorMessage(err);
+  const message = flagError ?? (err instanceof Error ? err.message : String(err));
+  // A known command's mistake is shown with that command's usage, not every command's.
+  const commandsUsage = command === undefined ? undefined : commandUsage[command];
+  process.stderr.write(`agentfleet${commandsUsage ? ` ${command}` : ""}: ${message}\n`);
+  if (err instanceof UsageError || flagError !== undefined) {
+    process.stderr.write(`\n${commandsUsage ?? usage}\n`);
     process.exitCode = 2;
   } else {
     process.exitCode = 1;
