@@ -8,9 +8,9 @@ import { posix } from "node:path";
 import { counted, firstFew } from "../lib/words.ts";
 import { isCompose } from "./compose.ts";
 import { type EnvFileReader, parseEnvFile } from "./env-files.ts";
-import { secretKey } from "./findings/scans.ts";
 import type { LegacyFile } from "./fleet.ts";
 import type { EnvVar, Finding } from "./model.ts";
+import { secretKey } from "./secret-names.ts";
 import { parseYaml } from "./yaml-source.ts";
 
 export interface DotEnvFill {

@@ -6,10 +6,11 @@ import { apiVersion } from "../api/group.ts";
 import { annotationKeys, labelKeys, managedBy, podSecurityEnforce } from "../api/labels.ts";
 import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
-import { type SecretValue, secretKey } from "./findings/scans.ts";
+import type { SecretValue } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
+import { secretKey } from "./secret-names.ts";
 import { resolveDeep } from "./values.ts";
 
 export const legacySecretName = "legacy-secrets";

@@ -5,9 +5,9 @@
 // set in a pod: it becomes its default, or nothing, and the report says which.
 
 import { counted, firstFew } from "../lib/words.ts";
-import { secretKey } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type Finding, type Location, mapCommandLine, scalarSource, where } from "./model.ts";
+import { secretKey } from "./secret-names.ts";
 import { isOffsetPort, mapScalars, resolveScalar, type Substitution, substitute } from "./values.ts";
 
 /** The image's working directory (the Dockerfile --image writes says WORKDIR /app, as the legacy PYTHONPATH did). */

@@ -3,11 +3,10 @@
 import { agentsNamed, counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, type HostAccess, type LegacyAgent, type Location, where } from "../model.ts";
+import { secretKey } from "../secret-names.ts";
 import { substitute } from "../values.ts";
 import { byPlace } from "./by-place.ts";
 
-/** Names of values that are secrets. */
-export const secretKey = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|credential|auth[_-]?key)$/i;
 /** Values that are tokens whatever their name. */
 const tokenValue =
   /\b(sk-[A-Za-z0-9_-]{16,}|ghp_[A-Za-z0-9]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})/;
