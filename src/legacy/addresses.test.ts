@@ -338,6 +338,41 @@ describe("importing with addresses rewritten", () => {
     expect(result.report.findings.filter((f) => f.kind === "data-volume")).toEqual([]);
   });
 
+  it("warns that an image whose writes it does not know may not start on a read-only root, and leaves quiet what writes nothing", () => {
+    const result = runCompose(`services:
+  search:
+    image: docker.elastic.co/elasticsearch/elasticsearch:8.13.0
+    volumes: ["esdata:/usr/share/elasticsearch/data"]
+  blobs:
+    image: minio/minio:RELEASE.2024-01-01T00-00-00Z
+    command: server /data
+  bus:
+    image: nats:2.10
+  cache:
+    image: memcached:1.6
+`);
+    const stateful = result.report.findings.filter((f) => f.kind === "infrastructure-stateful");
+    expect(stateful.map((f) => [f.agents[0], f.severity, f.message])).toEqual([
+      [
+        "search",
+        "warning",
+        expect.stringMatching(
+          /PersistentVolumeClaim for \/usr\/share\/elasticsearch\/data .*Where else its image writes is not known to the import, and a pod's root file system is read-only and it runs as uid 1000: if it stops with "Read-only file system" or "permission denied", give it an emptyDir in spec\.volumes at that path/,
+        ),
+      ],
+      [
+        "blobs",
+        "warning",
+        expect.stringMatching(
+          /mounts no volume, so its data is lost with the pod.*Where its image writes is not known/,
+        ),
+      ],
+    ]);
+    // Nothing was guessed into their pods.
+    expect(spec(result, "search")?.volumes).toHaveLength(1);
+    expect(spec(result, "blobs")?.volumes).toBeUndefined();
+  });
+
   it("gives an image that keeps its data in root's home (Ollama) a home uid 1000 can enter, and moves its volume there", () => {
     const result = runCompose(`services:
   ollama:

@@ -15,7 +15,9 @@ export interface InfrastructureKind {
   stateful: boolean;
   /**
    * Where its official image writes (its data first). An agent's pod has a read-only root file
-   * system and runs as uid 1000 (render/deployment.ts): each of these needs a volume.
+   * system and runs as uid 1000 (render/deployment.ts): each of these needs a volume. Empty: it
+   * writes nowhere but /tmp, which every pod has. Absent: not known here (its images differ by
+   * vendor and version in where they write), which the import says.
    */
   writes?: readonly string[];
   /** Settings that keep the image's writes within those places; the service's own win. */
@@ -45,6 +47,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [4222],
     schemes: ["nats"],
     stateful: false,
+    writes: [],
   },
   {
     kind: "PostgreSQL",
@@ -98,6 +101,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [11211],
     schemes: ["memcached"],
     stateful: false,
+    writes: [],
   },
   {
     kind: "Elasticsearch",
@@ -168,6 +172,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [16686, 14268],
     schemes: [],
     stateful: false,
+    writes: [],
   },
   {
     kind: "OpenTelemetry Collector",
@@ -176,6 +181,7 @@ export const infrastructureKinds: readonly InfrastructureKind[] = [
     ports: [4317, 4318],
     schemes: [],
     stateful: false,
+    writes: [],
   },
   {
     kind: "Ollama",
@@ -231,6 +237,8 @@ export function withReadOnlyRootNeeds<A extends LegacyAgent>(agents: readonly A[
   return agents.map((agent) => {
     const kind = infrastructureKinds.find((k) => k.kind === agent.infrastructure?.kind);
     if (!kind || !agent.infrastructure) return agent;
+    if (kind.writes === undefined)
+      return { ...agent, infrastructure: { ...agent.infrastructure, writesUnknown: true } };
     const set = new Set(agent.env.map((e) => e.name));
     // A service that sets its own home (HOME…) keeps its volumes where it put them.
     const home = Object.keys(kind.settings ?? {}).some((name) => set.has(name)) ? undefined : kind.moveHome;

@@ -192,6 +192,8 @@ export interface LegacyAgent {
     settingsAdded?: string[];
     /** Its volumes under a home uid 1000 cannot enter, mounted elsewhere, as `from → to`. */
     volumesMoved?: string[];
+    /** Where its image writes beside its volumes is not known: it may not start on a read-only root. */
+    writesUnknown?: boolean;
   };
   /** Compose services name the startup-config agent they run (SERVICE_NAME, build args). */
   serviceName?: string;

@@ -111,7 +111,8 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
     const data = a.volumes?.filter((v) => v.volume) ?? [];
     const scratch = a.volumes?.filter((v) => v.forImage) ?? [];
     const settings = a.infrastructure.settingsAdded ?? [];
-    if (!a.infrastructure.stateful && !data.length && !scratch.length) continue;
+    const unknownWrites = a.infrastructure.writesUnknown === true;
+    if (!a.infrastructure.stateful && !data.length && !scratch.length && !unknownWrites) continue;
     // Compose kept what an image writes in the container's own layer; a pod's root file system is read-only.
     const sentences = [
       data.length
@@ -124,6 +125,10 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
         ? undefined
         : "its compose service mounts no volume, so its data is lost with the pod; give it a PersistentVolumeClaim in spec.volumes",
       settings.length ? `it is given ${settings.join(", ")}, so that it writes nowhere else` : undefined,
+      // Compose gave it a writable layer and its image's own user; a pod gives it neither.
+      unknownWrites
+        ? `${data.length ? "where else" : "where"} its image writes is not known to the import, and a pod's root file system is read-only and it runs as uid 1000: if it stops with "Read-only file system" or "permission denied", give it an emptyDir in spec.volumes at that path`
+        : undefined,
       a.infrastructure.volumesMoved?.length
         ? `its image keeps its data in root's home, which uid 1000 (the pod's user) cannot enter: its volumes are mounted under the home it is given instead (${a.infrastructure.volumesMoved.join(", ")})`
         : undefined,
@@ -132,7 +137,8 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
     findings.push({
       kind: "infrastructure-stateful",
       // Its data itself in scratch space: a drain or a restarted PC loses it, where compose kept it.
-      severity: scratch.length && !data.length ? "warning" : "info",
+      // Or it may not start at all.
+      severity: (scratch.length && !data.length) || unknownWrites ? "warning" : "info",
       machine: a.machine,
       agents: [a.legacyName],
       message: `${a.name} (${a.infrastructure.kind}) keeps data: ${sentences
