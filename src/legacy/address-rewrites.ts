@@ -9,7 +9,7 @@ import {
   type TextRewrite,
 } from "./addresses.ts";
 import { argumentValues, isShellScript, scriptValues } from "./argument-addresses.ts";
-import type { FleetAgent } from "./fleet.ts";
+import { definingFiles, type FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
 import { type Location, mapCommandLine, scalarSource } from "./model.ts";
 import { mapScalars, resolveScalar, toPort } from "./values.ts";
@@ -72,6 +72,7 @@ export function addressOwners(agents: readonly FleetAgent[]): AddressOwner[] {
     ),
     ...(a.infrastructure ? { infrastructure: a.infrastructure.kind } : {}),
     aliases: [...new Set([a.legacyName, ...(a.hostnames ?? [])])].filter((n) => n !== a.name),
+    files: definingFiles(a),
   }));
 }
 
@@ -110,7 +111,7 @@ export function rewriteFleetAddresses(agents: readonly FleetAgent[], machines: r
   };
 
   const rewritten = agents.map((agent) => {
-    const ctx = { self: { name: agent.name, machine: agent.machine }, owners, machines };
+    const ctx = { self: { name: agent.name, machine: agent.machine, files: definingFiles(agent) }, owners, machines };
     const record = (path: string, source: Location, result: TextRewrite) => {
       const at = whereIn(agent, path, source);
       for (const c of result.listens) rewrites.push({ ...at, ...c, listen: true });

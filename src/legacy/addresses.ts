@@ -23,11 +23,13 @@ export interface AddressOwner {
    * (memory_hub, which no Service may be named), container_name, network aliases.
    */
   aliases?: readonly string[];
+  /** The files that define it: a name resolves first among the services of the file that reaches it. */
+  files?: readonly string[];
 }
 
 export interface AddressContext {
-  /** The agent whose value this is: localhost meant its own machine. */
-  self: { name: string; machine: string };
+  /** The agent whose value this is: localhost meant its own machine; its files, their own services. */
+  self: { name: string; machine: string; files?: readonly string[] };
   owners: readonly AddressOwner[];
   /** The machines' names, as host names other agents used (mainpc:7200, http://pc2:8100). */
   machines: readonly string[];
@@ -107,9 +109,12 @@ function resolveName(
         }
       : undefined;
   }
-  // As compose resolved it, on its own PC; else one of no machine, else any.
+  // As compose resolved it: in its own file's network (a stack's redis beside another stack's), on
+  // its own PC; else one of no machine, else any.
+  const ownFiles = ctx.self.files ?? [];
   const pool =
     [
+      named.filter((o) => o.machine === ctx.self.machine && o.files?.some((f) => ownFiles.includes(f))),
       named.filter((o) => o.machine === ctx.self.machine),
       named.filter((o) => o.machine === "" || ctx.self.machine === ""),
     ].find((tier) => tier.length > 0) ?? named;

@@ -153,9 +153,15 @@ function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEv
   return evidence;
 }
 
+/** compose's container_name: the container's own name, which other stacks' addresses reach it by. */
+function containerNameOf(spec: YNode): string | undefined {
+  const name = scalar(child(spec, "container_name"));
+  return name === undefined ? undefined : substitute(name).value.trim() || undefined;
+}
+
 /** The names besides its own that compose's network resolves to a service: container_name, network aliases. */
 function hostnamesOf(spec: YNode): string[] {
-  const containerName = scalar(child(spec, "container_name"));
+  const containerName = containerNameOf(spec);
   const networks = child(spec, "networks");
   const aliases =
     networks?.kind === "map" ? networks.entries.flatMap((e) => readStringList(child(e.value, "aliases"))) : [];
@@ -310,6 +316,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const envFiles = envFilesOf(spec);
     const secretFiles = secretFilesOf(spec, root);
     const hostnames = hostnamesOf(spec);
+    const containerName = containerNameOf(spec);
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     return {
       legacyName: key,
@@ -346,6 +353,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(health ? { healthCheck: health } : {}),
       ...(serviceName ? { serviceName } : {}),
       ...(hostnames.length ? { hostnames } : {}),
+      ...(containerName ? { containerName } : {}),
       ...(buildDirectory ? { buildDirectory } : {}),
       ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),

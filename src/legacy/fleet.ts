@@ -32,7 +32,12 @@ export interface FleetAgent extends LegacyAgent {
   name: string;
   /** The compose service that runs this agent, when one does. */
   composeService?: string;
+  /** The compose file of that service: its names resolve first among that file's services, as compose's network did. */
+  composeFile?: string;
 }
+
+/** The files that define an agent: its own, and its compose service's when it was merged with one. */
+export const definingFiles = (a: FleetAgent): string[] => [a.source.file, ...(a.composeFile ? [a.composeFile] : [])];
 
 export interface Fleet {
   agents: FleetAgent[];
@@ -230,6 +235,41 @@ function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; 
   return { kept, findings };
 }
 
+/**
+ * Compose services of one machine that share a name but not a container_name ran as different
+ * containers side by side (stacks that each ran a redis of their own, redis_translation and
+ * redis_emotion), not as one service defined twice. Each with a container name of its own takes
+ * it as its name, and keeps the service's name for the addresses of its own file; their data and
+ * messages stay apart, as they were. A container name shared is one container, which
+ * oncePerMachine keeps once.
+ */
+function apartByContainerName(services: readonly LegacyAgent[]): { services: LegacyAgent[]; findings: Finding[] } {
+  const renamed = new Map<LegacyAgent, LegacyAgent>();
+  const findings: Finding[] = [];
+  for (const group of Map.groupBy(services, (s) => `${s.machine}/${toDnsLabel(s.legacyName)}`).values()) {
+    // Only container names written out tell containers apart: a service without one may be an
+    // override of the same service (docker-compose.override.yml), which compose merges into it.
+    const containers = new Set(group.flatMap((s) => (s.containerName ? [toDnsLabel(s.containerName)] : [])));
+    if (containers.size < 2) continue;
+    for (const s of group) {
+      if (s.containerName === undefined || toDnsLabel(s.containerName) === toDnsLabel(s.legacyName)) continue;
+      const hostnames = [s.legacyName, ...(s.hostnames ?? []).filter((h) => h !== s.containerName)];
+      renamed.set(s, { ...s, legacyName: s.containerName, hostnames });
+    }
+    const first = group[0] as LegacyAgent;
+    const names = [...new Set(group.map((s) => (renamed.get(s) ?? s).legacyName))];
+    findings.push({
+      kind: "duplicate-agent",
+      severity: "info",
+      machine: first.machine,
+      agents: names,
+      message: `${first.legacyName} is defined for ${machineLabel(first.machine)} in ${counted(new Set(group.map((s) => s.source.file)).size, "file")} as ${counted(names.length, "container")} of their own (${inWords(group.map((s) => `${(renamed.get(s) ?? s).legacyName} at ${where(s.source)}`))}): each is imported under its container's name, which other files reach it by, and its own file's addresses of ${first.legacyName} reach it. If one is enough, delete the others and point their addresses at it`,
+      source: where(first.source),
+    });
+  }
+  return { services: services.map((s) => renamed.get(s) ?? s), findings };
+}
+
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
 
@@ -360,6 +400,9 @@ export function assembleFleet(
     }),
   );
   findings.push(...fileMachines.map(composeMachineFinding));
+  const apart = apartByContainerName(compose);
+  compose.splice(0, compose.length, ...apart.services);
+  findings.push(...apart.findings);
   once(compose);
 
   // GPU groups (docker_groups) mark their members as needing a GPU.
@@ -381,7 +424,15 @@ export function assembleFleet(
       compose.filter((s) => s.machine === a.machine && !used.has(s)),
     );
     if (service) used.add(service);
-    merged.push(service ? ({ ...mergeService(a, service), composeService: service.legacyName } as LegacyAgent) : a);
+    merged.push(
+      service
+        ? ({
+            ...mergeService(a, service),
+            composeService: service.legacyName,
+            composeFile: service.source.file,
+          } as LegacyAgent)
+        : a,
+    );
   }
   for (const s of compose) {
     if (used.has(s)) continue;
@@ -402,8 +453,8 @@ export function assembleFleet(
     sorted.forEach((a, i) => {
       const suffix = toDnsLabel(a.machine || "unassigned");
       const name = i === 0 ? label : `${label.slice(0, 62 - suffix.length)}-${suffix}`;
-      const composeService = (a as FleetAgent).composeService;
-      agents.push({ ...a, name, ...(composeService ? { composeService } : {}) });
+      const { composeService, composeFile } = a as FleetAgent;
+      agents.push({ ...a, name, ...(composeService ? { composeService, composeFile } : {}) });
     });
   }
   agents.sort((x, y) => order(x.machine) - order(y.machine) || (x.name < y.name ? -1 : 1));

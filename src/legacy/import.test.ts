@@ -804,6 +804,78 @@ describe("findings", () => {
     }
   });
 
+  it("duplicate-agent: services of one name and different container names are containers of their own, each reached as before", () => {
+    // Two stacks each ran a redis and a nats of their own, named by container_name; the other
+    // stack's files reach them by those names, their own file by the service's name too.
+    const stack = (agent: string) => ({
+      path: `docker/${agent}/docker-compose.yml`,
+      text: `services:
+  redis:
+    image: redis:7
+    container_name: redis_${agent}
+  nats:
+    image: nats:2.10
+    container_name: nats_${agent}
+  ${agent}:
+    image: cascade/${agent}:1
+    depends_on: [redis, nats]
+    environment: {REDIS_URL: "redis://redis_${agent}:6379", NATS_URL: "nats://nats:4222"}
+`,
+    });
+    // An override of the speech stack's redis, without a container name: compose merges it into it.
+    const override = {
+      path: "docker/speech/docker-compose.override.yml",
+      text: "services:\n  redis:\n    image: redis:7.2\n",
+    };
+    const result = run(stack("speech"), stack("vision"), override);
+    expect(result.report.agents.map((a) => a.name).sort()).toEqual([
+      "nats-speech",
+      "nats-vision",
+      "redis",
+      "redis-speech",
+      "redis-vision",
+      "speech",
+      "vision",
+    ]);
+    for (const agent of ["speech", "vision"]) {
+      expect(manifest(result, agent)?.spec).toMatchObject({
+        env: [
+          { name: "REDIS_URL", value: `redis://redis-${agent}:6379` },
+          { name: "NATS_URL", value: `nats://nats-${agent}:4222` },
+        ],
+        dependencies: [`redis-${agent}`, `nats-${agent}`],
+      });
+      expect(manifest(result, `redis-${agent}`)?.metadata.annotations["agentfleet.io/legacy-name"]).toBe(
+        `redis_${agent}`,
+      );
+    }
+    const duplicates = kinds(result.report.findings, "duplicate-agent");
+    expect(duplicates.map((f) => [f.severity, f.message])).toEqual([
+      [
+        "info",
+        "redis is defined for an unnamed machine in 3 files as 3 containers of their own (redis_speech at docker/speech/docker-compose.yml:2, redis_vision at docker/vision/docker-compose.yml:2 and redis at docker/speech/docker-compose.override.yml:2): each is imported under its container's name, which other files reach it by, and its own file's addresses of redis reach it. If one is enough, delete the others and point their addresses at it",
+      ],
+      [
+        "info",
+        expect.stringMatching(/^nats is defined for an unnamed machine in 2 files as 2 containers of their own/),
+      ],
+    ]);
+    // Never a word that no file defines what a file does define.
+    expect(kinds(result.report.findings, "hardcoded-address")).toEqual([]);
+    expect(kinds(result.report.findings, "missing-dependency")).toEqual([]);
+  });
+
+  it("duplicate-agent: a container name given once, beside the same service without one, is one container", () => {
+    const base = {
+      path: "docker-compose.yml",
+      text: "services:\n  redis:\n    image: redis:7\n    container_name: redis_main\n",
+    };
+    const override = { path: "docker-compose.override.yml", text: "services:\n  redis:\n    image: redis:7.2\n" };
+    const { report } = run(base, override);
+    expect(report.agents.map((a) => a.name)).toEqual(["redis"]);
+    expect(kinds(report.findings, "duplicate-agent").map((f) => f.severity)).toEqual(["warning"]);
+  });
+
   it("decommissioned-agent, with the comment's reason", () => {
     const { report } = run(
       mainpc("g:\n  A: {port: 1}\n  # Retired in 2024: merged into A\n  # B:\n  #   script_path: b.py\n"),

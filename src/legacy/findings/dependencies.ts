@@ -3,7 +3,7 @@
 
 import { cyclicComponents } from "../../dependencies/graph.ts";
 import { inWords } from "../../lib/words.ts";
-import { type FleetAgent, machineLabel } from "../fleet.ts";
+import { definingFiles, type FleetAgent, machineLabel } from "../fleet.ts";
 import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
@@ -22,7 +22,15 @@ export function resolveDependencies(
   for (const a of agents) {
     const targets: string[] = [];
     for (const dep of a.dependencies) {
-      const local = agents.find((b) => b.machine === a.machine && sameName(b.legacyName, dep.name));
+      // compose's depends_on names a service of its own file first, by the name it has there (a
+      // stack's redis, imported under its container's name when another stack ran one too).
+      const inFile = agents.find(
+        (b) =>
+          b.machine === a.machine &&
+          definingFiles(b).includes(dep.source.file) &&
+          [b.legacyName, ...(b.hostnames ?? [])].some((n) => sameName(n, dep.name)),
+      );
+      const local = inFile ?? agents.find((b) => b.machine === a.machine && sameName(b.legacyName, dep.name));
       const remote = local ? undefined : agents.find((b) => sameName(b.legacyName, dep.name));
       const target = local ?? remote;
       if (target) {
