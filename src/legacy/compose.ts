@@ -354,6 +354,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(serviceName ? { serviceName } : {}),
       ...(hostnames.length ? { hostnames } : {}),
       ...(containerName ? { containerName } : {}),
+      // Neither an image nor a build (nor extends: a base elsewhere): what an override file gives.
+      ...(!image && !child(spec, "build") && !child(spec, "extends") ? { overrideOnly: true as const } : {}),
       ...(buildDirectory ? { buildDirectory } : {}),
       ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),

@@ -4,6 +4,7 @@ import { counted, firstFew, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
+import { mergeOverrides, type OverrideMerged } from "./compose-override.ts";
 import { inferMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
 import { sameName, toAgentName, toDnsLabel } from "./names.ts";
@@ -207,7 +208,7 @@ function limitsFinding(
  * that runs something (a script, a command, an image), else the later.
  */
 function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; findings: Finding[] } {
-  const runs = (a: LegacyAgent) => Boolean(a.scriptPath || a.command || a.image);
+  const runs = (a: LegacyAgent) => Boolean(a.scriptPath || a.command || a.image || a.buildDirectory);
   const findings: Finding[] = [];
   const kept: LegacyAgent[] = [];
   for (const definitions of Map.groupBy(agents, (a) => `${a.machine}/${toDnsLabel(a.legacyName)}`).values()) {
@@ -268,6 +269,34 @@ function apartByContainerName(services: readonly LegacyAgent[]): { services: Leg
     });
   }
   return { services: services.map((s) => renamed.get(s) ?? s), findings };
+}
+
+/** An override file's service, merged into the service it adds to. */
+function overrideFinding({ base, overrides }: OverrideMerged): Finding {
+  return {
+    kind: "duplicate-agent",
+    severity: "info",
+    machine: base.machine,
+    agents: [base.legacyName],
+    message: `${base.legacyName} at ${inWords(overrides.map((o) => where(o.source)))} has no image or build of its own: it adds to ${base.legacyName} at ${where(base.source)}, and is merged into it as compose merges an override file (its environment, ports, volumes and dependencies added, what it sets again replaced)`,
+    source: where(overrides[0]?.source ?? base.source),
+  };
+}
+
+/** Overrides whose base is not among the files given, one warning per file: compose never ran them alone. */
+function aloneOverrideFindings(alone: readonly LegacyAgent[]): Finding[] {
+  return [...Map.groupBy(alone, (s) => s.source.file).values()].map((services) => {
+    const first = services[0] as LegacyAgent;
+    const names = services.map((s) => s.legacyName);
+    return {
+      kind: "image-guessed",
+      severity: "warning",
+      machine: first.machine,
+      agents: names,
+      message: `${firstFew(names)} in ${first.source.file} ${names.length === 1 ? "has" : "have"} neither an image nor a build: settings for services that another file defines, as an override file gives, and no file given defines ${names.length === 1 ? "it" : "them"} for ${machineLabel(first.machine)}. Import the file ${names.length === 1 ? "it overrides" : "they override"} with it, as compose read them together (MACHINE=FILE if that file names no machine)`,
+      source: where(first.source),
+    };
+  });
 }
 
 /** A URL's user and password left out: a report never prints them. */
@@ -400,7 +429,9 @@ export function assembleFleet(
     }),
   );
   findings.push(...fileMachines.map(composeMachineFinding));
-  const apart = apartByContainerName(compose);
+  const overridden = mergeOverrides(compose);
+  findings.push(...overridden.merged.map(overrideFinding));
+  const apart = apartByContainerName(overridden.services);
   compose.splice(0, compose.length, ...apart.services);
   findings.push(...apart.findings);
   once(compose);
@@ -434,6 +465,9 @@ export function assembleFleet(
         : a,
     );
   }
+  // An override no other service takes, and no startup agent it would lend its settings to.
+  const runBy = new Set([...used].map((s) => where(s.source)));
+  findings.push(...aloneOverrideFindings(overridden.alone.filter((s) => !runBy.has(where(s.source)))));
   for (const s of compose) {
     if (used.has(s)) continue;
     // Infrastructure runs beside the agents whatever the startup config says; other services of a

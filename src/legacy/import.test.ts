@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import type { LegacyFile } from "./fleet.ts";
 import type { ReportedFinding } from "./import.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
@@ -9,8 +9,9 @@ import { textReport } from "./report.ts";
 
 const run = (...files: LegacyFile[]) => importLegacy(files, { namespace: "agents", classes: defaultClasses });
 const kinds = (findings: ReportedFinding[], kind: string) => findings.filter((f) => f.kind === kind);
+// The AgentDeployment: the first document of its file (a PersistentVolumeClaim may follow).
 const manifest = (result: ReturnType<typeof run>, name: string) =>
-  parse(result.files.get(`${name}.yaml`) ?? "null") as {
+  (parseAllDocuments(result.files.get(`${name}.yaml`) ?? "null")[0]?.toJS() ?? null) as {
     metadata: { annotations: Record<string, string> };
     spec: Record<string, unknown>;
   } | null;
@@ -822,16 +823,17 @@ describe("findings", () => {
     environment: {REDIS_URL: "redis://redis_${agent}:6379", NATS_URL: "nats://nats:4222"}
 `,
     });
-    // An override of the speech stack's redis, without a container name: compose merges it into it.
+    // An override of the speech stack's redis, beside its file: compose merges it into that one.
     const override = {
       path: "docker/speech/docker-compose.override.yml",
-      text: "services:\n  redis:\n    image: redis:7.2\n",
+      text: "services:\n  redis:\n    environment: {REDIS_ARGS: --maxmemory 256mb}\n",
     };
     const result = run(stack("speech"), stack("vision"), override);
+    expect(manifest(result, "redis-speech")?.spec.env).toEqual([{ name: "REDIS_ARGS", value: "--maxmemory 256mb" }]);
+    expect(manifest(result, "redis-vision")?.spec.env).toBeUndefined();
     expect(result.report.agents.map((a) => a.name).sort()).toEqual([
       "nats-speech",
       "nats-vision",
-      "redis",
       "redis-speech",
       "redis-vision",
       "speech",
@@ -853,7 +855,11 @@ describe("findings", () => {
     expect(duplicates.map((f) => [f.severity, f.message])).toEqual([
       [
         "info",
-        "redis is defined for an unnamed machine in 3 files as 3 containers of their own (redis_speech at docker/speech/docker-compose.yml:2, redis_vision at docker/vision/docker-compose.yml:2 and redis at docker/speech/docker-compose.override.yml:2): each is imported under its container's name, which other files reach it by, and its own file's addresses of redis reach it. If one is enough, delete the others and point their addresses at it",
+        "redis at docker/speech/docker-compose.override.yml:2 has no image or build of its own: it adds to redis at docker/speech/docker-compose.yml:2, and is merged into it as compose merges an override file (its environment, ports, volumes and dependencies added, what it sets again replaced)",
+      ],
+      [
+        "info",
+        "redis is defined for an unnamed machine in 2 files as 2 containers of their own (redis_speech at docker/speech/docker-compose.yml:2 and redis_vision at docker/vision/docker-compose.yml:2): each is imported under its container's name, which other files reach it by, and its own file's addresses of redis reach it. If one is enough, delete the others and point their addresses at it",
       ],
       [
         "info",
@@ -870,10 +876,84 @@ describe("findings", () => {
       path: "docker-compose.yml",
       text: "services:\n  redis:\n    image: redis:7\n    container_name: redis_main\n",
     };
-    const override = { path: "docker-compose.override.yml", text: "services:\n  redis:\n    image: redis:7.2\n" };
-    const { report } = run(base, override);
+    const again = { path: "stack/docker-compose.yml", text: "services:\n  redis:\n    image: redis:7.2\n" };
+    const { report } = run(base, again);
     expect(report.agents.map((a) => a.name)).toEqual(["redis"]);
     expect(kinds(report.findings, "duplicate-agent").map((f) => f.severity)).toEqual(["warning"]);
+  });
+
+  it("duplicate-agent: an override file's service is merged into its base as compose merges it, and what it adds is reached", () => {
+    // The base defines the proxy without the port its clients reach; the machine's override
+    // publishes it, sets its environment and adds a dependency.
+    const base = {
+      path: "docker-compose.dist.yaml",
+      machine: "mainpc",
+      text: `services:
+  proxy:
+    build: ./proxy
+    environment: {TARGET_HOST: hub, CACHE_TTL_SEC: "60"}
+    volumes: ["cache:/var/cache/proxy"]
+  hub:
+    image: cascade/hub:1
+    ports: ["5714:5714"]
+  client:
+    image: cascade/client:1
+    environment: {PROXY_ADDR: "proxy:5715"}
+  store:
+    image: cascade/store:1
+`,
+    };
+    const override = {
+      path: "docker-compose.mainpc.override.yaml",
+      text: `services:
+  proxy:
+    environment: {CACHE_TTL_SEC: "120", PROXY_GRPC_PORT: "5715"}
+    ports: ["5715:5715"]
+    depends_on: [store]
+`,
+    };
+    const result = run(base, override);
+    expect(result.report.agents.map((a) => a.name).sort()).toEqual(["client", "hub", "proxy", "store"]);
+    expect(manifest(result, "proxy")?.spec).toMatchObject({
+      ports: [{ port: 5715 }],
+      env: [
+        { name: "TARGET_HOST", value: "hub" },
+        { name: "CACHE_TTL_SEC", value: "120" },
+        { name: "PROXY_GRPC_PORT", value: "5715" },
+      ],
+      volumes: [{ mountPath: "/var/cache/proxy" }],
+      // Its own dependency added; hub, which TARGET_HOST reaches, too.
+      dependencies: ["store", "hub"],
+    });
+    // The client's address now reaches a port the proxy's Service has.
+    expect(kinds(result.report.findings, "hardcoded-address")).toEqual([]);
+    expect(manifest(result, "client")?.spec).toMatchObject({ dependencies: ["proxy"] });
+    expect(kinds(result.report.findings, "duplicate-agent").map((f) => [f.severity, f.source])).toEqual([
+      ["info", "docker-compose.mainpc.override.yaml:2"],
+    ]);
+  });
+
+  it("image-guessed: an override file given without the file it overrides says so; one that sets a startup agent's environment does not", () => {
+    const override = {
+      path: "docker-compose.mainpc.override.yaml",
+      text: "services:\n  proxy:\n    ports: ['5715:5715']\n  hub:\n    environment: {LOG_LEVEL: debug}\n",
+    };
+    const alone = kinds(run(override).report.findings, "image-guessed").filter((f) => f.severity === "warning");
+    expect(alone.map((f) => [f.source, f.message])).toEqual([
+      [
+        "docker-compose.mainpc.override.yaml:2",
+        "proxy, hub in docker-compose.mainpc.override.yaml have neither an image nor a build: settings for services that another file defines, as an override file gives, and no file given defines them for mainpc. Import the file they override with it, as compose read them together (MACHINE=FILE if that file names no machine)",
+      ],
+    ]);
+    const startup = {
+      path: "mainpc_startup_config.yaml",
+      text: "agents:\n  Hub: {script_path: agents/hub.py, port: 7100}\n  Proxy: {script_path: agents/proxy.py, port: 5715}\n",
+    };
+    const { report, files } = run(startup, override);
+    expect(kinds(report.findings, "image-guessed").filter((f) => f.severity === "warning")).toEqual([]);
+    expect(manifest({ report, files } as ReturnType<typeof run>, "hub")?.spec).toMatchObject({
+      env: [{ name: "LOG_LEVEL", value: "debug" }],
+    });
   });
 
   it("decommissioned-agent, with the comment's reason", () => {

@@ -204,6 +204,11 @@ export interface LegacyAgent {
   hostnames?: string[];
   /** A compose service's container_name: two services of one name and different container names are two containers. */
   containerName?: string;
+  /**
+   * A compose service with neither an image nor a build: settings for a service another file
+   * defines (docker-compose.override.yml), which compose merges into it.
+   */
+  overrideOnly?: true;
   /** The directory a compose service builds its image from (its build context), beside its file. */
   buildDirectory?: string;
   /**

@@ -1,0 +1,99 @@
+// A compose override: a service given again in a later file, with settings and no image or build
+// of its own (docker-compose.override.yml, docker-compose.mainpc.override.yaml). `docker compose -f
+// base.yml -f override.yml` merges it into the base's service by compose's rules: single values
+// replace, environment and volumes merge by name and target, ports and dependencies add up.
+import type { LegacyAgent } from "./model.ts";
+
+/** `base`'s items whose key `over` does not give, then `over`'s: the later file wins per key. */
+function byKey<T>(base: readonly T[], over: readonly T[], key: (item: T) => string): T[] {
+  const given = new Set(over.map(key));
+  return [...base.filter((item) => !given.has(key(item))), ...over];
+}
+
+/** Each name once, in the order first met. */
+const union = (base: readonly string[] | undefined, over: readonly string[] | undefined) => [
+  ...new Set([...(base ?? []), ...(over ?? [])]),
+];
+
+/** The base's service with an override's settings merged in, as compose merges the files. */
+export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent {
+  const volumes = byKey(base.volumes ?? [], over.volumes ?? [], (v) => v.target);
+  const containerPorts = [...new Set([...(base.containerPorts ?? []), ...(over.containerPorts ?? [])])];
+  const hostnames = union(base.hostnames, over.hostnames);
+  const envFiles = [...(base.envFiles ?? []), ...(over.envFiles ?? [])];
+  const hostAccess = [...(base.hostAccess ?? []), ...(over.hostAccess ?? [])];
+  const secretFiles = byKey(base.secretFiles ?? [], over.secretFiles ?? [], (f) => f.target);
+  const resources = base.resources || over.resources ? { ...base.resources, ...over.resources } : undefined;
+  const healthCheck = over.healthCheck ?? base.healthCheck;
+  const vram = over.vram ?? base.vram;
+  const replicas = over.replicas ?? base.replicas;
+  const serviceName = over.serviceName ?? base.serviceName;
+  const containerName = over.containerName ?? base.containerName;
+  return {
+    ...base,
+    ...(over.command ? { command: over.command } : {}),
+    ...(over.args ? { args: over.args } : {}),
+    ports: byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),
+    ...(containerPorts.length ? { containerPorts } : {}),
+    ...(volumes.length ? { volumes } : {}),
+    ...(envFiles.length ? { envFiles } : {}),
+    dependencies: byKey(base.dependencies, over.dependencies, (d) => d.name),
+    env: byKey(base.env, over.env, (e) => e.name),
+    mounts: byKey(base.mounts, over.mounts, (m) => m.target),
+    gpu: [...base.gpu, ...over.gpu],
+    ...(vram ? { vram } : {}),
+    ...(replicas ? { replicas } : {}),
+    ...(resources ? { resources } : {}),
+    ...(healthCheck ? { healthCheck } : {}),
+    ...(serviceName ? { serviceName } : {}),
+    ...(hostnames.length ? { hostnames } : {}),
+    ...(containerName ? { containerName } : {}),
+    ...(hostAccess.length ? { hostAccess } : {}),
+    ...(secretFiles.length ? { secretFiles } : {}),
+    scalars: [...base.scalars, ...over.scalars],
+  };
+}
+
+/** An override merged: the service it added to, and the definitions it came from. */
+export interface OverrideMerged {
+  base: LegacyAgent;
+  overrides: LegacyAgent[];
+}
+
+/**
+ * The services of one machine with each override merged into its base: the service of that name
+ * in the override's own directory (compose pairs docker-compose.override.yml with the
+ * docker-compose.yml beside it), else the last one given before it, else the last one. An override
+ * with no base of its name is left as it is.
+ */
+export function mergeOverrides(services: readonly LegacyAgent[]): {
+  services: LegacyAgent[];
+  merged: OverrideMerged[];
+  /** Overrides of a service no file given defines for their machine: kept as they are. */
+  alone: LegacyAgent[];
+} {
+  const directory = (a: LegacyAgent) => a.source.file.replace(/[^/]*$/, "");
+  const into = new Map<LegacyAgent, LegacyAgent[]>();
+  const consumed = new Set<LegacyAgent>();
+  for (const group of Map.groupBy(services, (s) => `${s.machine}/${s.legacyName.toLowerCase()}`).values()) {
+    const bases = group.filter((s) => !s.overrideOnly);
+    if (bases.length === 0) continue;
+    for (const over of group.filter((s) => s.overrideOnly)) {
+      const before = bases.filter((b) => group.indexOf(b) < group.indexOf(over));
+      const base =
+        bases.find((b) => directory(b) === directory(over)) ?? before.at(-1) ?? (bases.at(-1) as LegacyAgent);
+      into.set(base, [...(into.get(base) ?? []), over]);
+      consumed.add(over);
+    }
+  }
+  const merged = [...into].map(([base, overrides]) => ({ base, overrides }));
+  return {
+    alone: services.filter((s) => s.overrideOnly && !consumed.has(s)),
+    services: services.flatMap((s) => {
+      if (consumed.has(s)) return [];
+      const overrides = into.get(s);
+      return [overrides ? overrides.reduce(withOverride, s) : s];
+    }),
+    merged,
+  };
+}
