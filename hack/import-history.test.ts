@@ -32,6 +32,18 @@ describe("unreachableAddresses", () => {
       { agent: "caller", address: "redis://redis_language:6379", why: "no Service may have an '_' in its name" },
     ]);
   });
+
+  it("lists a dependency on an agent the import does not hold, which would wait for it for ever", () => {
+    const agent = (name: string, dependencies: string[]) =>
+      `apiVersion: agentfleet.io/v1alpha1\nkind: AgentDeployment\nmetadata: {name: ${name}}\nspec: {image: a:1, dependencies: [${dependencies.join(", ")}]}\n`;
+    const files = new Map([
+      ["hub.yaml", agent("hub", [])],
+      ["caller.yaml", agent("caller", ["hub", "gone"])],
+    ]);
+    expect(unreachableAddresses(files)).toEqual([
+      { agent: "caller", address: "dependency gone", why: "no AgentDeployment of the import has that name" },
+    ]);
+  });
 });
 
 describe("npm run import:history", () => {

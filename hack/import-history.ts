@@ -78,7 +78,7 @@ function summary(label: string, outcomes: { where: string; outcome: Outcome }[])
     `${label}: ${outcomes.length} imports, ${imported.length} imported, ${of("refused").length} refused, ${of("crashed").length} crashed`,
     ...of("crashed").map((c) => `  CRASHED ${c.where}\n    ${c.outcome.stack.split("\n").slice(0, 4).join("\n    ")}`),
     ...[...refusals].map(([message, list]) => `  refused ${list.length}×: ${message.slice(0, 160)}`),
-    `  addresses no Service answers: ${unreachable.length}`,
+    `  addresses and dependencies nothing answers: ${unreachable.length}`,
     ...unreachable.slice(0, 10).map((u) => `    ${u.where}: ${u.agent} → ${u.address} (${u.why})`),
   ];
 }

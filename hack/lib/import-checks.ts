@@ -1,6 +1,7 @@
 // What an import's manifests would not reach, read from the manifests as a person would apply
-// them: an address by an agent's name on a port its Service does not have, and a host name that
-// Kubernetes cannot resolve ('_'). The importer's findings should have said so; a run over real
+// them: an address by an agent's name on a port its Service does not have, a host name that
+// Kubernetes cannot resolve ('_'), and a dependency on an agent the import does not hold (the agent
+// would wait for it for ever). The importer's findings should have said so; a run over real
 // files (hack/import-history.ts) lists each, to tell the ones it said from the ones it missed.
 import { parseAllDocuments } from "yaml";
 
@@ -13,7 +14,14 @@ export interface Unreachable {
 interface Manifest {
   kind?: string;
   metadata?: { name?: string };
-  spec?: { ports?: { port: number }[]; env?: unknown; config?: unknown; args?: unknown; command?: unknown };
+  spec?: {
+    ports?: { port: number }[];
+    env?: unknown;
+    config?: unknown;
+    args?: unknown;
+    command?: unknown;
+    dependencies?: string[];
+  };
 }
 
 /**
@@ -34,6 +42,15 @@ export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreac
   }
   const found: Unreachable[] = [];
   for (const [agent, spec] of agents) {
+    // With the default startPolicy, an agent waits for each dependency to exist and be Ready.
+    for (const dependency of spec?.dependencies ?? []) {
+      if (!agents.has(dependency))
+        found.push({
+          agent,
+          address: `dependency ${dependency}`,
+          why: "no AgentDeployment of the import has that name",
+        });
+    }
     const values = JSON.stringify([spec?.env, spec?.config, spec?.args, spec?.command]);
     for (const [text, scheme, host = "", port = ""] of values.matchAll(address)) {
       const target = agents.get(host);
