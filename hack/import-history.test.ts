@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
-import { unreachableAddresses } from "./lib/import-checks.ts";
+import { agentsWithoutManifest, unreachableAddresses } from "./lib/import-checks.ts";
 
 describe("unreachableAddresses", () => {
   it("lists an address by an agent's name on a port its Service lacks, and an '_' host, not the rest", () => {
@@ -43,6 +43,20 @@ describe("unreachableAddresses", () => {
     expect(unreachableAddresses(files)).toEqual([
       { agent: "caller", address: "dependency gone", why: "no AgentDeployment of the import has that name" },
     ]);
+  });
+});
+
+describe("agentsWithoutManifest", () => {
+  it("names an agent of the report whose manifest another's wrote over", () => {
+    const files = new Map([
+      [
+        "hub.yaml",
+        "apiVersion: agentfleet.io/v1alpha1\nkind: AgentDeployment\nmetadata: {name: hub}\nspec: {image: a:1}\n",
+      ],
+      ["kustomization.yaml", "resources: [hub.yaml]\n"],
+    ]);
+    expect(agentsWithoutManifest(["hub"], files)).toEqual([]);
+    expect(agentsWithoutManifest(["hub", "hub", "caller"], files)).toEqual(["hub", "caller"]);
   });
 });
 

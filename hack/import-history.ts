@@ -1,7 +1,8 @@
 // Checks the importer against a legacy system's own history: every version of every startup config
 // and compose file in a Git repository, imported alone, and the files of 1 commit in N imported
-// together. It says what the importer refused (with its message), what crashed it (a defect, exit
-// 1), and which addresses of the manifests no Service would answer (hack/lib/import-checks.ts).
+// together. It says what the importer refused (with its message), what crashed it and which agents
+// of its report got no manifest (defects, exit 1), and which addresses of the manifests no Service
+// would answer (hack/lib/import-checks.ts).
 //
 //   npm run import:history -- GIT_DIR [--every N]
 //
@@ -11,13 +12,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
 import { InputError } from "../src/legacy/model.ts";
-import { type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
+import { agentsWithoutManifest, type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
 
 /** The files a legacy fleet was started from: startup configs, service lists, compose files. */
 const legacyFile = /(^|\/)([^/]*(startup|compose|services)[^/]*)\.ya?ml$/i;
 
 type Outcome =
-  | { kind: "imported"; unreachable: Unreachable[] }
+  | { kind: "imported"; unreachable: Unreachable[]; unwritten: string[] }
   | { kind: "refused"; message: string }
   | { kind: "crashed"; stack: string };
 
@@ -58,7 +59,14 @@ function readBlobs(dir: string, ids: readonly string[]): Map<string, string> {
 function tryImport(files: { path: string; text: string }[]): Outcome {
   try {
     const result = importLegacy(files, { namespace: "agents", classes: defaultClasses, readEnvFile: () => undefined });
-    return { kind: "imported", unreachable: unreachableAddresses(result.files) };
+    return {
+      kind: "imported",
+      unreachable: unreachableAddresses(result.files),
+      unwritten: agentsWithoutManifest(
+        result.report.agents.map((a) => a.name),
+        result.files,
+      ),
+    };
   } catch (err) {
     if (err instanceof InputError) return { kind: "refused", message: err.message };
     return { kind: "crashed", stack: err instanceof Error ? (err.stack ?? err.message) : String(err) };
@@ -73,11 +81,14 @@ function summary(label: string, outcomes: { where: string; outcome: Outcome }[])
     );
   const imported = of("imported");
   const unreachable = imported.flatMap((o) => o.outcome.unreachable.map((u) => ({ where: o.where, ...u })));
+  const unwritten = imported.flatMap((o) => o.outcome.unwritten.map((agent) => ({ where: o.where, agent })));
   const refusals = Map.groupBy(of("refused"), (o) => o.outcome.message.replace(/^[^:]*:\d+:\d+: /, ""));
   return [
     `${label}: ${outcomes.length} imports, ${imported.length} imported, ${of("refused").length} refused, ${of("crashed").length} crashed`,
     ...of("crashed").map((c) => `  CRASHED ${c.where}\n    ${c.outcome.stack.split("\n").slice(0, 4).join("\n    ")}`),
     ...[...refusals].map(([message, list]) => `  refused ${list.length}×: ${message.slice(0, 160)}`),
+    `  agents without a manifest (written over by another's): ${unwritten.length}`,
+    ...unwritten.slice(0, 10).map((u) => `    ${u.where}: ${u.agent}`),
     `  addresses and dependencies nothing answers: ${unreachable.length}`,
     ...unreachable.slice(0, 10).map((u) => `    ${u.where}: ${u.agent} → ${u.address} (${u.why})`),
   ];
@@ -136,7 +147,9 @@ function main(): number {
   const sampled = every === 1 ? "each commit's files, together" : `the files of 1 commit in ${every}, together`;
   const lines = [...summary("each file version alone", alone), ...summary(sampled, together)];
   process.stdout.write(`${lines.join("\n")}\n`);
-  return [...alone, ...together].some((o) => o.outcome.kind === "crashed") ? 1 : 0;
+  // A crash, or an agent lost without a word: defects of the importer.
+  const defect = (o: Outcome) => o.kind === "crashed" || (o.kind === "imported" && o.unwritten.length > 0);
+  return [...alone, ...together].some((o) => defect(o.outcome)) ? 1 : 0;
 }
 
 try {

@@ -30,8 +30,8 @@ interface Manifest {
  */
 const address = /(?<![\w.-])([a-z][a-z0-9+.-]*:\/\/)?([a-z][\w-]*):(\d{2,5})(?![\w.])/gi;
 
-/** The addresses in an import's manifests that no Service of the import answers. */
-export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreachable[] {
+/** The AgentDeployments of an import's files: name → spec. */
+function agentSpecs(files: ReadonlyMap<string, string>): Map<string, Manifest["spec"]> {
   const agents = new Map<string, Manifest["spec"]>();
   for (const [name, text] of files) {
     if (!name.endsWith(".yaml")) continue;
@@ -40,6 +40,12 @@ export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreac
       if (m?.kind === "AgentDeployment" && m.metadata?.name) agents.set(m.metadata.name, m.spec);
     }
   }
+  return agents;
+}
+
+/** The addresses in an import's manifests that no Service of the import answers. */
+export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreachable[] {
+  const agents = agentSpecs(files);
   const found: Unreachable[] = [];
   for (const [agent, spec] of agents) {
     // With the default startPolicy, an agent waits for each dependency to exist and be Ready.
@@ -61,4 +67,19 @@ export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreac
     }
   }
   return found;
+}
+
+/**
+ * The agents of an import's report that no manifest defines: two agents given one name, whose
+ * manifest file was written over by the other's.
+ */
+export function agentsWithoutManifest(agents: readonly string[], files: ReadonlyMap<string, string>): string[] {
+  const written = agentSpecs(files);
+  // Each name once per agent that carries it: the second of two with one name has no file of its own.
+  const seen = new Set<string>();
+  return agents.filter((a) => {
+    const lost = !written.has(a) || seen.has(a);
+    seen.add(a);
+    return lost;
+  });
 }

@@ -299,6 +299,22 @@ function aloneOverrideFindings(alone: readonly LegacyAgent[]): Finding[] {
   });
 }
 
+/** The agent of a group that keeps its plain name: the first machine's in the class mapping's order. */
+const firstOn = (group: readonly LegacyAgent[], order: (machine: string) => number): LegacyAgent =>
+  group.reduce((first, a) => (order(a.machine) < order(first.machine) ? a : first));
+
+/** Two agents that one name would have been given: the later is numbered, and this says so. */
+function nameTakenFinding(a: LegacyAgent, wanted: string, holder: LegacyAgent, name: string): Finding {
+  return {
+    kind: "duplicate-agent",
+    severity: "warning",
+    machine: a.machine,
+    agents: [holder.legacyName, a.legacyName],
+    message: `${a.legacyName} on ${machineLabel(a.machine)} would be named ${wanted}, which ${holder.legacyName} (${where(holder.source)}) is named: it is imported as ${name}. If they are one agent, delete one; if not, rename one in its file`,
+    source: where(a.source),
+  };
+}
+
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
 
@@ -482,11 +498,20 @@ export function assembleFleet(
   for (const a of merged)
     byLabel.set(toAgentName(a.legacyName), [...(byLabel.get(toAgentName(a.legacyName)) ?? []), a]);
   const agents: FleetAgent[] = [];
+  // A machine's suffix can make a name another agent has (ObservabilityHub on pc2 beside
+  // ObservabilityHub_PC2): one manifest file would be written over the other. A plain name is
+  // kept by its agent; a suffixed one that is taken gets a number too.
+  const holders = new Map<string, LegacyAgent>([...byLabel].map(([label, group]) => [label, firstOn(group, order)]));
   for (const [label, group] of byLabel) {
     const sorted = [...group].sort((x, y) => order(x.machine) - order(y.machine));
     sorted.forEach((a, i) => {
       const suffix = toDnsLabel(a.machine || "unassigned");
-      const name = i === 0 ? label : `${label.slice(0, 62 - suffix.length)}-${suffix}`;
+      const wanted = i === 0 ? label : `${label.slice(0, 62 - suffix.length)}-${suffix}`;
+      let name = wanted;
+      for (let n = 2; holders.has(name) && holders.get(name) !== a; n++)
+        name = `${wanted.slice(0, 62 - String(n).length)}-${n}`;
+      if (name !== wanted) findings.push(nameTakenFinding(a, wanted, holders.get(wanted) as LegacyAgent, name));
+      holders.set(name, a);
       const { composeService, composeFile } = a as FleetAgent;
       agents.push({ ...a, name, ...(composeService ? { composeService, composeFile } : {}) });
     });

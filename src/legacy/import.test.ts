@@ -758,6 +758,23 @@ describe("findings", () => {
     expect(report.agents.map((a) => `${a.name}:${a.ports}`)).toEqual(["hub:2", "hub-pc2:3"]);
   });
 
+  it("duplicate-agent: a machine's suffix that makes another agent's name numbers it, and no manifest is written over", () => {
+    const { report, files } = run(
+      mainpc("agents:\n  Hub: {script_path: hub.py, port: 1}\n"),
+      pc2("agents:\n  Hub: {script_path: hub.py, port: 2}\n  Hub_PC2: {script_path: hub2.py, port: 3}\n"),
+    );
+    expect(report.agents.map((a) => `${a.name}:${a.ports}`).sort()).toEqual(["hub-pc2-2:2", "hub-pc2:3", "hub:1"]);
+    expect([...files.keys()].filter((f) => f.startsWith("hub")).sort()).toEqual([
+      "hub-pc2-2.yaml",
+      "hub-pc2.yaml",
+      "hub.yaml",
+    ]);
+    expect(kinds(report.findings, "duplicate-agent").map((f) => [f.severity, f.message])).toContainEqual([
+      "warning",
+      "Hub on pc2 would be named hub-pc2, which Hub_PC2 (pc2.yaml:3) is named: it is imported as hub-pc2-2. If they are one agent, delete one; if not, rename one in its file",
+    ]);
+  });
+
   it("duplicate-agent: one machine's agent in two of its files is imported once, the one with something to run", () => {
     const services = pc2("enabled: true\nCache: {enabled: true, port: 7102, description: connection details}\n");
     const config = {
