@@ -33,6 +33,23 @@ describe("unreachableAddresses", () => {
     ]);
   });
 
+  it("lists an address its target's NetworkPolicy would refuse, the caller not being among its dependents", () => {
+    const agent = (name: string, spec: string) =>
+      `apiVersion: agentfleet.io/v1alpha1\nkind: AgentDeployment\nmetadata: {name: ${name}}\nspec: {image: a:1, ${spec}}\n`;
+    const files = new Map([
+      ["hub.yaml", agent("hub", "ports: [{name: api, port: 7140}]")],
+      ["open.yaml", agent("open", "ports: [{name: api, port: 80}], network: {isolation: None}")],
+      ["caller.yaml", agent("caller", "dependencies: [hub], env: [{name: HUB, value: 'hub:7140'}]")],
+      [
+        "stranger.yaml",
+        agent("stranger", "env: [{name: HUB, value: 'hub:7140'}, {name: OPEN, value: 'http://open:80'}]"),
+      ],
+    ]);
+    expect(unreachableAddresses(files)).toEqual([
+      { agent: "stranger", address: "hub:7140", why: "hub's NetworkPolicy lets only its dependents in" },
+    ]);
+  });
+
   it("lists a dependency on an agent the import does not hold, which would wait for it for ever", () => {
     const agent = (name: string, dependencies: string[]) =>
       `apiVersion: agentfleet.io/v1alpha1\nkind: AgentDeployment\nmetadata: {name: ${name}}\nspec: {image: a:1, dependencies: [${dependencies.join(", ")}]}\n`;

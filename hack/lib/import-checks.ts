@@ -1,7 +1,8 @@
 // What an import's manifests would not reach, read from the manifests as a person would apply
 // them: an address by an agent's name on a port its Service does not have, a host name that
-// Kubernetes cannot resolve ('_'), and a dependency on an agent the import does not hold (the agent
-// would wait for it for ever). The importer's findings should have said so; a run over real
+// Kubernetes cannot resolve ('_'), an address its target's NetworkPolicy would refuse (the caller is
+// not among its dependents), and a dependency on an agent the import does not hold (the agent would
+// wait for it for ever). The importer's findings should have said so; a run over real
 // files (hack/import-history.ts) lists each, to tell the ones it said from the ones it missed.
 import { parseAllDocuments } from "yaml";
 
@@ -21,6 +22,7 @@ interface Manifest {
     args?: unknown;
     command?: unknown;
     dependencies?: string[];
+    network?: { isolation?: string; allowFrom?: unknown[] };
   };
 }
 
@@ -41,6 +43,15 @@ function agentSpecs(files: ReadonlyMap<string, string>): Map<string, Manifest["s
     }
   }
   return agents;
+}
+
+/**
+ * Whether an agent's NetworkPolicy lets a caller in: it has none (isolation None), or the caller
+ * depends on it. An allowFrom is taken to let it in: the importer writes none, a person may.
+ */
+function letsIn(target: string, targetSpec: Manifest["spec"], callerSpec: Manifest["spec"]): boolean {
+  if (targetSpec?.network?.isolation === "None" || (targetSpec?.network?.allowFrom ?? []).length > 0) return true;
+  return (callerSpec?.dependencies ?? []).includes(target);
 }
 
 /** The addresses in an import's manifests that no Service of the import answers. */
@@ -64,6 +75,8 @@ export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreac
         found.push({ agent, address: text, why: "no Service may have an '_' in its name" });
       else if (target && !(target.ports ?? []).some((p) => p.port === Number(port)))
         found.push({ agent, address: text, why: `${host}'s Service has no port ${port}` });
+      else if (target && host !== agent && !letsIn(host, target, spec))
+        found.push({ agent, address: text, why: `${host}'s NetworkPolicy lets only its dependents in` });
     }
   }
   return found;

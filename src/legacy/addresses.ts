@@ -112,12 +112,16 @@ function resolveName(
   // As compose resolved it: in its own file's network (a stack's redis beside another stack's), on
   // its own PC; else one of no machine, else any.
   const ownFiles = ctx.self.files ?? [];
-  const pool =
+  const tier =
     [
       named.filter((o) => o.machine === ctx.self.machine && o.files?.some((f) => ownFiles.includes(f))),
       named.filter((o) => o.machine === ctx.self.machine),
       named.filter((o) => o.machine === "" || ctx.self.machine === ""),
-    ].find((tier) => tier.length > 0) ?? named;
+    ].find((t) => t.length > 0) ?? named;
+  // Of several, the Service of that very name is what the name reaches in a pod anyway; the others
+  // are stacks' containers known by it only inside their own files.
+  const exact = tier.filter((o) => o.name === h);
+  const pool = tier.length > 1 && exact.length === 1 ? exact : tier;
   if (pool.length > 1)
     return {
       why: `${pool.map((o) => o.name).join(", ")} are all named ${host}; point it at the one it means`,

@@ -888,6 +888,30 @@ describe("findings", () => {
     expect(kinds(result.report.findings, "missing-dependency")).toEqual([]);
   });
 
+  it("duplicate-agent: a name several stacks' containers had reaches the Service of that very name from another file", () => {
+    const redis = (file: string, container?: string) => ({
+      path: file,
+      text: `services:\n  redis:\n    image: redis:7\n${container ? `    container_name: ${container}\n` : ""}`,
+    });
+    const caller = {
+      path: "docker/caller/docker-compose.yml",
+      text: "services:\n  caller:\n    image: cascade/caller:1\n    environment: {REDIS_URL: 'redis://redis:6379'}\n",
+    };
+    const result = run(
+      redis("a/docker-compose.yml", "redis_a"),
+      redis("b/docker-compose.yml"),
+      redis("c/docker-compose.yml", "redis_c"),
+      caller,
+    );
+    expect(result.report.agents.map((a) => a.name).sort()).toEqual(["caller", "redis", "redis-a", "redis-c"]);
+    // In a pod, redis is the Service named redis: the caller depends on it, so its NetworkPolicy lets it in.
+    expect(manifest(result, "caller")?.spec).toMatchObject({
+      env: [{ name: "REDIS_URL", value: "redis://redis:6379" }],
+      dependencies: ["redis"],
+    });
+    expect(kinds(result.report.findings, "hardcoded-address")).toEqual([]);
+  });
+
   it("duplicate-agent: a container name given once, beside the same service without one, is one container", () => {
     const base = {
       path: "docker-compose.yml",
