@@ -2,7 +2,7 @@
 // takes that machine's class (--class MACHINE=GPUCLASS); one whose file names no machine takes the
 // smallest class whose card holds its VRAM need, keeping the large card for what only it can hold.
 import { homeLabClasses } from "../audit/home-lab.ts";
-import { unassignedMachine } from "./fleet.ts";
+import { unassignedMachine } from "./machine.ts";
 
 export interface ClassOptions {
   /** Machine → GPUClass, in the order given. */

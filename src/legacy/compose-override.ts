@@ -2,7 +2,9 @@
 // of its own (docker-compose.override.yml, docker-compose.mainpc.override.yaml). `docker compose -f
 // base.yml -f override.yml` merges it into the base's service by compose's rules: single values
 // replace, environment and volumes merge by name and target, ports and dependencies add up.
-import type { LegacyAgent } from "./model.ts";
+import { firstFew, inWords } from "../lib/words.ts";
+import { machineLabel } from "./machine.ts";
+import { type Finding, type LegacyAgent, where } from "./model.ts";
 
 /** `base`'s items whose key `over` does not give, then `over`'s: the later file wins per key. */
 function byKey<T>(base: readonly T[], over: readonly T[], key: (item: T) => string): T[] {
@@ -96,4 +98,32 @@ export function mergeOverrides(services: readonly LegacyAgent[]): {
     }),
     merged,
   };
+}
+
+/** An override file's service, merged into the service it adds to. */
+export function overrideFinding({ base, overrides }: OverrideMerged): Finding {
+  return {
+    kind: "duplicate-agent",
+    severity: "info",
+    machine: base.machine,
+    agents: [base.legacyName],
+    message: `${base.legacyName} at ${inWords(overrides.map((o) => where(o.source)))} has no image or build of its own: it adds to ${base.legacyName} at ${where(base.source)}, and is merged into it as compose merges an override file (its environment, ports, volumes and dependencies added, what it sets again replaced)`,
+    source: where(overrides[0]?.source ?? base.source),
+  };
+}
+
+/** Overrides whose base is not among the files given, one warning per file: compose never ran them alone. */
+export function aloneOverrideFindings(alone: readonly LegacyAgent[]): Finding[] {
+  return [...Map.groupBy(alone, (s) => s.source.file).values()].map((services) => {
+    const first = services[0] as LegacyAgent;
+    const names = services.map((s) => s.legacyName);
+    return {
+      kind: "image-guessed",
+      severity: "warning",
+      machine: first.machine,
+      agents: names,
+      message: `${firstFew(names)} in ${first.source.file} ${names.length === 1 ? "has" : "have"} neither an image nor a build: settings for services that another file defines, as an override file gives, and no file given defines ${names.length === 1 ? "it" : "them"} for ${machineLabel(first.machine)}. Import the file ${names.length === 1 ? "it overrides" : "they override"} with it, as compose read them together (MACHINE=FILE if that file names no machine)`,
+      source: where(first.source),
+    };
+  });
 }

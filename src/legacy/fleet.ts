@@ -4,10 +4,11 @@ import { counted, firstFew, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
-import { mergeOverrides, type OverrideMerged } from "./compose-override.ts";
-import { inferMachine } from "./machine.ts";
+import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
+import { inferMachine, unassignedMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
-import { sameName, toAgentName, toDnsLabel } from "./names.ts";
+import { sameName } from "./names.ts";
+import { apartByContainerName, nameAgents, oncePerMachine } from "./same-name.ts";
 import {
   type Elsewhere,
   type InfrastructureSettings,
@@ -54,16 +55,6 @@ export interface Fleet {
 }
 
 const at = (loc: Location) => where(loc);
-
-/**
- * The machine of an agent whose file names none (a compose file called docker-compose.yml, a
- * startup config without profiles): it is imported for no machine, and its GPU class is chosen by
- * its VRAM need (import.ts). MACHINE=FILE on the command line pins it instead.
- */
-export const unassignedMachine = "";
-
-/** How a machine is named in a message. */
-export const machineLabel = (machine: string) => machine || "an unnamed machine";
 
 function assignMachines(
   drafts: StartupAgentDraft[],
@@ -198,120 +189,6 @@ function limitsFinding(
     agents: [],
     message: `global_settings.resource_limits (${written}) held each of the file's ${counted(agents, "agent")} to the same limits; they are not carried over: a Kubernetes limit with no request is also the request, so the agents would reserve it all between them${reserved}. Set spec.resources per agent from what it uses (requests to reserve, limits to cap)`,
     source: at(limits.source),
-  };
-}
-
-/**
- * The agents with one definition per machine and name, and a duplicate-agent warning for
- * each one dropped. One file defining a name twice keeps the later, as a dict-based loader did;
- * two files of one machine (its startup config and another list of its services) keep the one
- * that runs something (a script, a command, an image), else the later.
- */
-function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAgent[]; findings: Finding[] } {
-  const runs = (a: LegacyAgent) => Boolean(a.scriptPath || a.command || a.image || a.buildDirectory);
-  const findings: Finding[] = [];
-  const kept: LegacyAgent[] = [];
-  for (const definitions of Map.groupBy(agents, (a) => `${a.machine}/${toDnsLabel(a.legacyName)}`).values()) {
-    // In order: the later wins, but not over one of another file that alone has something to run.
-    const chosen = definitions.reduce((earlier, a) =>
-      earlier.source.file !== a.source.file && runs(earlier) && !runs(a) ? earlier : a,
-    );
-    kept.push(chosen);
-    if (definitions.length === 1) continue;
-    const a = definitions.at(-1) as LegacyAgent;
-    const files = new Set(definitions.map((d) => d.source.file));
-    const why = runs(chosen) && definitions.some((d) => !runs(d)) ? "it has something to run" : "the later one";
-    findings.push({
-      kind: "duplicate-agent",
-      severity: "warning",
-      machine: a.machine,
-      agents: [a.legacyName],
-      message:
-        files.size === 1
-          ? `${a.legacyName} is defined ${definitions.length === 2 ? "twice" : `${definitions.length} times`} in ${a.source.file} (lines ${inWords(definitions.map((d) => String(d.source.line)))}); the later definition is imported`
-          : `${a.legacyName} is defined for ${machineLabel(a.machine)} in ${files.size === 2 ? "two files" : counted(files.size, "file")} (${inWords(definitions.map((d) => where(d.source)))}); the one at ${where(chosen.source)} is imported (${why})`,
-      source: where(a.source),
-    });
-  }
-  return { kept, findings };
-}
-
-/**
- * Compose services of one machine that share a name but not a container_name ran as different
- * containers side by side (stacks that each ran a redis of their own, redis_translation and
- * redis_emotion), not as one service defined twice. Each with a container name of its own takes
- * it as its name, and keeps the service's name for the addresses of its own file; their data and
- * messages stay apart, as they were. A container name shared is one container, which
- * oncePerMachine keeps once.
- */
-function apartByContainerName(services: readonly LegacyAgent[]): { services: LegacyAgent[]; findings: Finding[] } {
-  const renamed = new Map<LegacyAgent, LegacyAgent>();
-  const findings: Finding[] = [];
-  for (const group of Map.groupBy(services, (s) => `${s.machine}/${toDnsLabel(s.legacyName)}`).values()) {
-    // Only container names written out tell containers apart: a service without one may be an
-    // override of the same service (docker-compose.override.yml), which compose merges into it.
-    const containers = new Set(group.flatMap((s) => (s.containerName ? [toDnsLabel(s.containerName)] : [])));
-    if (containers.size < 2) continue;
-    for (const s of group) {
-      if (s.containerName === undefined || toDnsLabel(s.containerName) === toDnsLabel(s.legacyName)) continue;
-      const hostnames = [s.legacyName, ...(s.hostnames ?? []).filter((h) => h !== s.containerName)];
-      renamed.set(s, { ...s, legacyName: s.containerName, hostnames });
-    }
-    const first = group[0] as LegacyAgent;
-    const names = [...new Set(group.map((s) => (renamed.get(s) ?? s).legacyName))];
-    findings.push({
-      kind: "duplicate-agent",
-      severity: "info",
-      machine: first.machine,
-      agents: names,
-      message: `${first.legacyName} is defined for ${machineLabel(first.machine)} in ${counted(new Set(group.map((s) => s.source.file)).size, "file")} as ${counted(names.length, "container")} of their own (${inWords(group.map((s) => `${(renamed.get(s) ?? s).legacyName} at ${where(s.source)}`))}): each is imported under its container's name, which other files reach it by, and its own file's addresses of ${first.legacyName} reach it. If one is enough, delete the others and point their addresses at it`,
-      source: where(first.source),
-    });
-  }
-  return { services: services.map((s) => renamed.get(s) ?? s), findings };
-}
-
-/** An override file's service, merged into the service it adds to. */
-function overrideFinding({ base, overrides }: OverrideMerged): Finding {
-  return {
-    kind: "duplicate-agent",
-    severity: "info",
-    machine: base.machine,
-    agents: [base.legacyName],
-    message: `${base.legacyName} at ${inWords(overrides.map((o) => where(o.source)))} has no image or build of its own: it adds to ${base.legacyName} at ${where(base.source)}, and is merged into it as compose merges an override file (its environment, ports, volumes and dependencies added, what it sets again replaced)`,
-    source: where(overrides[0]?.source ?? base.source),
-  };
-}
-
-/** Overrides whose base is not among the files given, one warning per file: compose never ran them alone. */
-function aloneOverrideFindings(alone: readonly LegacyAgent[]): Finding[] {
-  return [...Map.groupBy(alone, (s) => s.source.file).values()].map((services) => {
-    const first = services[0] as LegacyAgent;
-    const names = services.map((s) => s.legacyName);
-    return {
-      kind: "image-guessed",
-      severity: "warning",
-      machine: first.machine,
-      agents: names,
-      message: `${firstFew(names)} in ${first.source.file} ${names.length === 1 ? "has" : "have"} neither an image nor a build: settings for services that another file defines, as an override file gives, and no file given defines ${names.length === 1 ? "it" : "them"} for ${machineLabel(first.machine)}. Import the file ${names.length === 1 ? "it overrides" : "they override"} with it, as compose read them together (MACHINE=FILE if that file names no machine)`,
-      source: where(first.source),
-    };
-  });
-}
-
-/** The agent of a group that keeps its plain name: the first machine's in the class mapping's order. */
-const firstOn = (group: readonly LegacyAgent[], order: (machine: string) => number): LegacyAgent =>
-  group.reduce((first, a) => (order(a.machine) < order(first.machine) ? a : first));
-
-/** Two agents that one name would have been given: the later is numbered, and this says so. */
-function nameTakenFinding(a: LegacyAgent, wanted: string, holder: LegacyAgent, name: string): Finding {
-  return {
-    kind: "duplicate-agent",
-    severity: "warning",
-    machine: a.machine,
-    agents: [holder.legacyName, a.legacyName],
-    message: `${a.legacyName} on ${machineLabel(a.machine)} would be named ${wanted}, which ${holder.legacyName} (${where(holder.source)}) is named: it is imported as ${name}. If they are one agent, delete one; if not, rename one in its file`,
-    source: where(a.source),
   };
 }
 
@@ -492,30 +369,7 @@ export function assembleFleet(
     else merged.push(s);
   }
 
-  // Names: one per machine; the first machine (in the order of the class mapping) keeps the plain name.
-  const order = (m: string) => machines.indexOf(m);
-  const byLabel = new Map<string, LegacyAgent[]>();
-  for (const a of merged)
-    byLabel.set(toAgentName(a.legacyName), [...(byLabel.get(toAgentName(a.legacyName)) ?? []), a]);
-  const agents: FleetAgent[] = [];
-  // A machine's suffix can make a name another agent has (ObservabilityHub on pc2 beside
-  // ObservabilityHub_PC2): one manifest file would be written over the other. A plain name is
-  // kept by its agent; a suffixed one that is taken gets a number too.
-  const holders = new Map<string, LegacyAgent>([...byLabel].map(([label, group]) => [label, firstOn(group, order)]));
-  for (const [label, group] of byLabel) {
-    const sorted = [...group].sort((x, y) => order(x.machine) - order(y.machine));
-    sorted.forEach((a, i) => {
-      const suffix = toDnsLabel(a.machine || "unassigned");
-      const wanted = i === 0 ? label : `${label.slice(0, 62 - suffix.length)}-${suffix}`;
-      let name = wanted;
-      for (let n = 2; holders.has(name) && holders.get(name) !== a; n++)
-        name = `${wanted.slice(0, 62 - String(n).length)}-${n}`;
-      if (name !== wanted) findings.push(nameTakenFinding(a, wanted, holders.get(wanted) as LegacyAgent, name));
-      holders.set(name, a);
-      const { composeService, composeFile } = a as FleetAgent;
-      agents.push({ ...a, name, ...(composeService ? { composeService, composeFile } : {}) });
-    });
-  }
-  agents.sort((x, y) => order(x.machine) - order(y.machine) || (x.name < y.name ? -1 : 1));
+  const { agents, findings: naming } = nameAgents(merged, machines);
+  findings.push(...naming);
   return { agents, composeOnly, decommissioned, switchedOff, findings, fileScalars, machines: [...machines] };
 }

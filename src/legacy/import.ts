@@ -13,8 +13,9 @@ import { cycleFindings, resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
 import { addressFindings, findSecrets, hostAccessFindings, mountFindings, secretFindings } from "./findings/scans.ts";
-import { assembleFleet, type FleetAgent, type LegacyFile, machineLabel, unassignedMachine } from "./fleet.ts";
+import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
+import { machineLabel, unassignedMachine } from "./machine.ts";
 import { type Finding, type Severity, where } from "./model.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 

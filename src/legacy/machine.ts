@@ -4,6 +4,16 @@ import { elsewhereAddress } from "./agent-fields.ts";
 import { normaliseMachine, sameMachine } from "./startup-config.ts";
 import { scalarsOf, type YNode } from "./yaml-source.ts";
 
+/**
+ * The machine of an agent whose file names none (a compose file called docker-compose.yml, a
+ * startup config without profiles): it is imported for no machine, and its GPU class is chosen by
+ * its VRAM need (import.ts). MACHINE=FILE on the command line pins it instead.
+ */
+export const unassignedMachine = "";
+
+/** How a machine is named in a message. */
+export const machineLabel = (machine: string) => machine || "an unnamed machine";
+
 export interface MachineGuess {
   machine: string;
   how: string;

@@ -3,7 +3,8 @@
 
 import { cyclicComponents } from "../../dependencies/graph.ts";
 import { inWords } from "../../lib/words.ts";
-import { definingFiles, type FleetAgent, machineLabel } from "../fleet.ts";
+import { definingFiles, type FleetAgent } from "../fleet.ts";
+import { machineLabel } from "../machine.ts";
 import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 

@@ -2,7 +2,8 @@
 // agents defined on both machines, agents that live only in comments.
 
 import { counted } from "../../lib/words.ts";
-import { type Fleet, type FleetAgent, machineLabel } from "../fleet.ts";
+import type { Fleet, FleetAgent } from "../fleet.ts";
+import { machineLabel } from "../machine.ts";
 import { type Decommissioned, type Finding, type LegacyAgent, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
