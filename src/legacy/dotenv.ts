@@ -1,106 +1,105 @@
 // The .env beside a compose file: compose fills the file's ${VAR}s from it before it reads a single
 // service (the project's variables, not the containers' environment), and takes COMPOSE_PROFILES
-// from it. So does the import, with two exceptions that keep a manifest honest: a variable named as
-// a password, token or key is never filled (it stays ${VAR}, which the import turns into $(VAR) for
-// a Secret to give), and a value that is more than a word is left out, since it could change the
-// YAML around it (compose fills values after it parses; this fills the text before).
+// from it. So does the import, in the parsed file's values, as compose fills them after it parses:
+// a value of any shape (`JAVA_OPTS=-Xmx1g -Xms512m`, `GREETING="hi: there"`) cannot change the YAML
+// around it. One exception keeps a manifest honest: a variable named as a password, token or key is
+// never filled (it stays ${VAR}, which the import turns into $(VAR) for a Secret to give).
 import { posix } from "node:path";
 import { counted, firstFew } from "../lib/words.ts";
-import { isCompose } from "./compose.ts";
 import { type EnvFileReader, parseEnvFile } from "./env-files.ts";
 import type { LegacyFile } from "./fleet.ts";
 import type { EnvVar, Finding } from "./model.ts";
 import { secretKey } from "./secret-names.ts";
-import { parseYaml } from "./yaml-source.ts";
+import type { YNode } from "./yaml-source.ts";
 
 export interface DotEnvFill {
-  /** The compose file's text, its ${VAR}s filled. Its lines stay where they were. */
-  text: string;
+  /** The compose file's tree, its values' ${VAR}s filled. Every node keeps its file and line. */
+  root: YNode;
   /** The variables filled, in the order first met. */
   filled: string[];
   /** Variables the .env sets that are passwords, tokens or keys: left as ${VAR}, never written. */
   secrets: string[];
-  /** Variables whose values are more than a word: left as ${VAR}. */
-  unsafe: string[];
   /** COMPOSE_PROFILES of the .env, as compose reads it. */
   profiles: string[];
 }
 
-/** A value that cannot change the YAML it is put into: one line, no quotes, comments or "key: ". */
-const word = /^[\w./:@%+,=~-]*$/;
+/**
+ * ${VAR}, ${VAR:-default}, ${VAR-default} and $VAR; $$ is compose's literal $. The .env's values
+ * are compose's own text (a literal $ in them already written $$), so they go in as they are.
+ */
+const reference = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-[^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /**
- * The compose file's text with the .env's variables filled: ${VAR}, ${VAR:-default} and ${VAR-default}
- * (the .env's value wins over the default, as in compose) and $VAR; $$ is compose's literal $ and is
- * left alone, as is a variable the .env does not set.
+ * The compose file's values with the .env's variables filled: the .env's value wins over a
+ * default, as in compose; a variable the .env does not set, and $$, are left as they are.
  */
-export function fillFromDotEnv(text: string, vars: readonly EnvVar[]): DotEnvFill {
+export function fillFromDotEnv(root: YNode, vars: readonly EnvVar[]): DotEnvFill {
   const values = new Map(vars.map((v) => [v.name, v.value]));
   const filled = new Set<string>();
   const secrets = new Set<string>();
-  const unsafe = new Set<string>();
-  const out = text.replace(
-    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-[^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (match, braced: string | undefined, bare: string | undefined) => {
+  const fill = (text: string) =>
+    text.replace(reference, (match, braced: string | undefined, bare: string | undefined) => {
       const name = braced ?? bare;
-      if (name === undefined) return match;
-      const value = values.get(name);
-      if (value === undefined) return match;
+      const value = name === undefined ? undefined : values.get(name);
+      if (name === undefined || value === undefined) return match;
       if (secretKey.test(name)) {
         secrets.add(name);
         return match;
       }
-      if (!word.test(value)) {
-        unsafe.add(name);
-        return match;
-      }
       filled.add(name);
       return value;
-    },
-  );
+    });
+  const walk = (node: YNode): YNode => {
+    switch (node.kind) {
+      case "map":
+        return { ...node, entries: node.entries.map((e) => ({ ...e, value: walk(e.value) })) };
+      case "seq":
+        return { ...node, items: node.items.map(walk) };
+      default:
+        return typeof node.value === "string" && node.value.includes("$") ? { ...node, value: fill(node.value) } : node;
+    }
+  };
+  const out = walk(root);
   const profiles = (values.get("COMPOSE_PROFILES") ?? "")
     .split(",")
     .map((p) => p.trim())
     .filter(Boolean);
-  return { text: out, filled: [...filled], secrets: [...secrets], unsafe: [...unsafe], profiles };
+  return { root: out, filled: [...filled], secrets: [...secrets], profiles };
+}
+
+/** The env-file note of a .env that filled or enabled anything: what, and what it never writes. */
+export function dotEnvFinding(envPath: string, composePath: string, fill: DotEnvFill): Finding | undefined {
+  if (!fill.filled.length && !fill.secrets.length && !fill.profiles.length) return undefined;
+  return {
+    kind: "env-file",
+    severity: "info",
+    agents: [],
+    message: [
+      `${envPath} fills ${counted(fill.filled.length, "variable")} of ${composePath}, as compose does${fill.filled.length ? ` (${firstFew(fill.filled)})` : ""}${fill.profiles.length ? `, and enables its profiles ${fill.profiles.join(", ")} (COMPOSE_PROFILES)` : ""}`,
+      ...(fill.secrets.length
+        ? [
+            `${firstFew(fill.secrets)} ${fill.secrets.length === 1 ? "is a password, token or key" : "are passwords, tokens or keys"}: never written, ${fill.secrets.length === 1 ? "it stays" : "they stay"} a variable for a Secret to give`,
+          ]
+        : []),
+    ].join("; "),
+    source: `${envPath}:1`,
+  };
+}
+
+/** The .env beside a compose file, read as compose reads it: its variables, or those of no .env. */
+export function dotEnvOf(file: LegacyFile): { path: string; vars: EnvVar[] } | undefined {
+  return file.dotenv ? { path: file.dotenv.path, vars: parseEnvFile(file.dotenv.text, file.dotenv.path) } : undefined;
 }
 
 /**
- * The files as compose reads them: each compose file with its .env (when the caller can read one)
- * filled in and its profiles taken, and an env-file note per .env that says what it filled and
- * what it left as it was.
+ * Each file with the .env beside it, when the caller can read one. It is read as variables only
+ * where the file turns out to be a compose file (a startup config's neighbour is no concern).
  */
-export function withDotEnv(
-  files: readonly LegacyFile[],
-  read: EnvFileReader | undefined,
-): { files: LegacyFile[]; findings: Finding[] } {
-  const findings: Finding[] = [];
-  const out = files.map((file) => {
-    const dotenv = read?.(file.path, ".env");
-    if (dotenv === undefined || !isCompose(parseYaml(file.path, file.text).root)) return file;
-    const envPath = posix.join(posix.dirname(file.path), ".env");
-    const fill = fillFromDotEnv(file.text, parseEnvFile(dotenv, envPath));
-    if (!fill.filled.length && !fill.secrets.length && !fill.unsafe.length && !fill.profiles.length) return file;
-    findings.push({
-      kind: "env-file",
-      severity: "info",
-      agents: [],
-      message: [
-        `${envPath} fills ${counted(fill.filled.length, "variable")} of ${file.path}, as compose does${fill.filled.length ? ` (${firstFew(fill.filled)})` : ""}${fill.profiles.length ? `, and enables its profiles ${fill.profiles.join(", ")} (COMPOSE_PROFILES)` : ""}`,
-        ...(fill.secrets.length
-          ? [
-              `${firstFew(fill.secrets)} ${fill.secrets.length === 1 ? "is a password, token or key" : "are passwords, tokens or keys"}: never written, ${fill.secrets.length === 1 ? "it stays" : "they stay"} a variable for a Secret to give`,
-            ]
-          : []),
-        ...(fill.unsafe.length
-          ? [
-              `${firstFew(fill.unsafe)} ${fill.unsafe.length === 1 ? "holds" : "hold"} more than a word, which the import does not put into the file: read as unset, set ${fill.unsafe.length === 1 ? "it" : "them"} in the manifests`,
-            ]
-          : []),
-      ].join("; "),
-      source: `${envPath}:1`,
-    });
-    return { ...file, text: fill.text, ...(fill.profiles.length ? { profiles: fill.profiles } : {}) };
+export function withDotEnvFiles(files: readonly LegacyFile[], read: EnvFileReader | undefined): LegacyFile[] {
+  return files.map((file) => {
+    const text = read?.(file.path, ".env");
+    return text === undefined
+      ? file
+      : { ...file, dotenv: { path: posix.join(posix.dirname(file.path), ".env"), text } };
   });
-  return { files: out, findings };
 }

@@ -5,6 +5,7 @@ import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
+import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
 import { sameName } from "./names.ts";
@@ -25,8 +26,8 @@ export interface LegacyFile {
   text: string;
   /** From MACHINE=FILE on the command line. */
   machine?: string;
-  /** Compose profiles this file's project enables of its own (COMPOSE_PROFILES in its .env). */
-  profiles?: readonly string[];
+  /** The .env beside a compose file, as read: it fills the file's ${VAR}s and gives its COMPOSE_PROFILES. */
+  dotenv?: { path: string; text: string };
 }
 
 export interface FleetAgent extends LegacyAgent {
@@ -245,8 +246,14 @@ export function assembleFleet(
     if (file.text.trim() === "")
       throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
     const parsed = parseYaml(file.path, file.text);
+    // compose fills a file's ${VAR}s from the .env beside it before it reads anything else.
+    const dotenv = isCompose(parsed.root) && parsed.root ? dotEnvOf(file) : undefined;
+    const filled = dotenv && parsed.root ? fillFromDotEnv(parsed.root, dotenv.vars) : undefined;
+    const note = filled && dotenv ? dotEnvFinding(dotenv.path, file.path, filled) : undefined;
+    if (note) findings.push(note);
+    const root = filled?.root ?? parsed.root;
     // A JSON Schema of the startup config names its fields (properties:, script_path:) and no agent.
-    const schema = child(parsed.root, "$schema");
+    const schema = child(root, "$schema");
     if (schema)
       throw new InputError(
         "this is a JSON Schema ($schema), which describes a config rather than defining agents: import the startup configs it validates instead",
@@ -254,7 +261,7 @@ export function assembleFleet(
       );
     findings.push(...parsed.duplicateKeys);
     const explicit = file.machine ? machines.find((m) => sameMachine(m, file.machine as string)) : undefined;
-    const guess = explicit ? undefined : inferMachine(file.path, parsed.root, machines);
+    const guess = explicit ? undefined : inferMachine(file.path, root, machines);
     const machine = explicit ?? guess?.machine;
     if (guess) {
       findings.push({
@@ -267,16 +274,16 @@ export function assembleFleet(
       });
     }
 
-    if (isCompose(parsed.root) && parsed.root) {
-      const enabled = file.profiles?.length ? new Set([...profiles, ...file.profiles]) : profiles;
-      const services = readCompose(parsed.root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
+    if (isCompose(root) && root) {
+      const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
+      const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
       const kept = setAside(services, [], machine ?? unassignedMachine);
       compose.push(...kept.imported);
       switchedOff.push(...kept.switchedOff);
       decommissioned.push(...kept.notImported);
-      fileScalars.push(...fileLevelScalars(parsed.root));
-    } else if (isStartupConfig(parsed.root)) {
-      const reading = readStartupConfig(parsed.root, machines);
+      fileScalars.push(...fileLevelScalars(root));
+    } else if (isStartupConfig(root)) {
+      const reading = readStartupConfig(root, machines);
       const agents = assignMachines(reading.agents, reading.profiles, machine, machines);
       for (const m of new Set(agents.map((a) => a.machine))) startupMachines.add(m);
       const once = oncePerMachine(agents);
@@ -290,7 +297,7 @@ export function assembleFleet(
       if (reading.limits) findings.push(limitsFinding(reading.limits, kept.imported.length, machine));
       decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
     } else {
-      throw new InputError(noAgentsMessage(parsed.root), parsed.root?.loc ?? { file: file.path, line: 1, column: 1 });
+      throw new InputError(noAgentsMessage(root), root?.loc ?? { file: file.path, line: 1, column: 1 });
     }
   }
 

@@ -4,7 +4,7 @@ import { counted } from "../lib/words.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
 import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
-import { withDotEnv } from "./dotenv.ts";
+import { withDotEnvFiles } from "./dotenv.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles, secretReferences, vramMiB } from "./emit.ts";
 import { type EnvFileReader, withEnvFiles } from "./env-files.ts";
 import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
@@ -117,9 +117,7 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
-  const dotenv = withDotEnv(files, opts.readEnvFile);
-  const fromFiles = assembleFleet(dotenv.files, machines, new Set(opts.profiles ?? []));
-  const given = { ...fromFiles, findings: [...fromFiles.findings, ...dotenv.findings] };
+  const given = assembleFleet(withDotEnvFiles(files, opts.readEnvFile), machines, new Set(opts.profiles ?? []));
   const read = opts.readEnvFile;
   const withFiles = read
     ? { ...given, agents: withEnvFiles(given.agents, read), composeOnly: withEnvFiles(given.composeOnly, read) }
