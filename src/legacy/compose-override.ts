@@ -31,10 +31,12 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
   const replicas = over.replicas ?? base.replicas;
   const serviceName = over.serviceName ?? base.serviceName;
   const containerName = over.containerName ?? base.containerName;
+  const workingDir = over.workingDir ?? base.workingDir;
   return {
     ...base,
     ...(over.command ? { command: over.command } : {}),
     ...(over.args ? { args: over.args } : {}),
+    ...(workingDir ? { workingDir } : {}),
     ports: byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),
     ...(containerPorts.length ? { containerPorts } : {}),
     ...(volumes.length ? { volumes } : {}),

@@ -317,6 +317,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const secretFiles = secretFilesOf(spec, root);
     const hostnames = hostnamesOf(spec);
     const containerName = containerNameOf(spec);
+    const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     return {
       legacyName: key,
@@ -354,6 +355,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(serviceName ? { serviceName } : {}),
       ...(hostnames.length ? { hostnames } : {}),
       ...(containerName ? { containerName } : {}),
+      // A relative one is compose's mistake (it refuses it): the image's WORKDIR stays.
+      ...(workingDir.startsWith("/") ? { workingDir } : {}),
       // Neither an image nor a build (nor extends: a base elsewhere): what an override file gives.
       ...(!image && !child(spec, "build") && !child(spec, "extends") ? { overrideOnly: true as const } : {}),
       ...(buildDirectory ? { buildDirectory } : {}),

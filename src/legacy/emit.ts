@@ -165,6 +165,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
         : `${opts.imagePrefix}${agent.name}:latest`),
     ...(command ? { command } : {}),
     ...(agent.args ? { args: agent.args } : {}),
+    ...(agent.workingDir ? { workingDir: agent.workingDir } : {}),
     ...(agent.replicas ? { replicas: agent.replicas } : {}),
     ...(declared.length ? { ports: declared } : {}),
     ...(healthCheck ? { healthCheck } : {}),

@@ -92,6 +92,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...agent,
     ...(service.image ? { image: service.image } : {}),
     ...(service.args ? { args: service.args } : {}),
+    ...(service.workingDir ? { workingDir: service.workingDir } : {}),
     ports: [...agent.ports, ...service.ports],
     ...(service.containerPorts ? { containerPorts: service.containerPorts } : {}),
     ...(service.volumes ? { volumes: service.volumes } : {}),

@@ -190,6 +190,30 @@ services:
     expect(manifest(result, "tool")?.spec.command).toEqual(["python", "tool.py"]);
   });
 
+  it("starts a compose service's process in its working_dir, and a startup agent's in that of the service that runs it", () => {
+    const result = run(
+      { path: "mainpc_startup.yaml", text: "agents:\n  Translator: {script_path: agents/translator.py, port: 5584}\n" },
+      {
+        path: "mainpc-docker-compose.yml",
+        text: "services:\n  translator:\n    image: cascade/translator:1\n    working_dir: /app\n",
+      },
+    );
+    expect(manifest(result, "translator")?.spec.workingDir).toBe("/app");
+    const alone = run({
+      path: "docker-compose.yml",
+      text: `services:
+  tool:
+    image: cascade/tool:1
+    working_dir: \${TOOL_HOME:-/opt/tool}
+  relative:
+    image: cascade/relative:1
+    working_dir: src
+`,
+    });
+    expect(manifest(alone, "tool")?.spec.workingDir).toBe("/opt/tool");
+    expect(manifest(alone, "relative")?.spec.workingDir).toBeUndefined();
+  });
+
   it("reads a compose service's env files beside it, under its own environment, its secrets by reference only", () => {
     const envFiles = new Map([
       [

@@ -202,6 +202,8 @@ export interface LegacyAgent {
    * container_name and network aliases (and the compose service a startup agent was merged with).
    */
   hostnames?: string[];
+  /** compose's working_dir: where its process starts, instead of the image's WORKDIR. */
+  workingDir?: string;
   /** A compose service's container_name: two services of one name and different container names are two containers. */
   containerName?: string;
   /**
