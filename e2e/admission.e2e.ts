@@ -172,6 +172,24 @@ const refused: [string, () => unknown, RegExp][] = [
     /spec\.volumes\[0\].*exactly one of/,
   ],
   [
+    "a Secret's file that climbs out of its mount",
+    () =>
+      agent("vol-climb", {
+        volumes: [
+          { name: "k", mountPath: "/run/secrets", secret: { secretName: "keys", items: [{ key: "k", path: ".." }] } },
+        ],
+      }),
+    /spec\.volumes\[0\]\.secret\.items\[0\]\.path/,
+  ],
+  [
+    "a Secret volume beside another source",
+    () =>
+      agent("vol-secret-two", {
+        volumes: [{ name: "k", mountPath: "/k", secret: { secretName: "keys" }, emptyDir: {} }],
+      }),
+    /spec\.volumes\[0\].*exactly one of hostPath, persistentVolumeClaim, emptyDir or secret/,
+  ],
+  [
     "a relative mount path",
     () => agent("vol-relative", { volumes: [{ name: "m", mountPath: "models", emptyDir: {} }] }),
     /spec\.volumes\[0\]\.mountPath/,

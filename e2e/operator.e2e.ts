@@ -106,6 +106,21 @@ describe("agentfleet run", () => {
       name: "OPENAI_API_KEY",
       valueFrom: { secretKeyRef: { name: "cloud-keys", key: "openai" } },
     });
+    // A Secret's key as a file, read-only, readable by the agent's group alone; the pod was admitted.
+    const translation = (await podsOf("translation-service"))[0];
+    expect(translation?.spec?.volumes).toContainEqual(
+      expect.objectContaining({
+        name: "vol-keys",
+        secret: expect.objectContaining({
+          secretName: "cloud-keys",
+          items: [{ key: "openai", path: "openai_api_key" }],
+          defaultMode: 0o440,
+        }),
+      }),
+    );
+    expect(translation?.spec?.containers[0]?.volumeMounts).toContainEqual(
+      expect.objectContaining({ name: "vol-keys", mountPath: "/run/secrets", readOnly: true }),
+    );
     const service = await core.readNamespacedService({ name: "stt-service", namespace: ns.name });
     expect(service.spec?.ports?.map((p) => p.name)).toEqual(["zmq", "health"]);
     // Required, with a fallback class that has room for it: a drain must wait for it to move.

@@ -118,13 +118,43 @@ export const volumeSchema = z
       .strict()
       .optional()
       .describe("Scratch space that lives as long as the pod."),
+    secret: z
+      .object({
+        secretName: dnsLabel("The Secret, in the agent's namespace, whose keys become files."),
+        items: z
+          .array(
+            z
+              .object({
+                key: z.string().min(1).max(253).regex(new RegExp(dataKeyPattern)).describe("The Secret's key."),
+                path: z
+                  .string()
+                  .min(1)
+                  .max(253)
+                  // One file name, never "." or "..": nothing out of the mount. RE2, as the API server
+                  // checks patterns, has no lookahead.
+                  .regex(/^(\.?[-_a-zA-Z0-9][-._a-zA-Z0-9]*|\.\.[-._a-zA-Z0-9]+)$/)
+                  .describe("The file's name under mountPath, without '/': openai_api_key."),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(32)
+          .optional()
+          .describe("Which keys, as which files; without it, every key is a file of its name."),
+        optional: z.boolean().optional().describe("Start the agent even when the Secret or a key is missing."),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "A Secret's keys as files, always read-only (what compose's secrets: gave under /run/secrets). The values never appear in the agent.",
+      ),
   })
   .strict()
   .meta({
     "x-kubernetes-validations": [
       {
-        rule: "[has(self.hostPath), has(self.persistentVolumeClaim), has(self.emptyDir)].filter(x, x).size() == 1",
-        message: "set exactly one of hostPath, persistentVolumeClaim or emptyDir",
+        rule: "[has(self.hostPath), has(self.persistentVolumeClaim), has(self.emptyDir), has(self.secret)].filter(x, x).size() == 1",
+        message: "set exactly one of hostPath, persistentVolumeClaim, emptyDir or secret",
       },
     ],
   })
@@ -382,6 +412,7 @@ export const agentNamePattern = dnsLabelPattern;
 
 export type AgentPort = z.infer<typeof agentPortSchema>;
 export type EnvVar = z.infer<typeof envVarSchema>;
+export type AgentVolume = z.infer<typeof volumeSchema>;
 export type NetworkPeer = z.infer<typeof networkPeerSchema>;
 export type LabelSelector = z.infer<typeof labelSelectorSchema>;
 export type HealthCheck = z.infer<typeof healthCheckSchema>;

@@ -820,7 +820,7 @@ describe("compose, as kompose reads it and what it drops", () => {
     expect(spec(result, "llm")?.resources).toEqual({ limits: { memory: "8Gi" } });
   });
 
-  it("says a service reads compose's secrets as files, which no manifest mounts", () => {
+  it("mounts compose's secrets where the service read them, from legacy-secrets, and says which keys to create from which files", () => {
     const result = compose(`services:
   planner:
     image: cascade/planner:1
@@ -836,9 +836,43 @@ secrets:
         severity: "warning",
         source: "mainpc-docker-compose.yml:5",
         message:
-          "planner reads compose's 2 secrets as files: openai_api_key at /run/secrets/openai_api_key (from ./secrets/openai_api_key) and hf_token at /run/secrets/hf (from the variable HF_TOKEN). An AgentDeployment mounts no Secret as a file, so it would not find them: put the values in a Secret, give them through spec.secretEnv, and have the agent read the environment",
+          "planner reads compose's 2 secrets as files: openai_api_key at /run/secrets/openai_api_key (from ./secrets/openai_api_key) and hf_token at /run/secrets/hf (from the variable HF_TOKEN). The manifest mounts them at the same paths, read-only, from the Secret legacy-secrets (planner.openai_api_key and planner.hf_token): create those keys with the files' contents (SECRETS TO CREATE), never in the manifests",
       }),
     ]);
+    expect(spec(result, "planner")?.volumes).toEqual([
+      {
+        name: "secrets-run-secrets",
+        mountPath: "/run/secrets",
+        readOnly: true,
+        secret: {
+          secretName: "legacy-secrets",
+          items: [
+            { key: "planner.openai_api_key", path: "openai_api_key" },
+            { key: "planner.hf_token", path: "hf" },
+          ],
+        },
+      },
+    ]);
+    expect(result.report.secrets).toEqual([
+      {
+        secret: "legacy-secrets",
+        key: "planner.openai_api_key",
+        file: "/run/secrets/openai_api_key",
+        fromFile: "secrets/openai_api_key",
+        agent: "planner",
+        source: "mainpc-docker-compose.yml:5",
+      },
+      {
+        secret: "legacy-secrets",
+        key: "planner.hf_token",
+        file: "/run/secrets/hf",
+        agent: "planner",
+        source: "mainpc-docker-compose.yml:6",
+      },
+    ]);
+    expect(textReport(result.report, "")).toContain(
+      "  kubectl create secret generic legacy-secrets -n agents \\\n    --from-file=planner.openai_api_key=secrets/openai_api_key \\\n    --from-literal=planner.hf_token='…'\n",
+    );
   });
 
   it("reads deploy.resources and replicas through their variables, as compose does; 0 or unset is no limit", () => {

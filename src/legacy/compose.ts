@@ -190,6 +190,7 @@ function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
     if (!name) return [];
     const target = scalar(child(item, "target")) ?? name;
     const defined = child(child(root, "secrets"), name);
+    const file = scalar(child(defined, "file"));
     const from =
       scalar(child(defined, "file")) ??
       (scalar(child(defined, "environment")) ? `the variable ${scalar(child(defined, "environment"))}` : undefined) ??
@@ -199,6 +200,7 @@ function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
         name,
         target: target.startsWith("/") ? target : `/run/secrets/${target}`,
         ...(from ? { from } : {}),
+        ...(file ? { fromFile: posix.join(posix.dirname(item.loc.file), file) } : {}),
         source: item.loc,
       },
     ];

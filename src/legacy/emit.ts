@@ -1,5 +1,6 @@
 // AgentDeployment manifests for the imported fleet, in the API the operator serves: names as DNS
 // labels with the legacy name kept in an annotation, GPU class from the machine, secrets by reference.
+import { posix } from "node:path";
 import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
@@ -10,10 +11,9 @@ import type { SecretValue } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
-import { secretKey } from "./secret-names.ts";
+import { legacySecretKey, legacySecretName, secretKey } from "./secret-names.ts";
 import { resolveDeep } from "./values.ts";
 
-export const legacySecretName = "legacy-secrets";
 /** What an agent's VRAM is taken to be when its files state none. */
 export const defaultVramMiB = 2048;
 
@@ -85,7 +85,7 @@ export const claimNameOf = (agent: FleetAgent, volume: string) =>
   toDnsLabel(`${agent.name}-${volume}`).slice(0, 63).replace(/-+$/, "");
 
 function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
-  const out = (agent.volumes ?? []).map((v, i) => ({
+  const data = (agent.volumes ?? []).map((v, i) => ({
     // A named volume keeps its name; scratch space is named for where it is mounted (/tmp/cache → tmp-cache).
     name:
       toDnsLabel(v.volume ?? v.target)
@@ -95,9 +95,26 @@ function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
     ...(v.readOnly ? { readOnly: true } : {}),
     ...(v.volume ? { persistentVolumeClaim: { claimName: claimNameOf(agent, v.volume) } } : { emptyDir: {} }),
   }));
+  const out: NonNullable<AgentDeploymentSpec["volumes"]> = [...data, ...secretFileVolumes(agent)];
   return out
     .filter((v, i) => out.findIndex((o) => o.name === v.name || o.mountPath === v.mountPath) === i)
     .slice(0, 16);
+}
+
+/**
+ * compose's secrets, read as files: one volume of legacy-secrets per directory they are read in
+ * (/run/secrets), each key as the file compose gave.
+ */
+function secretFileVolumes(agent: FleetAgent): NonNullable<AgentDeploymentSpec["volumes"]> {
+  return [...Map.groupBy(agent.secretFiles ?? [], (f) => posix.dirname(f.target))].map(([directory, files]) => ({
+    name: toDnsLabel(`secrets-${directory}`).slice(0, 59).replace(/-+$/, ""),
+    mountPath: directory,
+    readOnly: true,
+    secret: {
+      secretName: legacySecretName,
+      items: files.map((f) => ({ key: legacySecretKey(agent.name, f.name), path: posix.basename(f.target) })),
+    },
+  }));
 }
 
 /** The PersistentVolumeClaims an agent's named volumes need: 1Gi on the default StorageClass (local-path on k3s). */
@@ -135,7 +152,7 @@ export function secretReferences(agent: FleetAgent, secrets: readonly SecretValu
   return [...new Map(held.map((s) => [s.key, s])).values()].map((s) => ({
     name: /^[A-Z0-9_]+$/.test(s.key) ? s.key : s.key.toUpperCase().replace(/[^A-Z0-9_]/g, "_"),
     secretName: legacySecretName,
-    key: `${agent.name}.${s.key}`.replace(/[^-._a-zA-Z0-9]/g, "_"),
+    key: legacySecretKey(agent.name, s.key),
     from: s,
   }));
 }

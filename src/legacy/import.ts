@@ -17,6 +17,7 @@ import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
 import { type Finding, type Severity, where } from "./model.ts";
+import { legacySecretKey, legacySecretName } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
 export interface ImportOptions {
@@ -90,8 +91,12 @@ export interface ReportedInfrastructure {
 export interface ReportedSecret {
   secret: string;
   key: string;
-  /** The variable it sets in the agent's pod. */
-  env: string;
+  /** The variable it sets in the agent's pod, for a value it reads from its environment… */
+  env?: string;
+  /** …or the file it is mounted as, for a compose secret it read as a file (/run/secrets/NAME). */
+  file?: string;
+  /** The file compose read that secret from: what `kubectl create secret --from-file` reads. */
+  fromFile?: string;
   agent: string;
   /** Where the legacy files wrote its value (never printed). */
   source: string;
@@ -265,15 +270,23 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
           .sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true })),
       },
       infrastructure: infrastructureReport(fleet.agents, addresses),
-      secrets: fleet.agents.flatMap((a) =>
-        secretReferences(a, secrets).map((r) => ({
+      secrets: fleet.agents.flatMap((a): ReportedSecret[] => [
+        ...secretReferences(a, secrets).map((r) => ({
           secret: r.secretName,
           key: r.key,
           env: r.name,
           agent: a.name,
           source: where(r.from.source),
         })),
-      ),
+        ...(a.secretFiles ?? []).map((f) => ({
+          secret: legacySecretName,
+          key: legacySecretKey(a.name, f.name),
+          file: f.target,
+          ...(f.fromFile ? { fromFile: f.fromFile } : {}),
+          agent: a.name,
+          source: where(f.source),
+        })),
+      ]),
       namespace: opts.namespace,
       findings: findings.map((f) => ({
         kind: f.kind,

@@ -138,6 +138,8 @@ export interface SecretFile {
   target: string;
   /** Where compose took it from, as written: ./secrets/openai_api_key, or the variable HF_TOKEN. */
   from?: string;
+  /** The file compose read it from, beside the compose file: what `kubectl create secret --from-file` reads. */
+  fromFile?: string;
   source: Location;
 }
 

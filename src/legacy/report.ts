@@ -65,10 +65,13 @@ export function textReport(report: ImportReport, outcome: string): string {
       "",
       `SECRETS TO CREATE (${counted(report.secrets.length, "key")} of the Secret ${secret} in ${report.namespace}, with the values the files above held; never commit them)`,
     );
-    for (const s of report.secrets) lines.push(`  ${s.source}  ${s.key}  (${s.env} of ${s.agent})`);
+    for (const s of report.secrets) lines.push(`  ${s.source}  ${s.key}  (${s.env ?? s.file} of ${s.agent})`);
     lines.push(
       `  kubectl create secret generic ${secret} -n ${report.namespace} \\`,
-      ...report.secrets.map((s, i) => `    --from-literal=${s.key}='…'${i < report.secrets.length - 1 ? " \\" : ""}`),
+      ...report.secrets.map(
+        (s, i) =>
+          `    ${s.fromFile ? `--from-file=${s.key}=${s.fromFile}` : `--from-literal=${s.key}='…'`}${i < report.secrets.length - 1 ? " \\" : ""}`,
+      ),
     );
   }
   lines.push("", outcome);

@@ -104,6 +104,32 @@ describe("renderChildren", () => {
     });
   });
 
+  it("mounts a Secret's keys as read-only files, readable by the agent's group alone", () => {
+    const { pod, container } = render({
+      volumes: [
+        {
+          name: "compose-secrets",
+          mountPath: "/run/secrets",
+          readOnly: false,
+          secret: { secretName: "legacy-secrets", items: [{ key: "api.openai_api_key", path: "openai_api_key" }] },
+        },
+      ],
+    });
+    expect((pod as unknown as { volumes: unknown[] }).volumes).toContainEqual({
+      name: "vol-compose-secrets",
+      secret: {
+        secretName: "legacy-secrets",
+        items: [{ key: "api.openai_api_key", path: "openai_api_key" }],
+        defaultMode: 0o440,
+      },
+    });
+    expect(container?.volumeMounts).toContainEqual({
+      name: "vol-compose-secrets",
+      mountPath: "/run/secrets",
+      readOnly: true,
+    });
+  });
+
   it("mounts the config, and rolls the pods when it changes", () => {
     const before = render({ config: { sample_rate: 16000 } });
     const after = render({ config: { sample_rate: 22050 } });

@@ -1,7 +1,7 @@
 // The Deployment that runs an agent: pinned to its GPU class's nodes with the class's resource and
 // RuntimeClass, probed as its health check says, configured by reference, secrets by reference.
 import path from "node:path/posix";
-import type { HealthCheck } from "../api/agentdeployment.ts";
+import type { AgentVolume, HealthCheck } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { annotationKeys as annotations } from "../api/labels.ts";
 import { configDigest, configFileName, configMapName } from "./configmap.ts";
@@ -10,6 +10,20 @@ import type { RenderInput } from "./input.ts";
 import { childMetadata, selectorLabels, standardLabels } from "./labels.ts";
 
 /** The class's node terms, each narrowed to the one node the fleet's placement chose. */
+/** The pod's volume source of an agent's volume: exactly one is set (the CRD's rule). */
+function volumeSource(v: AgentVolume): Record<string, unknown> {
+  if (v.hostPath) return { hostPath: { path: v.hostPath.path, type: "Directory" } };
+  if (v.persistentVolumeClaim) return { persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } };
+  if (v.secret) {
+    const { secretName, items, optional } = v.secret;
+    // Read-only, and readable by the pod's group alone (fsGroup 1000, the agent's own): 0440.
+    return {
+      secret: { secretName, ...(items ? { items } : {}), ...(optional ? { optional } : {}), defaultMode: 0o440 },
+    };
+  }
+  return { emptyDir: v.emptyDir?.sizeLimit ? { sizeLimit: v.emptyDir.sizeLimit } : {} };
+}
+
 function pinnedTerms(terms: GPUClass["spec"]["nodeSelectorTerms"], node: string | undefined) {
   if (!node) return terms;
   return terms.map((t) => ({
@@ -88,13 +102,10 @@ export function renderDeployment({
     mounts.push({ name: "config", mountPath: path.dirname(spec.configMountPath), readOnly: true });
   }
   for (const v of spec.volumes ?? []) {
-    const source = v.hostPath
-      ? { hostPath: { path: v.hostPath.path, type: "Directory" } }
-      : v.persistentVolumeClaim
-        ? { persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } }
-        : { emptyDir: v.emptyDir?.sizeLimit ? { sizeLimit: v.emptyDir.sizeLimit } : {} };
-    volumes.push({ name: `vol-${v.name}`, ...source });
-    mounts.push({ name: `vol-${v.name}`, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) });
+    volumes.push({ name: `vol-${v.name}`, ...volumeSource(v) });
+    // A Secret's files are never written by the agent, whatever readOnly says.
+    const readOnly = v.readOnly || v.secret !== undefined;
+    mounts.push({ name: `vol-${v.name}`, mountPath: v.mountPath, ...(readOnly ? { readOnly: true } : {}) });
   }
 
   const ownNames = new Set([...(spec.env ?? []), ...(spec.secretEnv ?? [])].map((e) => e.name));

@@ -4,6 +4,7 @@
 import { counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
+import { legacySecretKey, legacySecretName } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
   const findings: Finding[] = [];
@@ -36,9 +37,9 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         severity: "warning",
         machine: a.machine,
         agents: [a.legacyName],
-        message: `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as files: ${inWords(
+        message: `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as ${secretFiles.length === 1 ? "a file" : "files"}: ${inWords(
           secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
-        )}. An AgentDeployment mounts no Secret as a file, so it would not find ${secretFiles.length === 1 ? "it" : "them"}: put the value${secretFiles.length === 1 ? "" : "s"} in a Secret, give ${secretFiles.length === 1 ? "it" : "them"} through spec.secretEnv, and have the agent read the environment`,
+        )}. The manifest mounts ${secretFiles.length === 1 ? "it" : "them"} at the same ${secretFiles.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(secretFiles.map((f) => legacySecretKey(a.name, f.name)))}): create ${secretFiles.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
         source: where(firstSecretFile.source),
       });
     }
