@@ -167,6 +167,32 @@ describe("agentfleet audit", () => {
     expect(await page.locator("svg.graph g.agent.required").count()).toBe(
       report.graph.nodes.filter((n) => n.required).length,
     );
+    // Pointing at an agent marks its arrows: red to what it depends on, blue from its dependents; the
+    // rest fade.
+    const edge = report.graph.edges[0] as { from: string; to: string };
+    await page.locator(`svg.graph g.agent[data-agent="${edge.from}"]`).hover();
+    const style = (selector: string) =>
+      page
+        .locator(selector)
+        .first()
+        .evaluate((e) => {
+          // In the page: the browser's own getComputedStyle (this project's types have no DOM).
+          const page = globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string; opacity: string } };
+          const s = page.getComputedStyle(e);
+          return { stroke: s.stroke, opacity: s.opacity };
+        });
+    expect(await style(`svg.graph line.edge[data-from="${edge.from}"]`)).toEqual({
+      stroke: "rgb(198, 40, 40)",
+      opacity: "1",
+    });
+    await page.locator(`svg.graph g.agent[data-agent="${edge.to}"]`).hover();
+    expect((await style(`svg.graph line.edge[data-to="${edge.to}"]`)).stroke).toBe("rgb(21, 101, 192)");
+    const apart = report.graph.edges.find((e) => e.from !== edge.to && e.to !== edge.to);
+    if (apart) {
+      expect((await style(`svg.graph line.edge[data-from="${apart.from}"][data-to="${apart.to}"]`)).opacity).toBe(
+        "0.12",
+      );
+    }
     expect(await page.locator(".scenario").count()).toBe(report.scenarios.length);
     expect(await page.locator("li.finding").count()).toBe(report.findings.length);
   });

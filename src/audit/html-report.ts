@@ -72,22 +72,38 @@ function graphSvg(report: AuditReport, colourOf: Map<string, string>): string {
   const { position, width, height } = layout(nodes, edges);
   const boxW = 180;
   const boxH = 36;
+  // Each agent a number, for the classes that tie its arrows to it (its id may hold a '/').
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
   const lines = edges
     .map((e) => {
       const a = position.get(e.from);
       const b = position.get(e.to);
       if (!a || !b) return "";
-      return `<line class="edge" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}" x1="${a.x + boxW}" y1="${a.y + boxH / 2}" x2="${b.x}" y2="${b.y + boxH / 2}" marker-end="url(#arrow)"/>`;
+      return `<line class="edge f${index.get(e.from)} t${index.get(e.to)}" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}" x1="${a.x + boxW}" y1="${a.y + boxH / 2}" x2="${b.x}" y2="${b.y + boxH / 2}" marker-end="url(#arrow)"/>`;
     })
     .join("");
   const boxes = nodes
-    .map((n) => {
+    .map((n, i) => {
       const p = position.get(n.id) as { x: number; y: number };
       const colour = n.node ? (colourOf.get(n.node) ?? cpuColour) : cpuColour;
-      return `<g class="agent${n.required ? " required" : ""}" data-agent="${escapeHtml(n.id)}" data-node="${escapeHtml(n.node ?? "")}"><title>${escapeHtml(`${n.id}${n.node ? ` on ${n.node} (${n.gpuClass})` : " (CPU)"}${n.required ? ", required" : ""}`)}</title><rect x="${p.x}" y="${p.y}" width="${boxW}" height="${boxH}" rx="6" fill="${colour}" stroke="#111" stroke-width="${n.required ? 3 : 0.5}"/><text x="${p.x + 8}" y="${p.y + 23}">${n.required ? "★ " : ""}${escapeHtml(n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name)}</text></g>`;
+      return `<g id="a${i}" class="agent${n.required ? " required" : ""}" data-agent="${escapeHtml(n.id)}" data-node="${escapeHtml(n.node ?? "")}"><title>${escapeHtml(`${n.id}${n.node ? ` on ${n.node} (${n.gpuClass})` : " (CPU)"}${n.required ? ", required" : ""}`)}</title><rect x="${p.x}" y="${p.y}" width="${boxW}" height="${boxH}" rx="6" fill="${colour}" stroke="#111" stroke-width="${n.required ? 3 : 0.5}"/><text x="${p.x + 8}" y="${p.y + 23}">${n.required ? "★ " : ""}${escapeHtml(n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name)}</text></g>`;
     })
     .join("");
-  return `<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="graph-title"><title id="graph-title">The agents' dependencies</title><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>${lines}${boxes}</svg>`;
+  return `<div class="graph-wrap"><style>${hoverRules(nodes.length)}</style><svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="graph-title"><title id="graph-title">The agents' dependencies</title><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>${lines}${boxes}</svg></div>`;
+}
+
+/**
+ * With the pointer on an agent, its arrows stand out from the rest: red to what it depends on, blue
+ * from what depends on it. CSS alone (the page runs no script): one selector per agent, by number.
+ */
+function hoverRules(agents: number): string {
+  const each = (edge: "f" | "t") =>
+    Array.from({ length: agents }, (_, i) => `.graph:has(#a${i}:hover) .${edge}${i}`).join(",");
+  return [
+    ".graph:has(g.agent:hover) .edge{opacity:.12}",
+    `${each("f")}{stroke:#c62828;stroke-width:2.5;opacity:1}`,
+    `${each("t")}{stroke:#1565c0;stroke-width:2.5;opacity:1}`,
+  ].join("\n");
 }
 
 const verdictColour = { READY: "#2e7d32", "PARTIALLY READY": "#b26a00", "NOT READY": "#c62828" } as const;
@@ -128,7 +144,7 @@ h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:6
 .reserve{height:100%;background:repeating-linear-gradient(45deg,#bbb,#bbb 3px,#ddd 3px,#ddd 6px)}
 .card.down .bar{opacity:.4}.scenarios{display:flex;gap:24px;flex-wrap:wrap}.scenario{flex:1;min-width:320px}
 .stopped-required{color:#c62828;font-weight:700}.key{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;border-radius:2px}
-.graph text{font-size:12px;fill:#fff}.edge{stroke:#555;stroke-width:1.2}
+.graph-wrap{overflow-x:auto}.graph text{font-size:12px;fill:#fff}.edge{stroke:#555;stroke-width:1.2}.agent{cursor:default}
 .group{margin:10px 0}.group.blocker>b{color:#c62828}.group.warning>b{color:#b26a00}.finding{margin:2px 0}.why,.fix{color:#444;margin-left:12px}
 </style></head><body>
 <h1>AgentFleet audit <span class="verdict" data-verdict="${report.verdict}" style="background:${verdictColour[report.verdict]}">${report.verdict}</span></h1>
@@ -139,7 +155,7 @@ h1{margin:0 0 4px}.verdict{display:inline-block;padding:4px 12px;border-radius:6
 <h2>If a PC goes down (or is drained)</h2>
 <div class="scenarios">${scenarios || "<p>No GPU node to lose.</p>"}</div>
 <h2>Dependencies</h2>
-<p>An arrow points from an agent to what it depends on; colour is the node it runs on (grey: CPU, anywhere); ★ and a thick border mark required agents.</p>
+<p>An arrow points from an agent to what it depends on; colour is the node it runs on (grey: CPU, anywhere); ★ and a thick border mark required agents. Point at an agent: the arrows to what it depends on turn red, those from its dependents blue.</p>
 ${graphSvg(report, colourOf)}
 <h2>Findings</h2>
 <ul class="findings">${findings || "<li>Nothing to fix: every check passed.</li>"}</ul>
