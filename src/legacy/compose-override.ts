@@ -5,6 +5,7 @@
 import { firstFew, inWords } from "../lib/words.ts";
 import { machineLabel } from "./machine.ts";
 import { type Finding, type LegacyAgent, where } from "./model.ts";
+import { toDnsLabel } from "./names.ts";
 
 /** `base`'s items whose key `over` does not give, then `over`'s: the later file wins per key. */
 function byKey<T>(base: readonly T[], over: readonly T[], key: (item: T) => string): T[] {
@@ -79,7 +80,8 @@ export function mergeOverrides(services: readonly LegacyAgent[]): {
   const directory = (a: LegacyAgent) => a.source.file.replace(/[^/]*$/, "");
   const into = new Map<LegacyAgent, LegacyAgent[]>();
   const consumed = new Set<LegacyAgent>();
-  for (const group of Map.groupBy(services, (s) => `${s.machine}/${s.legacyName.toLowerCase()}`).values()) {
+  // One name as the rest of the import reads one (memory_hub is memory-hub).
+  for (const group of Map.groupBy(services, (s) => `${s.machine}/${toDnsLabel(s.legacyName)}`).values()) {
     const bases = group.filter((s) => !s.overrideOnly);
     if (bases.length === 0) continue;
     for (const over of group.filter((s) => s.overrideOnly)) {
