@@ -638,8 +638,12 @@ describe("addresses by a compose service's name", () => {
 `,
       },
     ]);
-    expect(result.report.agents.map((a) => `${a.name}@${a.machine || "none"}`)).toContain("redis-mainpc@mainpc");
-    expect(spec(result, "planner")?.env).toEqual([{ name: "REDIS_URL", value: "redis://redis-mainpc:6379/0" }]);
+    // The PC's keeps the plain name; the one of no machine is named for that.
+    expect(result.report.agents.map((a) => `${a.name}@${a.machine || "none"}`)).toEqual(
+      expect.arrayContaining(["redis@mainpc", "redis-unassigned@none"]),
+    );
+    expect(spec(result, "planner")?.env).toEqual([{ name: "REDIS_URL", value: "redis://redis:6379/0" }]);
+    expect(spec(result, "planner")?.dependencies).toEqual(["redis"]);
   });
 });
 

@@ -799,6 +799,17 @@ describe("findings", () => {
     ]);
   });
 
+  it("duplicate-agent: a PC's agent keeps the plain name beside the same agent of a file that names no machine", () => {
+    const { report } = run(
+      { path: "startup_config.yaml", text: "agents:\n  Hub: {script_path: hub.py, port: 1}\n" },
+      pc2("agents:\n  Hub: {script_path: hub.py, port: 2}\n"),
+    );
+    expect(report.agents.map((a) => `${a.name}:${a.machine ?? ""}:${a.ports}`)).toEqual([
+      "hub:pc2:2",
+      "hub-unassigned::1",
+    ]);
+  });
+
   it("duplicate-agent: one machine's agent in two of its files is imported once, the one with something to run", () => {
     const services = pc2("enabled: true\nCache: {enabled: true, port: 7102, description: connection details}\n");
     const config = {

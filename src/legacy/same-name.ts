@@ -106,7 +106,8 @@ export function nameAgents(
   machines: readonly string[],
 ): { agents: FleetAgent[]; findings: Finding[] } {
   const findings: Finding[] = [];
-  const order = (m: string) => machines.indexOf(m);
+  // A machine of the class mapping before one of no machine, which is named for none of them.
+  const order = (m: string) => (machines.includes(m) ? machines.indexOf(m) : machines.length);
   const byLabel = new Map<string, LegacyAgent[]>();
   for (const a of merged)
     byLabel.set(toAgentName(a.legacyName), [...(byLabel.get(toAgentName(a.legacyName)) ?? []), a]);
