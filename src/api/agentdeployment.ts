@@ -97,6 +97,12 @@ export const secretEnvVarSchema = z
   .strict()
   .describe("An environment variable taken from a Secret by reference; the value never appears in the agent.");
 
+/**
+ * A file a Secret volume's key becomes: one name under the mount, never "." or "..", so nothing lands
+ * out of it. RE2, as the API server checks patterns, has no lookahead.
+ */
+export const secretFileNamePattern = /^(\.?[-_a-zA-Z0-9][-._a-zA-Z0-9]*|\.\.[-._a-zA-Z0-9]+)$/;
+
 export const volumeSchema = z
   .object({
     // The pod's volume is named vol-<name>, itself a DNS label of at most 63 characters.
@@ -130,9 +136,7 @@ export const volumeSchema = z
                   .string()
                   .min(1)
                   .max(253)
-                  // One file name, never "." or "..": nothing out of the mount. RE2, as the API server
-                  // checks patterns, has no lookahead.
-                  .regex(/^(\.?[-_a-zA-Z0-9][-._a-zA-Z0-9]*|\.\.[-._a-zA-Z0-9]+)$/)
+                  .regex(secretFileNamePattern)
                   .describe("The file's name under mountPath, without '/': openai_api_key."),
               })
               .strict(),

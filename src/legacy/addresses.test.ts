@@ -879,6 +879,31 @@ secrets:
     );
   });
 
+  it("leaves out a compose secret no Secret volume can give, says so, and still mounts the others", () => {
+    const result = compose(`services:
+  planner:
+    image: cascade/planner:1
+    secrets:
+      - {source: gcp, target: "/etc/app/gcp key.json"}
+      - {source: root_file, target: /token}
+      - hf_token
+secrets:
+  gcp: {file: ./gcp.json}
+  root_file: {file: ./token}
+  hf_token: {file: ./hf}
+`);
+    expect(spec(result, "planner")?.volumes).toEqual([
+      expect.objectContaining({
+        mountPath: "/run/secrets",
+        secret: { secretName: "legacy-secrets", items: [{ key: "planner.hf_token", path: "hf_token" }] },
+      }),
+    ]);
+    expect(result.report.secrets.map((s) => s.key)).toEqual(["planner.hf_token"]);
+    expect(result.report.findings.find((f) => f.kind === "secret")?.message).toContain(
+      "The manifest mounts hf_token at the same path, read-only, from the Secret legacy-secrets (planner.hf_token): create that key with the file's contents (SECRETS TO CREATE), never in the manifests. No Secret volume can give /etc/app/gcp key.json and /token (a file's name there has only letters, digits, '-', '_' and '.', in a directory other than /): they are not mounted",
+    );
+  });
+
   it("reads deploy.resources and replicas through their variables, as compose does; 0 or unset is no limit", () => {
     const result = compose(`services:
   llm:

@@ -1,6 +1,5 @@
 // AgentDeployment manifests for the imported fleet, in the API the operator serves: names as DNS
 // labels with the legacy name kept in an annotation, GPU class from the machine, secrets by reference.
-import { posix } from "node:path";
 import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
@@ -11,7 +10,7 @@ import type { SecretValue } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
-import { legacySecretKey, legacySecretName, secretKey } from "./secret-names.ts";
+import { legacySecretKey, legacySecretName, secretFileMount, secretKey } from "./secret-names.ts";
 import { resolveDeep } from "./values.ts";
 
 /** What an agent's VRAM is taken to be when its files state none. */
@@ -106,14 +105,16 @@ function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
  * (/run/secrets), each key as the file compose gave.
  */
 function secretFileVolumes(agent: FleetAgent): NonNullable<AgentDeploymentSpec["volumes"]> {
-  return [...Map.groupBy(agent.secretFiles ?? [], (f) => posix.dirname(f.target))].map(([directory, files]) => ({
+  // A path no Secret volume can give is left out; the secret finding says so (findings/compose.ts).
+  const mounts = (agent.secretFiles ?? []).flatMap((f) => {
+    const at = secretFileMount(f.target);
+    return at ? [{ ...at, key: legacySecretKey(agent.name, f.name) }] : [];
+  });
+  return [...Map.groupBy(mounts, (m) => m.directory)].map(([directory, files]) => ({
     name: toDnsLabel(`secrets-${directory}`).slice(0, 59).replace(/-+$/, ""),
     mountPath: directory,
     readOnly: true,
-    secret: {
-      secretName: legacySecretName,
-      items: files.map((f) => ({ key: legacySecretKey(agent.name, f.name), path: posix.basename(f.target) })),
-    },
+    secret: { secretName: legacySecretName, items: files.map((f) => ({ key: f.key, path: f.file })) },
   }));
 }
 

@@ -17,7 +17,7 @@ import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
 import { type Finding, type Severity, where } from "./model.ts";
-import { legacySecretKey, legacySecretName } from "./secret-names.ts";
+import { legacySecretKey, legacySecretName, secretFileMount } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
 export interface ImportOptions {
@@ -278,14 +278,16 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
           agent: a.name,
           source: where(r.from.source),
         })),
-        ...(a.secretFiles ?? []).map((f) => ({
-          secret: legacySecretName,
-          key: legacySecretKey(a.name, f.name),
-          file: f.target,
-          ...(f.fromFile ? { fromFile: f.fromFile } : {}),
-          agent: a.name,
-          source: where(f.source),
-        })),
+        ...(a.secretFiles ?? [])
+          .filter((f) => secretFileMount(f.target))
+          .map((f) => ({
+            secret: legacySecretName,
+            key: legacySecretKey(a.name, f.name),
+            file: f.target,
+            ...(f.fromFile ? { fromFile: f.fromFile } : {}),
+            agent: a.name,
+            source: where(f.source),
+          })),
       ]),
       namespace: opts.namespace,
       findings: findings.map((f) => ({

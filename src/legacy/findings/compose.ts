@@ -4,7 +4,7 @@
 import { counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
-import { legacySecretKey, legacySecretName } from "../secret-names.ts";
+import { legacySecretKey, legacySecretName, secretFileMount } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
   const findings: Finding[] = [];
@@ -32,14 +32,29 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
     const secretFiles = a.secretFiles ?? [];
     const [firstSecretFile] = secretFiles;
     if (firstSecretFile) {
+      const mounted = secretFiles.filter((f) => secretFileMount(f.target));
+      const unmounted = secretFiles.filter((f) => !secretFileMount(f.target));
+      const them = (n: number) => (n === 1 ? "it" : "them");
       findings.push({
         kind: "secret",
         severity: "warning",
         machine: a.machine,
         agents: [a.legacyName],
-        message: `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as ${secretFiles.length === 1 ? "a file" : "files"}: ${inWords(
-          secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
-        )}. The manifest mounts ${secretFiles.length === 1 ? "it" : "them"} at the same ${secretFiles.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(secretFiles.map((f) => legacySecretKey(a.name, f.name)))}): create ${secretFiles.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
+        message: [
+          `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as ${secretFiles.length === 1 ? "a file" : "files"}: ${inWords(
+            secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
+          )}`,
+          ...(mounted.length
+            ? [
+                `The manifest mounts ${unmounted.length ? inWords(mounted.map((f) => f.name)) : them(mounted.length)} at the same ${mounted.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(mounted.map((f) => legacySecretKey(a.name, f.name)))}): create ${mounted.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
+              ]
+            : []),
+          ...(unmounted.length
+            ? [
+                `No Secret volume can give ${inWords(unmounted.map((f) => f.target))} (a file's name there has only letters, digits, '-', '_' and '.', in a directory other than /): ${unmounted.length === 1 ? "it is" : "they are"} not mounted; have the agent read ${them(unmounted.length)} from a path that can be, or through spec.secretEnv`,
+              ]
+            : []),
+        ].join(". "),
         source: where(firstSecretFile.source),
       });
     }
