@@ -116,6 +116,18 @@ describe("importing anything", () => {
         env_file: fc.oneof(fc.string(), fc.array(fc.string())),
         volumes: fc.array(fc.string()),
         healthcheck: fc.record({ test: commandLine }),
+        container_name: fc.oneof(fc.string(), fc.constantFrom("redis_a", "redis_b", "redis")),
+        working_dir: fc.oneof(fc.string(), fc.constantFrom("/app", "${HOME_DIR:-/srv}", "src")),
+        secrets: fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.record({
+              source: fc.string(),
+              target: fc.oneof(fc.string(), fc.constantFrom("/run/secrets/../x", "/k")),
+            }),
+          ),
+        ),
+        build: fc.string(),
       },
       { requiredKeys: [] },
     );
@@ -123,9 +135,14 @@ describe("importing anything", () => {
       fc.jsonValue(),
       fc.dictionary(fc.string(), fc.array(agentish)),
       fc.record({ agent_groups: fc.dictionary(fc.string(), fc.dictionary(fc.string(), agentish)) }),
-      fc.record({
-        services: fc.dictionary(fc.string(), composeService),
-      }),
+      fc.record(
+        {
+          // Service names that meet across files: overrides, stacks' containers of one name.
+          services: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("redis", "api", "memory_hub")), composeService),
+          secrets: fc.dictionary(fc.string(), fc.record({ file: fc.string() }, { requiredKeys: [] })),
+        },
+        { requiredKeys: ["services"] },
+      ),
     );
     // An env file's text, from lines shaped like its syntax and anything else.
     const envFile = fc
@@ -136,23 +153,29 @@ describe("importing anything", () => {
         ),
       )
       .map((lines) => lines.join("\n"));
-    fc.assert(
-      fc.property(
+    // One to three files, imported together, as a person gives a checkout's files.
+    const files = fc.array(
+      fc.tuple(
         document,
-        fc.constantFrom("mainpc.yaml", "pc2-compose.yml", "x.yaml"),
-        envFile,
-        (doc, name, envText) => {
-          try {
-            importLegacy([{ path: name, text: stringify(doc) }], {
+        fc.constantFrom("mainpc.yaml", "pc2-compose.yml", "x.yaml", "stack/docker-compose.override.yml"),
+      ),
+      { minLength: 1, maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(files, envFile, (docs, envText) => {
+        try {
+          importLegacy(
+            docs.map(([doc, name], i) => ({ path: `${i}/${name}`, text: stringify(doc) })),
+            {
               namespace: "agents",
               classes: defaultClasses,
               readEnvFile: () => envText,
-            });
-          } catch (err) {
-            if (!(err instanceof InputError)) throw err;
-          }
-        },
-      ),
+            },
+          );
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+        }
+      }),
       { numRuns: Number(process.env.FC_RUNS ?? 150) },
     );
   }, 60_000);
