@@ -208,7 +208,15 @@ describe("capacity, dependencies, security and operations", () => {
         { name: "LOG_LEVEL", value: "INFO" },
       ],
       secretEnv: [{ name: "DB_PASSWORD", secretName: "db", key: "password" }],
-      volumes: [{ name: "sock", mountPath: "/var/run/docker.sock", hostPath: { path: "/var/run/docker.sock" } }],
+      volumes: [
+        { name: "sock", mountPath: "/var/run/docker.sock", hostPath: { path: "/var/run/docker.sock" } },
+        {
+          name: "keys",
+          mountPath: "/run/secrets",
+          secret: { secretName: "keys", items: [{ key: "risky.openai", path: "openai" }] },
+        },
+        { name: "maybe", mountPath: "/run/maybe", secret: { secretName: "maybe", optional: true } },
+      ],
       network: { isolation: "None" },
     });
     const { of } = audit([risky], { cluster: cluster({ namespaces: new Map([["agents", {}]]) }) });
@@ -218,7 +226,11 @@ describe("capacity, dependencies, security and operations", () => {
     expect(of("no-network-policy")).toHaveLength(1);
     expect(of("missing-secret").map((f) => f.fix)).toEqual([
       "kubectl create secret generic db -n agents --from-literal=password=…",
+      "kubectl create secret generic keys -n agents --from-file=risky.openai=FILE",
     ]);
+    expect(of("missing-secret")[1]?.problem).toBe(
+      "volume keys mounts Secret keys, which does not exist in namespace agents",
+    );
     expect(of("namespace-without-pss").map((f) => f.object)).toEqual(["namespace agents"]);
   });
 

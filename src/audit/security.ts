@@ -84,6 +84,20 @@ export function securityFindings(
           ),
         );
       }
+      for (const v of a.spec.volumes ?? []) {
+        const secret = v.secret;
+        if (!secret || secret.optional || cluster.secrets.has(`${a.metadata.namespace}/${secret.secretName}`)) continue;
+        const keys = secret.items?.map((i) => `--from-file=${i.key}=FILE`).join(" ") ?? "--from-file=KEY=FILE";
+        findings.push(
+          finding(
+            "missing-secret",
+            ref,
+            `volume ${v.name} mounts Secret ${secret.secretName}, which does not exist in namespace ${a.metadata.namespace}`,
+            "its pods cannot start: they wait in ContainerCreating, the kubelet failing to mount it (FailedMount events)",
+            `kubectl create secret generic ${secret.secretName} -n ${a.metadata.namespace} ${keys}`,
+          ),
+        );
+      }
     }
   }
   if (cluster) {
