@@ -879,6 +879,18 @@ secrets:
     );
   });
 
+  it("lists a key once in SECRETS TO CREATE when a service reads one secret from its environment and as a file", () => {
+    const result = compose(`services:
+  planner:
+    image: cascade/planner:1
+    environment: {OPENAI_API_KEY: "sk-abcdefghijklmnopqrstuvwx"}
+    secrets: [OPENAI_API_KEY]
+secrets:
+  OPENAI_API_KEY: {file: ./openai}
+`);
+    expect(result.report.secrets.map((s) => s.key)).toEqual(["planner.OPENAI_API_KEY"]);
+  });
+
   it("leaves out a compose secret no Secret volume can give, says so, and still mounts the others", () => {
     const result = compose(`services:
   planner:

@@ -270,25 +270,29 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
           .sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true })),
       },
       infrastructure: infrastructureReport(fleet.agents, addresses),
-      secrets: fleet.agents.flatMap((a): ReportedSecret[] => [
-        ...secretReferences(a, secrets).map((r) => ({
-          secret: r.secretName,
-          key: r.key,
-          env: r.name,
-          agent: a.name,
-          source: where(r.from.source),
-        })),
-        ...(a.secretFiles ?? [])
-          .filter((f) => secretFileMount(f.target))
-          .map((f) => ({
-            secret: legacySecretName,
-            key: legacySecretKey(a.name, f.name),
-            file: f.target,
-            ...(f.fromFile ? { fromFile: f.fromFile } : {}),
+      secrets: fleet.agents
+        .flatMap((a): ReportedSecret[] => [
+          ...secretReferences(a, secrets).map((r) => ({
+            secret: r.secretName,
+            key: r.key,
+            env: r.name,
             agent: a.name,
-            source: where(f.source),
+            source: where(r.from.source),
           })),
-      ]),
+          ...(a.secretFiles ?? [])
+            .filter((f) => secretFileMount(f.target))
+            .map((f) => ({
+              secret: legacySecretName,
+              key: legacySecretKey(a.name, f.name),
+              file: f.target,
+              ...(f.fromFile ? { fromFile: f.fromFile } : {}),
+              agent: a.name,
+              source: where(f.source),
+            })),
+        ])
+        // One key once: a value an agent reads both from its environment and as a file is one key,
+        // which `kubectl create secret` refuses to be given twice.
+        .filter((s, i, all) => all.findIndex((o) => o.key === s.key) === i),
       namespace: opts.namespace,
       findings: findings.map((f) => ({
         kind: f.kind,
