@@ -182,6 +182,14 @@ const refused: [string, () => unknown, RegExp][] = [
     /spec\.volumes\[0\]\.secret\.items\[0\]\.path/,
   ],
   [
+    "a subPath that climbs out of its volume",
+    () =>
+      agent("vol-subpath", {
+        volumes: [{ name: "k", mountPath: "/app/k", subPath: "../k", secret: { secretName: "keys" } }],
+      }),
+    /spec\.volumes\[0\]\.subPath/,
+  ],
+  [
     "a Secret volume beside another source",
     () =>
       agent("vol-secret-two", {

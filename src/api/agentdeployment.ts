@@ -109,6 +109,14 @@ export const volumeSchema = z
     name: dnsLabel("The volume's name (at most 59 characters).").max(59),
     mountPath: z.string().regex(/^\//).describe("Where the volume appears in the agent's container."),
     readOnly: z.boolean().optional().describe("Mount read-only (model files usually are)."),
+    subPath: z
+      .string()
+      .max(253)
+      .regex(secretFileNamePattern)
+      .optional()
+      .describe(
+        "Mount only this entry of the volume (one file or directory name), at mountPath itself: a Secret's one key as one file, beside what the image keeps in that directory.",
+      ),
     hostPath: z
       .object({ path: z.string().regex(/^\//).describe("The directory on the node.") })
       .strict()

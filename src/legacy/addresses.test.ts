@@ -891,28 +891,38 @@ secrets:
     expect(result.report.secrets.map((s) => s.key)).toEqual(["planner.OPENAI_API_KEY"]);
   });
 
-  it("leaves out a compose secret no Secret volume can give, says so, and still mounts the others", () => {
+  it("mounts a compose secret outside /run/secrets as one file beside the image's, and leaves out one no Secret can name", () => {
     const result = compose(`services:
   planner:
     image: cascade/planner:1
     secrets:
       - {source: gcp, target: "/etc/app/gcp key.json"}
-      - {source: root_file, target: /token}
+      - {source: creds, target: /app/credentials.json}
       - hf_token
 secrets:
   gcp: {file: ./gcp.json}
-  root_file: {file: ./token}
+  creds: {file: ./creds.json}
   hf_token: {file: ./hf}
 `);
     expect(spec(result, "planner")?.volumes).toEqual([
-      expect.objectContaining({
+      {
+        name: "secrets-run-secrets",
         mountPath: "/run/secrets",
+        readOnly: true,
         secret: { secretName: "legacy-secrets", items: [{ key: "planner.hf_token", path: "hf_token" }] },
-      }),
+      },
+      // compose mounted one file in /app, where the agent's code is: a volume at /app would hide it.
+      {
+        name: "secrets-app-credentials-json",
+        mountPath: "/app/credentials.json",
+        subPath: "credentials.json",
+        readOnly: true,
+        secret: { secretName: "legacy-secrets", items: [{ key: "planner.creds", path: "credentials.json" }] },
+      },
     ]);
-    expect(result.report.secrets.map((s) => s.key)).toEqual(["planner.hf_token"]);
+    expect(result.report.secrets.map((s) => s.key)).toEqual(["planner.creds", "planner.hf_token"]);
     expect(result.report.findings.find((f) => f.kind === "secret")?.message).toContain(
-      "The manifest mounts hf_token at the same path, read-only, from the Secret legacy-secrets (planner.hf_token): create that key with the file's contents (SECRETS TO CREATE), never in the manifests. No Secret volume can give /etc/app/gcp key.json and /token (a file's name there has only letters, digits, '-', '_' and '.', in a directory other than /): they are not mounted",
+      "No Secret volume can give /etc/app/gcp key.json (a Secret gives a file a name of letters, digits, '-', '_' and '.' alone): it is not mounted",
     );
   });
 

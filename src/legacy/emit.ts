@@ -10,7 +10,13 @@ import type { SecretValue } from "./findings/scans.ts";
 import type { FleetAgent } from "./fleet.ts";
 import { type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
-import { legacySecretKey, legacySecretName, secretFileMount, secretKey } from "./secret-names.ts";
+import {
+  composeSecretsDirectory,
+  legacySecretKey,
+  legacySecretName,
+  secretFileMount,
+  secretKey,
+} from "./secret-names.ts";
 import { resolveDeep } from "./values.ts";
 
 /** What an agent's VRAM is taken to be when its files state none. */
@@ -110,12 +116,33 @@ function secretFileVolumes(agent: FleetAgent): NonNullable<AgentDeploymentSpec["
     const at = secretFileMount(f.target);
     return at ? [{ ...at, key: legacySecretKey(agent.name, f.name) }] : [];
   });
-  return [...Map.groupBy(mounts, (m) => m.directory)].map(([directory, files]) => ({
-    name: toDnsLabel(`secrets-${directory}`).slice(0, 59).replace(/-+$/, ""),
-    mountPath: directory,
-    readOnly: true,
-    secret: { secretName: legacySecretName, items: files.map((f) => ({ key: f.key, path: f.file })) },
-  }));
+  const label = (path: string) => toDnsLabel(`secrets-${path}`).slice(0, 59).replace(/-+$/, "");
+  const item = (m: (typeof mounts)[number]) => ({ key: m.key, path: m.file });
+  // compose's own directory holds nothing but secrets: one volume for all of them. Elsewhere
+  // (/app/credentials.json) compose mounted one file beside the image's: so is it here (subPath),
+  // where a volume at the directory would hide what the image keeps there.
+  const own = mounts.filter((m) => m.directory === composeSecretsDirectory);
+  return [
+    ...(own.length
+      ? [
+          {
+            name: label(composeSecretsDirectory),
+            mountPath: composeSecretsDirectory,
+            readOnly: true,
+            secret: { secretName: legacySecretName, items: own.map(item) },
+          },
+        ]
+      : []),
+    ...mounts
+      .filter((m) => m.directory !== composeSecretsDirectory)
+      .map((m) => ({
+        name: label(m.path),
+        mountPath: m.path,
+        subPath: m.file,
+        readOnly: true,
+        secret: { secretName: legacySecretName, items: [item(m)] },
+      })),
+  ];
 }
 
 /** The PersistentVolumeClaims an agent's named volumes need: 1Gi on the default StorageClass (local-path on k3s). */

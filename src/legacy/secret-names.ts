@@ -14,16 +14,18 @@ export const legacySecretName = "legacy-secrets";
 export const legacySecretKey = (agentName: string, key: string) =>
   `${agentName}.${key}`.replace(/[^-._a-zA-Z0-9]/g, "_");
 
+/** Where compose puts the secrets a service reads: a directory of secrets alone. */
+export const composeSecretsDirectory = "/run/secrets";
+
 /**
- * Where a compose secret read as a file can be mounted from a Secret: the directory (the volume's
- * mountPath) and the file's name in it. Undefined for a path no Secret volume can give: a name
- * with other characters than letters, digits, '-', '_' and '.', or a file right under /.
+ * Where a compose secret read as a file can be mounted from a Secret: its path, the directory it is
+ * in and its name there. Undefined for a name no Secret volume can give one by (other characters
+ * than letters, digits, '-', '_' and '.').
  */
-export function secretFileMount(target: string): { directory: string; file: string } | undefined {
+export function secretFileMount(target: string): { path: string; directory: string; file: string } | undefined {
   const path = posix.normalize(target);
-  const directory = posix.dirname(path);
   const file = posix.basename(path);
-  return directory !== "/" && path.startsWith("/") && secretFileNamePattern.test(file)
-    ? { directory, file }
+  return path.startsWith("/") && secretFileNamePattern.test(file)
+    ? { path, directory: posix.dirname(path), file }
     : undefined;
 }

@@ -130,6 +130,25 @@ describe("renderChildren", () => {
     });
   });
 
+  it("mounts one entry of a volume at a path of its own with subPath, beside what the image keeps there", () => {
+    const { container } = render({
+      volumes: [
+        {
+          name: "creds",
+          mountPath: "/app/credentials.json",
+          subPath: "credentials.json",
+          secret: { secretName: "legacy-secrets", items: [{ key: "api.creds", path: "credentials.json" }] },
+        },
+      ],
+    });
+    expect(container?.volumeMounts).toContainEqual({
+      name: "vol-creds",
+      mountPath: "/app/credentials.json",
+      subPath: "credentials.json",
+      readOnly: true,
+    });
+  });
+
   it("mounts the config, and rolls the pods when it changes", () => {
     const before = render({ config: { sample_rate: 16000 } });
     const after = render({ config: { sample_rate: 22050 } });

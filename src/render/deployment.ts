@@ -105,7 +105,12 @@ export function renderDeployment({
     volumes.push({ name: `vol-${v.name}`, ...volumeSource(v) });
     // A Secret's files are never written by the agent, whatever readOnly says.
     const readOnly = v.readOnly || v.secret !== undefined;
-    mounts.push({ name: `vol-${v.name}`, mountPath: v.mountPath, ...(readOnly ? { readOnly: true } : {}) });
+    mounts.push({
+      name: `vol-${v.name}`,
+      mountPath: v.mountPath,
+      ...(v.subPath ? { subPath: v.subPath } : {}),
+      ...(readOnly ? { readOnly: true } : {}),
+    });
   }
 
   const ownNames = new Set([...(spec.env ?? []), ...(spec.secretEnv ?? [])].map((e) => e.name));

@@ -51,7 +51,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
             : []),
           ...(unmounted.length
             ? [
-                `No Secret volume can give ${inWords(unmounted.map((f) => f.target))} (a file's name there has only letters, digits, '-', '_' and '.', in a directory other than /): ${unmounted.length === 1 ? "it is" : "they are"} not mounted; have the agent read ${them(unmounted.length)} from a path that can be, or through spec.secretEnv`,
+                `No Secret volume can give ${inWords(unmounted.map((f) => f.target))} (a Secret gives a file a name of letters, digits, '-', '_' and '.' alone): ${unmounted.length === 1 ? "it is" : "they are"} not mounted; have the agent read ${them(unmounted.length)} from a path that can be, or through spec.secretEnv`,
               ]
             : []),
         ].join(". "),
