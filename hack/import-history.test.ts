@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
-import { agentsWithoutManifest, unreachableAddresses } from "./lib/import-checks.ts";
+import { agentSpecs, agentsWithoutManifest, unreachableAddresses } from "./lib/import-checks.ts";
 
 describe("unreachableAddresses", () => {
   it("lists an address by an agent's name on a port its Service lacks, and an '_' host, not the rest", () => {
@@ -27,7 +27,7 @@ describe("unreachableAddresses", () => {
       ],
       { namespace: "agents", classes: defaultClasses },
     );
-    expect(unreachableAddresses(files)).toEqual([
+    expect(unreachableAddresses(agentSpecs(files))).toEqual([
       { agent: "caller", address: "http://hub:9999", why: "hub's Service has no port 9999" },
       { agent: "caller", address: "redis://redis_language:6379", why: "no Service may have an '_' in its name" },
     ]);
@@ -45,7 +45,7 @@ describe("unreachableAddresses", () => {
         agent("stranger", "env: [{name: HUB, value: 'hub:7140'}, {name: OPEN, value: 'http://open:80'}]"),
       ],
     ]);
-    expect(unreachableAddresses(files)).toEqual([
+    expect(unreachableAddresses(agentSpecs(files))).toEqual([
       { agent: "stranger", address: "hub:7140", why: "hub's NetworkPolicy lets only its dependents in" },
     ]);
   });
@@ -57,7 +57,7 @@ describe("unreachableAddresses", () => {
       ["hub.yaml", agent("hub", [])],
       ["caller.yaml", agent("caller", ["hub", "gone"])],
     ]);
-    expect(unreachableAddresses(files)).toEqual([
+    expect(unreachableAddresses(agentSpecs(files))).toEqual([
       { agent: "caller", address: "dependency gone", why: "no AgentDeployment of the import has that name" },
     ]);
   });
@@ -72,8 +72,8 @@ describe("agentsWithoutManifest", () => {
       ],
       ["kustomization.yaml", "resources: [hub.yaml]\n"],
     ]);
-    expect(agentsWithoutManifest(["hub"], files)).toEqual([]);
-    expect(agentsWithoutManifest(["hub", "hub", "caller"], files)).toEqual(["hub", "caller"]);
+    expect(agentsWithoutManifest(["hub"], agentSpecs(files))).toEqual([]);
+    expect(agentsWithoutManifest(["hub", "hub", "caller"], agentSpecs(files))).toEqual(["hub", "caller"]);
   });
 });
 

@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
 import { InputError } from "../src/legacy/model.ts";
-import { agentsWithoutManifest, type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
+import { agentSpecs, agentsWithoutManifest, type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
 
 /** The files a legacy fleet was started from: startup configs, service lists, compose files. */
 const legacyFile = /(^|\/)([^/]*(startup|compose|services)[^/]*)\.ya?ml$/i;
@@ -59,12 +59,13 @@ function readBlobs(dir: string, ids: readonly string[]): Map<string, string> {
 function tryImport(files: { path: string; text: string }[]): Outcome {
   try {
     const result = importLegacy(files, { namespace: "agents", classes: defaultClasses, readEnvFile: () => undefined });
+    const specs = agentSpecs(result.files);
     return {
       kind: "imported",
-      unreachable: unreachableAddresses(result.files),
+      unreachable: unreachableAddresses(specs),
       unwritten: agentsWithoutManifest(
         result.report.agents.map((a) => a.name),
-        result.files,
+        specs,
       ),
     };
   } catch (err) {

@@ -32,8 +32,11 @@ interface Manifest {
  */
 const address = /(?<![\w.-])([a-z][a-z0-9+.-]*:\/\/)?([a-z][\w-]*):(\d{2,5})(?![\w.])/gi;
 
-/** The AgentDeployments of an import's files: name → spec. */
-function agentSpecs(files: ReadonlyMap<string, string>): Map<string, Manifest["spec"]> {
+/** An import's AgentDeployments, name → spec: read once, for every check below. */
+export type AgentSpecs = ReadonlyMap<string, Manifest["spec"]>;
+
+/** The AgentDeployments of an import's files. */
+export function agentSpecs(files: ReadonlyMap<string, string>): AgentSpecs {
   const agents = new Map<string, Manifest["spec"]>();
   for (const [name, text] of files) {
     if (!name.endsWith(".yaml")) continue;
@@ -55,8 +58,7 @@ function letsIn(target: string, targetSpec: Manifest["spec"], callerSpec: Manife
 }
 
 /** The addresses in an import's manifests that no Service of the import answers. */
-export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreachable[] {
-  const agents = agentSpecs(files);
+export function unreachableAddresses(agents: AgentSpecs): Unreachable[] {
   const found: Unreachable[] = [];
   for (const [agent, spec] of agents) {
     // With the default startPolicy, an agent waits for each dependency to exist and be Ready.
@@ -86,8 +88,7 @@ export function unreachableAddresses(files: ReadonlyMap<string, string>): Unreac
  * The agents of an import's report that no manifest defines: two agents given one name, whose
  * manifest file was written over by the other's.
  */
-export function agentsWithoutManifest(agents: readonly string[], files: ReadonlyMap<string, string>): string[] {
-  const written = agentSpecs(files);
+export function agentsWithoutManifest(agents: readonly string[], written: AgentSpecs): string[] {
   // Each name once per agent that carries it: the second of two with one name has no file of its own.
   const seen = new Set<string>();
   return agents.filter((a) => {

@@ -160,8 +160,7 @@ function containerNameOf(spec: YNode): string | undefined {
 }
 
 /** The names besides its own that compose's network resolves to a service: container_name, network aliases. */
-function hostnamesOf(spec: YNode): string[] {
-  const containerName = containerNameOf(spec);
+function hostnamesOf(spec: YNode, containerName: string | undefined): string[] {
   const networks = child(spec, "networks");
   const aliases =
     networks?.kind === "map" ? networks.entries.flatMap((e) => readStringList(child(e.value, "aliases"))) : [];
@@ -191,9 +190,10 @@ function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
     const target = scalar(child(item, "target")) ?? name;
     const defined = child(child(root, "secrets"), name);
     const file = scalar(child(defined, "file"));
+    const variable = scalar(child(defined, "environment"));
     const from =
-      scalar(child(defined, "file")) ??
-      (scalar(child(defined, "environment")) ? `the variable ${scalar(child(defined, "environment"))}` : undefined) ??
+      file ??
+      (variable ? `the variable ${variable}` : undefined) ??
       (scalar(child(defined, "external")) === "true" ? "an external secret" : undefined);
     return [
       {
@@ -317,8 +317,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const volumes = dataVolumes(spec);
     const envFiles = envFilesOf(spec);
     const secretFiles = secretFilesOf(spec, root);
-    const hostnames = hostnamesOf(spec);
     const containerName = containerNameOf(spec);
+    const hostnames = hostnamesOf(spec, containerName);
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     return {

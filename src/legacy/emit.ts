@@ -14,7 +14,8 @@ import {
   composeSecretsDirectory,
   legacySecretKey,
   legacySecretName,
-  secretFileMount,
+  type MountedSecretFile,
+  secretFileMounts,
   secretKey,
 } from "./secret-names.ts";
 import { resolveDeep } from "./values.ts";
@@ -112,12 +113,9 @@ function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
  */
 function secretFileVolumes(agent: FleetAgent): NonNullable<AgentDeploymentSpec["volumes"]> {
   // A path no Secret volume can give is left out; the secret finding says so (findings/compose.ts).
-  const mounts = (agent.secretFiles ?? []).flatMap((f) => {
-    const at = secretFileMount(f.target);
-    return at ? [{ ...at, key: legacySecretKey(agent.name, f.name) }] : [];
-  });
+  const mounts = secretFileMounts(agent.name, agent.secretFiles ?? []).mounted;
   const label = (path: string) => toDnsLabel(`secrets-${path}`).slice(0, 59).replace(/-+$/, "");
-  const item = (m: (typeof mounts)[number]) => ({ key: m.key, path: m.file });
+  const item = (m: MountedSecretFile) => ({ key: m.key, path: m.file });
   // compose's own directory holds nothing but secrets: one volume for all of them. Elsewhere
   // (/app/credentials.json) compose mounted one file beside the image's: so is it here (subPath),
   // where a volume at the directory would hide what the image keeps there.

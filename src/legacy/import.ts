@@ -17,7 +17,7 @@ import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
 import { type Finding, type Severity, where } from "./model.ts";
-import { legacySecretKey, legacySecretName, secretFileMount } from "./secret-names.ts";
+import { legacySecretName, secretFileMounts } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
 export interface ImportOptions {
@@ -279,16 +279,14 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
             agent: a.name,
             source: where(r.from.source),
           })),
-          ...(a.secretFiles ?? [])
-            .filter((f) => secretFileMount(f.target))
-            .map((f) => ({
-              secret: legacySecretName,
-              key: legacySecretKey(a.name, f.name),
-              file: f.target,
-              ...(f.fromFile ? { fromFile: f.fromFile } : {}),
-              agent: a.name,
-              source: where(f.source),
-            })),
+          ...secretFileMounts(a.name, a.secretFiles ?? []).mounted.map(({ secret: f, key }) => ({
+            secret: legacySecretName,
+            key,
+            file: f.target,
+            ...(f.fromFile ? { fromFile: f.fromFile } : {}),
+            agent: a.name,
+            source: where(f.source),
+          })),
         ])
         // One key once: a value an agent reads both from its environment and as a file is one key,
         // which `kubectl create secret` refuses to be given twice.

@@ -4,7 +4,7 @@
 import { counted, inWords } from "../../lib/words.ts";
 import type { FleetAgent } from "../fleet.ts";
 import { type Finding, where } from "../model.ts";
-import { legacySecretKey, legacySecretName, secretFileMount } from "../secret-names.ts";
+import { legacySecretName, secretFileMounts } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
   const findings: Finding[] = [];
@@ -32,8 +32,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
     const secretFiles = a.secretFiles ?? [];
     const [firstSecretFile] = secretFiles;
     if (firstSecretFile) {
-      const mounted = secretFiles.filter((f) => secretFileMount(f.target));
-      const unmounted = secretFiles.filter((f) => !secretFileMount(f.target));
+      const { mounted, unmounted } = secretFileMounts(a.name, secretFiles);
       const them = (n: number) => (n === 1 ? "it" : "them");
       findings.push({
         kind: "secret",
@@ -46,7 +45,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
           )}`,
           ...(mounted.length
             ? [
-                `The manifest mounts ${unmounted.length ? inWords(mounted.map((f) => f.name)) : them(mounted.length)} at the same ${mounted.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(mounted.map((f) => legacySecretKey(a.name, f.name)))}): create ${mounted.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
+                `The manifest mounts ${unmounted.length ? inWords(mounted.map((m) => m.secret.name)) : them(mounted.length)} at the same ${mounted.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(mounted.map((m) => m.key))}): create ${mounted.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
               ]
             : []),
           ...(unmounted.length
