@@ -342,6 +342,33 @@ describe("planPlacement on generated fleets", () => {
     return { nodes, demands };
   };
 
+  it("lets a required agent take the room a fail-back frees, displacing one that is not required (found by the property below)", () => {
+    const f: Fleet = {
+      nodes: [
+        { cls: 1, slots: 3, ready: true, schedulable: true },
+        { cls: 0, slots: 5, ready: true, schedulable: true },
+      ],
+      demands: [
+        { vram: 78, replicas: 2, required: false, priority: 0, classes: [0], current: undefined },
+        { vram: 78, replicas: 2, required: true, priority: 0, classes: [1, 0], current: 1 },
+        { vram: 11949, replicas: 2, required: true, priority: 0, classes: [0], current: undefined },
+        { vram: 1, replicas: 1, required: true, priority: 1, classes: [1, 0], current: 1 },
+      ],
+    };
+    const { nodes, demands } = build(f);
+    const first = planPlacement(demands, classes, nodes);
+    expect(first.get("ns/agent-2")).toMatchObject({ kind: "waiting", reason: "InsufficientVRAM" });
+    const settled = demands.map((d) => {
+      const p = first.get(d.key);
+      const { current: _drop, ...rest } = d;
+      return p?.kind === "placed" ? { ...rest, current: { gpuClass: p.gpuClass, node: p.node } } : rest;
+    });
+    const again = planPlacement(settled, classes, nodes);
+    expect(again.get("ns/agent-1")).toMatchObject({ kind: "placed", gpuClass: "rtx-3060", fallback: false });
+    expect(again.get("ns/agent-2")).toMatchObject({ kind: "placed", gpuClass: "rtx-4090" });
+    expect(again.get("ns/agent-0")).toMatchObject({ kind: "waiting", reason: "Preempted" });
+  });
+
   it("never overcommits VRAM or GPU replicas, and places only on usable nodes of the agent's classes", () => {
     fc.assert(
       fc.property(fleet, (f) => {
@@ -365,7 +392,7 @@ describe("planPlacement on generated fleets", () => {
     );
   });
 
-  it("gives the same placement whatever the order, and moves a placed fleet only to fail one agent back", () => {
+  it("gives the same placement whatever the order, and moves a placed fleet only to fail one agent back (and what that frees)", () => {
     fc.assert(
       fc.property(fleet, fc.integer(), (f, seed) => {
         const { nodes, demands } = build(f);
@@ -382,6 +409,7 @@ describe("planPlacement on generated fleets", () => {
         });
         const again = planPlacement(settled, classes, nodes);
         let failbacks = 0;
+        let displaced = 0;
         for (const d of demands) {
           const before = plan.get(d.key);
           const after = again.get(d.key);
@@ -390,11 +418,22 @@ describe("planPlacement on generated fleets", () => {
             // The only move a steady fleet makes: one agent back to its own class, once there is room.
             expect(after).toMatchObject({ gpuClass: d.classes[0]?.name, fallback: false });
             failbacks++;
+          } else if (after?.kind === "waiting" && after.reason === "Preempted") {
+            // What that fail-back frees may let a required agent that waited displace one that is not.
+            expect(d.required).toBe(false);
+            displaced++;
           } else {
             expect(after).toEqual(before);
           }
         }
         expect(failbacks).toBeLessThanOrEqual(1);
+        if (displaced > 0) {
+          expect(failbacks).toBe(1);
+          const started = demands.filter(
+            (d) => d.required && plan.get(d.key)?.kind !== "placed" && again.get(d.key)?.kind === "placed",
+          );
+          expect(started.length).toBeGreaterThan(0);
+        }
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 300) },
     );
