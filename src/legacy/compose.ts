@@ -19,8 +19,36 @@ import {
 import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
+/** The keys of a compose service (the Compose Specification's), by which its services: is told apart. */
+const composeServiceKeys = new Set(
+  [
+    "annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs ",
+    "container_name cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime ",
+    "cpu_shares cpus cpuset credential_spec depends_on deploy develop device_cgroup_rules devices dns ",
+    "dns_opt dns_search domainname driver_opts entrypoint env_file environment expose extends ",
+    "external_links extra_hosts gpus group_add healthcheck hostname image init ipc isolation ",
+    "label_file labels links logging mac_address mem_limit mem_reservation mem_swappiness ",
+    "memswap_limit models network_mode networks oom_kill_disable oom_score_adj pid pids_limit ",
+    "platform ports post_start pre_stop privileged profiles provider pull_policy read_only restart ",
+    "runtime scale secrets security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt ",
+    "sysctls tmpfs tty ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir",
+  ]
+    .join("")
+    .split(" "),
+);
+
+/**
+ * A services: map as compose's: unless every service is a map of keys and none is a compose key
+ * (`stt: {strategy, providers}` in a policy file; `mainpc: {coordination: …}` in a tracing config).
+ */
 export function isCompose(root: YNode | undefined): boolean {
-  return child(root, "services")?.kind === "map";
+  const services = child(root, "services");
+  if (services?.kind !== "map") return false;
+  const settingsOnly = (node: YNode) =>
+    node.kind === "map" &&
+    node.entries.length > 0 &&
+    node.entries.every((e) => !composeServiceKeys.has(e.key) && !e.key.startsWith("x-"));
+  return services.entries.length === 0 || !services.entries.every((e) => settingsOnly(e.value));
 }
 
 /** One entry of compose's ports: "8080", "${PORT_OFFSET:-0}7200:7200", "127.0.0.1:80:8080/tcp", or {published, target}. */

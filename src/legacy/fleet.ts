@@ -9,6 +9,7 @@ import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
 import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
 import { sameName } from "./names.ts";
+import { otherKindOfFile } from "./other-files.ts";
 import { apartByContainerName, nameAgents, oncePerMachine } from "./same-name.ts";
 import {
   type Elsewhere,
@@ -213,6 +214,12 @@ function noAgentsMessage(root: YNode | undefined): string {
   const lists = root?.kind === "map" ? root.entries.filter((e) => e.value.kind === "seq") : [];
   const onlyNames =
     lists.length > 0 && lists.every((e) => e.value.kind === "seq" && e.value.items.every((i) => i.kind === "scalar"));
+  const services = child(root, "services");
+  if (services?.kind === "map" && services.entries.length > 0)
+    return `no agents found: the services: here (${firstFew(
+      services.entries.map((e) => e.key),
+      3,
+    )}) are not compose's, none having a key a compose service has (image, build, ports, environment…), and nothing else in the file defines an agent (${expected})`;
   if (included.length)
     return `no agents found: this file only includes ${included.join(", ")}; import those files instead (${expected})`;
   if (onlyNames) {
@@ -247,19 +254,14 @@ export function assembleFleet(
     if (file.text.trim() === "")
       throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
     const parsed = parseYaml(file.path, file.text);
+    const other = otherKindOfFile(parsed);
+    if (other) throw new InputError(other.message, other.loc);
     // compose fills a file's ${VAR}s from the .env beside it before it reads anything else.
     const dotenv = isCompose(parsed.root) && parsed.root ? dotEnvOf(file) : undefined;
     const filled = dotenv && parsed.root ? fillFromDotEnv(parsed.root, dotenv.vars) : undefined;
     const note = filled && dotenv ? dotEnvFinding(dotenv.path, file.path, filled) : undefined;
     if (note) findings.push(note);
     const root = filled?.root ?? parsed.root;
-    // A JSON Schema of the startup config names its fields (properties:, script_path:) and no agent.
-    const schema = child(root, "$schema");
-    if (schema)
-      throw new InputError(
-        "this is a JSON Schema ($schema), which describes a config rather than defining agents: import the startup configs it validates instead",
-        schema.loc,
-      );
     findings.push(...parsed.duplicateKeys);
     const explicit = file.machine ? machines.find((m) => sameMachine(m, file.machine as string)) : undefined;
     const guess = explicit ? undefined : inferMachine(file.path, root, machines);

@@ -578,6 +578,65 @@ describe("unusable input", () => {
     );
   });
 
+  it("refuses a CI pipeline, whose job services and step images are not agents", () => {
+    const workflow = [
+      "name: tests",
+      "on: [push]",
+      "jobs:",
+      "  test:",
+      "    runs-on: ubuntu-latest",
+      "    services:",
+      "      redis: {image: 'redis:7', ports: ['6379:6379']}",
+      "    steps:",
+      "      - uses: anchore/sbom-action@v0",
+      "        with: {image: 'ghcr.io/acme/stt:1'}",
+      "",
+    ].join("\n");
+    expect(inputError(() => run({ path: ".github/workflows/ci.yml", text: workflow })).message).toMatch(
+      /^\.github\/workflows\/ci\.yml:1:1: this is a GitHub Actions workflow \(on:, jobs:\), which builds, tests or deploys the system rather than running its agents/,
+    );
+    const gitlab = "stages: [build]\nbuild-image:\n  stage: build\n  image: docker:27\n  script: [docker build .]\n";
+    expect(inputError(() => run({ path: ".gitlab-ci.yml", text: gitlab })).message).toMatch(
+      /this is a GitLab CI pipeline \(stages:, jobs with stage:\)/,
+    );
+  });
+
+  it("refuses Kubernetes objects, naming them, in one document or several", () => {
+    const deployment =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: uoc}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: uoc, image: 'uoc:1', ports: [{containerPort: 9000}]}\n";
+    expect(inputError(() => run({ path: "k8s/uoc.yaml", text: deployment })).message).toMatch(
+      /^k8s\/uoc\.yaml:1:1: this file holds Kubernetes objects \(Deployment uoc\), not a startup config or compose file: kubectl applies them as they are/,
+    );
+    const service = "---\napiVersion: v1\nkind: Service\nmetadata: {name: uoc}\nspec: {ports: [{port: 9000}]}\n";
+    expect(inputError(() => run({ path: "k8s/uoc.yaml", text: `${deployment}${service}---\n` })).message).toMatch(
+      /this file holds Kubernetes objects \(Deployment uoc, Service uoc\)/,
+    );
+  });
+
+  it("refuses a file of several documents, saying where the second begins", () => {
+    const text =
+      "agents:\n  - {name: A, script_path: a.py, port: 7000}\n---\nagents:\n  - {name: B, script_path: b.py}\n";
+    expect(inputError(() => run({ path: "mainpc.yaml", text })).message).toBe(
+      "mainpc.yaml:4:1: this file holds 2 YAML documents (the second begins at line 4); a startup config or compose file is one: import each document as a file of its own",
+    );
+    // A document marker at the start or the end alone is still one document.
+    const one = "---\nagents:\n  - {name: A, script_path: a.py, port: 7000}\n---\n# the end\n";
+    expect(run({ path: "mainpc.yaml", text: one }).report.agents.map((a) => a.legacyName)).toEqual(["A"]);
+  });
+
+  it("does not take a services: map of settings for compose's", () => {
+    const policy =
+      "version: 1\nservices:\n  stt:\n    strategy: local_first\n    providers: {local: [{name: whisper_local}]}\n  tts: {strategy: cloud_first}\n";
+    expect(inputError(() => run({ path: "hybrid_policy.yaml", text: policy })).message).toMatch(
+      /^hybrid_policy\.yaml:1:1: no agents found: the services: here \(stt, tts\) are not compose's, none having a key a compose service has/,
+    );
+    // One compose key (an override's ports) is enough, as is an empty service.
+    const override = "services:\n  stt: {ports: ['5800:5800']}\n  tts: {strategy: x}\n";
+    expect(run({ path: "docker-compose.override.yml", text: override }).report.agents.map((a) => a.legacyName)).toEqual(
+      ["stt", "tts"],
+    );
+  });
+
   it("names file and line of a command whose quote is never closed", () => {
     const err = inputError(() =>
       run({

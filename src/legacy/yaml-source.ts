@@ -1,7 +1,7 @@
 // YAML with positions. The yaml library keeps every node's offsets; this turns a document into a
 // small tree whose every map key knows its file, line and column, resolves aliases and merge keys
 // (<<) as docker compose does, and reports keys given twice instead of silently keeping one.
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import { type Finding, InputError, type Location } from "./model.ts";
 
 export type YNode =
@@ -21,23 +21,33 @@ export interface ParsedFile {
   /** Keys given twice in one map: the values are merged, later keys winning, and each is a finding. */
   duplicateKeys: Finding[];
   lines: string[];
+  /**
+   * The documents after the first (`---`), as trees: a startup config or compose file is one
+   * document, so more say the file is something else (Kubernetes objects, most often).
+   */
+  laterDocuments: YNode[];
 }
 
 export function parseYaml(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false });
+  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false });
+  // A stream of only comments is no document; a `---` with nothing after it, a document of null.
+  const empty = (d: Document) => d.contents === null || (isScalar(d.contents) && d.contents.value === null);
+  const docs = (Array.isArray(parsed) ? parsed : []).filter((d) => d.errors.length > 0 || !empty(d));
   const loc = (offset: number | undefined): Location => {
     const pos = lineCounter.linePos(offset ?? 0);
     return { file, line: pos.line, column: pos.col };
   };
-  const error = doc.errors[0];
+  const error = docs.flatMap((d) => d.errors)[0];
   if (error) {
     const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
     throw new InputError(`invalid YAML: ${message}`, loc(error.pos[0]));
   }
   const duplicateKeys: Finding[] = [];
-  const root = doc.contents ? convert(doc, doc.contents as Node, loc, duplicateKeys, new Set()) : undefined;
-  return { file, root, duplicateKeys, lines: text.split(/\r?\n/) };
+  const [root, ...laterDocuments] = docs.map((doc) =>
+    doc.contents ? convert(doc, doc.contents as Node, loc, duplicateKeys, new Set()) : nullNode(loc(undefined)),
+  );
+  return { file, root, duplicateKeys, lines: text.split(/\r?\n/), laterDocuments };
 }
 
 function convert(

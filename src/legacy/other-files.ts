@@ -1,0 +1,66 @@
+// Files that sit beside the legacy configs in a checkout and are plainly something else: a JSON
+// Schema of the config, a CI pipeline, Kubernetes objects. Read as configs, their services: and
+// image: keys would become agents (a GitHub Actions step's `with: {image}` was one); refusing them by
+// what they are says which file to leave out, and why.
+import { firstFew } from "../lib/words.ts";
+import type { Location } from "./model.ts";
+import { child, type ParsedFile, scalar, type YNode } from "./yaml-source.ts";
+
+export interface OtherFile {
+  message: string;
+  loc: Location;
+}
+
+/** `Deployment coordination`: a Kubernetes object as kubectl names it, from one document. */
+function kubernetesObject(root: YNode | undefined): string | undefined {
+  const kind = scalar(child(root, "kind"));
+  if (!kind || scalar(child(root, "apiVersion")) === undefined) return undefined;
+  const name = scalar(child(child(root, "metadata"), "name"));
+  return name ? `${kind} ${name}` : kind;
+}
+
+/** A CI pipeline: GitHub Actions (on:, jobs: with runs-on or steps) or GitLab CI (stages:, jobs with stage:). */
+function ciPipeline(root: YNode | undefined): string | undefined {
+  if (root?.kind !== "map") return undefined;
+  const jobs = child(root, "jobs");
+  const isJob = (node: YNode) => child(node, "runs-on") !== undefined || child(node, "steps") !== undefined;
+  if (jobs?.kind === "map" && (child(root, "on") !== undefined || jobs.entries.some((e) => isJob(e.value))))
+    return "a GitHub Actions workflow (on:, jobs:)";
+  if (child(root, "stages")?.kind === "seq" && root.entries.some((e) => child(e.value, "stage") !== undefined))
+    return "a GitLab CI pipeline (stages:, jobs with stage:)";
+  return undefined;
+}
+
+/** Why a parsed file is not a startup config or compose file, when what it is shows; else undefined. */
+export function otherKindOfFile(parsed: Pick<ParsedFile, "file" | "root" | "laterDocuments">): OtherFile | undefined {
+  const { root } = parsed;
+  const documents = [root, ...parsed.laterDocuments];
+  const at = root?.loc ?? { file: parsed.file, line: 1, column: 1 };
+  const objects = documents.flatMap((d) => kubernetesObject(d) ?? []);
+  if (objects.length > 0)
+    return {
+      message: `this file holds Kubernetes objects (${firstFew(objects, 3)}), not a startup config or compose file: kubectl applies them as they are. To run an agent under AgentFleet, write an AgentDeployment for it (kubectl explain agentdeployment.spec), or import the startup config or compose file it came from`,
+      loc: at,
+    };
+  const second = parsed.laterDocuments[0];
+  if (second)
+    return {
+      message: `this file holds ${documents.length} YAML documents (the second begins at line ${second.loc.line}); a startup config or compose file is one: import each document as a file of its own`,
+      loc: { ...second.loc, column: 1 },
+    };
+  const schema = child(root, "$schema");
+  // A JSON Schema of the startup config names its fields (properties:, script_path:) and no agent.
+  if (schema)
+    return {
+      message:
+        "this is a JSON Schema ($schema), which describes a config rather than defining agents: import the startup configs it validates instead",
+      loc: schema.loc,
+    };
+  const pipeline = ciPipeline(root);
+  if (pipeline)
+    return {
+      message: `this is ${pipeline}, which builds, tests or deploys the system rather than running its agents (its services and images are the pipeline's own): import the startup configs and compose files it uses instead`,
+      loc: at,
+    };
+  return undefined;
+}
