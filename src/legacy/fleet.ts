@@ -20,7 +20,7 @@ import {
   type StartupReading,
   sameMachine,
 } from "./startup-config.ts";
-import { child, parseYaml, scalar, type YNode } from "./yaml-source.ts";
+import { child, parseYaml, scalar, scalarsOf, type YNode } from "./yaml-source.ts";
 
 export interface LegacyFile {
   path: string;
@@ -53,6 +53,8 @@ export interface Fleet {
   findings: Finding[];
   /** File-level scalars (networks, subnets) per file, for the address scan. */
   fileScalars: LegacyAgent["scalars"];
+  /** Every scalar of every file as written (before a .env fills it): the secret scan's, beyond the agents. */
+  everyScalar: LegacyAgent["scalars"];
   machines: string[];
 }
 
@@ -242,6 +244,7 @@ export function assembleFleet(
   const decommissioned: Decommissioned[] = [];
   const switchedOff: LegacyAgent[] = [];
   const fileScalars: LegacyAgent["scalars"] = [];
+  const everyScalar: LegacyAgent["scalars"] = [];
   const gpuGroups: { machine: string; agents: string[]; group: string; source: Location }[] = [];
   const startupMachines = new Set<string>();
 
@@ -256,6 +259,7 @@ export function assembleFleet(
     const parsed = parseYaml(file.path, file.text);
     const other = otherKindOfFile(parsed);
     if (other) throw new InputError(other.message, other.loc);
+    everyScalar.push(...scalarsOf(parsed.root).map((s) => ({ path: s.path, value: s.value, source: s.loc })));
     // compose fills a file's ${VAR}s from the .env beside it before it reads anything else.
     const dotenv = isCompose(parsed.root) && parsed.root ? dotEnvOf(file) : undefined;
     const filled = dotenv && parsed.root ? fillFromDotEnv(parsed.root, dotenv.vars) : undefined;
@@ -381,5 +385,14 @@ export function assembleFleet(
 
   const { agents, findings: naming } = nameAgents(merged, machines);
   findings.push(...naming);
-  return { agents, composeOnly, decommissioned, switchedOff, findings, fileScalars, machines: [...machines] };
+  return {
+    agents,
+    composeOnly,
+    decommissioned,
+    switchedOff,
+    findings,
+    fileScalars,
+    everyScalar,
+    machines: [...machines],
+  };
 }

@@ -1156,6 +1156,47 @@ g:
     ]);
   });
 
+  it("secret: one a file holds outside every agent is a warning too, without its value", () => {
+    const { report, files } = run({
+      path: "orb.config.yaml",
+      text: [
+        "local_agents:",
+        "  - {name: web_agent, script: web_agent.py, config: {use_auth_token: true, api_key: sk-abcdefghijklmnopqrstuvwxyz123456}}",
+        "pc2:",
+        "  host: 192.168.1.2",
+        "  username: someone",
+        "  password: Hunter2hunter",
+        "  port: 22",
+        "redis_config: {host: redis, port: 6379, auth_key: '${REDIS_AUTH:-changeme}', password_file: /run/secrets/redis}",
+        "",
+      ].join("\n"),
+    });
+    expect(kinds(report.findings, "secret").map((f) => [f.source, f.agents, f.message])).toEqual([
+      [
+        "orb.config.yaml:2",
+        ["web_agent"],
+        expect.stringMatching(/^web_agent holds a secret in api_key \(a literal value\)\./),
+      ],
+      [
+        "orb.config.yaml:6",
+        [],
+        "orb.config.yaml holds 2 secrets outside any agent (pc2.password at line 6, a literal value; redis_config.auth_key at line 8, the default of ${REDIS_AUTH}): no manifest takes them, but the file, and any repository or backup it is in, still hold them. Move them out of the file into a Secret where they are used, and rotate them",
+      ],
+    ]);
+    expect([...files.values()].join("\n")).not.toMatch(/Hunter2hunter|changeme/);
+  });
+
+  it("secret: an override's is its agent's, not a second finding", () => {
+    const { report } = run(pc2("services:\n  stt:\n    image: stt:1\n"), {
+      path: "docker-compose.override.yml",
+      machine: "pc2",
+      text: "services:\n  stt:\n    environment: {HF_TOKEN: hf-literal-value}\n",
+    });
+    expect(kinds(report.findings, "secret").map((f) => [f.source, f.agents])).toEqual([
+      ["docker-compose.override.yml:3", ["stt"]],
+    ]);
+  });
+
   it("host-mount: docker.sock is a blocker, other host paths one warning per agent", () => {
     const { report } = run(
       pc2(

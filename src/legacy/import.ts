@@ -12,7 +12,14 @@ import { composeFindings } from "./findings/compose.ts";
 import { cycleFindings, resolveDependencies } from "./findings/dependencies.ts";
 import { driftFindings } from "./findings/drift.ts";
 import { portConflicts } from "./findings/ports.ts";
-import { addressFindings, findSecrets, hostAccessFindings, mountFindings, secretFindings } from "./findings/scans.ts";
+import {
+  addressFindings,
+  findSecrets,
+  hostAccessFindings,
+  looseSecretFindings,
+  mountFindings,
+  secretFindings,
+} from "./findings/scans.ts";
 import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
@@ -157,6 +164,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...cycleFindings(fleet.agents, edges, deps.edges),
     ...driftFindings(fleet),
     ...secretFindings(secrets, imported),
+    ...looseSecretFindings(fleet.everyScalar, new Set(secrets.map((s) => where(s.source)))),
     ...mountFindings(everyDefinition),
     ...hostAccessFindings(fleet.agents),
     ...addressFindings(everyDefinition, fleet.fileScalars, {

@@ -21,6 +21,20 @@ export interface SecretValue {
   how: string;
 }
 
+/**
+ * How a value under a key is a secret, in a report's words; undefined when it is not one. A key that
+ * names a variable or a file holds none, and neither does a switch (`use_auth_token: true`).
+ */
+function secretHow(key: string, written: string): string | undefined {
+  if (/_env$|_file$|_path$/i.test(key)) return undefined;
+  const { value, references } = substitute(written);
+  const literal = references.length === 0 && value.trim() !== "" && !/^(true|false|yes|no|on|off)$/i.test(value.trim());
+  const defaulted = references.find((r) => r.default !== undefined && r.default !== "");
+  if (secretKey.test(key) && (literal || defaulted))
+    return literal ? "a literal value" : `the default of \${${defaulted?.name}}`;
+  return tokenValue.test(written) ? "a token-shaped value" : undefined;
+}
+
 /** Secrets held in env or config of any definition, imported or not. Never returns the values. */
 export function findSecrets(defs: readonly LegacyAgent[]): SecretValue[] {
   const found: SecretValue[] = [];
@@ -32,33 +46,45 @@ export function findSecrets(defs: readonly LegacyAgent[]): SecretValue[] {
         .map((s) => ({ key: s.path.split(".").pop() ?? s.path, value: s.value, source: s.source })),
     ];
     for (const c of candidates) {
-      if (/_env$|_file$|_path$/i.test(c.key)) continue; // names a variable or a file, holds no secret
-      const { value, references } = substitute(c.value);
-      const literal = references.length === 0 && value.trim() !== "";
-      const defaulted = references.find((r) => r.default !== undefined && r.default !== "");
-      if (secretKey.test(c.key) && (literal || defaulted)) {
-        found.push({
-          agent: d.legacyName,
-          machine: d.machine,
-          key: c.key,
-          source: c.source,
-          how: literal ? "a literal value" : `the default of \${${defaulted?.name}}`,
-        });
-      } else if (tokenValue.test(c.value)) {
-        found.push({
-          agent: d.legacyName,
-          machine: d.machine,
-          key: c.key,
-          source: c.source,
-          how: "a token-shaped value",
-        });
-      }
+      const how = secretHow(c.key, c.value);
+      if (how) found.push({ agent: d.legacyName, machine: d.machine, key: c.key, source: c.source, how });
     }
   }
   // Each agent that holds it keeps its record (its manifest must take it by reference): a global
   // environment's secret is every agent's. Only the same agent, read twice, is one.
   const identity = (s: SecretValue) => [s.agent, s.machine, s.key, where(s.source)].join("\0");
   return [...new Map(found.map((s) => [identity(s), s])).values()];
+}
+
+/**
+ * Secrets a file holds outside every definition (an SSH password beside the agent list, a Redis
+ * password in its settings block): nothing imported takes them, and the file still holds them. One
+ * finding per file; `reported` are the lines (file:line) whose secrets are an agent's finding.
+ */
+export function looseSecretFindings(scalars: LegacyAgent["scalars"], reported: ReadonlySet<string>): Finding[] {
+  const found = scalars.flatMap((s) => {
+    const key =
+      s.path
+        .replace(/\[\d+\]$/, "")
+        .split(".")
+        .pop() ?? s.path;
+    const how = reported.has(where(s.source)) ? undefined : secretHow(key, s.value);
+    return how ? [{ path: s.path, how, source: s.source }] : [];
+  });
+  return [...Map.groupBy(found, (f) => f.source.file)].map(([file, list]) => {
+    const first = list[0] as (typeof list)[number];
+    return {
+      kind: "secret" as const,
+      severity: "warning" as const,
+      agents: [],
+      message: `${file} holds ${counted(list.length, "secret")} outside any agent (${list
+        .map((f) => `${f.path} at line ${f.source.line}, ${f.how}`)
+        .join(
+          "; ",
+        )}): no manifest takes ${list.length === 1 ? "it" : "them"}, but the file, and any repository or backup it is in, still ${list.length === 1 ? "holds it" : "hold them"}. Move ${list.length === 1 ? "it" : "them"} out of the file into a Secret where ${list.length === 1 ? "it is" : "they are"} used, and rotate ${list.length === 1 ? "it" : "them"}`,
+      source: where(first.source),
+    };
+  });
 }
 
 /** One finding per place a secret is written, naming every agent that holds it from there. */
