@@ -1,7 +1,7 @@
 // Where the audit's snapshot comes from: the live cluster (read only: it makes GET requests and
 // nothing else), or AgentDeployment and GPUClass manifests with a node inventory. The only place the
 // audit touches files or the network.
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { V1Deployment } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
@@ -18,12 +18,18 @@ import type { Supply } from "../placement/plan.ts";
 import type { NodeObject } from "../reconcilers/fleet-caches.ts";
 import { agentDeploymentResource, gpuClassResource } from "../reconcilers/kinds.ts";
 import { lastPlacement, supplyOf } from "../reconcilers/planner.ts";
+import { readTextFile, UnreadableFileError } from "./read-text-file.ts";
 
 /** The Lease the chart's operator replicas elect a leader with (values.yaml: leaderElection.leaseName). */
 const operatorLease = "agentfleet-operator";
 
 /** The audit could not run: the message says why and what to do. */
 export class AuditInputError extends Error {}
+
+const readText = (file: string) =>
+  readTextFile(file).catch((err: unknown) => {
+    throw err instanceof UnreadableFileError ? new AuditInputError(err.message) : err;
+  });
 
 interface List<T> {
   items: T[];
@@ -186,7 +192,9 @@ export async function clusterSnapshot(connection: ClusterConnection): Promise<Fl
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new AuditInputError(`${dir}: not a directory of manifests`);
+  // One file of manifests, as kubectl apply -f takes one.
+  if (info?.isFile()) return [dir];
+  if (!info?.isDirectory()) throw new AuditInputError(`${dir}: no such file or directory of manifests`);
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -207,7 +215,7 @@ export async function readManifests(dir: string): Promise<{ agents: AgentDeploym
   const agents: AgentDeployment[] = [];
   const classes: GPUClass[] = [];
   for (const file of await yamlFiles(dir)) {
-    const text = await readFile(file, "utf8");
+    const text = await readText(file);
     for (const doc of parseAllDocuments(text)) {
       const [error] = doc.errors;
       if (error) {
@@ -265,9 +273,7 @@ interface InventoryNode {
  * prints (a List of Nodes), or Node documents.
  */
 export async function readNodeInventory(file: string): Promise<Supply[]> {
-  const text = await readFile(file, "utf8").catch(() => {
-    throw new AuditInputError(`${file}: no such file`);
-  });
+  const text = await readText(file);
   const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null);
   const entries: InventoryNode[] = docs.flatMap((d) => {
     if (!d) return [];

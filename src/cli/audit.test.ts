@@ -74,10 +74,21 @@ spec:
     expect(result.status).toBe(0);
   });
 
+  it("reads one file of manifests, as kubectl apply -f does, in UTF-16 too", async () => {
+    const dir = await scratchDirectory("audit");
+    const file = path.join(dir, "fleet.yaml");
+    const fleet =
+      "apiVersion: agentfleet.io/v1alpha1\nkind: AgentDeployment\nmetadata: {name: hub, namespace: agents}\nspec:\n  image: cascade/hub:1.0\n";
+    await writeFile(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(fleet, "utf16le")]));
+    const result = audit("--manifests", file, "--format", "json");
+    expect(result.stderr).toBe("");
+    expect((JSON.parse(result.stdout) as AuditReport).counts.agents).toBe(1);
+  });
+
   it("exits 3 with why when it cannot run: no such directory, a broken manifest, a bad flag", async () => {
     const missing = audit("--manifests", "/no/such/dir");
     expect(missing.status).toBe(3);
-    expect(missing.stderr).toBe("agentfleet audit: /no/such/dir: not a directory of manifests\n");
+    expect(missing.stderr).toBe("agentfleet audit: /no/such/dir: no such file or directory of manifests\n");
 
     const dir = await scratchDirectory("audit");
     await writeFile(

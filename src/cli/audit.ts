@@ -23,7 +23,7 @@ import {
 export const auditUsage = `agentfleet audit [flags]     (also: kubectl agentfleet audit)
   Is this fleet ready for production? A verdict, the blockers and how to fix each, what happens when a PC dies.
   Reads the cluster of KUBECONFIG (it only reads), or manifests:
-    --manifests DIR            AgentDeployment and GPUClass manifests (the output of agentfleet import)
+    --manifests DIR|FILE       AgentDeployment and GPUClass manifests (the output of agentfleet import)
     --nodes FILE               the nodes, for --manifests: {nodes: [{name, labels, allocatable}]} or
                                kubectl get nodes -o yaml; default: the cluster's, else the two PCs of the README
     --kubeconfig FILE          a kubeconfig other than KUBECONFIG's

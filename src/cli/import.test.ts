@@ -190,6 +190,28 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(image.stderr).toMatch(/--image takes REPO:TAG/);
   });
 
+  it("says what a directory or a binary is instead of a file system error, and reads UTF-16 as PowerShell writes it", async () => {
+    await write("docker-compose.yml", "services:\n  web: {image: 'web:1'}\n");
+    const folder = spawnSync(process.execPath, [cli, "import", dir], { encoding: "utf8" });
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toBe(
+      `agentfleet import: ${dir} is a directory: name the files to read (it holds ${path.join(dir, "docker-compose.yml")})\n`,
+    );
+    const binary = await write("agent.bin", "\u007fELF\u0002\u0001\u0000\u0000");
+    const notText = spawnSync(process.execPath, [cli, "import", binary], { encoding: "utf8" });
+    expect(notText.status).toBe(2);
+    expect(notText.stderr).toBe(
+      `agentfleet import: ${binary} is not a text file (it holds NUL bytes): name a YAML file\n`,
+    );
+
+    const compose = "services:\r\n  stt:\r\n    image: cascade/stt:1.0\r\n    ports: ['5800:5800']\r\n";
+    const utf16 = path.join(dir, "pc2-docker-compose.yml");
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(compose, "utf16le")]));
+    const out = path.join(dir, "out");
+    expect(await runImport([`pc2=${utf16}`, "--out", out], quiet)).toBe(0);
+    expect(await readFile(path.join(out, "stt.yaml"), "utf8")).toMatch(/image: cascade\/stt:1\.0/);
+  });
+
   it("names a mistyped flag and shows the import's usage alone, not every command's", () => {
     const typo = spawnSync(process.execPath, [cli, "import", "x.yaml", "-o", "out"], { encoding: "utf8" });
     expect(typo.status).toBe(2);

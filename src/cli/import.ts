@@ -1,6 +1,5 @@
 // `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses] [--profile NAME]...`
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { isTaggedImage } from "../legacy/dockerfile.ts";
@@ -8,7 +7,9 @@ import type { LegacyFile } from "../legacy/fleet.ts";
 import { defaultClasses, importLegacy } from "../legacy/import.ts";
 import { InputError } from "../legacy/model.ts";
 import { textReport } from "../legacy/report.ts";
+import { decodeText } from "../lib/text-decoding.ts";
 import { counted } from "../lib/words.ts";
+import { readTextFile, UnreadableFileError } from "./read-text-file.ts";
 import { OutputError, writeDirectoryAtomically } from "./write-atomically.ts";
 
 export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
@@ -79,8 +80,8 @@ export async function runImport(
     const eq = arg.indexOf("=");
     const [machine, file] =
       eq > 0 && !arg.slice(0, eq).includes("/") ? [arg.slice(0, eq), arg.slice(eq + 1)] : [undefined, arg];
-    const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-      throw new InputError(err.code === "ENOENT" ? `${file}: no such file` : `${file}: ${err.message}`);
+    const text = await readTextFile(file).catch((err: unknown) => {
+      throw err instanceof UnreadableFileError ? new InputError(err.message) : err;
     });
     files.push({ path: file, text, ...(machine ? { machine } : {}) });
   }
@@ -116,7 +117,8 @@ export async function runImport(
 /** An env_file as compose finds it, beside the compose file that names it; undefined when it cannot be read. */
 function readEnvFile(composeFile: string, envFile: string): string | undefined {
   try {
-    return readFileSync(path.resolve(path.dirname(composeFile), envFile), "utf8");
+    // A binary is a file compose could not read either.
+    return decodeText(readFileSync(path.resolve(path.dirname(composeFile), envFile)));
   } catch {
     return undefined;
   }
