@@ -7,7 +7,15 @@ import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose
 import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
 import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
-import { type Decommissioned, type Finding, InputError, type LegacyAgent, type Location, where } from "./model.ts";
+import {
+  type Decommissioned,
+  type Finding,
+  InputError,
+  type LegacyAgent,
+  type Location,
+  oneError,
+  where,
+} from "./model.ts";
 import { sameName } from "./names.ts";
 import { otherKindOfFile } from "./other-files.ts";
 import { apartByContainerName, nameAgents, oncePerMachine } from "./same-name.ts";
@@ -248,65 +256,74 @@ export function assembleFleet(
   const gpuGroups: { machine: string; agents: string[]; group: string; source: Location }[] = [];
   const startupMachines = new Set<string>();
 
+  const refused: InputError[] = [];
   for (const file of files) {
-    if (file.machine && !machines.some((m) => sameMachine(m, file.machine as string))) {
-      throw new InputError(
-        `machine ${file.machine} (for ${file.path}) has no GPU class: add --class ${file.machine}=GPUCLASS`,
-      );
-    }
-    if (file.text.trim() === "")
-      throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
-    const parsed = parseYaml(file.path, file.text);
-    const other = otherKindOfFile(parsed);
-    if (other) throw new InputError(other.message, other.loc);
-    everyScalar.push(...scalarsOf(parsed.root).map((s) => ({ path: s.path, value: s.value, source: s.loc })));
-    // compose fills a file's ${VAR}s from the .env beside it before it reads anything else.
-    const dotenv = isCompose(parsed.root) && parsed.root ? dotEnvOf(file) : undefined;
-    const filled = dotenv && parsed.root ? fillFromDotEnv(parsed.root, dotenv.vars) : undefined;
-    const note = filled && dotenv ? dotEnvFinding(dotenv.path, file.path, filled) : undefined;
-    if (note) findings.push(note);
-    const root = filled?.root ?? parsed.root;
-    findings.push(...parsed.duplicateKeys);
-    const explicit = file.machine ? machines.find((m) => sameMachine(m, file.machine as string)) : undefined;
-    const guess = explicit ? undefined : inferMachine(file.path, root, machines);
-    const machine = explicit ?? guess?.machine;
-    if (guess) {
-      findings.push({
-        kind: "machine-inferred",
-        severity: "info",
-        machine: guess.machine,
-        agents: [],
-        message: `${file.path} was read as ${guess.machine}'s, from ${guess.how}; name it (${guess.machine}=${file.path}) if that is wrong`,
-        source: `${file.path}:1`,
-      });
-    }
+    try {
+      if (file.machine && !machines.some((m) => sameMachine(m, file.machine as string))) {
+        throw new InputError(
+          `machine ${file.machine} (for ${file.path}) has no GPU class: add --class ${file.machine}=GPUCLASS`,
+        );
+      }
+      if (file.text.trim() === "")
+        throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
+      const parsed = parseYaml(file.path, file.text);
+      const other = otherKindOfFile(parsed);
+      if (other) throw new InputError(other.message, other.loc);
+      everyScalar.push(...scalarsOf(parsed.root).map((s) => ({ path: s.path, value: s.value, source: s.loc })));
+      // compose fills a file's ${VAR}s from the .env beside it before it reads anything else.
+      const dotenv = isCompose(parsed.root) && parsed.root ? dotEnvOf(file) : undefined;
+      const filled = dotenv && parsed.root ? fillFromDotEnv(parsed.root, dotenv.vars) : undefined;
+      const note = filled && dotenv ? dotEnvFinding(dotenv.path, file.path, filled) : undefined;
+      if (note) findings.push(note);
+      const root = filled?.root ?? parsed.root;
+      findings.push(...parsed.duplicateKeys);
+      const explicit = file.machine ? machines.find((m) => sameMachine(m, file.machine as string)) : undefined;
+      const guess = explicit ? undefined : inferMachine(file.path, root, machines);
+      const machine = explicit ?? guess?.machine;
+      if (guess) {
+        findings.push({
+          kind: "machine-inferred",
+          severity: "info",
+          machine: guess.machine,
+          agents: [],
+          message: `${file.path} was read as ${guess.machine}'s, from ${guess.how}; name it (${guess.machine}=${file.path}) if that is wrong`,
+          source: `${file.path}:1`,
+        });
+      }
 
-    if (isCompose(root) && root) {
-      const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
-      const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
-      const kept = setAside(services, [], machine ?? unassignedMachine);
-      compose.push(...kept.imported);
-      switchedOff.push(...kept.switchedOff);
-      decommissioned.push(...kept.notImported);
-      fileScalars.push(...fileLevelScalars(root));
-    } else if (isStartupConfig(root)) {
-      const reading = readStartupConfig(root, machines);
-      const agents = assignMachines(reading.agents, reading.profiles, machine, machines);
-      for (const m of new Set(agents.map((a) => a.machine))) startupMachines.add(m);
-      const once = oncePerMachine(agents);
-      findings.push(...once.findings);
-      const kept = setAside(once.kept, reading.elsewhere, machine ?? "");
-      startup.push(...kept.imported);
-      switchedOff.push(...kept.switchedOff);
-      decommissioned.push(...kept.notImported);
-      for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
-      findings.push(...reading.settings.map((block) => settingsFinding(block, machine)));
-      if (reading.limits) findings.push(limitsFinding(reading.limits, kept.imported.length, machine));
-      decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
-    } else {
-      throw new InputError(noAgentsMessage(root), root?.loc ?? { file: file.path, line: 1, column: 1 });
+      if (isCompose(root) && root) {
+        const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
+        const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
+        const kept = setAside(services, [], machine ?? unassignedMachine);
+        compose.push(...kept.imported);
+        switchedOff.push(...kept.switchedOff);
+        decommissioned.push(...kept.notImported);
+        fileScalars.push(...fileLevelScalars(root));
+      } else if (isStartupConfig(root)) {
+        const reading = readStartupConfig(root, machines);
+        const agents = assignMachines(reading.agents, reading.profiles, machine, machines);
+        for (const m of new Set(agents.map((a) => a.machine))) startupMachines.add(m);
+        const once = oncePerMachine(agents);
+        findings.push(...once.findings);
+        const kept = setAside(once.kept, reading.elsewhere, machine ?? "");
+        startup.push(...kept.imported);
+        switchedOff.push(...kept.switchedOff);
+        decommissioned.push(...kept.notImported);
+        for (const g of reading.gpuGroups) gpuGroups.push({ ...g, machine: machine ?? "" });
+        findings.push(...reading.settings.map((block) => settingsFinding(block, machine)));
+        if (reading.limits) findings.push(limitsFinding(reading.limits, kept.imported.length, machine));
+        decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
+      } else {
+        throw new InputError(noAgentsMessage(root), root?.loc ?? { file: file.path, line: 1, column: 1 });
+      }
+    } catch (err) {
+      // Every file that cannot be read is named at once: a checkout imported together is mended in one go.
+      if (!(err instanceof InputError)) throw err;
+      refused.push(err);
     }
   }
+  const refusal = oneError(refused);
+  if (refusal) throw refusal;
 
   // One machine's agent in two of its files (its startup config and another list of its services;
   // a compose file and its override, or two stacks that each ran a redis): one AgentDeployment, the

@@ -578,6 +578,23 @@ describe("unusable input", () => {
     );
   });
 
+  it("names every file it cannot import at once, so that a checkout is mended in one go", () => {
+    const err = inputError(() =>
+      run(
+        { path: ".github/workflows/ci.yml", text: "on: [push]\njobs:\n  t: {runs-on: ubuntu-latest, steps: []}\n" },
+        { path: "mainpc.yaml", text: "agents:\n  - {name: A, script_path: a.py, port: 7000}\n" },
+        { path: "bad.yaml", text: "agents: [\n" },
+      ),
+    );
+    expect(err.message.split("\n")).toEqual([
+      "2 of the files cannot be imported; mend them or leave them out:",
+      expect.stringMatching(/^ {2}\.github\/workflows\/ci\.yml:1:1: this is a GitHub Actions workflow/),
+      expect.stringMatching(/^ {2}bad\.yaml:\d+:\d+: invalid YAML: /),
+    ]);
+    // One file alone keeps its own location, for an editor to jump to.
+    expect(inputError(() => run({ path: "bad.yaml", text: "agents: [\n" })).location?.file).toBe("bad.yaml");
+  });
+
   it("refuses a CI pipeline, whose job services and step images are not agents", () => {
     const workflow = [
       "name: tests",

@@ -36,6 +36,14 @@ export class InputError extends Error {
   }
 }
 
+/** Several files' errors as one, each on a line of its own as a compiler lists them; undefined for none. */
+export function oneError(errors: readonly InputError[]): InputError | undefined {
+  if (errors.length <= 1) return errors[0];
+  return new InputError(
+    `${errors.length} of the files cannot be imported; mend them or leave them out:\n${errors.map((e) => `  ${e.message}`).join("\n")}`,
+  );
+}
+
 export type Severity = "blocker" | "warning" | "info";
 
 export type FindingKind =
