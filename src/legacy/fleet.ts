@@ -4,6 +4,13 @@ import { counted, firstFew, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
+import {
+  composeFragmentKinds,
+  type InternalNetwork,
+  internalNetworkFindings,
+  internalNetworks,
+  serviceNetworks,
+} from "./compose-networks.ts";
 import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
 import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
@@ -208,6 +215,26 @@ function limitsFinding(
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
 
+/** What in a cluster does the work of each kind of compose definition. */
+const clusterCounterpart: Record<string, string> = {
+  networks: "Services and NetworkPolicies",
+  volumes: "PersistentVolumeClaims",
+  secrets: "Secrets",
+  configs: "ConfigMaps",
+};
+
+function fragmentFinding(file: string, kinds: readonly string[], loc: Location): Finding {
+  return {
+    kind: "compose-fragment",
+    severity: "info",
+    agents: [],
+    message: `${file} defines compose's ${inWords(kinds)} and no service: compose merged it with the files that define services, and nothing in it is an agent. In the cluster, ${inWords(
+      kinds.map((k) => `${clusterCounterpart[k] ?? "the cluster's own objects"} take the place of its ${k}`),
+    )}`,
+    source: at(loc),
+  };
+}
+
 /**
  * Why a file gave no agents. A configuration that only includes others (the unified v3 file, a
  * compose file's include:) says which files to import instead.
@@ -257,6 +284,9 @@ export function assembleFleet(
   const startupMachines = new Set<string>();
 
   const refused: InputError[] = [];
+  const fragments: { file: string; kinds: string[]; loc: Location }[] = [];
+  const internal: (InternalNetwork & { machine?: string })[] = [];
+  const networkJoins: { service: string; networks: string[] }[] = [];
   for (const file of files) {
     try {
       if (file.machine && !machines.some((m) => sameMachine(m, file.machine as string))) {
@@ -291,6 +321,7 @@ export function assembleFleet(
         });
       }
 
+      const fragment = composeFragmentKinds(root);
       if (isCompose(root) && root) {
         const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
         const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
@@ -298,6 +329,8 @@ export function assembleFleet(
         compose.push(...kept.imported);
         switchedOff.push(...kept.switchedOff);
         decommissioned.push(...kept.notImported);
+        networkJoins.push(...serviceNetworks(root));
+        internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
         fileScalars.push(...fileLevelScalars(root));
       } else if (isStartupConfig(root)) {
         const reading = readStartupConfig(root, machines);
@@ -313,6 +346,12 @@ export function assembleFleet(
         findings.push(...reading.settings.map((block) => settingsFinding(block, machine)));
         if (reading.limits) findings.push(limitsFinding(reading.limits, kept.imported.length, machine));
         decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
+      } else if (fragment && root) {
+        // compose merges it with the files given beside it; alone, it gives nothing to import.
+        fragments.push({ file: file.path, kinds: fragment, loc: root.loc });
+        findings.push(fragmentFinding(file.path, fragment, root.loc));
+        fileScalars.push(...fileLevelScalars(root));
+        internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
       } else {
         throw new InputError(noAgentsMessage(root), root?.loc ?? { file: file.path, line: 1, column: 1 });
       }
@@ -324,6 +363,15 @@ export function assembleFleet(
   }
   const refusal = oneError(refused);
   if (refusal) throw refusal;
+  const [onlyFragment] = fragments;
+  if (onlyFragment && fragments.length === files.length)
+    throw new InputError(
+      `no agents found: ${fragments.length === 1 ? "this compose file defines" : "these compose files define"} ${inWords(
+        [...new Set(fragments.flatMap((f) => f.kinds))],
+      )} and no service; import ${fragments.length === 1 ? "it" : "them"} with the compose files whose services use them`,
+      onlyFragment.loc,
+    );
+  findings.push(...internalNetworkFindings(internal, networkJoins));
 
   // One machine's agent in two of its files (its startup config and another list of its services;
   // a compose file and its override, or two stacks that each ran a redis): one AgentDeployment, the

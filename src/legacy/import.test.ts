@@ -1203,6 +1203,45 @@ g:
     expect([...files.values()].join("\n")).not.toMatch(/Hunter2hunter|changeme/);
   });
 
+  it("network-internal: services that could reach nothing outside their network are told their egress is open", () => {
+    const { report } = run(
+      pc2(
+        "services:\n  vault:\n    image: vault:1\n    networks: [secure]\n  keeper:\n    image: keeper:1\n    networks: {secure: {aliases: [k]}, default: {}}\n  web:\n    image: web:1\nnetworks:\n  secure: {internal: true}\n  default: {}\n",
+      ),
+    );
+    expect(kinds(report.findings, "network-internal").map((f) => [f.severity, f.source, f.agents, f.message])).toEqual([
+      [
+        "warning",
+        "pc2.yaml:11",
+        ["vault", "keeper"],
+        "compose network secure was internal: the services on it (vault, keeper) could reach nothing outside it. But in the cluster, egress stays open: AgentFleet's NetworkPolicies say who may connect to an agent, not where it may connect. Add an egress NetworkPolicy for them if they must stay in",
+      ],
+    ]);
+  });
+
+  it("compose-fragment: a file of networks alone is merged as compose merges it, and refused alone", () => {
+    const fragment = {
+      path: "docker-compose.network.yml",
+      text: "version: '3.9'\nnetworks:\n  internal_net:\n    name: ai_internal\n    internal: true\n    ipam: {config: [{subnet: 172.22.0.0/16}]}\nvolumes:\n  models: {}\n",
+    };
+    const { report } = run(fragment, pc2("services:\n  vault:\n    image: vault:1\n    networks: [ai_internal]\n"));
+    expect(report.agents.map((a) => a.legacyName)).toEqual(["vault"]);
+    expect(kinds(report.findings, "compose-fragment").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "info",
+        "docker-compose.network.yml:1",
+        "docker-compose.network.yml defines compose's networks and volumes and no service: compose merged it with the files that define services, and nothing in it is an agent. In the cluster, Services and NetworkPolicies take the place of its networks and PersistentVolumeClaims take the place of its volumes",
+      ],
+    ]);
+    expect(kinds(report.findings, "network-internal").map((f) => [f.severity, f.agents])).toEqual([
+      ["warning", ["vault"]],
+    ]);
+    expect(kinds(report.findings, "hardcoded-address").map((f) => f.source)).toEqual(["docker-compose.network.yml:6"]);
+    expect(inputError(() => run(fragment)).message).toBe(
+      "docker-compose.network.yml:1:1: no agents found: this compose file defines networks and volumes and no service; import it with the compose files whose services use them",
+    );
+  });
+
   it("secret: an override's is its agent's, not a second finding", () => {
     const { report } = run(pc2("services:\n  stt:\n    image: stt:1\n"), {
       path: "docker-compose.override.yml",

@@ -61,6 +61,8 @@ export type FindingKind =
   | "secret"
   | "host-mount"
   | "hardcoded-address"
+  | "network-internal"
+  | "compose-fragment"
   | "compose-drift"
   | "duplicate-key"
   | "gpu-estimate"

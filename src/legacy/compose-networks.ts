@@ -1,0 +1,85 @@
+// compose's top-level definitions that are not services: a file of networks, volumes, secrets or
+// configs alone (which compose merges with the files that define services), and `internal: true`
+// networks, whose services could reach nothing outside them. Pure.
+import { firstFew } from "../lib/words.ts";
+import { type Finding, type Location, where } from "./model.ts";
+import { child, scalar, type YNode } from "./yaml-source.ts";
+
+const definitionKeys = ["networks", "volumes", "secrets", "configs"];
+
+/**
+ * The kinds a compose file of definitions alone defines (networks, volumes…), or undefined when it is
+ * not one: every top-level key one of those, `version`, `name` or an `x-` extension.
+ */
+export function composeFragmentKinds(root: YNode | undefined): string[] | undefined {
+  if (root?.kind !== "map") return undefined;
+  const allowed = (key: string) => definitionKeys.includes(key) || /^(version|name)$|^x-/.test(key);
+  if (!root.entries.every((e) => allowed(e.key))) return undefined;
+  const kinds = root.entries.filter((e) => definitionKeys.includes(e.key) && e.value.kind === "map").map((e) => e.key);
+  return kinds.length ? kinds : undefined;
+}
+
+export interface InternalNetwork {
+  /** The network's key, and the name compose gave it (`name:`), by which another file joins it. */
+  names: string[];
+  source: Location;
+}
+
+/** The file's networks with `internal: true`. */
+export function internalNetworks(root: YNode | undefined): InternalNetwork[] {
+  const networks = child(root, "networks");
+  if (networks?.kind !== "map") return [];
+  return networks.entries.flatMap((e) =>
+    /^true$/i.test(scalar(child(e.value, "internal")) ?? "")
+      ? [
+          {
+            names: [e.key, ...(scalar(child(e.value, "name")) ? [scalar(child(e.value, "name")) as string] : [])],
+            source: e.keyLoc,
+          },
+        ]
+      : [],
+  );
+}
+
+/** Each service of a compose file, with the networks it joins (a list, or a map of network → options). */
+export function serviceNetworks(root: YNode | undefined): { service: string; networks: string[] }[] {
+  const services = child(root, "services");
+  if (services?.kind !== "map") return [];
+  return services.entries.map((s) => {
+    const joined = child(s.value, "networks");
+    const networks =
+      joined?.kind === "seq"
+        ? joined.items.flatMap((i) => scalar(i) ?? [])
+        : joined?.kind === "map"
+          ? joined.entries.map((e) => e.key)
+          : [];
+    return { service: s.key, networks };
+  });
+}
+
+/**
+ * A finding per internal network, a warning where services join it: in the cluster their egress is
+ * open. Services join it from any compose file of the import, as compose merged the files given together.
+ */
+export function internalNetworkFindings(
+  internal: readonly (InternalNetwork & { machine?: string })[],
+  joins: readonly { service: string; networks: string[] }[],
+): Finding[] {
+  return internal.map((n) => {
+    const services = [
+      ...new Set(joins.filter((j) => j.networks.some((x) => n.names.includes(x))).map((j) => j.service)),
+    ];
+    const open =
+      "in the cluster, egress stays open: AgentFleet's NetworkPolicies say who may connect to an agent, not where it may connect";
+    return {
+      kind: "network-internal",
+      severity: services.length ? "warning" : "info",
+      ...(n.machine ? { machine: n.machine } : {}),
+      agents: services,
+      message: services.length
+        ? `compose network ${n.names[0]} was internal: the services on it (${firstFew(services)}) could reach nothing outside it. But ${open}. Add an egress NetworkPolicy for ${services.length === 1 ? "it" : "them"} if ${services.length === 1 ? "it" : "they"} must stay in`
+        : `compose network ${n.names[0]} is internal (whatever joins it can reach nothing outside it), and no service given joins it. Of an agent that did, ${open}`,
+      source: where(n.source),
+    };
+  });
+}
