@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +95,8 @@ describe("npm run import:history", () => {
     await commit("docker-compose.yml", "services:\n  hub: {image: cascade/hub:1, expose: ['7140']}\n");
     await commit("startup_config.yaml", "agents:\n  - {name: Caller, script_path: c.py, port: 7000}\n");
     await commit("docker-compose.yml", "services:\n  hub: {image: [unclosed\n");
+    await mkdir(path.join(repo, ".github/workflows"), { recursive: true });
+    await commit(".github/workflows/ci.yml", "on: [push]\njobs:\n  t:\n    services: {redis: {image: 'redis:7'}}\n");
   });
   afterAll(() => rm(repo, { recursive: true, force: true }));
 
@@ -105,6 +107,10 @@ describe("npm run import:history", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^each file version alone: 3 imports, 2 imported, 1 refused, 0 crashed$/m);
     expect(run.stdout).toMatch(/refused 1×: invalid YAML/);
+    // The checkout's other YAML: refused by what it is, its job's redis never an agent.
+    expect(run.stdout).toMatch(
+      /^each version of the other YAML files alone: 1 imports, 0 imported, 1 refused, 0 crashed\n {2}refused 1×: this is a GitHub Actions workflow/m,
+    );
     // The second commit holds two files the importer takes: one import of both.
     expect(run.stdout).toMatch(/^each commit's files, together: 1 imports, 1 imported, 0 refused, 0 crashed$/m);
   });

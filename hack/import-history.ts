@@ -1,5 +1,6 @@
 // Checks the importer against a legacy system's own history: every version of every startup config
-// and compose file in a Git repository, imported alone, and the files of 1 commit in N imported
+// and compose file in a Git repository, imported alone, then every version of its other YAML files
+// (which must be refused by what they are, never crash it), and the files of 1 commit in N imported
 // together. It says what the importer refused (with its message), what crashed it and which agents
 // of its report got no manifest (defects, exit 1), and which addresses of the manifests no Service
 // would answer (hack/lib/import-checks.ts).
@@ -83,11 +84,15 @@ function summary(label: string, outcomes: { where: string; outcome: Outcome }[])
   const imported = of("imported");
   const unreachable = imported.flatMap((o) => o.outcome.unreachable.map((u) => ({ where: o.where, ...u })));
   const unwritten = imported.flatMap((o) => o.outcome.unwritten.map((agent) => ({ where: o.where, agent })));
-  const refusals = Map.groupBy(of("refused"), (o) => o.outcome.message.replace(/^[^:]*:\d+:\d+: /, ""));
+  // One line per reason: what a message names in parentheses (the objects, the services) set aside.
+  const message = (o: { outcome: { message: string } }) => o.outcome.message.replace(/^[^:]*:\d+:\d+: /, "");
+  const refusals = Map.groupBy(of("refused"), (o) => message(o).replace(/\([^()]*\)/g, "(…)"));
   return [
     `${label}: ${outcomes.length} imports, ${imported.length} imported, ${of("refused").length} refused, ${of("crashed").length} crashed`,
     ...of("crashed").map((c) => `  CRASHED ${c.where}\n    ${c.outcome.stack.split("\n").slice(0, 4).join("\n    ")}`),
-    ...[...refusals].map(([message, list]) => `  refused ${list.length}×: ${message.slice(0, 160)}`),
+    ...[...refusals.values()].map(
+      (list) => `  refused ${list.length}×: ${message(list[0] as (typeof list)[number]).slice(0, 160)}`,
+    ),
     `  agents without a manifest (written over by another's): ${unwritten.length}`,
     ...unwritten.slice(0, 10).map((u) => `    ${u.where}: ${u.agent}`),
     `  addresses and dependencies nothing answers: ${unreachable.length}`,
@@ -113,17 +118,27 @@ function main(): number {
   for (const line of log.split("\n")) {
     const [meta, path] = line.split("\t");
     const blob = meta?.split(" ")[3];
-    if (path && blob && !/^0+$/.test(blob) && legacyFile.test(path) && !versions.has(blob)) versions.set(blob, path);
+    if (path && blob && !/^0+$/.test(blob) && !versions.has(blob)) versions.set(blob, path);
   }
   const texts = readBlobs(dir, [...versions.keys()]);
-  const alone = [...versions].map(([blob, path], i) => {
-    if (i % 50 === 0) process.stderr.write(`importing file versions: ${i}/${versions.size}\n`);
+  const configs = [...versions].filter(([, path]) => legacyFile.test(path));
+  const alone = configs.map(([blob, path], i) => {
+    if (i % 50 === 0) process.stderr.write(`importing file versions: ${i}/${configs.length}\n`);
     return {
       blob,
       where: `${path} (${blob.slice(0, 8)})`,
       outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]),
     };
   });
+  // The checkout's other YAML (workflows, Kubernetes objects, settings), as a person globbing *.yaml
+  // would give it: each refused by what it is, or read for the agents it defines; never a crash.
+  const others = [...versions]
+    .filter(([, path]) => !legacyFile.test(path))
+    .map(([blob, path]) => ({
+      blob,
+      where: `${path} (${blob.slice(0, 8)})`,
+      outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]),
+    }));
   const importsAlone = new Set(alone.flatMap((a) => (a.outcome.kind === "imported" ? [a.blob] : [])));
 
   // The files of 1 commit in N, together, as a person would import a checkout (those refused alone left out).
@@ -146,11 +161,15 @@ function main(): number {
   });
 
   const sampled = every === 1 ? "each commit's files, together" : `the files of 1 commit in ${every}, together`;
-  const lines = [...summary("each file version alone", alone), ...summary(sampled, together)];
+  const lines = [
+    ...summary("each file version alone", alone),
+    ...summary("each version of the other YAML files alone", others),
+    ...summary(sampled, together),
+  ];
   process.stdout.write(`${lines.join("\n")}\n`);
   // A crash, or an agent lost without a word: defects of the importer.
   const defect = (o: Outcome) => o.kind === "crashed" || (o.kind === "imported" && o.unwritten.length > 0);
-  return [...alone, ...together].some((o) => defect(o.outcome)) ? 1 : 0;
+  return [...alone, ...others, ...together].some((o) => defect(o.outcome)) ? 1 : 0;
 }
 
 try {
