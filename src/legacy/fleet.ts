@@ -3,6 +3,7 @@
 import { counted, firstFew, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
+import { composeDocuments } from "./compose-documents.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import {
   composeFragmentKinds,
@@ -287,7 +288,8 @@ export function assembleFleet(
   const fragments: { file: string; kinds: string[]; loc: Location }[] = [];
   const internal: (InternalNetwork & { machine?: string })[] = [];
   const networkJoins: { service: string; networks: string[] }[] = [];
-  for (const file of files) {
+  const documents = files.flatMap(composeDocuments);
+  for (const file of documents) {
     try {
       if (file.machine && !machines.some((m) => sameMachine(m, file.machine as string))) {
         throw new InputError(
@@ -364,7 +366,7 @@ export function assembleFleet(
   const refusal = oneError(refused);
   if (refusal) throw refusal;
   const [onlyFragment] = fragments;
-  if (onlyFragment && fragments.length === files.length)
+  if (onlyFragment && fragments.length === documents.length)
     throw new InputError(
       `no agents found: ${fragments.length === 1 ? "this compose file defines" : "these compose files define"} ${inWords(
         [...new Set(fragments.flatMap((f) => f.kinds))],

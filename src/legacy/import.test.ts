@@ -634,11 +634,37 @@ describe("unusable input", () => {
     const text =
       "agents:\n  - {name: A, script_path: a.py, port: 7000}\n---\nagents:\n  - {name: B, script_path: b.py}\n";
     expect(inputError(() => run({ path: "mainpc.yaml", text })).message).toBe(
-      "mainpc.yaml:4:1: this file holds 2 YAML documents (the second begins at line 4); a startup config or compose file is one: import each document as a file of its own",
+      "mainpc.yaml:4:1: this file holds 2 YAML documents (the second begins at line 4), not all of them compose's (compose reads a stream of its files in order); a startup config is one document: import each as a file of its own",
     );
     // A document marker at the start or the end alone is still one document.
     const one = "---\nagents:\n  - {name: A, script_path: a.py, port: 7000}\n---\n# the end\n";
     expect(run({ path: "mainpc.yaml", text: one }).report.agents.map((a) => a.legacyName)).toEqual(["A"]);
+  });
+
+  it("reads a compose file of several documents as compose does, each merged over those before", () => {
+    const stream = [
+      "# the stack, in one stream",
+      "services:",
+      "  hub: {image: 'cascade/hub:1', ports: ['7140:7140']}",
+      "---",
+      "services:",
+      "  hub:",
+      "    environment: {LOG_LEVEL: debug}",
+      "  stt: {image: 'cascade/stt:1', depends_on: [hub], environment: {API_TOKEN: abcdef123}}",
+      "---",
+      "networks: {back: {internal: true}}",
+      "",
+    ].join("\n");
+    const result = run({ path: "docker-compose.yml", machine: "pc2", text: stream });
+    expect(result.report.agents.map((a) => [a.legacyName, a.source])).toEqual([
+      ["hub", "docker-compose.yml:3"],
+      ["stt", "docker-compose.yml:8"],
+    ]);
+    expect(manifest(result, "hub")?.spec.env).toEqual([{ name: "LOG_LEVEL", value: "debug" }]);
+    expect(manifest(result, "stt")?.spec.dependencies).toEqual(["hub"]);
+    // Each finding points at its line of the one file.
+    expect(kinds(result.report.findings, "secret").map((f) => f.source)).toEqual(["docker-compose.yml:8"]);
+    expect(kinds(result.report.findings, "network-internal").map((f) => f.source)).toEqual(["docker-compose.yml:10"]);
   });
 
   it("does not take a services: map of settings for compose's", () => {

@@ -45,7 +45,7 @@ export function otherKindOfFile(parsed: Pick<ParsedFile, "file" | "root" | "late
   const second = parsed.laterDocuments[0];
   if (second)
     return {
-      message: `this file holds ${documents.length} YAML documents (the second begins at line ${second.loc.line}); a startup config or compose file is one: import each document as a file of its own`,
+      message: `this file holds ${documents.length} YAML documents (the second begins at line ${second.loc.line}), not all of them compose's (compose reads a stream of its files in order); a startup config is one document: import each as a file of its own`,
       loc: { ...second.loc, column: 1 },
     };
   const schema = child(root, "$schema");
