@@ -184,7 +184,7 @@ describe("capacity, dependencies, security and operations", () => {
       good("also-big", { gpu: { class: "rtx-3060", vramMiB: 20000 } }),
     ]);
     expect(of("required-agent-unplaceable").map((f) => f.problem)).toEqual([
-      "cannot be placed (InsufficientVRAM): needs 20000 MiB: rtx-3060 has 11520 MiB free on pc2",
+      "cannot be placed (InsufficientVRAM): needs 20000 MiB: rtx-3060 has 11520 MiB in all on pc2, however empty",
     ]);
     expect(of("agent-unplaceable")).toHaveLength(1);
   });

@@ -139,7 +139,27 @@ describe("planPlacement", () => {
     });
     // Not said where the required agents' room would not be enough anyway.
     const big = planPlacement([vital, demand("a/big", 12000)], classes, [mainpc, pc2]);
-    expect(big.get("a/big")).toMatchObject({ message: "needs 12000 MiB: rtx-3060 has 5776 MiB free on pc2" });
+    expect(big.get("a/big")).toMatchObject({
+      message: "needs 12000 MiB: rtx-3060 has 11776 MiB in all on pc2, however empty",
+    });
+  });
+
+  it("counts each replica's VRAM in words, and says when a card could never hold the agent", () => {
+    const vital = demand("a/vital", 6000, { required: true, current: { gpuClass: "rtx-3060", node: "pc2" } });
+    const pair = planPlacement([vital, demand("a/pair", 5000, { replicas: 2 })], classes, [mainpc, pc2]);
+    expect(pair.get("a/pair")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message: "needs 2 × 5000 MiB: rtx-3060 has 5776 MiB free on pc2 (required agents hold 6000 MiB there: a/vital)",
+    });
+    // Room that no agent holds: freeing others would not help, and the message says so.
+    const never = planPlacement([demand("a/pair", 7000, { replicas: 2 }, ["rtx-3060", "rtx-4090"])], classes, [pc2]);
+    expect(never.get("a/pair")).toEqual({
+      kind: "waiting",
+      reason: "InsufficientVRAM",
+      message:
+        "needs 2 × 7000 MiB: rtx-3060 has 11776 MiB in all on pc2, however empty; rtx-4090 has no Ready, schedulable node",
+    });
   });
 
   it("lets a required agent that displaced others start only once their pods have stopped, and displaces no more meanwhile", () => {

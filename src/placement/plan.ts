@@ -441,8 +441,12 @@ function waiting(
   const perClass = known.flatMap((c) => {
     const list = usableByClass.get(c.name) ?? [];
     let best: Member | undefined;
-    for (const m of list) if (!best || m.budget.freeMiB > best.budget.freeMiB) best = m;
-    return best ? [{ c, best, count: list.length }] : [];
+    let most = 0;
+    for (const m of list) {
+      if (!best || m.budget.freeMiB > best.budget.freeMiB) best = m;
+      most = Math.max(most, m.budget.capacityMiB);
+    }
+    return best ? [{ c, best, most, count: list.length }] : [];
   });
   if (perClass.length === 0) {
     return {
@@ -456,7 +460,7 @@ function waiting(
   const short = known.map((c) => {
     const found = perClass.find((p) => p.c === c);
     if (!found) return `${c.name} has no Ready, schedulable node`;
-    const { best, count } = found;
+    const { best, most, count } = found;
     const others = count > 1 ? ` (the most of its ${count} nodes)` : "";
     const leaving = best.budget.leavingMiB
       ? `, and ${best.budget.leavingMiB} MiB more once the pods leaving it have stopped`
@@ -467,11 +471,20 @@ function waiting(
       held && held.mib > 0 && best.budget.freeMiB + held.mib >= c.vramMiB * d.replicas
         ? ` (required agents hold ${held.mib} MiB there: ${firstFew(held.agents)})`
         : "";
-    return best.budget.freeMiB < c.vramMiB * d.replicas
+    const needMiB = c.vramMiB * d.replicas;
+    // More than a node of the class holds with nothing else on it: no amount of waiting helps.
+    if (most < needMiB)
+      return count > 1
+        ? `${c.name} has at most ${most} MiB on any of its ${count} nodes, however empty`
+        : `${c.name} has ${most} MiB in all on ${best.node.name}, however empty`;
+    return best.budget.freeMiB < needMiB
       ? `${c.name} has ${Math.max(0, best.budget.freeMiB)} MiB free on ${best.node.name}${others}${byRequired}${leaving}`
       : `${c.name} has no free GPU replica on ${best.node.name}${count > 1 ? ` or its other nodes with room` : ""}`;
   });
-  const needs = [...new Set(known.map((c) => `${c.vramMiB * d.replicas} MiB`))].join(" or ");
+  // A Deployment's replicas each take the VRAM: two of 20000 MiB are 2 × 20000, not one of 40000.
+  const needs = [
+    ...new Set(known.map((c) => (d.replicas > 1 ? `${d.replicas} × ${c.vramMiB} MiB` : `${c.vramMiB} MiB`))),
+  ].join(" or ");
   return {
     kind: "waiting",
     reason: vramShort ? AgentReason.InsufficientVRAM : AgentReason.NoFreeGPU,
