@@ -2,13 +2,31 @@
 // exists and is Ready, whether it is required, how it is reached, whether the agent is in a cycle,
 // and who depends on it. Pure over a lookup: the reconciler passes the cache's.
 import type { AgentDeployment } from "../api/agentdeployment.ts";
-import { AgentCondition, conditionTrue } from "../api/conditions.ts";
+import { AgentCondition, AgentReason, conditionTrue } from "../api/conditions.ts";
 import { componentOf, cycleThrough, inCycle } from "../dependencies/graph.ts";
 import type { DependencyEndpoint } from "../render/input.ts";
 
 export interface DependencyState {
   ready: boolean;
   required: boolean;
+  /** Why it is not Ready, when that is something a person must act on (InsufficientVRAM, CrashLoopBackOff). */
+  blockedBy?: string;
+}
+
+/** Reasons of Ready=False that are progress, not a stop: a dependency giving them will be Ready by itself. */
+const progressReasons: ReadonlySet<string> = new Set([
+  AgentReason.Creating,
+  AgentReason.Starting,
+  AgentReason.WaitingForDependencies,
+]);
+
+/**
+ * What stops an agent from becoming Ready, as its dependents say it: its Ready reason, unless that is
+ * progress (or waiting for its own dependencies, which their status names in turn).
+ */
+export function blockedBy(agent: AgentDeployment): string | undefined {
+  const ready = agent.status?.conditions?.find((c) => c.type === AgentCondition.Ready);
+  return ready?.status === "False" && ready.reason && !progressReasons.has(ready.reason) ? ready.reason : undefined;
 }
 
 export interface AgentDependencies {
@@ -40,7 +58,13 @@ export function agentDependencies(agent: AgentDeployment, agents: NamespaceAgent
     const other = agents.get(dep);
     states.set(
       dep,
-      other ? { ready: conditionTrue(other, AgentCondition.Ready), required: other.spec.required === true } : undefined,
+      other
+        ? {
+            ready: conditionTrue(other, AgentCondition.Ready),
+            required: other.spec.required === true,
+            ...(blockedBy(other) ? { blockedBy: blockedBy(other) } : {}),
+          }
+        : undefined,
     );
     if (other) endpoints.push({ name: dep, ports: other.spec.ports ?? [] });
   }

@@ -34,6 +34,26 @@ describe("dependenciesReady", () => {
     });
   });
 
+  it("names the dependencies that will not become Ready by themselves, and why, not those on their way", () => {
+    const notReady = (a: AgentDeployment, reason: string): AgentDeployment => ({
+      ...a,
+      status: { conditions: [{ type: "Ready", status: "False", reason, message: "", lastTransitionTime: "" }] },
+    });
+    const fleet = [
+      agent("front", { dependencies: ["llm", "hub", "stt", "tts"] }),
+      notReady(agent("llm", {}), "InsufficientVRAM"),
+      notReady(agent("hub", {}), "Starting"),
+      notReady(agent("stt", { dependencies: ["llm"] }), "WaitingForDependencies"),
+      notReady(agent("tts", {}), "CrashLoopBackOff"),
+    ];
+    expect(conditionOf("front", fleet).condition.message).toBe(
+      "waiting for llm, hub, stt, tts to be Ready before it starts; will not become Ready by themselves: llm (InsufficientVRAM), tts (CrashLoopBackOff)",
+    );
+    expect(conditionOf("front", fleet, true).condition.message).toBe(
+      "llm, hub, stt, tts not Ready; it keeps running (an agent that has started is never stopped for a dependency); will not become Ready by themselves: llm (InsufficientVRAM), tts (CrashLoopBackOff)",
+    );
+  });
+
   it("says a started agent keeps running when a dependency is no longer Ready", () => {
     const fleet = [agent("a", { dependencies: ["b"] }), agent("b", {})];
     const { condition, start } = conditionOf("a", fleet, true);

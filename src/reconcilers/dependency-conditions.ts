@@ -51,13 +51,21 @@ export function dependenciesReady(deps: AgentDependencies, start: StartDecision)
     };
   }
   if (notReady.length) {
+    // The dependencies that will not become Ready by themselves, and why: the root of a held chain.
+    const blocked = notReady.flatMap((n) => {
+      const why = deps.states.get(n)?.blockedBy;
+      return why ? [`${n} (${why})`] : [];
+    });
+    const stopped = blocked.length
+      ? `; will not become Ready by ${blocked.length === 1 ? "itself" : "themselves"}: ${list(blocked)}`
+      : "";
     return {
       type,
       status: "False",
       reason: AgentReason.DependenciesNotReady,
       message: held
-        ? `waiting for ${list(notReady)} to be Ready before it starts`
-        : `${list(notReady)} not Ready; it keeps running (an agent that has started is never stopped for a dependency)`,
+        ? `waiting for ${list(notReady)} to be Ready before it starts${stopped}`
+        : `${list(notReady)} not Ready; it keeps running (an agent that has started is never stopped for a dependency)${stopped}`,
     };
   }
   return {

@@ -45,6 +45,22 @@ describe("dependencyGraphChange", () => {
     ]);
   });
 
+  it("wakes direct dependents when what stops an agent changes, not for its progress", () => {
+    const ns = namespace();
+    ns.put(agent("a", { dependencies: ["b"] }));
+    const b = agent("b", {});
+    ns.put(b);
+    const notReady = (reason: string): AgentDeployment => ({
+      ...b,
+      status: { conditions: [{ type: "Ready", status: "False", reason, message: "", lastTransitionTime: "" }] },
+    });
+    expect(ns.put(notReady("Creating"))).toEqual([]);
+    expect(ns.put(notReady("Starting"))).toEqual([]);
+    expect(ns.put(notReady("CrashLoopBackOff"))).toEqual(["agents/a"]);
+    expect(ns.put(notReady("InsufficientVRAM"))).toEqual(["agents/a"]);
+    expect(ns.put(notReady("Starting"))).toEqual(["agents/a"]);
+  });
+
   it("wakes every agent that reaches an agent whose dependencies close a cycle", () => {
     const ns = namespace();
     ns.put(agent("a", { dependencies: ["b"] }));
