@@ -263,6 +263,36 @@ describe("agents that work together", () => {
     expect(configHash(started)).not.toBe(configHash(before));
   });
 
+  it("names a dependency that will not become Ready by itself, and why, until it is fixed", async () => {
+    await applyObjects([
+      agent("lost-base", { gpu: { class: "rtx-9999", vramMiB: 1000 } }),
+      agent("lost-top", { dependencies: ["lost-base"] }),
+    ]);
+    // The base's own status comes after the top's first reconcile: the top hears of it by the watch.
+    await eventually("lost-top to name why lost-base will not be Ready", async () => {
+      const top = (await agentsNow()).get("lost-top");
+      return condition(top, "DependenciesReady")?.message ===
+        "waiting for lost-base to be Ready before it starts; will not become Ready by itself: lost-base (UnknownGPUClass)"
+        ? top
+        : undefined;
+    });
+    await kubectl([
+      "patch",
+      "agd",
+      "lost-base",
+      "-n",
+      ns.name,
+      "--type=json",
+      "-p",
+      '[{"op":"remove","path":"/spec/gpu"}]',
+    ]);
+    const agents = await allReady(["lost-base", "lost-top"]);
+    expect(condition(agents.get("lost-top"), "DependenciesReady")).toMatchObject({
+      status: "True",
+      reason: "AllReady",
+    });
+  });
+
   // A config change rolls a CPU agent's pod new pod first: the old one answers until the new one is
   // Ready. Ready says whether the agent serves, so it stays True through the roll, and so do its
   // dependents' DependenciesReady: no alert, no wave of status writes over the agents that use it.
