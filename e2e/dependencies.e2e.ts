@@ -263,7 +263,7 @@ describe("agents that work together", () => {
     expect(configHash(started)).not.toBe(configHash(before));
   });
 
-  it("names a dependency that will not become Ready by itself, and why, until it is fixed", async () => {
+  it("names a dependency held up, and why, until it is fixed", async () => {
     await applyObjects([
       agent("lost-base", { gpu: { class: "rtx-9999", vramMiB: 1000 } }),
       agent("lost-top", { dependencies: ["lost-base"] }),
@@ -272,7 +272,7 @@ describe("agents that work together", () => {
     await eventually("lost-top to name why lost-base will not be Ready", async () => {
       const top = (await agentsNow()).get("lost-top");
       return condition(top, "DependenciesReady")?.message ===
-        "waiting for lost-base to be Ready before it starts; will not become Ready by itself: lost-base (UnknownGPUClass)"
+        "waiting for lost-base to be Ready before it starts; held up: lost-base (UnknownGPUClass)"
         ? top
         : undefined;
     });

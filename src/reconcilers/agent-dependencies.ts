@@ -2,31 +2,38 @@
 // exists and is Ready, whether it is required, how it is reached, whether the agent is in a cycle,
 // and who depends on it. Pure over a lookup: the reconciler passes the cache's.
 import type { AgentDeployment } from "../api/agentdeployment.ts";
-import { AgentCondition, AgentReason, conditionTrue } from "../api/conditions.ts";
+import { AgentCondition, AgentReason, conditionTrue, containerWaitingReasons } from "../api/conditions.ts";
 import { componentOf, cycleThrough, inCycle } from "../dependencies/graph.ts";
 import type { DependencyEndpoint } from "../render/input.ts";
 
 export interface DependencyState {
   ready: boolean;
   required: boolean;
-  /** Why it is not Ready, when that is something a person must act on (InsufficientVRAM, CrashLoopBackOff). */
+  /** Why it is not Ready, when that holds it until something changes (InsufficientVRAM, CrashLoopBackOff). */
   blockedBy?: string;
 }
 
-/** Reasons of Ready=False that are progress, not a stop: a dependency giving them will be Ready by itself. */
-const progressReasons: ReadonlySet<string> = new Set([
-  AgentReason.Creating,
-  AgentReason.Starting,
-  AgentReason.WaitingForDependencies,
+/**
+ * Reasons of Ready=False that hold an agent until something changes (a fix, room on a card), not on
+ * its way: the operator's own placement and spec decisions, and containers kubelet cannot run.
+ * Unschedulable is left out: the scheduler says it while a rollout's pods race for room, and it
+ * passes by itself within seconds; said by every dependent, it was a status write each way.
+ */
+const holdingReasons: ReadonlySet<string> = new Set([
+  AgentReason.InvalidSpec,
+  AgentReason.ChildRejected,
+  AgentReason.InsufficientVRAM,
+  AgentReason.NoFreeGPU,
+  AgentReason.NodeNotReady,
+  AgentReason.UnknownGPUClass,
+  AgentReason.Preempted,
+  ...containerWaitingReasons,
 ]);
 
-/**
- * What stops an agent from becoming Ready, as its dependents say it: its Ready reason, unless that is
- * progress (or waiting for its own dependencies, which their status names in turn).
- */
+/** What holds an agent up, as its dependents say it: its Ready reason, when that is one of those. */
 export function blockedBy(agent: AgentDeployment): string | undefined {
   const ready = agent.status?.conditions?.find((c) => c.type === AgentCondition.Ready);
-  return ready?.status === "False" && ready.reason && !progressReasons.has(ready.reason) ? ready.reason : undefined;
+  return ready?.status === "False" && holdingReasons.has(ready.reason ?? "") ? ready.reason : undefined;
 }
 
 export interface AgentDependencies {

@@ -34,23 +34,24 @@ describe("dependenciesReady", () => {
     });
   });
 
-  it("names the dependencies that will not become Ready by themselves, and why, not those on their way", () => {
+  it("names the dependencies held up, and why, not those on their way", () => {
     const notReady = (a: AgentDeployment, reason: string): AgentDeployment => ({
       ...a,
       status: { conditions: [{ type: "Ready", status: "False", reason, message: "", lastTransitionTime: "" }] },
     });
     const fleet = [
-      agent("front", { dependencies: ["llm", "hub", "stt", "tts"] }),
+      agent("front", { dependencies: ["llm", "hub", "web", "stt", "tts"] }),
       notReady(agent("llm", {}), "InsufficientVRAM"),
       notReady(agent("hub", {}), "Starting"),
+      notReady(agent("web", {}), "Unschedulable"),
       notReady(agent("stt", { dependencies: ["llm"] }), "WaitingForDependencies"),
       notReady(agent("tts", {}), "CrashLoopBackOff"),
     ];
     expect(conditionOf("front", fleet).condition.message).toBe(
-      "waiting for llm, hub, stt, tts to be Ready before it starts; will not become Ready by themselves: llm (InsufficientVRAM), tts (CrashLoopBackOff)",
+      "waiting for llm, hub, web, stt, tts to be Ready before it starts; held up: llm (InsufficientVRAM), tts (CrashLoopBackOff)",
     );
     expect(conditionOf("front", fleet, true).condition.message).toBe(
-      "llm, hub, stt, tts not Ready; it keeps running (an agent that has started is never stopped for a dependency); will not become Ready by themselves: llm (InsufficientVRAM), tts (CrashLoopBackOff)",
+      "llm, hub, web, stt, tts not Ready; it keeps running (an agent that has started is never stopped for a dependency); held up: llm (InsufficientVRAM), tts (CrashLoopBackOff)",
     );
   });
 

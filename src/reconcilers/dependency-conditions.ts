@@ -51,14 +51,12 @@ export function dependenciesReady(deps: AgentDependencies, start: StartDecision)
     };
   }
   if (notReady.length) {
-    // The dependencies that will not become Ready by themselves, and why: the root of a held chain.
+    // The dependencies held up rather than on their way, and why: the root of a held chain.
     const blocked = notReady.flatMap((n) => {
       const why = deps.states.get(n)?.blockedBy;
       return why ? [`${n} (${why})`] : [];
     });
-    const stopped = blocked.length
-      ? `; will not become Ready by ${blocked.length === 1 ? "itself" : "themselves"}: ${list(blocked)}`
-      : "";
+    const stopped = blocked.length ? `; held up: ${list(blocked)}` : "";
     return {
       type,
       status: "False",

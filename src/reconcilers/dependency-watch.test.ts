@@ -56,6 +56,7 @@ describe("dependencyGraphChange", () => {
     });
     expect(ns.put(notReady("Creating"))).toEqual([]);
     expect(ns.put(notReady("Starting"))).toEqual([]);
+    expect(ns.put(notReady("Unschedulable"))).toEqual([]); // the scheduler's, passing at a rollout
     expect(ns.put(notReady("CrashLoopBackOff"))).toEqual(["agents/a"]);
     expect(ns.put(notReady("InsufficientVRAM"))).toEqual(["agents/a"]);
     expect(ns.put(notReady("Starting"))).toEqual(["agents/a"]);
