@@ -5,7 +5,7 @@
 // own check to say what it is (Kubernetes objects, most often).
 
 import { isCompose } from "./compose.ts";
-import { composeFragmentKinds } from "./compose-networks.ts";
+import { composeFragmentKinds } from "./compose-definitions.ts";
 import type { LegacyFile } from "./fleet.ts";
 import { parseYaml } from "./yaml-source.ts";
 

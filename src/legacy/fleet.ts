@@ -3,15 +3,16 @@
 import { counted, firstFew, inWords } from "../lib/words.ts";
 import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
-import { composeDocuments } from "./compose-documents.ts";
-import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import {
   composeFragmentKinds,
+  fragmentFinding,
   type InternalNetwork,
   internalNetworkFindings,
   internalNetworks,
   serviceNetworks,
-} from "./compose-networks.ts";
+} from "./compose-definitions.ts";
+import { composeDocuments } from "./compose-documents.ts";
+import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
 import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
@@ -215,26 +216,6 @@ function limitsFinding(
 
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
-
-/** What in a cluster does the work of each kind of compose definition. */
-const clusterCounterpart: Record<string, string> = {
-  networks: "Services and NetworkPolicies",
-  volumes: "PersistentVolumeClaims",
-  secrets: "Secrets",
-  configs: "ConfigMaps",
-};
-
-function fragmentFinding(file: string, kinds: readonly string[], loc: Location): Finding {
-  return {
-    kind: "compose-fragment",
-    severity: "info",
-    agents: [],
-    message: `${file} defines compose's ${inWords(kinds)} and no service: compose merged it with the files that define services, and nothing in it is an agent. In the cluster, ${inWords(
-      kinds.map((k) => `${clusterCounterpart[k] ?? "the cluster's own objects"} take the place of its ${k}`),
-    )}`,
-    source: at(loc),
-  };
-}
 
 /**
  * Why a file gave no agents. A configuration that only includes others (the unified v3 file, a

@@ -1,7 +1,7 @@
 // compose's top-level definitions that are not services: a file of networks, volumes, secrets or
 // configs alone (which compose merges with the files that define services), and `internal: true`
 // networks, whose services could reach nothing outside them. Pure.
-import { firstFew } from "../lib/words.ts";
+import { firstFew, inWords } from "../lib/words.ts";
 import { type Finding, type Location, where } from "./model.ts";
 import { child, scalar, type YNode } from "./yaml-source.ts";
 
@@ -17,6 +17,27 @@ export function composeFragmentKinds(root: YNode | undefined): string[] | undefi
   if (!root.entries.every((e) => allowed(e.key))) return undefined;
   const kinds = root.entries.filter((e) => definitionKeys.includes(e.key) && e.value.kind === "map").map((e) => e.key);
   return kinds.length ? kinds : undefined;
+}
+
+/** What in a cluster does the work of each kind of compose definition. */
+const clusterCounterpart: Record<string, string> = {
+  networks: "Services and NetworkPolicies",
+  volumes: "PersistentVolumeClaims",
+  secrets: "Secrets",
+  configs: "ConfigMaps",
+};
+
+/** A file of definitions alone, read beside the files that define services. */
+export function fragmentFinding(file: string, kinds: readonly string[], loc: Location): Finding {
+  return {
+    kind: "compose-fragment",
+    severity: "info",
+    agents: [],
+    message: `${file} defines compose's ${inWords(kinds)} and no service: compose merged it with the files that define services, and nothing in it is an agent. In the cluster, ${inWords(
+      kinds.map((k) => `${clusterCounterpart[k] ?? "the cluster's own objects"} take the place of its ${k}`),
+    )}`,
+    source: where(loc),
+  };
 }
 
 export interface InternalNetwork {
