@@ -238,6 +238,32 @@ describe("agentfleet run", () => {
     expect(changed).toContain("Deployment/tts-service");
   });
 
+  it("scales an agent with kubectl scale, as a Deployment, through its scale subresource", async () => {
+    await kubectl(["scale", "agd", "system-digital-twin", "-n", ns.name, "--replicas=2"]);
+    await eventually("system-digital-twin to run 2 pods Ready", async () => {
+      const twin = (await agents()).find((a) => a.metadata.name === "system-digital-twin");
+      return condition(twin as AgentStatus, "Ready")?.message.startsWith("2/2 pods Ready") ? twin : undefined;
+    });
+    // What an autoscaler reads: the replicas and the selector of the agent's pods.
+    const scale = JSON.parse(
+      await kubectl(["get", "agd", "system-digital-twin", "-n", ns.name, "--subresource=scale", "-o", "json"]),
+    ) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
+    expect(scale.spec.replicas).toBe(2);
+    expect(scale.status.replicas).toBe(2);
+    const selected = await core.listNamespacedPod({ namespace: ns.name, labelSelector: scale.status.selector });
+    expect(new Set(selected.items.map((p) => p.metadata?.labels?.["app.kubernetes.io/name"]))).toEqual(
+      new Set(["system-digital-twin"]),
+    );
+    await kubectl(["scale", "agd", "system-digital-twin", "-n", ns.name, "--replicas=1"]);
+    await eventually("system-digital-twin back to 1 pod", async () => {
+      const twin = (await agents()).find((a) => a.metadata.name === "system-digital-twin");
+      return condition(twin as AgentStatus, "Ready")?.message.startsWith("1/1 pods Ready") &&
+        (await podsOf("system-digital-twin")).length === 1
+        ? twin
+        : undefined;
+    });
+  });
+
   it("deletes every child with its agent", async () => {
     await kubectl(["delete", "agd", "observability-hub", "-n", ns.name, "--wait=true"]);
     await eventually("observability-hub's children to go", async () => {

@@ -405,6 +405,10 @@ export const agentDeploymentStatusSchema = z
     replicas: z.number().int().optional().describe("Pods the agent's Deployment has."),
     readyReplicas: z.number().int().optional().describe("Pods that are Ready."),
     ready: z.string().optional().describe("readyReplicas/replicas, for kubectl get."),
+    selector: z
+      .string()
+      .optional()
+      .describe("The label selector of the agent's pods, as text: the scale subresource's, for autoscalers."),
     gpuClass: z.string().optional().describe("The GPU class the agent runs on (a fallback class while one is active)."),
     node: z.string().optional().describe("The node the agent's pods are placed on."),
     vramMiB: z.number().int().optional().describe("The VRAM counted against that node's ledger."),

@@ -27,6 +27,8 @@ interface CrdDefinition {
   columns: PrinterColumn[];
   /** The rule on metadata.name: what the name must be to name the objects made from it. */
   nameRule: { rule: string; message: string };
+  /** The scale subresource: `kubectl scale` and autoscalers read and set replicas through it. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
 }
 
 const nameIsDnsLabel = {
@@ -66,7 +68,7 @@ function crd(def: CrdDefinition) {
           name: version,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          subresources: { status: {}, ...(def.scale ? { scale: def.scale } : {}) },
           additionalPrinterColumns: def.columns,
           schema: {
             openAPIV3Schema: {
@@ -125,6 +127,12 @@ export function agentDeploymentCrd() {
       "AgentDeployment runs one AI agent: its image, ports, health check, configuration, secrets by reference, the GPU class and VRAM it needs with fallbacks, and the agents it depends on. The operator places it on a GPU, runs it, protects it with a PodDisruptionBudget and reports in its status.",
     spec: toStructuralSchema(agentDeploymentSpecSchema),
     status: toStructuralSchema(agentDeploymentStatusSchema),
+    // As a Deployment: kubectl scale agd X --replicas=2, and a HorizontalPodAutoscaler on its pods.
+    scale: {
+      specReplicasPath: ".spec.replicas",
+      statusReplicasPath: ".status.replicas",
+      labelSelectorPath: ".status.selector",
+    },
     columns: [
       { name: "Class", type: "string", jsonPath: ".status.gpuClass", description: "The GPU class it runs on." },
       { name: "Node", type: "string", jsonPath: ".status.node", description: "The node it is placed on." },

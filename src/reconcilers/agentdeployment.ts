@@ -17,6 +17,7 @@ import { disruptionPolicy, type FreeVram } from "../placement/disruption.ts";
 import { gpuChoice } from "../placement/gpu-choice.ts";
 import type { Decision } from "../placement/plan.ts";
 import type { Child } from "../render/input.ts";
+import { podSelector } from "../render/labels.ts";
 import { agentDependencies } from "./agent-dependencies.ts";
 import { parseAgentSpec } from "./agent-spec.ts";
 import { decideStatus } from "./agent-status.ts";
@@ -62,7 +63,12 @@ export function agentReconciler(deps: AgentReconcilerDeps) {
     const key = objectKey(agent.metadata);
     const at = now();
     const conditions = mergeConditions(agent.status?.conditions, decided, agent.metadata.generation, at);
-    const status = { observedGeneration: agent.metadata.generation, ...fields, conditions };
+    const status = {
+      observedGeneration: agent.metadata.generation,
+      selector: podSelector(agent.metadata.name),
+      ...fields,
+      conditions,
+    };
     if (sameStatus(agent.status, status)) {
       progressSince.delete(key);
       return undefined;

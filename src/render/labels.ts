@@ -7,6 +7,12 @@ export function selectorLabels(agentName: string): Record<string, string> {
   return { [labelKeys.name]: agentName, [labelKeys.managedBy]: managedBy };
 }
 
+/** The selector of an agent's pods as text (`a=b,c=d`), as the scale subresource gives it to autoscalers. */
+export const podSelector = (agentName: string) =>
+  Object.entries(selectorLabels(agentName))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
 export function standardLabels(agentName: string): Record<string, string> {
   return { ...selectorLabels(agentName), [labelKeys.partOf]: managedBy };
 }
