@@ -10,6 +10,12 @@ export function sameStatus(before: unknown, after: unknown): boolean {
   return sameJson(before, after);
 }
 
+/**
+ * The API server's refusal of a status field its schema lacks: the CustomResourceDefinition in the
+ * cluster is older than the operator (Helm installs a chart's CRDs once and never upgrades them).
+ */
+const fieldNotInSchema = /(\.status\.[\w.]+): field not declared in schema/;
+
 /** Applies the status; returns the object as the API server has it now. */
 export async function applyStatus(
   client: KubeClient,
@@ -19,9 +25,23 @@ export async function applyStatus(
   fieldManager: string,
 ): Promise<KubeObject> {
   const { name, namespace } = obj.metadata;
-  return client.apply<KubeObject>(
-    resourcePath(resource, namespace, name, "status"),
-    { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, status },
-    fieldManager,
-  );
+  return client
+    .apply<KubeObject>(
+      resourcePath(resource, namespace, name, "status"),
+      { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, status },
+      fieldManager,
+    )
+    .catch((err: unknown) => {
+      throw outdatedSchema(resource, err) ?? err;
+    });
+}
+
+/** A status refused for a field the schema lacks, said as what to do; undefined for any other error. */
+export function outdatedSchema(resource: ResourceType, err: unknown): Error | undefined {
+  const field = err instanceof Error ? fieldNotInSchema.exec(err.message)?.[1] : undefined;
+  return field
+    ? new Error(
+        `the ${resource.plural}.${resource.group} CustomResourceDefinition in the cluster is older than this operator (its schema has no ${field}): apply the CRDs of this version before the operator (kubectl apply --server-side -f the chart's crds/; helm upgrade does not)`,
+      )
+    : undefined;
 }
