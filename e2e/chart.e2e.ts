@@ -10,7 +10,7 @@ import { installCrds } from "../hack/lib/install.ts";
 import { installManifestPath, renderInstallManifest } from "../hack/lib/install-manifest.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { kubeconfigPath, repoRoot, stateDir, tool } from "../hack/lib/paths.ts";
-import { run } from "../hack/lib/run.ts";
+import { CommandError, run } from "../hack/lib/run.ts";
 import { clients, eventually, removeNamespace } from "./support/kube.ts";
 
 const { core, apps } = clients();
@@ -137,6 +137,48 @@ describe("charts/agentfleet", () => {
       spec: { nodeSelectorTerms: unknown };
     };
     expect(JSON.stringify(gpuClass.spec.nodeSelectorTerms)).toContain("NVIDIA-GeForce-RTX-4090-SHARED");
+  });
+
+  it("lets whoever may edit a namespace manage and scale its agents, and whoever may view it read them", async () => {
+    for (const [person, role] of [
+      ["editor", "edit"],
+      ["viewer", "view"],
+    ] as const) {
+      await kubectl(["create", "serviceaccount", person, "-n", agents]);
+      await kubectl([
+        "create",
+        "rolebinding",
+        person,
+        "-n",
+        agents,
+        `--clusterrole=${role}`,
+        `--serviceaccount=${agents}:${person}`,
+      ]);
+    }
+    const can = (person: string, verb: string, what: string, ...more: string[]) =>
+      kubectl([
+        "auth",
+        "can-i",
+        verb,
+        what,
+        "-n",
+        agents,
+        `--as=system:serviceaccount:${agents}:${person}`,
+        ...more,
+      ]).then(
+        (out) => out.trim(),
+        // kubectl auth can-i prints "no" and exits 1.
+        (err: Error) => (err instanceof CommandError && err.exitCode === 1 ? "no" : err.message),
+      );
+    // Kubernetes folds the chart's roles into its own a moment after they are created.
+    await eventually("the edit role to take in AgentDeployments", async () =>
+      (await can("editor", "create", "agentdeployments.agentfleet.io")) === "yes" ? true : undefined,
+    );
+    expect(await can("editor", "update", "agentdeployments.agentfleet.io", "--subresource=scale")).toBe("yes");
+    expect(await can("editor", "delete", "agentdeployments.agentfleet.io")).toBe("yes");
+    expect(await can("viewer", "list", "agentdeployments.agentfleet.io")).toBe("yes");
+    expect(await can("viewer", "create", "agentdeployments.agentfleet.io")).toBe("no");
+    expect(await can("editor", "update", "agentdeployments.agentfleet.io", "--subresource=status")).toBe("no");
   });
 
   it("gives the operator enough RBAC to run a fleet in a restricted namespace, and no Secret", async () => {
