@@ -15,6 +15,7 @@ import { composeDocuments } from "./compose-documents.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
 import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
+import { includedPaths, includeFinding } from "./included-files.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
 import {
   type Decommissioned,
@@ -222,11 +223,7 @@ const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "
  * compose file's include:) says which files to import instead.
  */
 function noAgentsMessage(root: YNode | undefined): string {
-  const include = child(root, "include");
-  // Each entry a path, or (compose) a map with a path.
-  const included = (include?.kind === "seq" ? include.items : include ? [include] : []).flatMap(
-    (i) => scalar(i) ?? scalar(child(i, "path")) ?? [],
-  );
+  const included = includedPaths(root);
   const expected =
     "expected a docker-compose file (a services: map) or a startup config (agents with script_path or port, in groups or lists)";
   // container_groups.yaml: group → [AgentName, …], names that other files define.
@@ -266,7 +263,10 @@ export function assembleFleet(
   const startupMachines = new Set<string>();
 
   const refused: InputError[] = [];
-  const fragments: { file: string; kinds: string[]; loc: Location }[] = [];
+  // Files that give nothing of their own (networks alone, includes alone): a note beside the files
+  // that do, refused when every file given is one.
+  const nothingOwn: { refusal: InputError; finding: Finding | undefined }[] = [];
+  const givenPaths = files.map((f) => f.path);
   const internal: (InternalNetwork & { machine?: string })[] = [];
   const networkJoins: { service: string; networks: string[] }[] = [];
   const documents = files.flatMap(composeDocuments);
@@ -331,13 +331,29 @@ export function assembleFleet(
         decommissioned.push(...decommissionedInComments(file.path, machine ?? "", parsed.lines));
       } else if (fragment && root) {
         // compose merges it with the files given beside it; alone, it gives nothing to import.
-        fragments.push({ file: file.path, kinds: fragment, loc: root.loc });
-        findings.push(fragmentFinding(file.path, fragment, root.loc));
+        nothingOwn.push({
+          refusal: new InputError(
+            `no agents found: this compose file defines ${inWords(fragment)} and no service; import it with the compose files whose services use them`,
+            root.loc,
+          ),
+          finding: fragmentFinding(file.path, fragment, root.loc),
+        });
         fileScalars.push(...fileLevelScalars(root));
         internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
+      } else if (root && includedPaths(root).length) {
+        nothingOwn.push({
+          refusal: new InputError(noAgentsMessage(root), root.loc),
+          finding: includeFinding(file.path, includedPaths(root), givenPaths, true, root.loc),
+        });
       } else {
         throw new InputError(noAgentsMessage(root), root?.loc ?? { file: file.path, line: 1, column: 1 });
       }
+      // A compose file with services may include others too: those not given are missing.
+      const includes =
+        isCompose(root) && root
+          ? includeFinding(file.path, includedPaths(root), givenPaths, false, root.loc)
+          : undefined;
+      if (includes) findings.push(includes);
     } catch (err) {
       // Every file that cannot be read is named at once: a checkout imported together is mended in one go.
       if (!(err instanceof InputError)) throw err;
@@ -346,14 +362,11 @@ export function assembleFleet(
   }
   const refusal = oneError(refused);
   if (refusal) throw refusal;
-  const [onlyFragment] = fragments;
-  if (onlyFragment && fragments.length === documents.length)
-    throw new InputError(
-      `no agents found: ${fragments.length === 1 ? "this compose file defines" : "these compose files define"} ${inWords(
-        [...new Set(fragments.flatMap((f) => f.kinds))],
-      )} and no service; import ${fragments.length === 1 ? "it" : "them"} with the compose files whose services use them`,
-      onlyFragment.loc,
-    );
+  if (nothingOwn.length === documents.length) {
+    const alone = oneError(nothingOwn.map((n) => n.refusal));
+    if (alone) throw alone;
+  }
+  for (const n of nothingOwn) if (n.finding) findings.push(n.finding);
   findings.push(...internalNetworkFindings(internal, networkJoins));
 
   // One machine's agent in two of its files (its startup config and another list of its services;

@@ -562,6 +562,49 @@ describe("unusable input", () => {
     );
   });
 
+  it("imports a file of includes beside the files it includes, and names those not given", () => {
+    const unified = {
+      path: "config/startup_config.v3.yaml",
+      text: "version: 3.0\ninclude:\n  - main_pc_code/config/startup_config.yaml\n  - pc2_code/config/startup_config.yaml\n",
+    };
+    const mainpc = {
+      path: "/checkout/main_pc_code/config/startup_config.yaml",
+      machine: "mainpc",
+      text: "agents:\n  - {name: A, script_path: a.py, port: 7000}\n",
+    };
+    const pc2 = {
+      path: "pc2_code/config/startup_config.yaml",
+      machine: "pc2",
+      text: "agents:\n  - {name: B, script_path: b.py, port: 7001}\n",
+    };
+    const one = run(unified, mainpc);
+    expect(one.report.agents.map((a) => a.legacyName)).toEqual(["A"]);
+    expect(kinds(one.report.findings, "included-file").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "warning",
+        "config/startup_config.v3.yaml:1",
+        "config/startup_config.v3.yaml includes pc2_code/config/startup_config.yaml, not among the files given: the agents it defines are not imported. Import it too",
+      ],
+    ]);
+    const both = run(unified, mainpc, pc2);
+    expect(both.report.agents.map((a) => a.legacyName)).toEqual(["A", "B"]);
+    expect(kinds(both.report.findings, "included-file").map((f) => [f.severity, f.message])).toEqual([
+      [
+        "info",
+        "config/startup_config.v3.yaml only includes main_pc_code/config/startup_config.yaml, pc2_code/config/startup_config.yaml, imported as given: nothing else in it is read",
+      ],
+    ]);
+    // A compose file with services of its own and an include not given.
+    const compose = run({
+      path: "stack/docker-compose.yml",
+      machine: "pc2",
+      text: "include: [../observability/compose.yaml]\nservices:\n  hub: {image: 'hub:1'}\n",
+    });
+    expect(kinds(compose.report.findings, "included-file").map((f) => f.message)).toEqual([
+      "stack/docker-compose.yml includes ../observability/compose.yaml, not among the files given: the agents it defines are not imported. Import it too",
+    ]);
+  });
+
   it("says a file that only groups agents by name defines none, and to import the files that do", () => {
     const groups =
       "# how agents are grouped into containers\npc2_core_services:\n  - HealthMonitor\n  - ResourceManager\n  - CacheManager\npc2_ai_services: [DreamWorldAgent]\n";

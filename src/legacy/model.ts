@@ -63,6 +63,7 @@ export type FindingKind =
   | "hardcoded-address"
   | "network-internal"
   | "compose-fragment"
+  | "included-file"
   | "compose-drift"
   | "duplicate-key"
   | "gpu-estimate"
