@@ -10,6 +10,8 @@ import type { LegacyFile } from "./fleet.ts";
 import { parseYaml } from "./yaml-source.ts";
 
 export function composeDocuments(file: LegacyFile): LegacyFile[] {
+  // Most files have no document marker: they are parsed once, by the import.
+  if (!/^---/m.test(file.text)) return [file];
   // A file that does not parse is left to the import to report, with its line.
   let parsed: ReturnType<typeof parseYaml>;
   try {
