@@ -75,6 +75,9 @@ function tryImport(files: { path: string; text: string }[]): Outcome {
   }
 }
 
+/** The files an import's refusal names: each of its lines that begins with file:line:column. */
+const refusedFiles = (message: string) => [...message.matchAll(/^\s*(.+?):\d+:\d+: /gm)].map((m) => m[1] as string);
+
 /** Counts, and the first few of each kind, as a person reads a summary. */
 function summary(label: string, outcomes: { where: string; outcome: Outcome }[]): string[] {
   const of = <K extends Outcome["kind"]>(kind: K) =>
@@ -139,9 +142,11 @@ function main(): number {
       where: `${path} (${blob.slice(0, 8)})`,
       outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]),
     }));
-  const importsAlone = new Set(alone.flatMap((a) => (a.outcome.kind === "imported" ? [a.blob] : [])));
+  const configBlobs = new Set(configs.map(([blob]) => blob));
 
-  // The files of 1 commit in N, together, as a person would import a checkout (those refused alone left out).
+  // The files of 1 commit in N, together, as a person would import a checkout: all its configs, then
+  // without those the import names as refused (as its error says: mend them or leave them out). A
+  // file refused alone may be read together (networks alone, a file of includes).
   const commits = git(dir, ["rev-list", "--all"])
     .trim()
     .split("\n")
@@ -153,11 +158,15 @@ function main(): number {
       .flatMap((line) => {
         const [meta, path] = line.split("\t");
         const blob = meta?.split(" ")[2];
-        return path && blob && importsAlone.has(blob) ? [{ path, blob }] : [];
+        return path && blob && configBlobs.has(blob) ? [{ path, blob }] : [];
       });
-    if (tree.length < 2) return [];
-    const files = tree.map((f) => ({ path: f.path, text: texts.get(f.blob) ?? "" }));
-    return [{ where: `${commit.slice(0, 8)} (${files.length} files)`, outcome: tryImport(files) }];
+    const all = tree.map((f) => ({ path: f.path, text: texts.get(f.blob) ?? "" }));
+    const first = tryImport(all);
+    const refused = new Set(first.kind === "refused" ? refusedFiles(first.message) : []);
+    const files = all.filter((f) => !refused.has(f.path));
+    if (files.length < 2) return [];
+    const outcome = refused.size ? tryImport(files) : first;
+    return [{ where: `${commit.slice(0, 8)} (${files.length} files)`, outcome }];
   });
 
   const sampled = every === 1 ? "each commit's files, together" : `the files of 1 commit in ${every}, together`;
