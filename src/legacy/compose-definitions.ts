@@ -2,6 +2,7 @@
 // configs alone (which compose merges with the files that define services), and `internal: true`
 // networks, whose services could reach nothing outside them. Pure.
 import { firstFew, inWords } from "../lib/words.ts";
+import { readStringList } from "./agent-fields.ts";
 import { type Finding, type Location, where } from "./model.ts";
 import { child, scalar, type YNode } from "./yaml-source.ts";
 
@@ -27,6 +28,10 @@ const clusterCounterpart: Record<string, string> = {
   configs: "ConfigMaps",
 };
 
+/** Why a file of definitions alone, imported alone, gives nothing. */
+export const fragmentAloneMessage = (kinds: readonly string[]) =>
+  `no agents found: this compose file defines ${inWords(kinds)} and no service; import it with the compose files whose services use them`;
+
 /** A file of definitions alone, read beside the files that define services. */
 export function fragmentFinding(file: string, kinds: readonly string[], loc: Location): Finding {
   return {
@@ -50,16 +55,11 @@ export interface InternalNetwork {
 export function internalNetworks(root: YNode | undefined): InternalNetwork[] {
   const networks = child(root, "networks");
   if (networks?.kind !== "map") return [];
-  return networks.entries.flatMap((e) =>
-    /^true$/i.test(scalar(child(e.value, "internal")) ?? "")
-      ? [
-          {
-            names: [e.key, ...(scalar(child(e.value, "name")) ? [scalar(child(e.value, "name")) as string] : [])],
-            source: e.keyLoc,
-          },
-        ]
-      : [],
-  );
+  return networks.entries.flatMap((e) => {
+    if (!/^true$/i.test(scalar(child(e.value, "internal")) ?? "")) return [];
+    const named = scalar(child(e.value, "name"));
+    return [{ names: named ? [e.key, named] : [e.key], source: e.keyLoc }];
+  });
 }
 
 /** Each service of a compose file, with the networks it joins (a list, or a map of network → options). */
@@ -69,11 +69,7 @@ export function serviceNetworks(root: YNode | undefined): { service: string; net
   return services.entries.map((s) => {
     const joined = child(s.value, "networks");
     const networks =
-      joined?.kind === "seq"
-        ? joined.items.flatMap((i) => scalar(i) ?? [])
-        : joined?.kind === "map"
-          ? joined.entries.map((e) => e.key)
-          : [];
+      joined?.kind === "map" ? joined.entries.map((e) => e.key) : readStringList(joined).map((n) => n.name);
     return { service: s.key, networks };
   });
 }

@@ -5,6 +5,7 @@ import { decommissionedInComments } from "./comments.ts";
 import { fileLevelScalars, isCompose, readCompose } from "./compose.ts";
 import {
   composeFragmentKinds,
+  fragmentAloneMessage,
   fragmentFinding,
   type InternalNetwork,
   internalNetworkFindings,
@@ -305,7 +306,9 @@ export function assembleFleet(
       }
 
       const fragment = composeFragmentKinds(root);
-      if (isCompose(root) && root) {
+      const included = includedPaths(root);
+      const composeFile = isCompose(root);
+      if (composeFile && root) {
         const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
         const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
         const kept = setAside(services, [], machine ?? unassignedMachine);
@@ -313,7 +316,6 @@ export function assembleFleet(
         switchedOff.push(...kept.switchedOff);
         decommissioned.push(...kept.notImported);
         networkJoins.push(...serviceNetworks(root));
-        internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
         fileScalars.push(...fileLevelScalars(root));
       } else if (isStartupConfig(root)) {
         const reading = readStartupConfig(root, machines);
@@ -332,28 +334,24 @@ export function assembleFleet(
       } else if (fragment && root) {
         // compose merges it with the files given beside it; alone, it gives nothing to import.
         nothingOwn.push({
-          refusal: new InputError(
-            `no agents found: this compose file defines ${inWords(fragment)} and no service; import it with the compose files whose services use them`,
-            root.loc,
-          ),
+          refusal: new InputError(fragmentAloneMessage(fragment), root.loc),
           finding: fragmentFinding(file.path, fragment, root.loc),
         });
         fileScalars.push(...fileLevelScalars(root));
-        internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
-      } else if (root && includedPaths(root).length) {
+      } else if (root && included.length) {
         nothingOwn.push({
           refusal: new InputError(noAgentsMessage(root), root.loc),
-          finding: includeFinding(file.path, includedPaths(root), givenPaths, true, root.loc),
+          finding: includeFinding(file.path, included, givenPaths, true, root.loc),
         });
       } else {
         throw new InputError(noAgentsMessage(root), root?.loc ?? { file: file.path, line: 1, column: 1 });
       }
-      // A compose file with services may include others too: those not given are missing.
-      const includes =
-        isCompose(root) && root
-          ? includeFinding(file.path, includedPaths(root), givenPaths, false, root.loc)
-          : undefined;
-      if (includes) findings.push(includes);
+      // What compose reads beside the services: internal networks, and includes (of files not given?).
+      if ((composeFile || fragment) && root) {
+        internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
+        const includes = includeFinding(file.path, included, givenPaths, false, root.loc);
+        if (includes) findings.push(includes);
+      }
     } catch (err) {
       // Every file that cannot be read is named at once: a checkout imported together is mended in one go.
       if (!(err instanceof InputError)) throw err;

@@ -63,13 +63,14 @@ export function agentDependencies(agent: AgentDeployment, agents: NamespaceAgent
   const endpoints: DependencyEndpoint[] = [];
   for (const dep of agent.spec.dependencies ?? []) {
     const other = agents.get(dep);
+    const held = other && blockedBy(other);
     states.set(
       dep,
       other
         ? {
             ready: conditionTrue(other, AgentCondition.Ready),
             required: other.spec.required === true,
-            ...(blockedBy(other) ? { blockedBy: blockedBy(other) } : {}),
+            ...(held ? { blockedBy: held } : {}),
           }
         : undefined,
     );
