@@ -29,6 +29,7 @@ import {
 } from "./model.ts";
 import { sameName } from "./names.ts";
 import { otherKindOfFile } from "./other-files.ts";
+import { readConfigYaml } from "./other-formats.ts";
 import { apartByContainerName, nameAgents, oncePerMachine } from "./same-name.ts";
 import {
   type Elsewhere,
@@ -39,7 +40,7 @@ import {
   type StartupReading,
   sameMachine,
 } from "./startup-config.ts";
-import { child, parseYaml, scalar, scalarsOf, type YNode } from "./yaml-source.ts";
+import { child, scalar, scalarsOf, type YNode } from "./yaml-source.ts";
 
 export interface LegacyFile {
   path: string;
@@ -280,7 +281,8 @@ export function assembleFleet(
       }
       if (file.text.trim() === "")
         throw new InputError("the file is empty: it defines no agents", { file: file.path, line: 1, column: 1 });
-      const parsed = parseYaml(file.path, file.text);
+      const parsed = readConfigYaml(file);
+      if (!("root" in parsed)) throw new InputError(parsed.message, parsed.loc);
       const other = otherKindOfFile(parsed);
       if (other) throw new InputError(other.message, other.loc);
       everyScalar.push(...scalarsOf(parsed.root).map((s) => ({ path: s.path, value: s.value, source: s.loc })));

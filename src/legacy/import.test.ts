@@ -613,6 +613,46 @@ describe("unusable input", () => {
     );
   });
 
+  it("refuses a file of another format by what it is, not in the YAML reader's words", () => {
+    const refused = (path: string, text: string) => inputError(() => run({ path, text })).message;
+    const dockerfile =
+      '# base\nFROM python:3.11-slim\nWORKDIR /app\nRUN pip install \\\n    numpy\nCMD ["python", "a.py"]\n';
+    expect(refused("docker/stt/Dockerfile", dockerfile)).toMatch(
+      /^docker\/stt\/Dockerfile:1:1: this is a Dockerfile, not a startup config or compose file: it builds an image rather than running an agent\. Import the compose file whose build: uses it/,
+    );
+    // Named like nothing in particular, it is told by its lines, at the first instruction.
+    expect(refused("stt.build", dockerfile)).toMatch(/^stt\.build:2:1: this is a Dockerfile/);
+    const env = "# shared\nREDIS_HOST=redis\nexport LOG_LEVEL=INFO\n";
+    expect(refused("docker/shared/base.env", env)).toMatch(
+      /^docker\/shared\/base\.env:1:1: this is an env file \(KEY=VALUE lines\), not a startup config or compose file: .*Import the compose file that reads it/,
+    );
+    expect(refused("settings", env)).toMatch(/^settings:2:1: this is an env file/);
+    const toml = '[tool.black]\nline-length = 100\n\n[project]\nname = "agents"\n';
+    expect(refused("pyproject.toml", toml)).toMatch(
+      /^pyproject\.toml:1:1: this is TOML \(\[section\] and key = value lines\), not a startup config or compose file: .*spec\.config/,
+    );
+    expect(refused("agent_settings.yaml", `# tuning\n${toml}`)).toMatch(
+      /^agent_settings\.yaml:2:1: this is INI or TOML \(\[section\] and key = value lines\)/,
+    );
+    // NATS's configuration reads as a YAML map; its name says what it is.
+    expect(refused("docker/speech_gpu/nats-server.conf", "port: 4222\nhttp_port: 8222\n")).toMatch(
+      /^docker\/speech_gpu\/nats-server\.conf:1:1: this is a program's own configuration \(\.conf\)/,
+    );
+    expect(refused("start_agents", "#!/usr/bin/env python3\nimport os\n")).toMatch(
+      /^start_agents:1:1: this is a Python script, not a startup config or compose file: .*script_path/,
+    );
+    expect(refused("deploy.sh", "set -e\nkubectl apply -f x\n")).toMatch(/this is a shell script/);
+    expect(refused("README.md", "# Agents\n\nservices: see below\n")).toMatch(/^README\.md:1:1: this is a document/);
+    // JSON is YAML: a startup config written as JSON imports.
+    const json = run({
+      path: "registry.json",
+      text: '{"pc2_services": [{"name": "A", "script_path": "a.py", "port": 7000}]}',
+    });
+    expect(json.report.agents.map((a) => a.legacyName)).toEqual(["A"]);
+    // A YAML file that does not parse, and is no other format, still says where YAML broke.
+    expect(refused("bad.yaml", "agents: [\n")).toMatch(/^bad\.yaml:\d+:\d+: invalid YAML/);
+  });
+
   it("refuses a JSON Schema of the config, which names fields and no agent", () => {
     const schema =
       '$schema: "https://json-schema.org/draft/2020-12/schema"\ntype: object\nproperties:\n  agents:\n    properties:\n      script_path: {type: string}\n      port: {type: integer}\n';
