@@ -59,7 +59,11 @@ function readBlobs(dir: string, ids: readonly string[]): Map<string, string> {
 
 function tryImport(files: { path: string; text: string }[]): Outcome {
   try {
-    const result = importLegacy(files, { namespace: "agents", classes: defaultClasses, readEnvFile: () => undefined });
+    const result = importLegacy(files, {
+      namespace: "agents",
+      classes: defaultClasses,
+      readBesideFile: () => undefined,
+    });
     const specs = agentSpecs(result.files);
     return {
       kind: "imported",

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -144,6 +144,23 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     const out = path.join(dir, "out");
     await runImport([path.relative(process.cwd(), compose), "--out", out], quiet);
     expect(await readFile(path.join(out, "api.yaml"), "utf8")).toMatch(/env:\n\s+- name: MODEL\n\s+value: llama/);
+  });
+
+  it("reads an extends: file beside the compose file, and its env_file beside that file", async () => {
+    await mkdir(path.join(dir, "common"), { recursive: true });
+    await write("common/base.yml", "services:\n  py:\n    image: cascade/python:3\n    env_file: py.env\n");
+    await write("common/py.env", "TZ=UTC\n");
+    await mkdir(path.join(dir, "stacks"), { recursive: true });
+    const compose = await write(
+      "stacks/pc2-docker-compose.yml",
+      "services:\n  hub:\n    extends: {file: ../common/base.yml, service: py}\n    command: python hub.py\n",
+    );
+    const out = path.join(dir, "out");
+    await runImport([path.relative(process.cwd(), compose), "--out", out], quiet);
+    expect((await readdir(out)).sort()).toEqual(["hub.yaml", "kustomization.yaml", "namespace.yaml"]);
+    const hub = await readFile(path.join(out, "hub.yaml"), "utf8");
+    expect(hub).toMatch(/image: cascade\/python:3/);
+    expect(hub).toMatch(/env:\n\s+- name: TZ\n\s+value: UTC/);
   });
 
   it("fills a compose file's ${VAR}s from the .env beside it, as compose does", async () => {

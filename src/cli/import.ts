@@ -100,7 +100,7 @@ export async function runImport(
         .map((p) => p.trim())
         .filter(Boolean),
     ],
-    readEnvFile,
+    readBesideFile,
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
   const write = !(values.strict && blockers > 0);
@@ -114,11 +114,11 @@ export async function runImport(
   return blockers > 0 ? 1 : 0;
 }
 
-/** An env_file as compose finds it, beside the compose file that names it; undefined when it cannot be read. */
-function readEnvFile(composeFile: string, envFile: string): string | undefined {
+/** A file a compose file names (env_file, .env, extends: file), beside it as compose finds it; undefined when it cannot be read. */
+function readBesideFile(composeFile: string, named: string): string | undefined {
   try {
     // A binary is a file compose could not read either.
-    return decodeText(readFileSync(path.resolve(path.dirname(composeFile), envFile)));
+    return decodeText(readFileSync(path.resolve(path.dirname(composeFile), named)));
   } catch {
     return undefined;
   }

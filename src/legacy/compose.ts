@@ -6,6 +6,7 @@ import { boundPort, readCommand, readEnv, readStringList } from "./agent-fields.
 import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
+  type ComposeExtends,
   type DataVolume,
   type GpuEvidence,
   type HostAccess,
@@ -291,6 +292,21 @@ function outOfProfile(spec: YNode, key: string, enabled: ReadonlySet<string>): L
   };
 }
 
+/** extends: a service name, or {service, file}; undefined when absent or naming no service. */
+function extendsOf(spec: YNode): ComposeExtends | undefined {
+  const node = child(spec, "extends");
+  const service = scalar(node) ?? scalar(child(node, "service"));
+  if (!node || !service?.trim()) return undefined;
+  const file = scalar(child(node, "file"))?.trim();
+  return {
+    service: service.trim(),
+    ...(file ? { file } : {}),
+    source: node.loc,
+    ownImageOrBuild: child(spec, "image") !== undefined || child(spec, "build") !== undefined,
+    ownProfiles: readStringList(child(spec, "profiles")).length > 0,
+  };
+}
+
 /** The services of a compose file; `profiles` are those asked for, as `docker compose --profile`. */
 export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set()): Omit<LegacyAgent, "machine">[] {
   const services = child(root, "services");
@@ -349,6 +365,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const hostnames = hostnamesOf(spec, containerName);
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
+    const extendsService = extendsOf(spec);
     return {
       legacyName: key,
       from: "compose" as const,
@@ -387,8 +404,9 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(containerName ? { containerName } : {}),
       // A relative one is compose's mistake (it refuses it): the image's WORKDIR stays.
       ...(workingDir.startsWith("/") ? { workingDir } : {}),
-      // Neither an image nor a build (nor extends: a base elsewhere): what an override file gives.
-      ...(!image && !child(spec, "build") && !child(spec, "extends") ? { overrideOnly: true as const } : {}),
+      // Neither an image nor a build (nor extends: a base that may have them): what an override file gives.
+      ...(!image && !child(spec, "build") && !extendsService ? { overrideOnly: true as const } : {}),
+      ...(extendsService ? { extendsService } : {}),
       ...(buildDirectory ? { buildDirectory } : {}),
       ...(disabled ? { disabled } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),

@@ -73,7 +73,7 @@ describe("a compose file's .env, in the import", () => {
     importLegacy([{ path: "stack/docker-compose.yml", text: compose, machine: "mainpc" }], {
       namespace: "agents",
       classes: defaultClasses,
-      readEnvFile: read,
+      readBesideFile: read,
     });
   const spec = (result: ReturnType<typeof run>, name: string) =>
     (parse(result.files.get(`${name}.yaml`) ?? "null") as { spec: Record<string, unknown> } | null)?.spec;
@@ -109,7 +109,7 @@ describe("a compose file's .env, in the import", () => {
       {
         namespace: "agents",
         classes: defaultClasses,
-        readEnvFile: (_file, path) =>
+        readBesideFile: (_file, path) =>
           path === ".env" ? 'JAVA_OPTS=-Xmx1g -Xms512m\nGREETING="hi: there"\n' : undefined,
       },
     );

@@ -6,9 +6,9 @@
 // never filled (it stays ${VAR}, which the import turns into $(VAR) for a Secret to give).
 import { posix } from "node:path";
 import { counted, firstFew } from "../lib/words.ts";
-import { type EnvFileReader, parseEnvFile } from "./env-files.ts";
+import { parseEnvFile } from "./env-files.ts";
 import type { LegacyFile } from "./fleet.ts";
-import type { EnvVar, Finding } from "./model.ts";
+import type { BesideFileReader, EnvVar, Finding } from "./model.ts";
 import { secretKey } from "./secret-names.ts";
 import type { YNode } from "./yaml-source.ts";
 
@@ -95,7 +95,7 @@ export function dotEnvOf(file: LegacyFile): { path: string; vars: EnvVar[] } | u
  * Each file with the .env beside it, when the caller can read one. It is read as variables only
  * where the file turns out to be a compose file (a startup config's neighbour is no concern).
  */
-export function withDotEnvFiles(files: readonly LegacyFile[], read: EnvFileReader | undefined): LegacyFile[] {
+export function withDotEnvFiles(files: readonly LegacyFile[], read: BesideFileReader | undefined): LegacyFile[] {
   return files.map((file) => {
     const text = read?.(file.path, ".env");
     return text === undefined

@@ -4,10 +4,7 @@
 // Once read, its variables are like any other: secrets among them go to the Secret by reference and
 // are never written out, addresses are rewritten, ${VAR} expanded.
 import { posix } from "node:path";
-import { type EnvVar, InputError, type LegacyAgent } from "./model.ts";
-
-/** The text of an env file a compose file names (path as written there), or undefined when it cannot be read. */
-export type EnvFileReader = (composeFile: string, path: string) => string | undefined;
+import { type BesideFileReader, type EnvVar, InputError, type LegacyAgent } from "./model.ts";
 
 /** Escapes compose reads in a double-quoted value. `\$` is a literal $, kept as compose's own `$$`. */
 const doubleQuotedEscapes: Record<string, string> = {
@@ -94,7 +91,7 @@ export function parseEnvFile(text: string, file: string): EnvVar[] {
  * that could not be read stay listed (a finding says what to do with them), and those read are
  * listed as read.
  */
-export function withEnvFiles<A extends LegacyAgent>(agents: readonly A[], read: EnvFileReader): A[] {
+export function withEnvFiles<A extends LegacyAgent>(agents: readonly A[], read: BesideFileReader): A[] {
   return agents.map((agent) => {
     if (!agent.envFiles?.length) return agent;
     const fromFiles = new Map<string, EnvVar>();

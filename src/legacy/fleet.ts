@@ -13,12 +13,14 @@ import {
   serviceNetworks,
 } from "./compose-definitions.ts";
 import { composeDocuments } from "./compose-documents.ts";
+import { extendedFileLoader, resolveExtends } from "./compose-extends.ts";
 import { composeFileMachines, type FileMachine, serviceMatcher } from "./compose-match.ts";
 import { aloneOverrideFindings, mergeOverrides, overrideFinding } from "./compose-override.ts";
 import { dotEnvFinding, dotEnvOf, fillFromDotEnv } from "./dotenv.ts";
 import { includedPaths, includeFinding } from "./included-files.ts";
 import { inferMachine, unassignedMachine } from "./machine.ts";
 import {
+  type BesideFileReader,
   type Decommissioned,
   type Finding,
   InputError,
@@ -248,11 +250,15 @@ function noAgentsMessage(root: YNode | undefined): string {
   return `no agents found: ${expected}`;
 }
 
-/** `profiles`: the compose profiles asked for (`--profile`), whose services are imported. */
+/**
+ * `profiles`: the compose profiles asked for (`--profile`), whose services are imported;
+ * `readBesideFile` reads a file a compose file names beside it (an extends: file not given).
+ */
 export function assembleFleet(
   files: readonly LegacyFile[],
   machines: readonly string[],
   profiles: ReadonlySet<string> = new Set(),
+  readBesideFile?: BesideFileReader,
 ): Fleet {
   const findings: Finding[] = [];
   const startup: LegacyAgent[] = [];
@@ -313,7 +319,10 @@ export function assembleFleet(
       if (composeFile && root) {
         const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
         const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
-        const kept = setAside(services, [], machine ?? unassignedMachine);
+        const load = extendedFileLoader(files, readBesideFile, enabled, machine ?? unassignedMachine);
+        const extended = resolveExtends(services, load);
+        findings.push(...extended.findings);
+        const kept = setAside(extended.services, [], machine ?? unassignedMachine);
         compose.push(...kept.imported);
         switchedOff.push(...kept.switchedOff);
         decommissioned.push(...kept.notImported);

@@ -240,7 +240,7 @@ services:
       {
         namespace: "agents",
         classes: defaultClasses,
-        readEnvFile: (compose, file) => envFiles.get(posix.join(posix.dirname(compose), file)),
+        readBesideFile: (compose, file) => envFiles.get(posix.join(posix.dirname(compose), file)),
       },
     );
     const spec = manifest(result, "api")?.spec;
@@ -279,7 +279,7 @@ services:
       {
         namespace: "agents",
         classes: defaultClasses,
-        readEnvFile: () => "GREETING='hello ${USER}'\nNOTE=\"\\$(not a reference)\"\n",
+        readBesideFile: () => "GREETING='hello ${USER}'\nNOTE=\"\\$(not a reference)\"\n",
       },
     );
     const spec = manifest(result, "api")?.spec;
@@ -1326,6 +1326,105 @@ g:
         "compose network secure was internal: the services on it (vault, keeper) could reach nothing outside it. But in the cluster, egress stays open: AgentFleet's NetworkPolicies say who may connect to an agent, not where it may connect. Add an egress NetworkPolicy for them if they must stay in",
       ],
     ]);
+  });
+
+  it("compose-extends: a service takes its base's definition and adds its own, as compose merges them", () => {
+    const compose = `services:
+  gpu-python:
+    image: cascade/python-cuda:1
+    environment: {LOG_LEVEL: info, REDIS_URL: "redis://redis:6379/0"}
+    deploy: {resources: {reservations: {devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]}}}
+    volumes: ["models:/models"]
+    container_name: gpu-python
+  stt:
+    extends: gpu-python
+    command: python stt.py
+    environment: {LOG_LEVEL: debug}
+    ports: ["7000:7000"]
+  tts:
+    extends: {service: stt}
+    image: cascade/tts:2
+    command: python tts.py
+    ports: ["7100:7100"]
+  redis: {image: "redis:7"}
+`;
+    const { report, files } = run({ path: "mainpc-docker-compose.yml", text: compose });
+    const stt = manifest({ report, files }, "stt")?.spec;
+    expect(stt).toMatchObject({
+      image: "cascade/python-cuda:1",
+      args: ["python", "stt.py"],
+      gpu: { class: "rtx-4090" },
+    });
+    expect(stt?.env).toEqual(
+      expect.arrayContaining([
+        { name: "LOG_LEVEL", value: "debug" },
+        { name: "REDIS_URL", value: "redis://redis:6379/0" },
+      ]),
+    );
+    expect(stt?.volumes).toEqual([expect.objectContaining({ mountPath: "/models" })]);
+    // A chain: tts takes stt's, which took gpu-python's; its own image and command win, ports add up.
+    const tts = manifest({ report, files }, "tts")?.spec;
+    expect(tts).toMatchObject({ image: "cascade/tts:2", args: ["python", "tts.py"], gpu: { class: "rtx-4090" } });
+    expect(((tts?.ports ?? []) as { port: number }[]).map((p) => p.port).sort()).toEqual([7000, 7100]);
+    // The base runs too, as compose runs it; its container_name stays its own.
+    expect(report.agents.map((a) => a.name).sort()).toEqual(["gpu-python", "redis", "stt", "tts"]);
+    expect(kinds(report.findings, "compose-extends")).toEqual([]);
+    expect(kinds(report.findings, "image-guessed")).toEqual([]);
+  });
+
+  it("compose-extends: a base in another file lends its definition alone, and a base not found is a warning", () => {
+    const common =
+      "services:\n  py:\n    image: cascade/python:3\n    environment: [TZ=UTC]\n  unrelated: {image: 'x:1'}\n";
+    const stack = {
+      path: "stacks/pc2/docker-compose.yml",
+      machine: "pc2",
+      text: "services:\n  hub:\n    extends: {file: ../../common/base.yml, service: py}\n    command: python hub.py\n",
+    };
+    const read = (composeFile: string, file: string) =>
+      posix.normalize(posix.join(posix.dirname(composeFile), file)) === "common/base.yml" ? common : undefined;
+    const options = { namespace: "agents", classes: defaultClasses, readBesideFile: read };
+    const { report, files } = importLegacy([stack], options);
+    // Only the service is imported: the base file's services are not part of the project.
+    expect(report.agents.map((a) => a.name)).toEqual(["hub"]);
+    expect(manifest({ report, files }, "hub")?.spec).toMatchObject({
+      image: "cascade/python:3",
+      args: ["python", "hub.py"],
+      env: [{ name: "TZ", value: "UTC" }],
+    });
+    // The same file given to the import is read from there, and its services are imported too.
+    const both = run(stack, { path: "common/base.yml", machine: "pc2", text: common });
+    expect(both.report.agents.map((a) => a.name).sort()).toEqual(["hub", "py", "unrelated"]);
+    expect(manifest(both, "hub")?.spec).toMatchObject({ image: "cascade/python:3" });
+
+    // Not given and not readable, a base missing from its file, and a loop: each a warning, each
+    // service imported as written.
+    const missing = run(stack, {
+      path: "pc2-docker-compose.yml",
+      text: "services:\n  a: {extends: b, image: 'a:1'}\n  b: {extends: a, image: 'b:1'}\n  c: {extends: nowhere, image: 'c:1'}\n",
+    });
+    expect(kinds(missing.report.findings, "compose-extends").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "warning",
+        "pc2-docker-compose.yml:2",
+        expect.stringMatching(
+          /^a extends b in a loop of extends \(pc2-docker-compose\.yml#a → pc2-docker-compose\.yml#b → pc2-docker-compose\.yml#a\): it is imported/,
+        ),
+      ],
+      ["warning", "pc2-docker-compose.yml:3", expect.stringMatching(/^b extends a in a loop of extends/)],
+      [
+        "warning",
+        "pc2-docker-compose.yml:4",
+        expect.stringMatching(
+          /^c extends nowhere, which its own file does not define \(compose refuses it\): it is imported/,
+        ),
+      ],
+      [
+        "warning",
+        "stacks/pc2/docker-compose.yml:3",
+        "hub extends py of common/base.yml, which is not among the files given and could not be read: it is imported with its own settings alone, without the image, environment, ports or volumes it would take from there. Import the file that defines that service with it",
+      ],
+    ]);
+    expect(manifest(missing, "c")?.spec).toMatchObject({ image: "c:1" });
   });
 
   it("compose-fragment: a file of networks alone is merged as compose merges it, and refused alone", () => {

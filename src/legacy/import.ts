@@ -6,7 +6,7 @@ import { chooseClass, homeLabClassVram } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { withDotEnvFiles } from "./dotenv.ts";
 import { commonImagePrefix, defaultVramMiB, renderManifestFiles, secretReferences, vramMiB } from "./emit.ts";
-import { type EnvFileReader, withEnvFiles } from "./env-files.ts";
+import { withEnvFiles } from "./env-files.ts";
 import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
 import { composeFindings } from "./findings/compose.ts";
 import { cycleFindings, resolveDependencies } from "./findings/dependencies.ts";
@@ -23,7 +23,7 @@ import {
 import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
-import { type Finding, type Severity, where } from "./model.ts";
+import { type BesideFileReader, type Finding, type Severity, where } from "./model.ts";
 import { legacySecretName, secretFileMounts } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
@@ -44,8 +44,8 @@ export interface ImportOptions {
   classVramMiB?: ReadonlyMap<string, number>;
   /** Compose profiles to import the services of, as `docker compose --profile`; others are set aside. */
   profiles?: readonly string[];
-  /** Reads a compose service's env_file; without it, env files are reported, not read. */
-  readEnvFile?: EnvFileReader;
+  /** Reads a file beside a compose file (env_file, .env, extends: file); without it, they are reported, not read. */
+  readBesideFile?: BesideFileReader;
 }
 
 export const defaultClasses: ReadonlyMap<string, string> = new Map([
@@ -129,8 +129,13 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
-  const given = assembleFleet(withDotEnvFiles(files, opts.readEnvFile), machines, new Set(opts.profiles ?? []));
-  const read = opts.readEnvFile;
+  const given = assembleFleet(
+    withDotEnvFiles(files, opts.readBesideFile),
+    machines,
+    new Set(opts.profiles ?? []),
+    opts.readBesideFile,
+  );
+  const read = opts.readBesideFile;
   const withFiles = read
     ? { ...given, agents: withEnvFiles(given.agents, read), composeOnly: withEnvFiles(given.composeOnly, read) }
     : given;

@@ -26,6 +26,13 @@ export function mapCommandLine(
   };
 }
 
+/**
+ * The text of a file a compose file names (its path as written there, beside the compose file: an
+ * env_file, the .env, an extends: file), or undefined when it cannot be read. The CLI reads the
+ * disk; the import itself reads none.
+ */
+export type BesideFileReader = (composeFile: string, path: string) => string | undefined;
+
 /** Unusable input: the import stops and nothing is written (exit status 2). */
 export class InputError extends Error {
   readonly location: Location | undefined;
@@ -63,6 +70,7 @@ export type FindingKind =
   | "hardcoded-address"
   | "network-internal"
   | "compose-fragment"
+  | "compose-extends"
   | "included-file"
   | "compose-drift"
   | "duplicate-key"
@@ -154,6 +162,18 @@ export interface SecretFile {
   source: Location;
 }
 
+/** A compose service's extends: (`extends: base`, or `{service, file}`), and what it gives of its own. */
+export interface ComposeExtends {
+  service: string;
+  /** The other compose file, as written (relative to the service's file); none for a service of the same file. */
+  file?: string;
+  source: Location;
+  /** Whether the service names an image or a build itself: if not, and its base has neither, it stays an override. */
+  ownImageOrBuild: boolean;
+  /** Whether the service has profiles: of its own (compose adds its base's to them). */
+  ownProfiles: boolean;
+}
+
 /** One agent as a legacy file defines it, its values already resolved (${VAR:-default}, ${PORT_OFFSET}+N). */
 export interface LegacyAgent {
   legacyName: string;
@@ -224,6 +244,11 @@ export interface LegacyAgent {
    * defines (docker-compose.override.yml), which compose merges into it.
    */
   overrideOnly?: true;
+  /**
+   * compose's extends: the service whose definition this one takes and adds to, in its own file or
+   * in `file`; resolved (compose-extends.ts) before anything else reads the service.
+   */
+  extendsService?: ComposeExtends;
   /** The directory a compose service builds its image from (its build context), beside its file. */
   buildDirectory?: string;
   /**

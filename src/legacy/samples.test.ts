@@ -169,7 +169,7 @@ describe("importing anything", () => {
             {
               namespace: "agents",
               classes: defaultClasses,
-              readEnvFile: () => envText,
+              readBesideFile: () => envText,
             },
           );
         } catch (err) {
