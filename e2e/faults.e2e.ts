@@ -95,6 +95,8 @@ describe("faults", () => {
       ["service", "edited"],
       ["configmap", "edited-config"],
       ["networkpolicy", "edited"],
+      // Deleted to let a drain through: the agent would be unprotected until the next one.
+      ["poddisruptionbudget", "edited"],
       ["deployment", "edited"],
     ] as const) {
       const before = JSON.parse(await kubectl(["get", kind, name, "-n", ns.name, "-o", "json"])) as {
@@ -134,7 +136,7 @@ describe("faults", () => {
 
   // The operator skips the watch events that echo its own applies of these kinds: a hand edit, made
   // right after such an apply, has another version and must still be put back.
-  it("puts back a Service, ConfigMap and NetworkPolicy edited by hand", async () => {
+  it("puts back a Service, ConfigMap, NetworkPolicy and PodDisruptionBudget edited by hand", async () => {
     type Live = { spec?: { ports?: unknown[] }; data?: Record<string, string> };
     const read = async (kind: string, name: string) =>
       JSON.parse(await kubectl(["get", kind, name, "-n", ns.name, "-o", "json"])) as Live;
@@ -148,6 +150,8 @@ describe("faults", () => {
         (live) => [{ op: "replace", path: `/data/${Object.keys(live.data ?? {})[0]}`, value: "tampered: true\n" }],
       ],
       ["networkpolicy", "edited", () => [{ op: "replace", path: "/spec/ingress", value: [{}] }]],
+      // Loosened to let a drain take every pod at once.
+      ["poddisruptionbudget", "edited", () => [{ op: "replace", path: "/spec/maxUnavailable", value: "100%" }]],
     ];
     const shape = (live: Live) => JSON.stringify([live.spec, live.data]);
     for (const [kind, name, patch] of edits) {
