@@ -3,7 +3,8 @@
 // networks, whose services could reach nothing outside them. Pure.
 import { firstFew, inWords } from "../lib/words.ts";
 import { readStringList } from "./agent-fields.ts";
-import { type Finding, type Location, where } from "./model.ts";
+import { secretDefinition } from "./compose.ts";
+import { type Finding, type LegacyAgent, type Location, where } from "./model.ts";
 import { child, scalar, type YNode } from "./yaml-source.ts";
 
 const definitionKeys = ["networks", "volumes", "secrets", "configs"];
@@ -98,5 +99,27 @@ export function internalNetworkFindings(
         : `compose network ${n.names[0]} is internal (whatever joins it can reach nothing outside it), and no service given joins it. Of an agent that did, ${open}`,
       source: where(n.source),
     };
+  });
+}
+
+/**
+ * Each service's secrets that its own file does not define, as defined in another compose file given
+ * (compose merges the top-level secrets: of every file of a project): one of its machine first.
+ */
+export function withSecretsDefinedElsewhere(
+  services: readonly LegacyAgent[],
+  roots: readonly { machine: string; root: YNode }[],
+): LegacyAgent[] {
+  return services.map((service) => {
+    if (!service.secretFiles?.some((f) => f.from === undefined)) return service;
+    const candidates = [...roots].sort(
+      (a, b) => Number(b.machine === service.machine) - Number(a.machine === service.machine),
+    );
+    const secretFiles = service.secretFiles.map((f) => {
+      if (f.from !== undefined) return f;
+      const found = candidates.map((c) => secretDefinition(c.root, f.name)).find((d) => d.from !== undefined);
+      return found ? { ...f, ...found } : f;
+    });
+    return { ...service, secretFiles };
   });
 }

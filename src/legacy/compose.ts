@@ -207,9 +207,25 @@ function buildDirectoryOf(spec: YNode, composeFile: string): string | undefined 
   return posix.normalize(posix.join(posix.dirname(composeFile), context));
 }
 
+/** Where compose takes a top-level secret from: a file (beside the file that defines it), a variable, or outside. */
+export function secretDefinition(root: YNode, name: string): Pick<SecretFile, "from" | "fromFile"> {
+  const defined = child(child(root, "secrets"), name);
+  const file = scalar(child(defined, "file"));
+  const variable = scalar(child(defined, "environment"));
+  const from =
+    file ??
+    (variable ? `the variable ${variable}` : undefined) ??
+    (scalar(child(defined, "external")) === "true" ? "an external secret" : undefined);
+  return {
+    ...(from ? { from } : {}),
+    ...(file && defined ? { fromFile: posix.join(posix.dirname(defined.loc.file), file) } : {}),
+  };
+}
+
 /**
  * The compose secrets a service reads: `secrets: [name]` or `[{source, target}]`, each a file under
- * /run/secrets (or at its target), taken from the top-level secrets: a file, a variable, or external.
+ * /run/secrets (or at its target), taken from the top-level secrets: a file, a variable, or external
+ * (in another file compose merges with this one: filled in by the fleet, withSecretsDefinedElsewhere).
  */
 function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
   const node = child(spec, "secrets");
@@ -217,19 +233,11 @@ function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
     const name = scalar(item) ?? scalar(child(item, "source"));
     if (!name) return [];
     const target = scalar(child(item, "target")) ?? name;
-    const defined = child(child(root, "secrets"), name);
-    const file = scalar(child(defined, "file"));
-    const variable = scalar(child(defined, "environment"));
-    const from =
-      file ??
-      (variable ? `the variable ${variable}` : undefined) ??
-      (scalar(child(defined, "external")) === "true" ? "an external secret" : undefined);
     return [
       {
         name,
         target: target.startsWith("/") ? target : `/run/secrets/${target}`,
-        ...(from ? { from } : {}),
-        ...(file ? { fromFile: posix.join(posix.dirname(item.loc.file), file) } : {}),
+        ...secretDefinition(root, name),
         source: item.loc,
       },
     ];

@@ -11,6 +11,7 @@ import {
   internalNetworkFindings,
   internalNetworks,
   serviceNetworks,
+  withSecretsDefinedElsewhere,
 } from "./compose-definitions.ts";
 import { composeDocuments } from "./compose-documents.ts";
 import { extendedFileLoader, resolveExtends } from "./compose-extends.ts";
@@ -277,6 +278,8 @@ export function assembleFleet(
   const givenPaths = files.map((f) => f.path);
   const internal: (InternalNetwork & { machine?: string })[] = [];
   const networkJoins: { service: string; networks: string[] }[] = [];
+  // The compose files and fragments read, whose top-level secrets: a service of another file may use.
+  const definitionRoots: { machine: string; root: YNode }[] = [];
   const documents = files.flatMap(composeDocuments);
   for (const file of documents) {
     try {
@@ -359,6 +362,7 @@ export function assembleFleet(
       }
       // What compose reads beside the services: internal networks, and includes (of files not given?).
       if ((composeFile || fragment) && root) {
+        definitionRoots.push({ machine: machine ?? unassignedMachine, root });
         internal.push(...internalNetworks(root).map((n) => ({ ...n, ...(machine ? { machine } : {}) })));
         const includes = includeFinding(file.path, included, givenPaths, false, root.loc);
         if (includes) findings.push(includes);
@@ -377,6 +381,7 @@ export function assembleFleet(
   }
   for (const n of nothingOwn) if (n.finding) findings.push(n.finding);
   findings.push(...internalNetworkFindings(internal, networkJoins));
+  compose.splice(0, compose.length, ...withSecretsDefinedElsewhere(compose, definitionRoots));
 
   // One machine's agent in two of its files (its startup config and another list of its services;
   // a compose file and its override, or two stacks that each ran a redis): one AgentDeployment, the

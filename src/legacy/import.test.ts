@@ -1427,6 +1427,25 @@ g:
     expect(manifest(missing, "c")?.spec).toMatchObject({ image: "c:1" });
   });
 
+  it("compose-fragment: a secret another file defines is taken from where that file says", () => {
+    const secrets = {
+      path: "docker/shared/docker-compose.secrets.yml",
+      text: "secrets:\n  openai_api_key: {file: ./keys/openai.txt}\n  hf_token: {environment: HF_TOKEN}\n",
+    };
+    const stack = pc2(
+      "services:\n  planner:\n    image: planner:1\n    secrets: [openai_api_key, hf_token, nowhere]\n",
+    );
+    const { report } = run(secrets, stack);
+    expect(report.secrets.map((s) => [s.file, s.fromFile ?? null])).toEqual([
+      ["/run/secrets/openai_api_key", "docker/shared/keys/openai.txt"],
+      ["/run/secrets/hf_token", null],
+      ["/run/secrets/nowhere", null],
+    ]);
+    expect(textReport(report, "")).toContain("--from-file=planner.openai_api_key=docker/shared/keys/openai.txt");
+    // Alone, the service's file says nothing of where its secrets come from.
+    expect(run(stack).report.secrets.every((s) => s.fromFile === undefined)).toBe(true);
+  });
+
   it("compose-fragment: a file of networks alone is merged as compose merges it, and refused alone", () => {
     const fragment = {
       path: "docker-compose.network.yml",
