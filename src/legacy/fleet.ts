@@ -223,6 +223,35 @@ function limitsFinding(
 /** A URL's user and password left out: a report never prints them. */
 const withoutCredentials = (value: string) => value.replace(/(\/\/)[^/@\s]*@/, "$1");
 
+const scalarList = (node: YNode) =>
+  node.kind === "seq" && node.items.length > 0 && node.items.every((i) => i.kind === "scalar");
+
+/**
+ * The first list of agents by name in a file that groups agents other files define: every top-level
+ * list a list of names (container_groups.yaml: group → [AgentName, …]), or groups with an agents:
+ * list of names (agent_groups: {core: {startup_priority: 1, agents: [ServiceRegistry, …]}}).
+ */
+function namesListed(root: YNode | undefined): { path: string; names: string[] } | undefined {
+  if (root?.kind !== "map") return undefined;
+  const listed = (path: string, node: YNode) => ({
+    path,
+    names: node.kind === "seq" ? node.items.map((i) => scalar(i) ?? "") : [],
+  });
+  const lists = root.entries.filter((e) => e.value.kind === "seq");
+  if (lists.length > 0 && lists.every((e) => scalarList(e.value))) {
+    const first = lists[0] as (typeof lists)[number];
+    return listed(first.key, first.value);
+  }
+  const groups = root.entries.flatMap((top) =>
+    top.value.kind === "map" ? top.value.entries.map((g) => ({ path: `${top.key}.${g.key}`, group: g.value })) : [],
+  );
+  for (const { path, group } of groups) {
+    const agents = child(group, "agents");
+    if (agents && scalarList(agents)) return listed(`${path}.agents`, agents);
+  }
+  return undefined;
+}
+
 /**
  * Why a file gave no agents. A configuration that only includes others (the unified v3 file, a
  * compose file's include:) says which files to import instead.
@@ -231,10 +260,7 @@ function noAgentsMessage(root: YNode | undefined): string {
   const included = includedPaths(root);
   const expected =
     "expected a docker-compose file (a services: map) or a startup config (agents with script_path or port, in groups or lists)";
-  // container_groups.yaml: group → [AgentName, …], names that other files define.
-  const lists = root?.kind === "map" ? root.entries.filter((e) => e.value.kind === "seq") : [];
-  const onlyNames =
-    lists.length > 0 && lists.every((e) => e.value.kind === "seq" && e.value.items.every((i) => i.kind === "scalar"));
+  const names = namesListed(root);
   const services = child(root, "services");
   if (services?.kind === "map" && services.entries.length > 0)
     return `no agents found: the services: here (${firstFew(
@@ -243,11 +269,8 @@ function noAgentsMessage(root: YNode | undefined): string {
     )}) are not compose's, none having a key a compose service has (image, build, ports, environment…), and nothing else in the file defines an agent (${expected})`;
   if (included.length)
     return `no agents found: this file only includes ${included.join(", ")}; import those files instead (${expected})`;
-  if (onlyNames) {
-    const first = lists[0] as (typeof lists)[number];
-    const names = first.value.kind === "seq" ? first.value.items.map((i) => scalar(i) ?? "") : [];
-    return `no agents found: this file only lists agents by name (${first.key}: [${firstFew(names, 2)}]), grouping agents other files define; import the startup configs that define them instead (${expected})`;
-  }
+  if (names)
+    return `no agents found: this file only lists agents by name (${names.path}: [${firstFew(names.names, 2)}]), grouping agents other files define${names.path.includes(".") ? " (what it sets for each group, such as its order or limits, is not read)" : ""}; import the startup configs that define them instead (${expected})`;
   return `no agents found: ${expected}`;
 }
 

@@ -653,6 +653,27 @@ describe("unusable input", () => {
     expect(refused("bad.yaml", "agents: [\n")).toMatch(/^bad\.yaml:\d+:\d+: invalid YAML/);
   });
 
+  it("says a file of groups that list their agents by name defines none, and that its groups' settings are not read", () => {
+    const groups =
+      "version: '2.0'\nglobal_settings: {restart_policy: unless-stopped}\nagent_groups:\n  core_infrastructure:\n    startup_priority: 1\n    resource_limits: {memory: 2Gi}\n    agents: [ServiceRegistry, SystemDigitalTwin, UnifiedSystemAgent]\n";
+    expect(inputError(() => run({ path: "mainpc_docker_groups.yaml", text: groups })).message).toMatch(
+      /^mainpc_docker_groups\.yaml:1:1: no agents found: this file only lists agents by name \(agent_groups\.core_infrastructure\.agents: \[ServiceRegistry, SystemDigitalTwin, …\]\), grouping agents other files define \(what it sets for each group, such as its order or limits, is not read\); import the startup configs that define them instead/,
+    );
+  });
+
+  it("refuses Prometheus's configuration and rules, which Prometheus reads", () => {
+    const config =
+      "global: {scrape_interval: 15s}\nscrape_configs:\n  - job_name: agents\n    static_configs: [{targets: ['localhost:9100']}]\n";
+    expect(inputError(() => run({ path: "monitoring/prometheus/prometheus.yml", text: config })).message).toMatch(
+      /^monitoring\/prometheus\/prometheus\.yml:1:1: this is a Prometheus configuration \(scrape_configs:\), which Prometheus reads rather than defining agents: .*ServiceMonitor/,
+    );
+    const rules =
+      "groups:\n  - name: agents\n    rules:\n      - alert: AgentDown\n        expr: up == 0\n        for: 1m\n";
+    expect(inputError(() => run({ path: "monitoring/alerts.yaml", text: rules })).message).toMatch(
+      /^monitoring\/alerts\.yaml:1:1: this is Prometheus rules \(groups: of rules with alert: or record:, and expr:\)/,
+    );
+  });
+
   it("refuses a JSON Schema of the config, which names fields and no agent", () => {
     const schema =
       '$schema: "https://json-schema.org/draft/2020-12/schema"\ntype: object\nproperties:\n  agents:\n    properties:\n      script_path: {type: string}\n      port: {type: integer}\n';
@@ -698,6 +719,19 @@ describe("unusable input", () => {
     const gitlab = "stages: [build]\nbuild-image:\n  stage: build\n  image: docker:27\n  script: [docker build .]\n";
     expect(inputError(() => run({ path: ".gitlab-ci.yml", text: gitlab })).message).toMatch(
       /this is a GitLab CI pipeline \(stages:, jobs with stage:\)/,
+    );
+    // A job kept apart, to be pasted into a workflow.
+    const job = "name: regression\ngoss-tests:\n  runs-on: ubuntu-latest\n  steps:\n    - uses: actions/checkout@v4\n";
+    expect(inputError(() => run({ path: "tests/ci_integration.yml", text: job })).message).toMatch(
+      /^tests\/ci_integration\.yml:1:1: this is a GitHub Actions job \(goss-tests: runs-on:, steps:\)/,
+    );
+  });
+
+  it("refuses a Goss test suite, whose services and ports are checks, not agents", () => {
+    const goss =
+      "# core services\ndocker:\n  service_registry: {running: true}\nport:\n  tcp:8001: {listening: true, ip: [0.0.0.0]}\n";
+    expect(inputError(() => run({ path: "tests/goss/core_services.yaml", text: goss })).message).toMatch(
+      /^tests\/goss\/core_services\.yaml:2:1: this is a Goss test suite \(port:, service:, process:…\), which checks a running system/,
     );
   });
 

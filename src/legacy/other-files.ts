@@ -26,8 +26,41 @@ function ciPipeline(root: YNode | undefined): string | undefined {
   const isJob = (node: YNode) => child(node, "runs-on") !== undefined || child(node, "steps") !== undefined;
   if (jobs?.kind === "map" && (child(root, "on") !== undefined || jobs.entries.some((e) => isJob(e.value))))
     return "a GitHub Actions workflow (on:, jobs:)";
+  // A job kept apart to paste into a workflow: its runs-on: and steps: at the top.
+  const job = root.entries.find(
+    (e) => child(e.value, "runs-on") !== undefined && child(e.value, "steps")?.kind === "seq",
+  );
+  if (job) return `a GitHub Actions job (${job.key}: runs-on:, steps:)`;
   if (child(root, "stages")?.kind === "seq" && root.entries.some((e) => child(e.value, "stage") !== undefined))
     return "a GitLab CI pipeline (stages:, jobs with stage:)";
+  return undefined;
+}
+
+/** Goss's resource kinds (goss.yaml), and `docker:` as test suites for containers add it. */
+const gossKeys = new Set(
+  "addr command dns docker file gossfile group http interface kernel-param matching mount package port process service user".split(
+    " ",
+  ),
+);
+
+/** A Goss test suite: every top-level key one of its resource kinds, with ports written as tcp:8001. */
+function gossSuite(root: YNode | undefined): boolean {
+  if (root?.kind !== "map" || root.entries.length === 0) return false;
+  if (!root.entries.every((e) => gossKeys.has(e.key) && e.value.kind === "map")) return false;
+  const ports = child(root, "port");
+  const gossPorts = ports?.kind === "map" && ports.entries.some((e) => /^(tcp|udp)6?:\d+$/.test(e.key));
+  return gossPorts || root.entries.length >= 2;
+}
+
+/** Prometheus's own files: its configuration (scrape_configs:), or rules (groups: of rules with alert: or record:). */
+function prometheusFile(root: YNode | undefined): string | undefined {
+  if (child(root, "scrape_configs")?.kind === "seq") return "a Prometheus configuration (scrape_configs:)";
+  const groups = child(root, "groups");
+  const isRule = (r: YNode) =>
+    child(r, "expr") !== undefined && (child(r, "alert") ?? child(r, "record")) !== undefined;
+  const rules = groups?.kind === "seq" ? groups.items.flatMap((g) => child(g, "rules") ?? []) : [];
+  if (rules.some((r) => r.kind === "seq" && r.items.some(isRule)))
+    return "Prometheus rules (groups: of rules with alert: or record:, and expr:)";
   return undefined;
 }
 
@@ -55,6 +88,18 @@ export function otherKindOfFile(parsed: Pick<ParsedFile, "file" | "root" | "late
       message:
         "this is a JSON Schema ($schema), which describes a config rather than defining agents: import the startup configs it validates instead",
       loc: schema.loc,
+    };
+  if (gossSuite(root))
+    return {
+      message:
+        "this is a Goss test suite (port:, service:, process:…), which checks a running system rather than defining its agents: in the cluster, each agent's health check and status say whether it runs (agentfleet audit for the fleet). Import the startup configs and compose files it tests instead",
+      loc: at,
+    };
+  const prometheus = prometheusFile(root);
+  if (prometheus)
+    return {
+      message: `this is ${prometheus}, which Prometheus reads rather than defining agents: give it to the Prometheus the fleet uses (its Helm chart's values; with the Prometheus Operator, a ServiceMonitor per scrape job and a PrometheusRule for rules, as the agentfleet chart ships for the operator). Import the startup configs and compose files instead`,
+      loc: at,
     };
   const pipeline = ciPipeline(root);
   if (pipeline)
