@@ -95,6 +95,26 @@ function commandPorts(spec: YNode): number[] {
   return ports.filter((p): p is number => p !== undefined);
 }
 
+/**
+ * The ports a service's own environment says it listens on (PROXY_GRPC_PORT=5715, METRICS_PORT=9100):
+ * a *_PORT (or PORT) whose value is a port (its variables' defaults taken) with no *_HOST, *_ADDR, *_URL or *_ENDPOINT beside it of
+ * the same prefix, which would make it the port of something it reaches (TARGET_MFH_HOST and
+ * TARGET_MFH_PORT; REDIS_HOST and REDIS_PORT). compose's network let its dependents reach any port;
+ * a Service and a NetworkPolicy let through only those they name.
+ */
+function environmentPorts(env: readonly { name: string; value: string }[]): number[] {
+  const names = new Set(env.map((e) => e.name.toUpperCase()));
+  const reaches = (prefix: string) =>
+    ["HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", "ENDPOINT", "SERVER", "SERVERS"].some((s) =>
+      names.has(prefix ? `${prefix}_${s}` : s),
+    );
+  return env.flatMap((e) => {
+    const own = /^(?:(.*)_)?PORT$/i.exec(e.name);
+    const port = toPort(e.value);
+    return own && port && !reaches((own[1] ?? "").toUpperCase()) ? [port] : [];
+  });
+}
+
 /** Named volumes (redis_data:/data) and scratch ones (/cache, tmpfs); host paths are read by hostMounts. */
 function dataVolumes(spec: YNode): DataVolume[] {
   const node = child(spec, "volumes");
@@ -350,7 +370,11 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     // NATS or PostgreSQL listen where their images do, which their Service must carry.
     const declaredPorts = containerPorts(spec);
     const listening = [
-      ...new Set([...(declaredPorts.length ? declaredPorts : (infrastructure?.ports ?? [])), ...commandPorts(spec)]),
+      ...new Set([
+        ...(declaredPorts.length ? declaredPorts : (infrastructure?.ports ?? [])),
+        ...commandPorts(spec),
+        ...environmentPorts(env),
+      ]),
     ];
     const health = readHealthCheck(spec, listening, env);
     const dependsOn = child(spec, "depends_on");

@@ -349,6 +349,34 @@ services:
     expect(kinds(result.report.findings, "port-conflict")).toEqual([]);
   });
 
+  it("puts on a compose service's Service the port its own environment says it listens on, and not one it reaches", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  proxy:
+    build: ./proxy
+    environment:
+      TARGET_MFH_HOST: mfh
+      TARGET_MFH_PORT: "5714"
+      REDIS_URL: redis://redis:6379
+      REDIS_PORT: "6379"
+      PROXY_GRPC_PORT: "5715"
+      METRICS_PORT: \${METRICS_PORT:-9100}
+  mfh: {build: ./mfh, expose: ["5714"]}
+  apc:
+    build: ./apc
+    environment: {MFH_PROXY_ADDR: "proxy:5715"}
+`,
+    });
+    expect(manifest(result, "proxy")?.spec.ports).toEqual([
+      { name: "tcp-5715", port: 5715, protocol: "TCP" },
+      { name: "tcp-9100", port: 9100, protocol: "TCP" },
+    ]);
+    // What reaches it on that port depends on it, and its NetworkPolicy lets it in.
+    expect(manifest(result, "apc")?.spec.dependencies).toEqual(["proxy"]);
+    expect(result.report.findings.filter((f) => /has no port/.test(f.message))).toEqual([]);
+  });
+
   it("estimates VRAM from the limits a config states", () => {
     const result = run({
       path: "m.yaml",
