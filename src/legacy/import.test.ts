@@ -455,6 +455,20 @@ services:
     expect(without.report.findings.some((f) => f.kind === "fallback-added")).toBe(false);
   });
 
+  it("reads a list of agents at the top of a file, as JSON or YAML", () => {
+    // Before, such a file passed as a startup config and gave no agent, without a word.
+    const json = run({
+      path: "pc2_agents.json",
+      text: '[{"name": "TieredResponder", "script_path": "pc2_code/agents/tiered_responder.py", "port": 7100},\n {"name": "CacheManager", "script_path": "pc2_code/agents/cache_manager.py", "port": 7102}]\n',
+    });
+    expect(json.report.agents.map((a) => [a.legacyName, a.machine, a.ports])).toEqual([
+      ["CacheManager", "pc2", [7102]],
+      ["TieredResponder", "pc2", [7100]],
+    ]);
+    const yaml = run({ path: "agents.yaml", text: "- {name: Router, script_path: router.py, port: 7000}\n" });
+    expect(manifest(yaml, "router")?.spec.ports).toEqual([{ name: "main", port: 7000, protocol: "TCP" }]);
+  });
+
   it("reads a launcher's list of name, path, port and args, where args: {flag: value} is --flag value", () => {
     const result = run({
       path: "mainpc.yaml",
@@ -699,6 +713,29 @@ describe("unusable input", () => {
       "groups:\n  - name: agents\n    rules:\n      - alert: AgentDown\n        expr: up == 0\n        for: 1m\n";
     expect(inputError(() => run({ path: "monitoring/alerts.yaml", text: rules })).message).toMatch(
       /^monitoring\/alerts\.yaml:1:1: this is Prometheus rules \(groups: of rules with alert: or record:, and expr:\)/,
+    );
+  });
+
+  it("refuses a tool's report, an MCP servers configuration and an editor's settings", () => {
+    const health =
+      '{"timestamp": "2025-06-18T17:46:18", "summary": {"total_services": 30, "healthy": 1},\n "results": [{"Service Name": "TieredResponder", "Port": 7100, "Response": {"service": "t", "port": 7100}}]}\n';
+    expect(inputError(() => run({ path: "pc2_healthcheck_results.json", text: health })).message).toMatch(
+      /^pc2_healthcheck_results\.json:1:1: this is a report a tool wrote about the system \(timestamp, summary, results\), which records what it saw at one moment rather than defining what runs/,
+    );
+    const sums =
+      '{"total_agents": 87, "section_counts": {"mainpc:core": 12}, "agents": {"A": {"port": 1, "file_path": "a.py"}}}';
+    expect(inputError(() => run({ path: "agent_report.json", text: sums })).message).toMatch(
+      /this is a report a tool wrote about the system \(total_agents, section_counts\)/,
+    );
+    const mcp =
+      '{"mcpServers": {"github": {"command": "docker", "args": ["run", "-i", "ghcr.io/github/github-mcp-server"]}}}';
+    expect(inputError(() => run({ path: "mcp_config.json", text: mcp })).message).toMatch(
+      /^mcp_config\.json:1:1: this is an MCP servers configuration \(mcpServers: github\)/,
+    );
+    const terminals =
+      '{"install": "apt-get install -y docker-ce", "terminals": [{"name": "Build", "command": "docker compose up"}]}';
+    expect(inputError(() => run({ path: ".cursor/environment.json", text: terminals })).message).toMatch(
+      /^\.cursor\/environment\.json:1:1: this is an editor's own settings \(\.cursor\/\)/,
     );
   });
 

@@ -64,6 +64,26 @@ function prometheusFile(root: YNode | undefined): string | undefined {
   return undefined;
 }
 
+/** When a report was made: timestamp, test_timestamp, generated_at, start_time… */
+const whenKey = /^(\w+_)?(timestamp|time|date)$|^\w+_at$/;
+/** What a report sums up: summary, results, total_agents, section_counts, system_metrics, recommendations… */
+const resultKey =
+  /^(summary(_\w+)?|(\w+_)?results|total_\w+|\w+_counts?|(\w+_)?metrics|issues|(\w+_)?recommendations|anomalies|statistics|stats)$/;
+
+/**
+ * A report a tool wrote about the system (a health check's results, an audit, a migration's log): a
+ * time it was made and what it found, or several sums of what it found. Its agents are those the
+ * tool saw at that moment, with what it measured beside them, not a definition of what runs.
+ */
+function toolReport(root: YNode | undefined): string | undefined {
+  if (root?.kind !== "map") return undefined;
+  const when = root.entries.find((e) => whenKey.test(e.key) && e.value.kind === "scalar");
+  const results = root.entries.filter((e) => resultKey.test(e.key)).map((e) => e.key);
+  if (results.length >= 2 || (when && results.length >= 1))
+    return firstFew([...(when ? [when.key] : []), ...results], 3);
+  return undefined;
+}
+
 /** Why a parsed file is not a startup config or compose file, when what it is shows; else undefined. */
 export function otherKindOfFile(parsed: Pick<ParsedFile, "file" | "root" | "laterDocuments">): OtherFile | undefined {
   const { root } = parsed;
@@ -99,6 +119,21 @@ export function otherKindOfFile(parsed: Pick<ParsedFile, "file" | "root" | "late
   if (prometheus)
     return {
       message: `this is ${prometheus}, which Prometheus reads rather than defining agents: give it to the Prometheus the fleet uses (its Helm chart's values; with the Prometheus Operator, a ServiceMonitor per scrape job and a PrometheusRule for rules, as the agentfleet chart ships for the operator). Import the startup configs and compose files instead`,
+      loc: at,
+    };
+  const mcp = child(root, "mcpServers");
+  if (mcp?.kind === "map")
+    return {
+      message: `this is an MCP servers configuration (mcpServers: ${firstFew(
+        mcp.entries.map((e) => e.key),
+        3,
+      )}), with which an AI editor or assistant starts its tools on a developer's machine, not agents of the fleet: leave it out (and keep the tokens it holds out of the repository)`,
+      loc: at,
+    };
+  const report = toolReport(root);
+  if (report)
+    return {
+      message: `this is a report a tool wrote about the system (${report}), which records what it saw at one moment rather than defining what runs: import the startup configs and compose files it reports on`,
       loc: at,
     };
   const pipeline = ciPipeline(root);

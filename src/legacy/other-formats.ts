@@ -44,8 +44,16 @@ const documentFile: Format = {
   instead: "it describes the system rather than defining its agents. Import the startup configs and compose files",
 };
 
-/** By the name alone: the extension or the file name of a format that is not YAML. */
+/** By the name alone: the extension or the file name of a format that is not YAML, or an editor's directory. */
 function formatOfName(path: string): Format | undefined {
+  const segments = path.replaceAll("\\", "/").split("/");
+  const editor = segments.slice(0, -1).find((d) => /^\.(cursor|vscode|idea|zed)$/.test(d));
+  if (editor)
+    return {
+      what: `an editor's own settings (${editor}/)`,
+      instead:
+        "they set up a developer's editor and the tools it starts, not agents of the fleet. Leave it out; import the startup configs and compose files",
+    };
   const name = posix.basename(path.replaceAll("\\", "/"));
   if (/^(docker|container)file([.-].*)?$|\.(docker|container)file$/i.test(name)) return dockerfile;
   if (/^\.env(\..+)?$|\.env$/i.test(name)) return envFile;

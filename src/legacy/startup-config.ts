@@ -264,6 +264,8 @@ function walk(node: YNode, ctx: WalkContext, found: Found): void {
 
 export function readStartupConfig(root: YNode | undefined, machineNames: readonly string[]): StartupReading {
   const reading: StartupReading = { agents: [], gpuGroups: [], profiles: new Map(), settings: [], elsewhere: [] };
+  // A launcher's list of agents at the top ([{name, script_path, port}, …]) has no settings around it.
+  if (root?.kind === "seq") walk(root, { group: undefined, machine: undefined, globalEnv: [], machineNames }, reading);
   if (root?.kind !== "map") return reading;
   const globalEnv = readEnv(child(child(root, "global_settings"), "environment") ?? child(root, "environment"));
   walk(root, { group: undefined, machine: undefined, globalEnv, machineNames }, reading);
