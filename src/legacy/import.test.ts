@@ -716,6 +716,23 @@ describe("unusable input", () => {
     );
   });
 
+  it("names a merge conflict left in a file, with its lines, instead of the YAML reader's error", () => {
+    const conflicted = [
+      "agents:",
+      "  - name: Router",
+      "<<<<<<< Updated upstream",
+      "    port: 7000",
+      "=======",
+      "    port: 7100",
+      ">>>>>>> Stashed changes",
+      "    script_path: router.py",
+      "",
+    ].join("\n");
+    expect(inputError(() => run({ path: "mainpc.yaml", text: conflicted })).message).toBe(
+      "mainpc.yaml:3:1: this file holds an unresolved merge conflict (<<<<<<< at line 3, ======= at line 5, >>>>>>> at line 7): resolve it, keeping the side that ran, and import it again",
+    );
+  });
+
   it("refuses a tool's report, an MCP servers configuration and an editor's settings", () => {
     const health =
       '{"timestamp": "2025-06-18T17:46:18", "summary": {"total_services": 30, "healthy": 1},\n "results": [{"Service Name": "TieredResponder", "Port": 7100, "Response": {"service": "t", "port": 7100}}]}\n';

@@ -99,10 +99,28 @@ const refusal = (format: Format, file: string, line: number): OtherFile => ({
 });
 
 /**
- * A config file's YAML, or why the file is of another format: by its name first (pyproject.toml,
+ * An unresolved merge conflict (git's <<<<<<<, =======, >>>>>>> lines): neither side is the file,
+ * and YAML would read the markers as text, or fail at them in its own words.
+ */
+function mergeConflict(file: string, text: string): OtherFile | undefined {
+  const lines = text.split(/\r?\n/);
+  const at = (marker: RegExp) => lines.findIndex((l) => marker.test(l)) + 1;
+  const [ours, middle, theirs] = [at(/^<{7}( |$)/), at(/^={7}$/), at(/^>{7}( |$)/)];
+  if (!ours || !theirs) return undefined;
+  return {
+    message: `this file holds an unresolved merge conflict (<<<<<<< at line ${ours}${middle ? `, ======= at line ${middle}` : ""}, >>>>>>> at line ${theirs}): resolve it, keeping the side that ran, and import it again`,
+    loc: { file, line: ours, column: 1 },
+  };
+}
+
+/**
+ * A config file's YAML, or why the file cannot be read as one: a merge conflict left in it, or
+ * another format, by its name first (pyproject.toml,
  * Dockerfile, base.env), then, when YAML reads no map from it, by its lines. JSON is YAML.
  */
 export function readConfigYaml(file: { path: string; text: string }): ParsedFile | OtherFile {
+  const conflict = mergeConflict(file.path, file.text);
+  if (conflict) return conflict;
   const named = formatOfName(file.path);
   if (named) return refusal(named, file.path, 1);
   let parsed: ParsedFile | undefined;
