@@ -97,6 +97,10 @@ describe("npm run import:history", () => {
     await commit("docker-compose.yml", "services:\n  hub: {image: [unclosed\n");
     await mkdir(path.join(repo, ".github/workflows"), { recursive: true });
     await commit(".github/workflows/ci.yml", "on: [push]\njobs:\n  t:\n    services: {redis: {image: 'redis:7'}}\n");
+    await commit("health.json", '{"timestamp": "2025-06-18", "results": [{"service": "hub", "port": 7140}]}\n');
+    // A vendored package's JSON is not the system's.
+    await mkdir(path.join(repo, "node_modules/zod"), { recursive: true });
+    await commit("node_modules/zod/package.json", '{"name": "zod"}\n');
   });
   afterAll(() => rm(repo, { recursive: true, force: true }));
 
@@ -106,11 +110,15 @@ describe("npm run import:history", () => {
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^each file version alone: 3 imports, 2 imported, 1 refused, 0 crashed$/m);
-    expect(run.stdout).toMatch(/refused 1×: invalid YAML/);
-    // The checkout's other YAML: refused by what it is, its job's redis never an agent.
+    expect(run.stdout).toMatch(/refused 1× \(first docker-compose\.yml \([0-9a-f]{8}\)\): invalid YAML/);
+    // The checkout's other YAML and JSON: each refused by what it is, the job's redis never an agent.
     expect(run.stdout).toMatch(
-      /^each version of the other YAML files alone: 1 imports, 0 imported, 1 refused, 0 crashed\n {2}refused 1×: this is a GitHub Actions workflow/m,
+      /^each version of the other YAML and JSON files alone: 2 imports, 0 imported, 2 refused, 0 crashed$/m,
     );
+    expect(run.stdout).toMatch(
+      /refused 1× \(first \.github\/workflows\/ci\.yml \(\w+\)\): this is a GitHub Actions workflow/,
+    );
+    expect(run.stdout).toMatch(/refused 1× \(first health\.json \(\w+\)\): this is a report a tool wrote/);
     // The second commit holds two files the importer takes: one import of both.
     expect(run.stdout).toMatch(/^each commit's files, together: 1 imports, 1 imported, 0 refused, 0 crashed$/m);
   });

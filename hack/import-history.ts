@@ -1,6 +1,7 @@
 // Checks the importer against a legacy system's own history: every version of every startup config
-// and compose file in a Git repository, imported alone, then every version of its other YAML files
-// (which must be refused by what they are, never crash it), and the files of 1 commit in N imported
+// and compose file in a Git repository, imported alone, then every version of its other YAML and
+// JSON files (which must be refused by what they are, or read for the agents they define, never
+// crash it), and the files of 1 commit in N imported
 // together. It says what the importer refused (with its message), what crashed it and which agents
 // of its report got no manifest (defects, exit 1), and which addresses of the manifests no Service
 // would answer (hack/lib/import-checks.ts).
@@ -97,9 +98,10 @@ function summary(label: string, outcomes: { where: string; outcome: Outcome }[])
   return [
     `${label}: ${outcomes.length} imports, ${imported.length} imported, ${of("refused").length} refused, ${of("crashed").length} crashed`,
     ...of("crashed").map((c) => `  CRASHED ${c.where}\n    ${c.outcome.stack.split("\n").slice(0, 4).join("\n    ")}`),
-    ...[...refusals.values()].map(
-      (list) => `  refused ${list.length}×: ${message(list[0] as (typeof list)[number]).slice(0, 160)}`,
-    ),
+    ...[...refusals.values()].map((list) => {
+      const first = list[0] as (typeof list)[number];
+      return `  refused ${list.length}× (first ${first.where}): ${message(first).slice(0, 160)}`;
+    }),
     `  agents without a manifest (written over by another's): ${unwritten.length}`,
     ...unwritten.slice(0, 10).map((u) => `    ${u.where}: ${u.agent}`),
     `  addresses and dependencies nothing answers: ${unreachable.length}`,
@@ -121,11 +123,13 @@ function main(): number {
 
   // Every version of every legacy file, once: its blob, and the first path it was seen at.
   const versions = new Map<string, string>();
-  const log = git(dir, ["log", "--all", "--format=", "--raw", "--no-abbrev", "--", "*.yml", "*.yaml"]);
+  const log = git(dir, ["log", "--all", "--format=", "--raw", "--no-abbrev", "--", "*.yml", "*.yaml", "*.json"]);
   for (const line of log.split("\n")) {
     const [meta, path] = line.split("\t");
     const blob = meta?.split(" ")[3];
-    if (path && blob && !/^0+$/.test(blob) && !versions.has(blob)) versions.set(blob, path);
+    // Vendored packages' JSON (a committed node_modules) is not the system's.
+    const vendored = path !== undefined && /(^|\/)node_modules\//.test(path);
+    if (path && blob && !vendored && !/^0+$/.test(blob) && !versions.has(blob)) versions.set(blob, path);
   }
   const texts = readBlobs(dir, [...versions.keys()]);
   const configs = [...versions].filter(([, path]) => legacyFile.test(path));
@@ -137,8 +141,8 @@ function main(): number {
       outcome: tryImport([{ path, text: texts.get(blob) ?? "" }]),
     };
   });
-  // The checkout's other YAML (workflows, Kubernetes objects, settings), as a person globbing *.yaml
-  // would give it: each refused by what it is, or read for the agents it defines; never a crash.
+  // The checkout's other YAML and JSON (workflows, Kubernetes objects, settings, tools' reports), as a
+  // person globbing *.yaml or *.json would give it: each refused by what it is, or read for the agents it defines; never a crash.
   const others = [...versions]
     .filter(([, path]) => !legacyFile.test(path))
     .map(([blob, path]) => ({
@@ -176,7 +180,7 @@ function main(): number {
   const sampled = every === 1 ? "each commit's files, together" : `the files of 1 commit in ${every}, together`;
   const lines = [
     ...summary("each file version alone", alone),
-    ...summary("each version of the other YAML files alone", others),
+    ...summary("each version of the other YAML and JSON files alone", others),
     ...summary(sampled, together),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
