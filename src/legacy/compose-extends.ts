@@ -4,7 +4,7 @@
 // keeps its own name, place and image. A base in another file is not part of the project: only what
 // it lends is imported. A base that cannot be found is a warning, the service imported as written.
 import { posix } from "node:path";
-import { isCompose, readCompose } from "./compose.ts";
+import { isCompose, outOfProfile, readCompose } from "./compose.ts";
 import { withOverride } from "./compose-override.ts";
 import { type BesideFileReader, type Finding, InputError, type LegacyAgent, where } from "./model.ts";
 import { parseYaml } from "./yaml-source.ts";
@@ -13,7 +13,7 @@ import { parseYaml } from "./yaml-source.ts";
 export type ExtendedFileLoader = (fromFile: string, file: string) => LegacyAgent[] | { unreadable: string };
 
 /** The base's definition with the service's own merged over it, under the service's name. */
-function extendService(base: LegacyAgent, own: LegacyAgent): LegacyAgent {
+function extendService(base: LegacyAgent, own: LegacyAgent, enabled: ReadonlySet<string>): LegacyAgent {
   const { extendsService: ref, ...self } = own;
   // The base's container_name is its own container's: compose refuses two containers of one name.
   const { containerName: _baseContainer, ...lent } = base;
@@ -21,14 +21,18 @@ function extendService(base: LegacyAgent, own: LegacyAgent): LegacyAgent {
   const image = self.image ?? base.image;
   const buildDirectory = self.buildDirectory ?? base.buildDirectory;
   const infrastructure = self.image ? self.infrastructure : base.infrastructure;
-  // compose adds the base's profiles to the service's: it starts when either's is asked for.
-  const disabled = ref?.ownProfiles ? (self.disabled && base.disabled ? self.disabled : undefined) : base.disabled;
+  // compose adds the base's profiles to the service's, and starts it when one of them is asked for.
+  const names = [...new Set([...(base.composeProfiles?.names ?? []), ...(self.composeProfiles?.names ?? [])])];
+  const source = self.composeProfiles?.source ?? base.composeProfiles?.source;
+  const composeProfiles = source && names.length ? { names, source } : undefined;
+  const disabled = outOfProfile(self.legacyName, composeProfiles, enabled);
   const hostnames = (merged.hostnames ?? []).filter((h) => h !== base.containerName);
   const {
     image: _image,
     buildDirectory: _build,
     infrastructure: _infrastructure,
     disabled: _disabled,
+    composeProfiles: _profiles,
     overrideOnly: _overrideOnly,
     hostnames: _hostnames,
     ...rest
@@ -43,6 +47,7 @@ function extendService(base: LegacyAgent, own: LegacyAgent): LegacyAgent {
     ...(buildDirectory ? { buildDirectory } : {}),
     ...(infrastructure ? { infrastructure } : {}),
     ...(disabled ? { disabled } : {}),
+    ...(composeProfiles ? { composeProfiles } : {}),
     ...(hostnames.length ? { hostnames } : {}),
     ...(!ref?.ownImageOrBuild && base.overrideOnly ? { overrideOnly: true as const } : {}),
   };
@@ -65,6 +70,7 @@ const missingBase = (own: LegacyAgent, why: string): Finding => ({
 export function resolveExtends(
   services: readonly LegacyAgent[],
   load: ExtendedFileLoader,
+  enabled: ReadonlySet<string>,
 ): { services: LegacyAgent[]; findings: Finding[] } {
   const findings: Finding[] = [];
   const resolve = (own: LegacyAgent, among: readonly LegacyAgent[], visiting: readonly string[]): LegacyAgent => {
@@ -89,7 +95,7 @@ export function resolveExtends(
       );
       return written;
     }
-    return extendService(resolve(base, loaded, [...visiting, here]), own);
+    return extendService(resolve(base, loaded, [...visiting, here]), own, enabled);
   };
   return { services: services.map((s) => resolve(s, services, [])), findings };
 }

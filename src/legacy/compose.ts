@@ -305,19 +305,31 @@ function quantity(
   );
 }
 
+/** A compose service's profiles: as written, where. */
+export type ComposeProfiles = NonNullable<LegacyAgent["composeProfiles"]>;
+
 /**
  * A service compose starts only for a profile not asked for (`profiles: [debug]` without
  * `--profile debug`): `docker compose up` never ran it.
  */
-function outOfProfile(spec: YNode, key: string, enabled: ReadonlySet<string>): LegacyAgent["disabled"] {
-  const node = child(spec, "profiles");
-  const profiles = readStringList(node).map((p) => p.name);
-  if (!node || profiles.length === 0 || enabled.has("*") || profiles.some((p) => enabled.has(p))) return undefined;
+export function outOfProfile(
+  key: string,
+  profiles: ComposeProfiles | undefined,
+  enabled: ReadonlySet<string>,
+): LegacyAgent["disabled"] {
+  const names = profiles?.names ?? [];
+  if (!profiles || names.length === 0 || enabled.has("*") || names.some((p) => enabled.has(p))) return undefined;
   return {
-    reason: `compose starts ${key} only with --profile ${profiles.join(" or --profile ")}`,
-    source: node.loc,
-    switchOn: `Import with --profile ${profiles[0]} to run it`,
+    reason: `compose starts ${key} only with --profile ${names.join(" or --profile ")}`,
+    source: profiles.source,
+    switchOn: `Import with --profile ${names[0]} to run it`,
   };
+}
+
+function profilesOf(spec: YNode): ComposeProfiles | undefined {
+  const node = child(spec, "profiles");
+  const names = readStringList(node).map((p) => p.name);
+  return node && names.length ? { names, source: node.loc } : undefined;
 }
 
 /** extends: a service name, or {service, file}; undefined when absent or naming no service. */
@@ -331,7 +343,6 @@ function extendsOf(spec: YNode): ComposeExtends | undefined {
     ...(file ? { file } : {}),
     source: node.loc,
     ownImageOrBuild: child(spec, "image") !== undefined || child(spec, "build") !== undefined,
-    ownProfiles: readStringList(child(spec, "profiles")).length > 0,
   };
 }
 
@@ -340,7 +351,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
   const services = child(root, "services");
   if (services?.kind !== "map") return [];
   return services.entries.map(({ key, keyLoc, value: spec }) => {
-    const disabled = outOfProfile(spec, key, profiles);
+    const composeProfiles = profilesOf(spec);
+    const disabled = outOfProfile(key, composeProfiles, profiles);
     const bound = hostMounts(child(spec, "volumes"));
     const mounts = bound.filter((m) => !devicePath.test(m.hostPath));
     const hostAccess = hostAccessOf(
@@ -441,6 +453,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(extendsService ? { extendsService } : {}),
       ...(buildDirectory ? { buildDirectory } : {}),
       ...(disabled ? { disabled } : {}),
+      ...(composeProfiles ? { composeProfiles } : {}),
       ...(infrastructure ? { infrastructure: { kind: infrastructure.kind, stateful: infrastructure.stateful } } : {}),
       scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
     };

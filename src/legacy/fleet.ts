@@ -346,7 +346,7 @@ export function assembleFleet(
         const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
         const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
         const load = extendedFileLoader(files, readBesideFile, enabled, machine ?? unassignedMachine);
-        const extended = resolveExtends(services, load);
+        const extended = resolveExtends(services, load, enabled);
         findings.push(...extended.findings);
         const kept = setAside(extended.services, [], machine ?? unassignedMachine);
         compose.push(...kept.imported);

@@ -1486,6 +1486,23 @@ g:
     expect(report.agents.map((a) => a.name).sort()).toEqual(["gpu-python", "redis", "stt", "tts"]);
     expect(kinds(report.findings, "compose-extends")).toEqual([]);
     expect(kinds(report.findings, "image-guessed")).toEqual([]);
+
+    // A service takes its base's profiles too, beside its own: compose starts it when one of them is
+    // asked for.
+    const profiled = `services:
+  dev-base: {image: "cascade/python:3", profiles: [dev]}
+  tool: {extends: dev-base, command: python tool.py}
+  api: {extends: dev-base, command: python api.py, profiles: [prod]}
+`;
+    const names = (profiles: string[]) =>
+      importLegacy([{ path: "mainpc-docker-compose.yml", text: profiled }], {
+        namespace: "agents",
+        classes: defaultClasses,
+        profiles,
+      }).report.agents.map((a) => a.name);
+    expect(names([])).toEqual([]);
+    expect(names(["dev"])).toEqual(["api", "dev-base", "tool"]);
+    expect(names(["prod"])).toEqual(["api"]);
   });
 
   it("compose-extends: a base in another file lends its definition alone, and a base not found is a warning", () => {

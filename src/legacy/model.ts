@@ -170,8 +170,6 @@ export interface ComposeExtends {
   source: Location;
   /** Whether the service names an image or a build itself: if not, and its base has neither, it stays an override. */
   ownImageOrBuild: boolean;
-  /** Whether the service has profiles: of its own (compose adds its base's to them). */
-  ownProfiles: boolean;
 }
 
 /** One agent as a legacy file defines it, its values already resolved (${VAR:-default}, ${PORT_OFFSET}+N). */
@@ -263,6 +261,8 @@ export interface LegacyAgent {
    * `switchOn` says how to import it after all, when the importer can.
    */
   disabled?: { reason: string; source: Location; switchOn?: string };
+  /** A compose service's profiles:, which an extends: adds to those of the service that extends it. */
+  composeProfiles?: { names: string[]; source: Location };
   /** Every scalar the definition holds, for the address and secret scans. */
   scalars: { path: string; value: string; source: Location }[];
 }
