@@ -174,6 +174,32 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
     expect(await readFile(path.join(out, "api.yaml"), "utf8")).toMatch(/image: cascade\/api:2\.3/);
   });
 
+  it("fills ${VAR}s from --dotenv files instead of the .env, a later file's value winning, as compose's --env-file", async () => {
+    const compose = await write(
+      "mainpc-docker-compose.yml",
+      "services:\n  api:\n    image: cascade/api:${API_TAG:-1}\n    environment: {LOG_LEVEL: '${LOG_LEVEL:-info}'}\n",
+    );
+    await write(".env", "API_TAG=2.3\nLOG_LEVEL=warning\n");
+    await mkdir(path.join(dir, "config"), { recursive: true });
+    const base = await write("config/base.env", "API_TAG=3.0\nLOG_LEVEL=debug\n");
+    const prod = await write("config/prod.env", "API_TAG=3.1\n");
+    const out = path.join(dir, "out");
+    await runImport([compose, "--dotenv", base, "--dotenv", prod, "--out", out], quiet);
+    const api = await readFile(path.join(out, "api.yaml"), "utf8");
+    expect(api).toMatch(/image: cascade\/api:3\.1/);
+    expect(api).toMatch(/name: LOG_LEVEL\n\s+value: debug/);
+    // A file that is not there stops the import, named, with nothing written.
+    const never = path.join(dir, "never");
+    const missing = spawnSync(
+      process.execPath,
+      [cli, "import", compose, "--dotenv", path.join(dir, "config/nope.env"), "--out", never],
+      { encoding: "utf8" },
+    );
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/config\/nope\.env/);
+    expect(existsSync(never)).toBe(false);
+  });
+
   it("exits 2 naming the env file and line when compose could not read it either, and writes nothing", async () => {
     const compose = await write(
       "mainpc-docker-compose.yml",

@@ -1,4 +1,4 @@
-// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses] [--profile NAME]...`
+// `agentfleet import [MACHINE=]FILE... [--out DIR] [--json] [--namespace NS] [--class MACHINE=GPUCLASS]... [--strict] [--keep-addresses] [--profile NAME]... [--dotenv FILE]...`
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -28,6 +28,8 @@ export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
     --profile NAME             also import compose services of this profile, as docker compose --profile
                                (and those of COMPOSE_PROFILES, as compose reads it; without either, a
                                service with profiles: is set aside, as compose left it)
+    --dotenv FILE              fill the compose files' \${VAR}s from FILE instead of the .env beside each,
+                               as docker compose --env-file does (repeatable: a later file's value wins)
   Exit status: 0 written; 1 blockers found (written unless --strict); 2 unusable input.`;
 
 const marker = "agentfleet import";
@@ -53,6 +55,9 @@ export async function runImport(
       "keep-addresses": { type: "boolean", default: false },
       image: { type: "string" },
       profile: { type: "string", multiple: true, default: [] },
+      // compose's --env-file, under another name: Node takes --env-file for itself wherever it is on
+      // its command line, even after the script (nodejs/node#54232), and exits when the file is absent.
+      dotenv: { type: "string", multiple: true, default: [] },
     },
   });
   if (positionals.length === 0) throw new ImportUsageError("name at least one legacy file");
@@ -75,16 +80,19 @@ export async function runImport(
     classes.set(machine, gpuClass);
   }
 
+  const read = (file: string) =>
+    readTextFile(file).catch((err: unknown) => {
+      throw err instanceof UnreadableFileError ? new InputError(err.message) : err;
+    });
   const files: LegacyFile[] = [];
   for (const arg of positionals) {
     const eq = arg.indexOf("=");
     const [machine, file] =
       eq > 0 && !arg.slice(0, eq).includes("/") ? [arg.slice(0, eq), arg.slice(eq + 1)] : [undefined, arg];
-    const text = await readTextFile(file).catch((err: unknown) => {
-      throw err instanceof UnreadableFileError ? new InputError(err.message) : err;
-    });
-    files.push({ path: file, text, ...(machine ? { machine } : {}) });
+    files.push({ path: file, text: await read(file), ...(machine ? { machine } : {}) });
   }
+  const envFiles = [];
+  for (const file of values.dotenv) envFiles.push({ path: file, text: await read(file) });
 
   const { report, files: manifests } = importLegacy(files, {
     namespace: values.namespace,
@@ -101,6 +109,7 @@ export async function runImport(
         .filter(Boolean),
     ],
     readBesideFile,
+    ...(envFiles.length ? { envFiles } : {}),
   });
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
   const write = !(values.strict && blockers > 0);

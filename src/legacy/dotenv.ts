@@ -5,7 +5,7 @@
 // around it. One exception keeps a manifest honest: a variable named as a password, token or key is
 // never filled (it stays ${VAR}, which the import turns into $(VAR) for a Secret to give).
 import { posix } from "node:path";
-import { counted, firstFew } from "../lib/words.ts";
+import { counted, firstFew, inWords } from "../lib/words.ts";
 import { parseEnvFile } from "./env-files.ts";
 import type { LegacyFile } from "./fleet.ts";
 import type { BesideFileReader, EnvVar, Finding } from "./model.ts";
@@ -68,38 +68,46 @@ export function fillFromDotEnv(root: YNode, vars: readonly EnvVar[]): DotEnvFill
 }
 
 /** The env-file note of a .env that filled or enabled anything: what, and what it never writes. */
-export function dotEnvFinding(envPath: string, composePath: string, fill: DotEnvFill): Finding | undefined {
+export function dotEnvFinding(envPaths: readonly string[], composePath: string, fill: DotEnvFill): Finding | undefined {
   if (!fill.filled.length && !fill.secrets.length && !fill.profiles.length) return undefined;
   return {
     kind: "env-file",
     severity: "info",
     agents: [],
     message: [
-      `${envPath} fills ${counted(fill.filled.length, "variable")} of ${composePath}, as compose does${fill.filled.length ? ` (${firstFew(fill.filled)})` : ""}${fill.profiles.length ? `, and enables its profiles ${fill.profiles.join(", ")} (COMPOSE_PROFILES)` : ""}`,
+      `${inWords(envPaths)} ${envPaths.length === 1 ? "fills" : "fill"} ${counted(fill.filled.length, "variable")} of ${composePath}, as compose does${fill.filled.length ? ` (${firstFew(fill.filled)})` : ""}${fill.profiles.length ? `, and enables its profiles ${fill.profiles.join(", ")} (COMPOSE_PROFILES)` : ""}`,
       ...(fill.secrets.length
         ? [
             `${firstFew(fill.secrets)} ${fill.secrets.length === 1 ? "is a password, token or key" : "are passwords, tokens or keys"}: never written, ${fill.secrets.length === 1 ? "it stays" : "they stay"} a variable for a Secret to give`,
           ]
         : []),
     ].join("; "),
-    source: `${envPath}:1`,
+    source: `${envPaths[0] ?? composePath}:1`,
   };
 }
 
-/** The .env beside a compose file, read as compose reads it: its variables, or those of no .env. */
-export function dotEnvOf(file: LegacyFile): { path: string; vars: EnvVar[] } | undefined {
-  return file.dotenv ? { path: file.dotenv.path, vars: parseEnvFile(file.dotenv.text, file.dotenv.path) } : undefined;
+/** A compose file's env files, read as compose reads them, a later one's value winning; or none. */
+export function dotEnvOf(file: LegacyFile): { paths: string[]; vars: EnvVar[] } | undefined {
+  if (!file.dotenv?.length) return undefined;
+  return { paths: file.dotenv.map((d) => d.path), vars: file.dotenv.flatMap((d) => parseEnvFile(d.text, d.path)) };
 }
 
 /**
- * Each file with the .env beside it, when the caller can read one. It is read as variables only
- * where the file turns out to be a compose file (a startup config's neighbour is no concern).
+ * Each file with the env files compose fills its ${VAR}s from: those given (`docker compose
+ * --env-file`, in order), else the .env beside it when the caller can read one. They are read as
+ * variables only where the file turns out to be a compose file (a startup config's neighbour is no
+ * concern).
  */
-export function withDotEnvFiles(files: readonly LegacyFile[], read: BesideFileReader | undefined): LegacyFile[] {
+export function withDotEnvFiles(
+  files: readonly LegacyFile[],
+  read: BesideFileReader | undefined,
+  given: readonly { path: string; text: string }[] = [],
+): LegacyFile[] {
   return files.map((file) => {
+    if (given.length) return { ...file, dotenv: [...given] };
     const text = read?.(file.path, ".env");
     return text === undefined
       ? file
-      : { ...file, dotenv: { path: posix.join(posix.dirname(file.path), ".env"), text } };
+      : { ...file, dotenv: [{ path: posix.join(posix.dirname(file.path), ".env"), text }] };
   });
 }

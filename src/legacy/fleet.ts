@@ -50,8 +50,11 @@ export interface LegacyFile {
   text: string;
   /** From MACHINE=FILE on the command line. */
   machine?: string;
-  /** The .env beside a compose file, as read: it fills the file's ${VAR}s and gives its COMPOSE_PROFILES. */
-  dotenv?: { path: string; text: string };
+  /**
+   * The env files of a compose file, as read (the .env beside it, or those of --env-file, in order):
+   * they fill the file's ${VAR}s and give its COMPOSE_PROFILES.
+   */
+  dotenv?: { path: string; text: string }[];
 }
 
 export interface FleetAgent extends LegacyAgent {
@@ -321,7 +324,7 @@ export function assembleFleet(
       // compose fills a file's ${VAR}s from the .env beside it before it reads anything else.
       const dotenv = isCompose(parsed.root) && parsed.root ? dotEnvOf(file) : undefined;
       const filled = dotenv && parsed.root ? fillFromDotEnv(parsed.root, dotenv.vars) : undefined;
-      const note = filled && dotenv ? dotEnvFinding(dotenv.path, file.path, filled) : undefined;
+      const note = filled && dotenv ? dotEnvFinding(dotenv.paths, file.path, filled) : undefined;
       if (note) findings.push(note);
       const root = filled?.root ?? parsed.root;
       findings.push(...parsed.duplicateKeys);

@@ -46,6 +46,8 @@ export interface ImportOptions {
   profiles?: readonly string[];
   /** Reads a file beside a compose file (env_file, .env, extends: file); without it, they are reported, not read. */
   readBesideFile?: BesideFileReader;
+  /** The env files every compose file's ${VAR}s are filled from instead of its .env, as `docker compose --env-file`. */
+  envFiles?: readonly { path: string; text: string }[];
 }
 
 export const defaultClasses: ReadonlyMap<string, string> = new Map([
@@ -130,7 +132,7 @@ const severityOrder: Record<Severity, number> = { blocker: 0, warning: 1, info: 
 export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions): ImportResult {
   const machines = [...opts.classes.keys()];
   const given = assembleFleet(
-    withDotEnvFiles(files, opts.readBesideFile),
+    withDotEnvFiles(files, opts.readBesideFile, opts.envFiles),
     machines,
     new Set(opts.profiles ?? []),
     opts.readBesideFile,
