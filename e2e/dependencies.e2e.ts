@@ -293,6 +293,26 @@ describe("agents that work together", () => {
     });
   });
 
+  it("says a dependency scaled to zero answers nothing, until it is scaled up again", async () => {
+    await applyObjects([agent("paused-hub", {}), agent("hub-reader", { dependencies: ["paused-hub"] })]);
+    await allReady(["paused-hub", "hub-reader"]);
+    await kubectl(["scale", "agd", "paused-hub", "-n", ns.name, "--replicas=0"]);
+    const paused = await eventually("hub-reader to say paused-hub is scaled to zero", async () => {
+      const reader = (await agentsNow()).get("hub-reader");
+      return condition(reader, "DependenciesReady")?.reason === "DependencyScaledToZero" ? reader : undefined;
+    });
+    expect(condition(paused, "DependenciesReady")?.message).toBe(
+      "paused-hub is scaled to zero: nothing answers at its address until it is scaled up (spec.replicas); this agent runs without it",
+    );
+    // The reader keeps running: a dependency paused on purpose stops nothing.
+    expect(condition(paused, "Ready")?.status).toBe("True");
+    await kubectl(["scale", "agd", "paused-hub", "-n", ns.name, "--replicas=1"]);
+    await eventually("hub-reader to say paused-hub is Ready again", async () => {
+      const reader = (await agentsNow()).get("hub-reader");
+      return condition(reader, "DependenciesReady")?.reason === "AllReady" ? reader : undefined;
+    });
+  });
+
   // A config change rolls a CPU agent's pod new pod first: the old one answers until the new one is
   // Ready. Ready says whether the agent serves, so it stays True through the roll, and so do its
   // dependents' DependenciesReady: no alert, no wave of status writes over the agents that use it.

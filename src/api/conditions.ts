@@ -66,6 +66,8 @@ export const AgentReason = {
   DependenciesNotReady: "DependenciesNotReady",
   MissingDependency: "MissingDependency",
   DependencyCycle: "DependencyCycle",
+  /** Every dependency Ready, but one is scaled to zero on purpose: nothing answers at its address. */
+  DependencyScaledToZero: "DependencyScaledToZero",
   // DependenciesRequired
   AllRequired: "AllRequired",
   OptionalDependency: "OptionalDependency",

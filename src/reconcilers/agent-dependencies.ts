@@ -11,6 +11,8 @@ export interface DependencyState {
   required: boolean;
   /** Why it is not Ready, when that holds it until something changes (InsufficientVRAM, CrashLoopBackOff). */
   blockedBy?: string;
+  /** Its spec.replicas is 0: Ready as asked, and nothing answers at its address. */
+  scaledToZero?: true;
 }
 
 /**
@@ -71,6 +73,7 @@ export function agentDependencies(agent: AgentDeployment, agents: NamespaceAgent
             ready: conditionTrue(other, AgentCondition.Ready),
             required: other.spec.required === true,
             ...(held ? { blockedBy: held } : {}),
+            ...(other.spec.replicas === 0 ? { scaledToZero: true as const } : {}),
           }
         : undefined,
     );

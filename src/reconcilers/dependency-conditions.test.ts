@@ -55,6 +55,30 @@ describe("dependenciesReady", () => {
     );
   });
 
+  it("says a dependency scaled to zero answers nothing, and does not hold the agent for it", () => {
+    const fleet = [agent("a", { dependencies: ["b", "c"] }), ready(agent("b", { replicas: 0 })), ready(agent("c", {}))];
+    const { condition, start } = conditionOf("a", fleet);
+    expect(start.start).toBe(true);
+    expect(condition).toEqual({
+      type: "DependenciesReady",
+      status: "False",
+      reason: "DependencyScaledToZero",
+      message:
+        "b is scaled to zero: nothing answers at its address until it is scaled up (spec.replicas); this agent runs without it",
+    });
+    const both = [
+      agent("a", { dependencies: ["b", "c"] }),
+      ready(agent("b", { replicas: 0 })),
+      ready(agent("c", { replicas: 0 })),
+    ];
+    expect(conditionOf("a", both).condition.message).toMatch(
+      /^b, c are scaled to zero: nothing answers at their addresses/,
+    );
+    // A dependency on its way is said first: the agent waits for it.
+    const starting = [agent("a", { dependencies: ["b", "c"] }), ready(agent("b", { replicas: 0 })), agent("c", {})];
+    expect(conditionOf("a", starting).condition.reason).toBe("DependenciesNotReady");
+  });
+
   it("says a started agent keeps running when a dependency is no longer Ready", () => {
     const fleet = [agent("a", { dependencies: ["b"] }), agent("b", {})];
     const { condition, start } = conditionOf("a", fleet, true);

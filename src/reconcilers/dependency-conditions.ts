@@ -66,6 +66,18 @@ export function dependenciesReady(deps: AgentDependencies, start: StartDecision)
         : `${list(notReady)} not Ready; it keeps running (an agent that has started is never stopped for a dependency)${stopped}`,
     };
   }
+  // Ready as asked, and yet nothing answers there: the agent is not held for it (a dependency paused on
+  // purpose would hold its dependents for ever), and says so.
+  const paused = named.filter((n) => deps.states.get(n)?.scaledToZero);
+  if (paused.length) {
+    const one = paused.length === 1;
+    return {
+      type,
+      status: "False",
+      reason: AgentReason.DependencyScaledToZero,
+      message: `${list(paused)} ${one ? "is" : "are"} scaled to zero: nothing answers at ${one ? "its address" : "their addresses"} until ${one ? "it is" : "they are"} scaled up (spec.replicas); this agent runs without ${one ? "it" : "them"}`,
+    };
+  }
   return {
     type,
     status: "True",

@@ -1,5 +1,6 @@
 // Which agents to look at again when an agent changes, by the dependency graph. Its direct dependents
-// read its readiness (and what stops it, not its progress), ports and required flag: a change of those wakes them alone (each one's own
+// read its readiness (and what stops it, not its progress), ports, required flag and whether it is
+// scaled to zero: a change of those wakes them alone (each one's own
 // status change then wakes its dependents, if it changed anything they read). Its existence and its
 // dependencies shape the graph: a cycle may have formed or broken through it, so those wake every
 // agent that reaches it, and the agents it depends on now or did before, whose NetworkPolicy names
@@ -16,7 +17,13 @@ import { cacheIndex } from "./fleet-caches.ts";
 
 /** What an agent's direct dependents read of it. */
 const readByDependents = (a: AgentDeployment) =>
-  JSON.stringify([conditionTrue(a, AgentCondition.Ready), blockedBy(a), a.spec.required ?? false, a.spec.ports ?? []]);
+  JSON.stringify([
+    conditionTrue(a, AgentCondition.Ready),
+    blockedBy(a),
+    a.spec.required ?? false,
+    a.spec.replicas === 0,
+    a.spec.ports ?? [],
+  ]);
 
 interface Seen {
   read: string;
