@@ -77,6 +77,11 @@ const refused: [string, () => unknown, RegExp][] = [
   ],
   ["a name that starts with a digit", () => agent("1stt", {}), /starts with a letter/],
   [
+    "an agent that depends on itself",
+    () => agent("narcissus", { dependencies: ["echo", "narcissus"] }),
+    /spec\.dependencies: .*names the agent itself/,
+  ],
+  [
     "a pod label value with a space",
     () => agent("label-space", { podLabels: { team: "voice team" } }),
     /spec\.podLabels/,

@@ -27,6 +27,8 @@ interface CrdDefinition {
   columns: PrinterColumn[];
   /** The rule on metadata.name: what the name must be to name the objects made from it. */
   nameRule: { rule: string; message: string };
+  /** Rules that read the name beside the spec, which the spec's own schema cannot see. */
+  objectRules?: { rule: string; message: string; fieldPath: string }[];
   /** The scale subresource: `kubectl scale` and autoscalers read and set replicas through it. */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
 }
@@ -75,7 +77,7 @@ function crd(def: CrdDefinition) {
               type: "object",
               description: def.description,
               required: ["spec"],
-              "x-kubernetes-validations": [def.nameRule],
+              "x-kubernetes-validations": [def.nameRule, ...(def.objectRules ?? [])],
               properties: {
                 apiVersion: { type: "string", description: "The API version: agentfleet.io/v1alpha1." },
                 kind: { type: "string", description: `The kind: ${def.kind}.` },
@@ -118,6 +120,14 @@ export function agentDeploymentCrd() {
   return crd({
     kind: "AgentDeployment",
     nameRule: nameIsServiceName,
+    objectRules: [
+      {
+        rule: "!has(self.spec.dependencies) || !(self.metadata.name in self.spec.dependencies)",
+        message:
+          "spec.dependencies names the agent itself: an agent cannot wait for itself to be Ready; remove its own name",
+        fieldPath: ".spec.dependencies",
+      },
+    ],
     plural: "agentdeployments",
     singular: "agentdeployment",
     shortNames: ["agd", "agents"],

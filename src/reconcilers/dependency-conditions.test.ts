@@ -55,6 +55,17 @@ describe("dependenciesReady", () => {
     );
   });
 
+  it("says an agent stored before admission refused it depends on itself, and what to remove", () => {
+    const { condition, start } = conditionOf("narcissus", [agent("narcissus", { dependencies: ["narcissus"] })]);
+    expect(start.start).toBe(true);
+    expect(condition).toMatchObject({
+      status: "False",
+      reason: "DependencyCycle",
+      message:
+        "narcissus depends on itself, so it starts without waiting for itself: remove its own name from spec.dependencies",
+    });
+  });
+
   it("says a dependency scaled to zero answers nothing, and does not hold the agent for it", () => {
     const fleet = [agent("a", { dependencies: ["b", "c"] }), ready(agent("b", { replicas: 0 })), ready(agent("c", {}))];
     const { condition, start } = conditionOf("a", fleet);

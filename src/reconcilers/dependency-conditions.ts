@@ -35,6 +35,14 @@ export function dependenciesReady(deps: AgentDependencies, start: StartDecision)
   const held = !start.start;
   if (deps.cycle) {
     const outside = held ? `; it still waits for ${waitingFor(start)}` : "";
+    // Admission refuses it since the CRD says so; an agent stored before then may still.
+    if (deps.cycle.length === 2 && deps.cycle[0] === deps.cycle[1])
+      return {
+        type,
+        status: "False",
+        reason: AgentReason.DependencyCycle,
+        message: `${deps.cycle[0]} depends on itself, so it starts without waiting for itself: remove its own name from spec.dependencies${outside}`,
+      };
     return {
       type,
       status: "False",
