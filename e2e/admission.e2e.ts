@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { kubectl } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
+import { agentDeploymentCrd } from "../src/api/crds.ts";
 import { clients, eventually, withNamespace } from "./support/kube.ts";
 
 const { core } = clients();
@@ -283,6 +284,75 @@ describe("admission", () => {
     const deps = await conditionOf("lonely", "DependenciesReady");
     expect(deps).toMatchObject({ status: "False", reason: "MissingDependency" });
     expect(deps.message).toContain("ghost-agent");
+  });
+
+  // The rule that refuses an agent depending on itself came after agents were stored: one of those
+  // must still take the operator's status, and edits that leave its dependencies alone.
+  it("keeps taking an agent stored before a rule refused it: its status, and edits of other fields", async () => {
+    // The CRD as it was: its name rule alone on the object.
+    const older = structuredClone(agentDeploymentCrd());
+    for (const v of older.spec.versions) v.schema.openAPIV3Schema["x-kubernetes-validations"].splice(1);
+    await kubectl(
+      ["apply", "--server-side", "--force-conflicts", "--field-manager=agentfleet-dev", "-f", "-"],
+      stringify(older),
+    );
+    try {
+      // The older CRD takes it (the API server may take a moment to use the schema it was given).
+      await eventually("the older CRD to take a self-dependency", () =>
+        kubectl(
+          ["apply", "--server-side", "-f", "-"],
+          stringify(agent("narcissus", { dependencies: ["narcissus"] })),
+        ).then(
+          () => true,
+          () => undefined,
+        ),
+      );
+    } finally {
+      await installCrds();
+    }
+    const deps = await eventually("narcissus to say it depends on itself", async () => {
+      const c = await conditionOf("narcissus", "DependenciesReady");
+      return c.message.includes("depends on itself") ? c : undefined;
+    });
+    expect(deps).toMatchObject({ status: "False", reason: "DependencyCycle" });
+    await kubectl([
+      "patch",
+      "agd",
+      "narcissus",
+      "-n",
+      ns.name,
+      "--type=merge",
+      "-p",
+      '{"spec":{"image":"cascade/agent:1.1"}}',
+    ]);
+    const again = await kubectl([
+      "patch",
+      "agd",
+      "narcissus",
+      "-n",
+      ns.name,
+      "--type=merge",
+      "-p",
+      '{"spec":{"dependencies":["narcissus","lonely"]}}',
+    ]).then(
+      () => "accepted",
+      (err: Error) => err.message,
+    );
+    expect(again).toMatch(/spec\.dependencies: .*names the agent itself/);
+    await kubectl([
+      "patch",
+      "agd",
+      "narcissus",
+      "-n",
+      ns.name,
+      "--type=merge",
+      "-p",
+      '{"spec":{"dependencies":["lonely"]}}',
+    ]);
+    await eventually("narcissus to depend on lonely alone", async () => {
+      const c = await conditionOf("narcissus", "DependenciesReady");
+      return c.reason !== "DependencyCycle" ? c : undefined;
+    });
   });
 
   it("keeps the operator running, and it stops cleanly on SIGTERM", async () => {

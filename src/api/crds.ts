@@ -28,7 +28,7 @@ interface CrdDefinition {
   /** The rule on metadata.name: what the name must be to name the objects made from it. */
   nameRule: { rule: string; message: string };
   /** Rules that read the name beside the spec, which the spec's own schema cannot see. */
-  objectRules?: { rule: string; message: string; fieldPath: string }[];
+  objectRules?: { rule: string; message: string; fieldPath: string; optionalOldSelf?: boolean }[];
   /** The scale subresource: `kubectl scale` and autoscalers read and set replicas through it. */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
 }
@@ -122,7 +122,13 @@ export function agentDeploymentCrd() {
     nameRule: nameIsServiceName,
     objectRules: [
       {
-        rule: "!has(self.spec.dependencies) || !(self.metadata.name in self.spec.dependencies)",
+        // Checked when the dependencies are written, not on every later write: an agent stored before
+        // this rule must still take the operator's status (a rule on the object sees status writes).
+        rule: [
+          "!has(self.spec.dependencies) || !(self.metadata.name in self.spec.dependencies)",
+          "(oldSelf.hasValue() && has(oldSelf.value().spec.dependencies) && oldSelf.value().spec.dependencies == self.spec.dependencies)",
+        ].join(" || "),
+        optionalOldSelf: true,
         message:
           "spec.dependencies names the agent itself: an agent cannot wait for itself to be Ready; remove its own name",
         fieldPath: ".spec.dependencies",
