@@ -46,15 +46,18 @@ const documentFile: Format = {
 
 /** By the name alone: the extension or the file name of a format that is not YAML, or an editor's directory. */
 function formatOfName(path: string): Format | undefined {
-  const segments = path.replaceAll("\\", "/").split("/");
-  const editor = segments.slice(0, -1).find((d) => /^\.(cursor|vscode|idea|zed)$/.test(d));
+  const slashed = path.replaceAll("\\", "/");
+  const editor = slashed
+    .split("/")
+    .slice(0, -1)
+    .find((d) => /^\.(cursor|vscode|idea|zed)$/.test(d));
   if (editor)
     return {
       what: `an editor's own settings (${editor}/)`,
       instead:
         "they set up a developer's editor and the tools it starts, not agents of the fleet. Leave it out; import the startup configs and compose files",
     };
-  const name = posix.basename(path.replaceAll("\\", "/"));
+  const name = posix.basename(slashed);
   if (/^(docker|container)file([.-].*)?$|\.(docker|container)file$/i.test(name)) return dockerfile;
   if (/^\.env(\..+)?$|\.env$/i.test(name)) return envFile;
   const extension = /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase() ?? "";
@@ -114,9 +117,9 @@ function mergeConflict(file: string, text: string): OtherFile | undefined {
 }
 
 /**
- * A config file's YAML, or why the file cannot be read as one: a merge conflict left in it, or
- * another format, by its name first (pyproject.toml,
- * Dockerfile, base.env), then, when YAML reads no map from it, by its lines. JSON is YAML.
+ * A config file's YAML, or why the file cannot be read as one: a merge conflict left in it, or another
+ * format, told by its name first (pyproject.toml, Dockerfile, base.env), then, when YAML reads no map
+ * from it, by its lines. JSON is YAML.
  */
 export function readConfigYaml(file: { path: string; text: string }): ParsedFile | OtherFile {
   const conflict = mergeConflict(file.path, file.text);
