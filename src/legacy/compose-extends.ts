@@ -6,7 +6,8 @@
 import { posix } from "node:path";
 import { isCompose, outOfProfile, readCompose } from "./compose.ts";
 import { withOverride } from "./compose-override.ts";
-import { type BesideFileReader, type Finding, InputError, type LegacyAgent, where } from "./model.ts";
+import { fillFromDotEnv } from "./dotenv.ts";
+import { type BesideFileReader, type EnvVar, type Finding, InputError, type LegacyAgent, where } from "./model.ts";
 import { parseYaml } from "./yaml-source.ts";
 
 /** The services of another compose file (`extends: {file}`), or why they cannot be read. */
@@ -109,6 +110,8 @@ export function extendedFileLoader(
   read: BesideFileReader | undefined,
   profiles: ReadonlySet<string>,
   machine: string,
+  /** The project's variables (the extending file's .env): compose fills the extended file's ${VAR}s with them. */
+  variables: readonly EnvVar[] = [],
 ): ExtendedFileLoader {
   const cache = new Map<string, ReturnType<ExtendedFileLoader>>();
   return (fromFile, file) => {
@@ -123,8 +126,9 @@ export function extendedFileLoader(
   };
   function parse(path: string, text: string): ReturnType<ExtendedFileLoader> {
     try {
-      const root = parseYaml(path, text).root;
-      if (!root || !isCompose(root)) return { unreadable: "is no compose file (it has no services: of compose's)" };
+      const parsed = parseYaml(path, text).root;
+      if (!parsed || !isCompose(parsed)) return { unreadable: "is no compose file (it has no services: of compose's)" };
+      const root = variables.length ? fillFromDotEnv(parsed, variables).root : parsed;
       return readCompose(root, profiles).map((s) => ({ ...s, machine }));
     } catch (err) {
       if (err instanceof InputError) return { unreadable: `cannot be read (${err.message})` };

@@ -348,7 +348,7 @@ export function assembleFleet(
       if (composeFile && root) {
         const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
         const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
-        const load = extendedFileLoader(files, readBesideFile, enabled, machine ?? unassignedMachine);
+        const load = extendedFileLoader(files, readBesideFile, enabled, machine ?? unassignedMachine, dotenv?.vars);
         const extended = resolveExtends(services, load, enabled);
         findings.push(...extended.findings);
         const kept = setAside(extended.services, [], machine ?? unassignedMachine);

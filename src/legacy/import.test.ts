@@ -1524,6 +1524,18 @@ g:
       args: ["python", "hub.py"],
       env: [{ name: "TZ", value: "UTC" }],
     });
+    // compose fills the extended file's ${VAR}s with the project's variables: the .env beside the stack.
+    const tagged = "services:\n  py:\n    image: cascade/python:${PY_TAG:-3}\n";
+    const withDotEnv = importLegacy([stack], {
+      ...options,
+      readBesideFile: (composeFile, file) =>
+        file === ".env" && composeFile === stack.path
+          ? "PY_TAG=3.12\n"
+          : posix.normalize(posix.join(posix.dirname(composeFile), file)) === "common/base.yml"
+            ? tagged
+            : undefined,
+    });
+    expect(manifest(withDotEnv, "hub")?.spec.image).toBe("cascade/python:3.12");
     // The same file given to the import is read from there, and its services are imported too.
     const both = run(stack, { path: "common/base.yml", machine: "pc2", text: common });
     expect(both.report.agents.map((a) => a.name).sort()).toEqual(["hub", "py", "unrelated"]);
