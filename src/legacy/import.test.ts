@@ -580,6 +580,16 @@ describe("unusable input", () => {
     expect(err.location?.file).toBe("bad.yaml");
   });
 
+  it("refuses a file whose aliases expand past any config, naming the alias, in a moment", () => {
+    // Nine aliases nine deep: 387 million values from 700 bytes, as compose would copy them.
+    const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (const [i, name] of [..."bcdefghi"].entries())
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`);
+    expect(inputError(() => run({ path: "bomb.yaml", text: `${laughs.join("\n")}\n` })).message).toMatch(
+      /^bomb\.yaml:6:\d+: the alias \*e here and those in it expand the file past 200,000 values, more than any config holds/,
+    );
+  });
+
   it("refuses an empty file", () => {
     expect(inputError(() => run({ path: "mainpc.yaml", text: "\n  \n" })).message).toBe(
       "mainpc.yaml:1:1: the file is empty: it defines no agents",

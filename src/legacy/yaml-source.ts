@@ -44,10 +44,25 @@ export function parseYaml(file: string, text: string): ParsedFile {
     throw new InputError(`invalid YAML: ${message}`, loc(error.pos[0]));
   }
   const duplicateKeys: Finding[] = [];
+  // Aliases are copied where they are used, as compose reads them; nested ones multiply (a "billion
+  // laughs" of nine aliases nine deep is 387 million values from 700 bytes). Without aliases a file
+  // holds fewer values than characters, so more than that, or than a large compose file's, is refused.
+  const limit = Math.max(maxValuesWithoutAliases, text.length);
+  const budget: AliasBudget = { limit, left: limit };
   const [root, ...laterDocuments] = docs.map((doc) =>
-    doc.contents ? convert(doc, doc.contents as Node, loc, duplicateKeys, new Set()) : nullNode(loc(undefined)),
+    doc.contents ? convert(doc, doc.contents as Node, loc, duplicateKeys, new Set(), budget) : nullNode(loc(undefined)),
   );
   return { file, root, duplicateKeys, lines: text.split(/\r?\n/), laterDocuments };
+}
+
+/** Values a file may expand to through its aliases however short it is: far more than any real config. */
+const maxValuesWithoutAliases = 200_000;
+
+/** How many more values the file may expand to, and the alias being copied, if one is. */
+interface AliasBudget {
+  limit: number;
+  left: number;
+  expanding?: { name: string; at: Location };
 }
 
 function convert(
@@ -56,13 +71,25 @@ function convert(
   loc: (offset: number | undefined) => Location,
   duplicates: Finding[],
   resolving: Set<Node>,
+  budget: AliasBudget,
 ): YNode {
+  if (--budget.left < 0) {
+    const where = budget.expanding ? `the alias *${budget.expanding.name} here and those in it` : "its aliases";
+    throw new InputError(
+      `${where} expand the file past ${budget.limit.toLocaleString("en-US")} values, more than any config holds: an alias bomb, or aliases nested in each other too deep. Write the repeated parts out, or nest fewer aliases`,
+      budget.expanding?.at ?? loc(node.range?.[0]),
+    );
+  }
   if (isAlias(node)) {
     const target = node.resolve(doc) as Node | undefined;
     if (!target || resolving.has(target)) return { kind: "scalar", value: null, loc: loc(node.range?.[0]) };
+    // The outermost alias being copied is where a person looks when the copies run away.
+    const outermost = budget.expanding === undefined;
+    if (outermost) budget.expanding = { name: node.source, at: loc(node.range?.[0]) };
     resolving.add(target);
-    const resolved = convert(doc, target, loc, duplicates, resolving);
+    const resolved = convert(doc, target, loc, duplicates, resolving, budget);
     resolving.delete(target);
+    if (outermost) budget.expanding = undefined;
     return resolved;
   }
   if (isMap(node)) {
@@ -72,7 +99,7 @@ function convert(
       const keyNode = pair.key as Node | null;
       const keyValue = isScalar(keyNode) ? keyNode.value : keyNode;
       const value = pair.value
-        ? convert(doc, pair.value as Node, loc, duplicates, resolving)
+        ? convert(doc, pair.value as Node, loc, duplicates, resolving, budget)
         : nullNode(loc(keyNode?.range?.[0]));
       if (keyValue === "<<" || typeof keyValue === "symbol") {
         // Merge keys: the merged maps' entries apply unless the map sets them itself.
@@ -118,7 +145,7 @@ function convert(
   if (isSeq(node)) {
     return {
       kind: "seq",
-      items: node.items.map((i) => convert(doc, i as Node, loc, duplicates, resolving)),
+      items: node.items.map((i) => convert(doc, i as Node, loc, duplicates, resolving, budget)),
       loc: loc(node.range?.[0]),
     };
   }
