@@ -210,23 +210,40 @@ interface Manifest {
   spec?: unknown;
 }
 
+/**
+ * A file's YAML documents as plain values, each with the line it starts on; the first document that
+ * does not parse, or one whose aliases run away (the YAML library refuses an alias bomb), is the
+ * audit's input error, at its file and line.
+ */
+function yamlDocuments(file: string, text: string): { value: unknown; line: number }[] {
+  return parseAllDocuments(text).map((doc) => {
+    const line = text.slice(0, doc.range[0]).split("\n").length;
+    const [error] = doc.errors;
+    if (error) {
+      const at = error.linePos?.[0];
+      const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
+      throw new AuditInputError(`${file}:${at ? `${at.line}:${at.col}` : "?"}: invalid YAML: ${message}`);
+    }
+    try {
+      return { value: doc.toJS(), line };
+    } catch (err) {
+      throw new AuditInputError(
+        `${file}:${line}: ${err instanceof Error ? err.message : String(err)}: its aliases (*name) expand past what a manifest holds; write the repeated parts out`,
+      );
+    }
+  });
+}
+
 /** AgentDeployments and GPUClasses of a directory of manifests; anything else is passed over. */
 export async function readManifests(dir: string): Promise<{ agents: AgentDeployment[]; classes: GPUClass[] }> {
   const agents: AgentDeployment[] = [];
   const classes: GPUClass[] = [];
   for (const file of await yamlFiles(dir)) {
     const text = await readText(file);
-    for (const doc of parseAllDocuments(text)) {
-      const [error] = doc.errors;
-      if (error) {
-        const line = error.linePos?.[0];
-        throw new AuditInputError(
-          `${file}:${line ? `${line.line}:${line.col}` : "?"}: ${error.message.split("\n")[0]}`,
-        );
-      }
-      const obj = doc.toJS() as Manifest | null;
+    for (const doc of yamlDocuments(file, text)) {
+      const obj = doc.value as Manifest | null;
       if (obj?.kind !== "AgentDeployment" && obj?.kind !== "GPUClass") continue;
-      const where = `${file}:${text.slice(0, doc.range[0]).split("\n").length}`;
+      const where = `${file}:${doc.line}`;
       const schema = obj.kind === "AgentDeployment" ? agentDeploymentSpecSchema : gpuClassSpecSchema;
       const spec = schema.safeParse(obj.spec);
       if (!spec.success) {
@@ -274,7 +291,7 @@ interface InventoryNode {
  */
 export async function readNodeInventory(file: string): Promise<Supply[]> {
   const text = await readText(file);
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null);
+  const docs = yamlDocuments(file, text).map((d) => d.value as Record<string, unknown> | null);
   const entries: InventoryNode[] = docs.flatMap((d) => {
     if (!d) return [];
     if (Array.isArray(d.nodes)) return d.nodes as InventoryNode[];

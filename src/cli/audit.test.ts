@@ -103,6 +103,23 @@ spec:
     const flag = audit("--format", "xml");
     expect(flag.status).toBe(3);
     expect(flag.stderr).toContain("--format takes text, json or html");
+
+    // An alias bomb among the manifests, and a node inventory that does not parse: each named, at its line.
+    const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (const [i, name] of [..."bcdefghi"].entries()) {
+      const previous = "abcdefghi"[i];
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    const bomb = path.join(await scratchDirectory("audit"), "bomb.yaml");
+    await writeFile(bomb, `${laughs.join("\n")}\n`);
+    const exploded = audit("--manifests", bomb);
+    expect(exploded.status).toBe(3);
+    expect(exploded.stderr).toMatch(/bomb\.yaml:1: .*its aliases \(\*name\) expand past what a manifest holds/);
+    const nodes = path.join(dir, "nodes.yaml");
+    await writeFile(nodes, "nodes: [\n");
+    const unparsed = audit("--manifests", legacyManifests, "--nodes", nodes);
+    expect(unparsed.status).toBe(3);
+    expect(unparsed.stderr).toMatch(/nodes\.yaml:\d+:\d+: invalid YAML: /);
   });
 
   it("says it cannot reach the cluster, and how to go on, when nothing answers at the kubeconfig's server", async () => {
