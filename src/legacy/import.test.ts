@@ -590,6 +590,13 @@ describe("unusable input", () => {
     );
   });
 
+  it("refuses a file nested deeper than the YAML reader follows, in words, not the runtime's", () => {
+    const deep = `services:\n  a:\n    image: x:1\n    labels: ${"[".repeat(5000)}${"]".repeat(5000)}\n`;
+    expect(inputError(() => run({ path: "deep.yaml", text: deep })).message).toMatch(
+      /^deep\.yaml:4:\d+: invalid YAML: it nests lists or maps deeper than the YAML reader can follow/,
+    );
+  });
+
   it("refuses an empty file", () => {
     expect(inputError(() => run({ path: "mainpc.yaml", text: "\n  \n" })).message).toBe(
       "mainpc.yaml:1:1: the file is empty: it defines no agents",

@@ -41,7 +41,11 @@ export function parseYaml(file: string, text: string): ParsedFile {
   const error = docs.flatMap((d) => d.errors)[0];
   if (error) {
     const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
-    throw new InputError(`invalid YAML: ${message}`, loc(error.pos[0]));
+    // The YAML reader follows nesting by recursion, and says so in the runtime's words.
+    const said = /Maximum call stack size exceeded/.test(message)
+      ? "it nests lists or maps deeper than the YAML reader can follow (some hundreds of levels), which no config does"
+      : message;
+    throw new InputError(`invalid YAML: ${said}`, loc(error.pos[0]));
   }
   const duplicateKeys: Finding[] = [];
   // Aliases are copied where they are used, as compose reads them; nested ones multiply (a "billion
