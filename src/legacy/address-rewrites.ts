@@ -9,9 +9,8 @@ import {
   type TextRewrite,
 } from "./addresses.ts";
 import { argumentValues, isShellScript, scriptValues } from "./argument-addresses.ts";
-import { definingFiles, type FleetAgent } from "./fleet.ts";
 import type { InfrastructureKind } from "./infrastructure.ts";
-import { type Location, mapCommandLine, scalarSource } from "./model.ts";
+import { definingFiles, type FleetAgent, type Location, mapCommandLine, scalarSource } from "./model.ts";
 import { mapScalars, resolveScalar, toPort } from "./values.ts";
 
 export interface AddressRewrite {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { type AddressContext, rewriteText } from "./addresses.ts";
-import type { LegacyFile } from "./fleet.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
-import { InputError } from "./model.ts";
+import { InputError, type LegacyFile } from "./model.ts";
 import { textReport } from "./report.ts";
 
 const ctx = (over: Partial<AddressContext> = {}): AddressContext => ({

@@ -6,7 +6,7 @@
 
 import { isCompose } from "./compose.ts";
 import { composeFragmentKinds } from "./compose-definitions.ts";
-import type { LegacyFile } from "./fleet.ts";
+import type { LegacyFile } from "./model.ts";
 import { parseYaml } from "./yaml-source.ts";
 
 export function composeDocuments(file: LegacyFile): LegacyFile[] {

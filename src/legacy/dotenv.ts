@@ -7,8 +7,7 @@
 import { posix } from "node:path";
 import { counted, firstFew, inWords } from "../lib/words.ts";
 import { parseEnvFile } from "./env-files.ts";
-import type { LegacyFile } from "./fleet.ts";
-import type { BesideFileReader, EnvVar, Finding } from "./model.ts";
+import type { BesideFileReader, EnvVar, Finding, LegacyFile } from "./model.ts";
 import { secretKey } from "./secret-names.ts";
 import type { YNode } from "./yaml-source.ts";
 

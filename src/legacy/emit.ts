@@ -7,8 +7,7 @@ import { annotationKeys, labelKeys, managedBy, podSecurityEnforce } from "../api
 import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import type { SecretValue } from "./findings/scans.ts";
-import type { FleetAgent } from "./fleet.ts";
-import { type HealthCheckTiming, InputError, where } from "./model.ts";
+import { type FleetAgent, type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel, toPortName } from "./names.ts";
 import {
   composeSecretsDirectory,

@@ -1,10 +1,9 @@
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import type { LegacyFile } from "./fleet.ts";
 import type { ReportedFinding } from "./import.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
-import { InputError } from "./model.ts";
+import { InputError, type LegacyFile } from "./model.ts";
 import { textReport } from "./report.ts";
 
 const run = (...files: LegacyFile[]) => importLegacy(files, { namespace: "agents", classes: defaultClasses });

@@ -20,10 +20,17 @@ import {
   mountFindings,
   secretFindings,
 } from "./findings/scans.ts";
-import { assembleFleet, type FleetAgent, type LegacyFile } from "./fleet.ts";
+import { assembleFleet } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
-import { type BesideFileReader, type Finding, type Severity, where } from "./model.ts";
+import {
+  type BesideFileReader,
+  type Finding,
+  type FleetAgent,
+  type LegacyFile,
+  type Severity,
+  where,
+} from "./model.ts";
 import { legacySecretName, secretFileMounts } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 

@@ -294,3 +294,28 @@ export interface FileReading {
   decommissioned: Decommissioned[];
   findings: Finding[];
 }
+
+/** A legacy file as given to the import: its path and text, and what the command line says of it. */
+export interface LegacyFile {
+  path: string;
+  text: string;
+  /** From MACHINE=FILE on the command line. */
+  machine?: string;
+  /**
+   * The env files of a compose file, as read (the .env beside it, or those of --dotenv, in order):
+   * they fill the file's ${VAR}s and give its COMPOSE_PROFILES.
+   */
+  dotenv?: { path: string; text: string }[];
+}
+
+export interface FleetAgent extends LegacyAgent {
+  /** The AgentDeployment's name: the legacy name as a DNS label, suffixed with the machine when two machines define it. */
+  name: string;
+  /** The compose service that runs this agent, when one does. */
+  composeService?: string;
+  /** The compose file of that service: its names resolve first among that file's services, as compose's network did. */
+  composeFile?: string;
+}
+
+/** The files that define an agent: its own, and its compose service's when it was merged with one. */
+export const definingFiles = (a: FleetAgent): string[] => [a.source.file, ...(a.composeFile ? [a.composeFile] : [])];

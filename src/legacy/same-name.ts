@@ -2,9 +2,8 @@
 // stacks' containers of one service name stay apart, and no two agents are given one name (one
 // manifest file would be written over the other).
 import { counted, inWords } from "../lib/words.ts";
-import type { FleetAgent } from "./fleet.ts";
 import { machineLabel } from "./machine.ts";
-import { type Finding, type LegacyAgent, where } from "./model.ts";
+import { type Finding, type FleetAgent, type LegacyAgent, where } from "./model.ts";
 import { toAgentName, toDnsLabel } from "./names.ts";
 
 /**

@@ -5,8 +5,7 @@
 // set in a pod: it becomes its default, or nothing, and the report says which.
 
 import { counted, firstFew } from "../lib/words.ts";
-import type { FleetAgent } from "./fleet.ts";
-import { type Finding, type Location, mapCommandLine, scalarSource, where } from "./model.ts";
+import { type Finding, type FleetAgent, type Location, mapCommandLine, scalarSource, where } from "./model.ts";
 import { secretKey } from "./secret-names.ts";
 import { isOffsetPort, mapScalars, resolveScalar, type Substitution, substitute } from "./values.ts";
 

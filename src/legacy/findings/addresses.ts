@@ -3,8 +3,7 @@
 
 import { agentsNamed, counted, firstFew } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
-import type { FleetAgent } from "../fleet.ts";
-import { type Finding, where } from "../model.ts";
+import { type Finding, type FleetAgent, where } from "../model.ts";
 import { byKey, byPlace } from "./by-place.ts";
 
 /**

@@ -2,8 +2,7 @@
 // not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
 
 import { counted, inWords } from "../../lib/words.ts";
-import type { FleetAgent } from "../fleet.ts";
-import { type Finding, where } from "../model.ts";
+import { type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {

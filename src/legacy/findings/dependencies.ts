@@ -3,9 +3,8 @@
 
 import { cyclicComponents } from "../../dependencies/graph.ts";
 import { inWords } from "../../lib/words.ts";
-import { definingFiles, type FleetAgent } from "../fleet.ts";
 import { machineLabel } from "../machine.ts";
-import { type Decommissioned, type Finding, putOutOfUse, where } from "../model.ts";
+import { type Decommissioned, definingFiles, type Finding, type FleetAgent, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
 export interface ResolvedDependencies {

@@ -2,9 +2,9 @@
 // agents defined on both machines, agents that live only in comments.
 
 import { counted } from "../../lib/words.ts";
-import type { Fleet, FleetAgent } from "../fleet.ts";
+import type { Fleet } from "../fleet.ts";
 import { machineLabel } from "../machine.ts";
-import { type Decommissioned, type Finding, type LegacyAgent, putOutOfUse, where } from "../model.ts";
+import { type Decommissioned, type Finding, type FleetAgent, type LegacyAgent, putOutOfUse, where } from "../model.ts";
 import { sameName } from "../names.ts";
 
 /**

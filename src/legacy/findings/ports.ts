@@ -1,8 +1,7 @@
 // Ports that collide on one machine: two agents on one port (service, health or config ports, and
 // ports a compose file publishes on the host), and an agent whose port is also one of its config's.
-import type { FleetAgent } from "../fleet.ts";
 import { machineLabel } from "../machine.ts";
-import { type Finding, type LegacyAgent, where } from "../model.ts";
+import { type Finding, type FleetAgent, type LegacyAgent, where } from "../model.ts";
 
 export function portConflicts(agents: readonly FleetAgent[], composeOnly: readonly LegacyAgent[]): Finding[] {
   const findings: Finding[] = [];

@@ -1,8 +1,7 @@
 // What a definition holds that must not travel as it is: literal secrets (and secret defaults such
 // as ${X:-admin}), host paths mounted into containers, and fixed addresses.
 import { agentsNamed, counted, inWords } from "../../lib/words.ts";
-import type { FleetAgent } from "../fleet.ts";
-import { type Finding, type HostAccess, type LegacyAgent, type Location, where } from "../model.ts";
+import { type Finding, type FleetAgent, type HostAccess, type LegacyAgent, type Location, where } from "../model.ts";
 import { secretKey } from "../secret-names.ts";
 import { substitute } from "../values.ts";
 import { byPlace } from "./by-place.ts";
