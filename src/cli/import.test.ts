@@ -235,16 +235,17 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
 
   it("says what a directory or a binary is instead of a file system error, and reads UTF-16 as PowerShell writes it", async () => {
     await write("docker-compose.yml", "services:\n  web: {image: 'web:1'}\n");
+    await write("agents.json", '[{"name": "A", "script_path": "a.py"}]\n');
     const folder = spawnSync(process.execPath, [cli, "import", dir], { encoding: "utf8" });
     expect(folder.status).toBe(2);
     expect(folder.stderr).toBe(
-      `agentfleet import: ${dir} is a directory: name the files to read (it holds ${path.join(dir, "docker-compose.yml")})\n`,
+      `agentfleet import: ${dir} is a directory: name the files to read (it holds ${path.join(dir, "agents.json")} ${path.join(dir, "docker-compose.yml")})\n`,
     );
     const binary = await write("agent.bin", "\u007fELF\u0002\u0001\u0000\u0000");
     const notText = spawnSync(process.execPath, [cli, "import", binary], { encoding: "utf8" });
     expect(notText.status).toBe(2);
     expect(notText.stderr).toBe(
-      `agentfleet import: ${binary} is not a text file (it holds NUL bytes): name a YAML file\n`,
+      `agentfleet import: ${binary} is not a text file (it holds NUL bytes): name a YAML or JSON file\n`,
     );
 
     const compose = "services:\r\n  stt:\r\n    image: cascade/stt:1.0\r\n    ports: ['5800:5800']\r\n";

@@ -6,22 +6,25 @@ import { decodeText } from "../lib/text-decoding.ts";
 
 export class UnreadableFileError extends Error {}
 
-/** A directory's YAML files, as a person would name them to a command. */
-async function yamlFilesIn(dir: string): Promise<string[]> {
+/** A directory's YAML and JSON files (JSON is YAML), as a person would name them to a command. */
+async function configFilesIn(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => []);
-  return names.filter((n) => /\.ya?ml$/i.test(n)).map((n) => path.join(dir, n));
+  return names
+    .filter((n) => /\.(ya?ml|json)$/i.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 export async function readTextFile(file: string): Promise<string> {
   const bytes = await readFile(file).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") throw new UnreadableFileError(`${file}: no such file`);
     if (err.code === "EISDIR") {
-      const inside = await yamlFilesIn(file);
+      const inside = await configFilesIn(file);
       throw new UnreadableFileError(
         `${file} is a directory: name the files to read${
           inside.length
             ? ` (it holds ${inside.slice(0, 4).join(" ")}${inside.length > 4 ? " …" : ""})`
-            : " (it holds no YAML file)"
+            : " (it holds no YAML or JSON file)"
         }`,
       );
     }
@@ -29,6 +32,6 @@ export async function readTextFile(file: string): Promise<string> {
   });
   const text = decodeText(bytes);
   if (text === undefined)
-    throw new UnreadableFileError(`${file} is not a text file (it holds NUL bytes): name a YAML file`);
+    throw new UnreadableFileError(`${file} is not a text file (it holds NUL bytes): name a YAML or JSON file`);
   return text;
 }
