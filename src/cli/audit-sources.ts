@@ -199,7 +199,8 @@ async function yamlFiles(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await yamlFiles(full)));
-    else if (/\.ya?ml$/.test(entry.name)) out.push(full);
+    // As kubectl apply -f reads a directory: YAML and JSON.
+    else if (/\.(ya?ml|json)$/.test(entry.name)) out.push(full);
   }
   return out.sort();
 }

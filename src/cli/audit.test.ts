@@ -83,6 +83,16 @@ spec:
     const result = audit("--manifests", file, "--format", "json");
     expect(result.stderr).toBe("");
     expect((JSON.parse(result.stdout) as AuditReport).counts.agents).toBe(1);
+    // A directory as kubectl apply -f reads it: its JSON manifests (kubectl get -o json) too.
+    const json = {
+      apiVersion: "agentfleet.io/v1alpha1",
+      kind: "AgentDeployment",
+      metadata: { name: "llm", namespace: "agents" },
+      spec: { image: "cascade/llm:1.0" },
+    };
+    await writeFile(path.join(dir, "llm.json"), JSON.stringify(json));
+    const both = audit("--manifests", dir, "--format", "json");
+    expect((JSON.parse(both.stdout) as AuditReport).counts.agents).toBe(2);
   });
 
   it("exits 3 with why when it cannot run: no such directory, a broken manifest, a bad flag", async () => {
