@@ -10,10 +10,10 @@
 //
 // GIT_DIR is a repository's .git directory, or a bare mirror (such as one fetched to read a
 // project's files). Nothing is written; the files are read from Git, never checked out.
-import { execFileSync, spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
 import { InputError } from "../src/legacy/model.ts";
+import { fileVersions, git, readBlobs } from "./lib/git-history.ts";
 import { agentSpecs, agentsWithoutManifest, type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
 
 /** The files a legacy fleet was started from: startup configs, service lists, compose files. */
@@ -23,40 +23,6 @@ type Outcome =
   | { kind: "imported"; unreachable: Unreachable[]; unwritten: string[] }
   | { kind: "refused"; message: string }
   | { kind: "crashed"; stack: string };
-
-/**
- * A git command's output. A mirror may lack objects (a partial snapshot): git then fails part way,
- * and what it printed before is used, with a word on standard error.
- */
-function git(dir: string, args: string[]): string {
-  const run = spawnSync("git", ["--git-dir", dir, ...args], { encoding: "utf8", maxBuffer: 1 << 30 });
-  if (run.error) throw new Error(`git ${args[0]}: ${run.error.message}`);
-  if (run.status !== 0) {
-    const why = run.stderr.trim().split("\n")[0] ?? "";
-    if (!run.stdout) throw new Error(`git ${args.join(" ")} failed: ${why}`);
-    process.stderr.write(`git ${args[0]} stopped early (${why}); going on with what it read\n`);
-  }
-  return run.stdout;
-}
-
-/** The contents of blobs, read in one `git cat-file --batch`. */
-function readBlobs(dir: string, ids: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  if (ids.length === 0) return out;
-  const raw = execFileSync("git", ["--git-dir", dir, "cat-file", "--batch"], {
-    input: `${ids.join("\n")}\n`,
-    maxBuffer: 1 << 30,
-  });
-  let at = 0;
-  while (at < raw.length) {
-    const end = raw.indexOf(10, at);
-    const [id, type, size] = raw.subarray(at, end).toString("utf8").split(" ");
-    const length = Number(size);
-    if (type === "blob" && id) out.set(id, raw.subarray(end + 1, end + 1 + length).toString("utf8"));
-    at = type === "missing" ? end + 1 : end + 1 + length + 1;
-  }
-  return out;
-}
 
 function tryImport(files: { path: string; text: string }[]): Outcome {
   try {
@@ -123,13 +89,10 @@ function main(): number {
 
   // Every version of every legacy file, once: its blob, and the first path it was seen at.
   const versions = new Map<string, string>();
-  const log = git(dir, ["log", "--all", "--format=", "--raw", "--no-abbrev", "--", "*.yml", "*.yaml", "*.json"]);
-  for (const line of log.split("\n")) {
-    const [meta, path] = line.split("\t");
-    const blob = meta?.split(" ")[3];
+  for (const { path, blob } of fileVersions(dir, ["*.yml", "*.yaml", "*.json"])) {
     // Vendored packages' JSON (a committed node_modules) is not the system's.
-    const vendored = path !== undefined && /(^|\/)node_modules\//.test(path);
-    if (path && blob && !vendored && !/^0+$/.test(blob) && !versions.has(blob)) versions.set(blob, path);
+    const vendored = /(^|\/)node_modules\//.test(path);
+    if (!vendored && !versions.has(blob)) versions.set(blob, path);
   }
   const texts = readBlobs(dir, [...versions.keys()]);
   const configs = [...versions].filter(([, path]) => legacyFile.test(path));
