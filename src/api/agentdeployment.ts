@@ -175,7 +175,14 @@ export const volumeSchema = z
 export const gpuOverrideSchema = z
   .object({
     class: dnsLabel("The fallback GPU class this override applies to."),
-    vramMiB: z.number().int().min(1).optional().describe("The VRAM the agent needs on that class (a smaller model)."),
+    vramMiB: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The VRAM the agent needs on that class: a smaller model's, or its share of that card when it takes a share of whatever card it runs on.",
+      ),
     env: z.array(envVarSchema).optional().describe("Extra environment for that class, such as a smaller model's name."),
   })
   .strict()
@@ -200,7 +207,7 @@ export const gpuRequestSchema = z
       .max(8)
       .optional()
       .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["class"] })
-      .describe("Per fallback class changes: a lower VRAM need, other environment."),
+      .describe("Per fallback class changes: the VRAM need there, other environment."),
   })
   .strict()
   .meta({

@@ -144,39 +144,94 @@ export function configPorts(config: YNode | undefined, path = "config"): PortUse
 
 const gpuValue = /\bcuda(:\d+)?\b|\bgpu\b|rtx|nvidia/i;
 
+/** What one setting says of the agent's VRAM: a need in MiB, or a share of the card it runs on. */
+type VramStatement = { mib: number } | { fraction: number };
+
 /**
- * What a config or spec says about GPU need and VRAM. A figure named for a machine
- * (mainpc_vram_budget_mb, when `namesMachine("mainpc")`) is a budget of that machine's card that
- * the agent manages, not its own need: evidence of a GPU agent, not its VRAM.
+ * Read by the setting's name, in any case and with - or _ (a config key, an environment variable,
+ * a flag): vram_limit_mb and GPU_MEMORY_LIMIT are MiB, vram_budget_percentage a percentage of the
+ * card, gpu_memory_fraction and vLLM's --gpu-memory-utilization a fraction of it.
  */
+function vramStatement(name: string, value: string): VramStatement | undefined {
+  const key = (name.split(".").pop() ?? name).toLowerCase().replace(/-/g, "_");
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) return undefined;
+  if (/vram.*(mb|mib)$|^(vram|gpu_memory)_(limit|budget|soft_limit)$/.test(key)) return { mib: Math.round(number) };
+  if (/vram.*percent|gpu_memory_percent/.test(key) && number <= 100) return { fraction: number / 100 };
+  if (/gpu_memory_fraction|vram_fraction|gpu_memory_utilization$/.test(key) && number <= 1) return { fraction: number };
+  return undefined;
+}
+
+/** A setting with where it was read, as a config's scalar, an environment variable or a flag gives it. */
+export interface Setting {
+  name: string;
+  value: string;
+  source: Location;
+  /** How the file wrote it, for the report: `name: value` unless given. */
+  said?: string;
+}
+
+/**
+ * The VRAM a list of settings states: a figure in MiB wins over a share of the card, the last
+ * figure over earlier ones. A figure named for a machine (mainpc_vram_budget_mb, when
+ * `namesMachine("mainpc")`) is a budget of that machine's card that the agent manages, not its own
+ * need: evidence of a GPU agent, not its VRAM.
+ */
+export function statedVram(
+  settings: readonly Setting[],
+  namesMachine: (word: string) => boolean = () => false,
+): { evidence: GpuEvidence[]; vram?: NonNullable<LegacyAgent["vram"]> } {
+  const evidence: GpuEvidence[] = [];
+  let vram: LegacyAgent["vram"];
+  for (const { name, value, source, said: written } of settings) {
+    const stated = vramStatement(name, value);
+    if (!stated) continue;
+    const key = (name.split(".").pop() ?? name).toLowerCase();
+    const ofMachine = key.includes("vram") && namesMachine(key.slice(0, key.indexOf("vram")).replace(/[-_]+$/, ""));
+    const said = written ?? `${name}: ${value}`;
+    evidence.push({ reason: said, source });
+    if (ofMachine) continue;
+    if ("mib" in stated) vram = { mib: stated.mib, said, source };
+    else vram ??= { fraction: stated.fraction, said, source };
+  }
+  return vram ? { evidence, vram } : { evidence };
+}
+
+/** A command's --flag value and --flag=value pairs, as settings (--gpu-memory-utilization 0.5). */
+export function flagSettings(args: readonly string[], source: Location): Setting[] {
+  return args.flatMap((arg, i) => {
+    const flag = /^--?([a-zA-Z][\w-]*)(?:=(.*))?$/.exec(arg);
+    if (!flag?.[1]) return [];
+    const value = flag[2] ?? args[i + 1];
+    if (value === undefined || value.startsWith("-")) return [];
+    return [{ name: flag[1], value, source, said: flag[2] === undefined ? `${arg} ${value}` : arg }];
+  });
+}
+
+/** What a config or spec, and its command's flags, say about GPU need and VRAM (see statedVram). */
 export function gpuHints(
   spec: YNode,
   namesMachine: (word: string) => boolean = () => false,
+  flags: readonly Setting[] = [],
 ): { evidence: GpuEvidence[]; vram?: LegacyAgent["vram"] } {
   const evidence: GpuEvidence[] = [];
-  let vram: LegacyAgent["vram"];
+  const settings: Setting[] = [];
   for (const { path, value, loc } of scalarsOf(spec)) {
     const key = (path.split(".").pop() ?? "").toLowerCase();
-    const ofMachine = key.includes("vram") && namesMachine(key.slice(0, key.indexOf("vram")).replace(/_+$/, ""));
     if (
       /^(cuda_device|gpu_device|device|gpu|use_gpu|cuda_visible_devices)$/.test(key) &&
       (gpuValue.test(value) || /^(true|\d+)$/i.test(value))
     ) {
       evidence.push({ reason: `${path}: ${value}`, source: loc });
     }
-    const number = Number(value);
-    if (!Number.isFinite(number) || number <= 0) continue;
-    if (/vram.*(mb|mib)$|^(vram|gpu_memory)_(limit|budget|soft_limit)$/.test(key)) {
-      if (!ofMachine) vram = { mib: Math.round(number), source: loc };
-      evidence.push({ reason: `${path}: ${value}`, source: loc });
-    } else if (/vram.*percent|gpu_memory_percent/.test(key) && number <= 100) {
-      if (!ofMachine) vram ??= { fraction: number / 100, source: loc };
-      evidence.push({ reason: `${path}: ${value}`, source: loc });
-    } else if (/gpu_memory_fraction|vram_fraction/.test(key) && number <= 1) {
-      vram ??= { fraction: number, source: loc };
-    }
+    settings.push({ name: path, value, source: loc });
   }
-  return vram ? { evidence, vram } : { evidence };
+  const stated = statedVram([...settings, ...flags], namesMachine);
+  // In the file's order, as the annotation lists them.
+  const inOrder = [...evidence, ...stated.evidence].sort(
+    (a, b) => a.source.line - b.source.line || a.source.column - b.source.column,
+  );
+  return { ...stated, evidence: inOrder };
 }
 
 export function readCommand(node: YNode | undefined): string[] | undefined {

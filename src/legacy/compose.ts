@@ -2,7 +2,7 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { posix } from "node:path";
-import { boundPort, readCommand, readEnv, readStringList } from "./agent-fields.ts";
+import { boundPort, flagSettings, readCommand, readEnv, readStringList, statedVram } from "./agent-fields.ts";
 import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
@@ -410,15 +410,22 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     const extendsService = extendsOf(spec);
+    const entrypoint = readCommand(child(spec, "entrypoint"));
+    const command = readCommand(child(spec, "command"));
+    // What its environment and its command's flags say of its VRAM (VRAM_LIMIT_MB=6000,
+    // --gpu-memory-utilization 0.5): compose gives a reservation a device, not an amount.
+    const gpu = gpuEvidence(spec, env);
+    const vram = statedVram([
+      ...env.map((e) => ({ ...e, said: `${e.name}=${e.value}` })),
+      ...flagSettings([...(entrypoint ?? []), ...(command ?? [])], (child(spec, "command") ?? spec).loc),
+    ]);
     return {
       legacyName: key,
       from: "compose" as const,
       source: keyLoc,
       ...(image ? { image: substitute(image).value } : {}),
-      ...(readCommand(child(spec, "entrypoint"))
-        ? { command: readCommand(child(spec, "entrypoint")) as string[] }
-        : {}),
-      ...(readCommand(child(spec, "command")) ? { args: readCommand(child(spec, "command")) as string[] } : {}),
+      ...(entrypoint ? { command: entrypoint } : {}),
+      ...(command ? { args: command } : {}),
       ports: publishedPorts(child(spec, "ports")),
       ...(listening.length ? { containerPorts: listening } : {}),
       ...(volumes.length ? { volumes } : {}),
@@ -430,7 +437,10 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       mounts,
       ...(hostAccess.length ? { hostAccess } : {}),
       ...(secretFiles.length ? { secretFiles } : {}),
-      gpu: gpuEvidence(spec, env),
+      // A container has a GPU only by its runtime, devices or NVIDIA_VISIBLE_DEVICES: a VRAM figure
+      // says how much of it, not that it has one.
+      gpu: gpu.length ? [...gpu, ...vram.evidence] : [],
+      ...(vram.vram ? { vram: vram.vram } : {}),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit
         ? {

@@ -19,12 +19,12 @@ import {
 } from "./secret-names.ts";
 import { resolveDeep } from "./values.ts";
 
-/** What an agent's VRAM is taken to be when its files state none. */
-export const defaultVramMiB = 2048;
-
 export interface EmitOptions {
   namespace: string;
-  /** The GPU class of a GPU agent, and the classes it falls back to when its own has no room or no Ready node. */
+  /**
+   * The GPU class of a GPU agent, the VRAM it asks for, and the classes it falls back to when its
+   * own has no room or no Ready node.
+   */
   classOf: (agent: FleetAgent) => ClassChoice;
   /** Image repository prefix for agents no compose file names an image for ("cascade/"). */
   imagePrefix: string;
@@ -158,10 +158,6 @@ export function claimManifests(agent: FleetAgent, namespace: string) {
   }));
 }
 
-export function vramMiB(agent: FleetAgent): number {
-  return agent.vram?.mib ?? defaultVramMiB;
-}
-
 /** A secret an agent's manifest takes from legacy-secrets: the variable it sets, the key it reads. */
 export interface SecretReference {
   name: string;
@@ -241,8 +237,9 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
       ? {
           gpu: {
             class: gpuClass.gpuClass,
-            vramMiB: vramMiB(agent),
+            vramMiB: gpuClass.vramMiB,
             ...(gpuClass.fallbackClasses.length ? { fallbackClasses: gpuClass.fallbackClasses } : {}),
+            ...(gpuClass.share?.overrides.length ? { overrides: gpuClass.share.overrides } : {}),
           },
         }
       : {}),

@@ -107,6 +107,8 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     env,
     mounts: [...agent.mounts, ...service.mounts],
     gpu: [...agent.gpu, ...service.gpu],
+    // What the container was given wins, as its environment does.
+    ...(service.vram ? { vram: service.vram } : {}),
     ...(service.replicas ? { replicas: service.replicas } : {}),
     ...(service.resources ? { resources: service.resources } : {}),
     ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),

@@ -1,6 +1,8 @@
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { gpuRequestSchema } from "../api/agentdeployment.ts";
+import { vramNeedOn } from "../placement/vram-need.ts";
 import type { ReportedFinding } from "./import.ts";
 import { defaultClasses, importLegacy } from "./import.ts";
 import { InputError, type LegacyFile } from "./model.ts";
@@ -314,6 +316,107 @@ services:
     expect(kinds(result.report.findings, "gpu-estimate")[0]?.message).toBe(
       "1 GPU agent on mainpc states no VRAM need; each is counted at 2048 MiB: VRAMOptimizer. Set spec.gpu.vramMiB to what each really uses",
     );
+  });
+
+  it("counts a share of the card as that share of each card the agent may run on, never less than it takes", () => {
+    const result = run(
+      {
+        path: "mainpc_startup.yaml",
+        text: `agents:
+  - {name: ModelManager, script_path: mm.py, port: 1, config: {vram_budget_percentage: 80}}
+  - {name: Small, script_path: s.py, port: 2, config: {gpu_memory_fraction: 0.25, vram_limit_mb: 3000}}
+`,
+      },
+      {
+        path: "pc2-compose.yml",
+        text: `services:
+  llm:
+    image: vllm/vllm-openai:v0.6.0
+    command: ["--model", "Qwen/Qwen2.5-7B", "--gpu-memory-utilization=0.5"]
+    deploy: {resources: {reservations: {devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]}}}
+  vision:
+    image: acme/vision:1
+    runtime: nvidia
+    environment: {GPU_MEMORY_LIMIT: "8192"}
+  cpu-only:
+    image: acme/cpu:1
+    environment: [VRAM_FRACTION=0.3]
+`,
+      },
+    );
+    // Before, a share was read and dropped: each was counted at 2048 MiB, "stating no need".
+    expect(manifest(result, "model-manager")?.spec.gpu).toEqual({
+      class: "rtx-4090",
+      vramMiB: 19652, // 80 % of 24564 MiB
+      fallbackClasses: ["rtx-3060"],
+      overrides: [{ class: "rtx-3060", vramMiB: 9831 }],
+    });
+    // A figure in MiB wins over a share.
+    expect(manifest(result, "small")?.spec.gpu).toMatchObject({ vramMiB: 3000 });
+    expect(manifest(result, "small")?.spec.gpu).not.toHaveProperty("overrides");
+    expect(manifest(result, "llm")?.spec.gpu).toEqual({
+      class: "rtx-3060",
+      vramMiB: 6144,
+      fallbackClasses: ["rtx-4090"],
+      overrides: [{ class: "rtx-4090", vramMiB: 12282 }],
+    });
+    expect(manifest(result, "vision")?.spec.gpu).toMatchObject({ vramMiB: 8192 });
+    expect(manifest(result, "vision")?.metadata.annotations["agentfleet.io/gpu-evidence"]).toContain(
+      "GPU_MEMORY_LIMIT=8192 (pc2-compose.yml:",
+    );
+    // Compose gives a container a GPU by its runtime or devices: a figure alone gives it none.
+    expect(manifest(result, "cpu-only")?.spec).not.toHaveProperty("gpu");
+    expect(kinds(result.report.findings, "gpu-estimate")).toEqual([]);
+    expect(kinds(result.report.findings, "gpu-share").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "info",
+        "mainpc_startup.yaml:2",
+        "ModelManager takes 80% of the memory of the card it runs on (config.vram_budget_percentage: 80): counted as 19652 MiB on rtx-4090, 9831 MiB on rtx-3060 (spec.gpu.overrides), so that no card counts less than it takes. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it",
+      ],
+      [
+        "info",
+        "pc2-compose.yml:4",
+        "llm takes 50% of the memory of the card it runs on (--gpu-memory-utilization=0.5): counted as 6144 MiB on rtx-3060, 12282 MiB on rtx-4090 (spec.gpu.overrides), so that no card counts less than it takes. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it",
+      ],
+    ]);
+    // What the operator counts on each class (its one rule) holds what the agent takes there.
+    const cardMiB: Record<string, number> = { "rtx-4090": 24564, "rtx-3060": 12288 };
+    for (const [name, fraction] of [
+      ["model-manager", 0.8],
+      ["llm", 0.5],
+    ] as const) {
+      const gpu = gpuRequestSchema.parse(manifest(result, name)?.spec.gpu);
+      for (const c of [gpu.class, ...(gpu.fallbackClasses ?? [])]) {
+        expect(vramNeedOn(gpu, c)).toBeGreaterThanOrEqual(fraction * (cardMiB[c] ?? Infinity));
+      }
+    }
+  });
+
+  it("says where a share of a card of unknown size is counted at a guess", () => {
+    const result = importLegacy(
+      [
+        {
+          path: "lab.yaml",
+          text: "agents:\n  - {name: Big, script_path: b.py, port: 1, config: {vram_percent: 50}}\n",
+        },
+      ],
+      { namespace: "agents", classes: new Map([...defaultClasses, ["lab", "a100"]]) },
+    );
+    expect(manifest(result, "big")?.spec.gpu).toEqual({
+      class: "a100",
+      vramMiB: 2048,
+      fallbackClasses: ["rtx-4090", "rtx-3060"],
+      overrides: [
+        { class: "rtx-4090", vramMiB: 12282 },
+        { class: "rtx-3060", vramMiB: 6144 },
+      ],
+    });
+    expect(kinds(result.report.findings, "gpu-share").map((f) => [f.severity, f.message])).toEqual([
+      [
+        "warning",
+        "Big takes 50% of the memory of the card it runs on (config.vram_percent: 50): counted as 12282 MiB on rtx-4090, 6144 MiB on rtx-3060 (spec.gpu.overrides), so that no card counts less than it takes. The size of a100's card is not known: there it is counted at 2048 MiB; set spec.gpu.vramMiB to its share. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it",
+      ],
+    ]);
   });
 
   it("merges a compose file into the startup config of its machine", () => {

@@ -2,10 +2,10 @@
 
 import { counted } from "../lib/words.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
-import { chooseClass, homeLabClassVram } from "./classes.ts";
+import { type ClassSize, chooseClass, homeLabClassSizes } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { withDotEnvFiles } from "./dotenv.ts";
-import { commonImagePrefix, defaultVramMiB, renderManifestFiles, secretReferences, vramMiB } from "./emit.ts";
+import { commonImagePrefix, renderManifestFiles, secretReferences } from "./emit.ts";
 import { withEnvFiles } from "./env-files.ts";
 import { infrastructureFindings, listenFindings, rewriteFindings } from "./findings/addresses.ts";
 import { composeFindings } from "./findings/compose.ts";
@@ -20,6 +20,7 @@ import {
   mountFindings,
   secretFindings,
 } from "./findings/scans.ts";
+import { vramFindings } from "./findings/vram.ts";
 import { assembleFleet } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
 import { machineLabel, unassignedMachine } from "./machine.ts";
@@ -47,8 +48,11 @@ export interface ImportOptions {
   image?: string;
   /** Leave localhost and LAN addresses as they are (reported) instead of rewriting them to Service names. */
   keepAddresses?: boolean;
-  /** GPUClass → the VRAM it offers, for agents of no machine; the chart's default classes when absent. */
-  classVramMiB?: ReadonlyMap<string, number>;
+  /**
+   * GPUClass → the size of its card, for agents of no machine and agents whose need is a share of
+   * the card; the chart's default classes when absent.
+   */
+  classSizes?: ReadonlyMap<string, ClassSize>;
   /** Compose profiles to import the services of, as `docker compose --profile`; others are set aside. */
   profiles?: readonly string[];
   /** Reads a file beside a compose file (env_file, .env, extends: file); without it, they are reported, not read. */
@@ -159,10 +163,10 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   };
   const classOptions = {
     classes: opts.classes,
-    classVramMiB: opts.classVramMiB ?? homeLabClassVram,
+    classSizes: opts.classSizes ?? homeLabClassSizes,
     fallback: opts.fallback !== false,
   };
-  const classOf = (a: FleetAgent) => chooseClass(a.machine, vramMiB(a), classOptions);
+  const classOf = (a: FleetAgent) => chooseClass(a.machine, a.vram, classOptions);
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
   const edges = withReaches(deps.edges, addresses);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
@@ -194,21 +198,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...unsetVariableFindings(variables.unset),
     ...composeFindings(fleet.agents),
   ];
-  for (const machine of new Set(fleet.agents.map((a) => a.machine))) {
-    const estimated = fleet.agents.filter((a) => a.machine === machine && a.gpu.length && a.vram?.mib === undefined);
-    if (estimated.length) {
-      findings.push({
-        kind: "gpu-estimate",
-        severity: "info",
-        machine,
-        agents: estimated.map((a) => a.legacyName),
-        message: `${counted(estimated.length, "GPU agent")} on ${machineLabel(machine)} ${estimated.length === 1 ? "states" : "state"} no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
-          .map((a) => a.legacyName)
-          .join(", ")}. Set spec.gpu.vramMiB to what each really uses`,
-        source: where(estimated[0]?.source ?? { file: "", line: 0, column: 0 }),
-      });
-    }
-  }
+  findings.push(...vramFindings(fleet.agents, classOf));
   const unassigned = fleet.agents.filter((a) => a.machine === unassignedMachine);
   if (unassigned.length) {
     const gpuAgents = unassigned.filter((a) => a.gpu.length);
@@ -219,7 +209,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
       message: `${counted(unassigned.length, "agent comes", "agents come")} from files that name no machine (${[...new Set(unassigned.map((a) => a.source.file))].join(", ")}): they are imported for no machine${
         gpuAgents.length
           ? `, and each GPU agent asks for the GPU class that fits its VRAM need, the other classes as fallbacks (${gpuAgents
-              .map((a) => `${a.legacyName} ${vramMiB(a)} MiB → ${classOf(a).gpuClass}`)
+              .map((a) => `${a.legacyName} ${classOf(a).vramMiB} MiB → ${classOf(a).gpuClass}`)
               .join(", ")})`
           : ""
       }. Name a file's machine (mainpc=FILE) to pin its agents to that machine's class`,
@@ -278,7 +268,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
         legacyName: a.legacyName,
         machine: a.machine,
         gpuClass: a.gpu.length ? classOf(a).gpuClass : null,
-        vramMiB: a.gpu.length ? (a.vram?.mib ?? defaultVramMiB) : null,
+        vramMiB: a.gpu.length ? classOf(a).vramMiB : null,
         ports: [...new Set(a.ports.filter((p) => p.role !== "host").map((p) => p.port))],
         dependencies: edges.get(a.name) ?? [],
         source: where(a.source),

@@ -75,6 +75,7 @@ export type FindingKind =
   | "compose-drift"
   | "duplicate-key"
   | "gpu-estimate"
+  | "gpu-share"
   | "image-guessed"
   | "image-set"
   | "fallback-added"
@@ -199,8 +200,11 @@ export interface LegacyAgent {
   env: EnvVar[];
   mounts: HostMount[];
   gpu: GpuEvidence[];
-  /** VRAM the files state (a limit in config, a share of the card), in MiB, with where it was read. */
-  vram?: { mib?: number; fraction?: number; source: Location };
+  /**
+   * VRAM the files state: a need in MiB (a limit in its config) or a share of the card it runs on
+   * (a fraction), with the setting that said it and where.
+   */
+  vram?: { mib?: number; fraction?: number; said: string; source: Location };
   replicas?: number;
   resources?: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
   /**

@@ -6,6 +6,7 @@ import {
   agentKeys,
   configPorts,
   elsewhereAddress,
+  flagSettings,
   gpuHints,
   looksLikeAgent,
   pythonScript,
@@ -95,11 +96,15 @@ function readAgent(
   if (healthPort)
     ports.push({ port: healthPort, role: "health", source: child(spec, healthKey as string)?.loc ?? source });
   ports.push(...configPorts(config));
-  const hints = gpuHints(spec, (word) => word !== "" && machineNames.some((m) => sameMachine(m, word)));
+  const args = launcherArgs(child(spec, "args"));
+  const hints = gpuHints(
+    spec,
+    (word) => word !== "" && machineNames.some((m) => sameMachine(m, word)),
+    flagSettings(child(spec, "args")?.kind === "seq" ? args : [], child(spec, "args")?.loc ?? source),
+  );
   const configJs = toJS(config);
   const required = scalar(child(spec, "required"));
   const scriptPath = scalar(child(spec, "script_path") ?? child(spec, "script")) ?? pythonScript(child(spec, "path"));
-  const args = launcherArgs(child(spec, "args"));
   const disabled = disabledBy(spec);
   return {
     legacyName: name.trim(),

@@ -1,0 +1,53 @@
+// What the report says of the VRAM each GPU agent is counted at: the default, where its files
+// state no need, and its share of each card, where they state a share of whatever card it runs on.
+
+import { counted } from "../../lib/words.ts";
+import { type ClassChoice, defaultVramMiB } from "../classes.ts";
+import { machineLabel } from "../machine.ts";
+import { type Finding, type FleetAgent, where } from "../model.ts";
+
+export function vramFindings(agents: readonly FleetAgent[], classOf: (a: FleetAgent) => ClassChoice): Finding[] {
+  const gpuAgents = agents.filter((a) => a.gpu.length);
+  const findings: Finding[] = [];
+  for (const machine of new Set(gpuAgents.map((a) => a.machine))) {
+    const estimated = gpuAgents.filter((a) => a.machine === machine && !a.vram);
+    const first = estimated[0];
+    if (!first) continue;
+    findings.push({
+      kind: "gpu-estimate",
+      severity: "info",
+      machine,
+      agents: estimated.map((a) => a.legacyName),
+      message: `${counted(estimated.length, "GPU agent")} on ${machineLabel(machine)} ${estimated.length === 1 ? "states" : "state"} no VRAM need; each is counted at ${defaultVramMiB} MiB: ${estimated
+        .map((a) => a.legacyName)
+        .join(", ")}. Set spec.gpu.vramMiB to what each really uses`,
+      source: where(first.source),
+    });
+  }
+  for (const a of gpuAgents) {
+    const choice = classOf(a);
+    const share = choice.share;
+    if (!share || !a.vram) continue;
+    const percent = `${+(share.fraction * 100).toFixed(1)}%`;
+    const own = choice.estimated ? undefined : `${choice.vramMiB} MiB on ${choice.gpuClass}`;
+    const counts = [...(own ? [own] : []), ...share.overrides.map((o) => `${o.vramMiB} MiB on ${o.class}`)];
+    const unknown = share.ofUnknownSize;
+    findings.push({
+      kind: "gpu-share",
+      severity: unknown.length ? "warning" : "info",
+      machine: a.machine,
+      agents: [a.legacyName],
+      message: `${a.legacyName} takes ${percent} of the memory of the card it runs on (${a.vram.said})${
+        counts.length
+          ? `: counted as ${counts.join(", ")}${share.overrides.length ? " (spec.gpu.overrides)" : ""}, so that no card counts less than it takes`
+          : ""
+      }${
+        unknown.length
+          ? `. The size of ${unknown.join(" and ")}'s card is not known: there it is counted at ${choice.vramMiB} MiB; set ${unknown.includes(choice.gpuClass) ? "spec.gpu.vramMiB" : "spec.gpu.overrides"} to its share`
+          : ""
+      }. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it`,
+      source: where(a.vram.source),
+    });
+  }
+  return findings;
+}
