@@ -265,12 +265,14 @@ function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
 }
 
 /** env_file: a path, a list of paths, or a list of {path, required}. */
-function envFilesOf(spec: YNode): { path: string; source: Location }[] {
+function envFilesOf(spec: YNode): NonNullable<LegacyAgent["envFiles"]> {
   const node = child(spec, "env_file");
   const items = node?.kind === "seq" ? node.items : node ? [node] : [];
   return items.flatMap((item) => {
     const path = (scalar(item) ?? scalar(child(item, "path")))?.trim();
-    return path ? [{ path, source: item.loc }] : [];
+    // required: false (compose 2.24): compose runs the service without the file when it is absent.
+    const optional = /^false$/i.test(scalar(child(item, "required")) ?? "");
+    return path ? [{ path, source: item.loc, ...(optional ? { optional: true as const } : {}) }] : [];
   });
 }
 

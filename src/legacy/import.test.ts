@@ -230,7 +230,7 @@ services:
           text: `services:
   api:
     image: cascade/api:1
-    env_file: [.env, local.env, missing.env]
+    env_file: [.env, local.env, missing.env, {path: machine.env, required: false}]
     environment:
       LOG_LEVEL: info
   redis:
@@ -257,6 +257,8 @@ services:
       ["warning", expect.stringMatching(/^api reads its environment from missing\.env, which is not imported/)],
       ["info", expect.stringMatching(/^api's environment from \.env \(4 variables\) is imported/)],
       ["info", expect.stringMatching(/^api's environment from local\.env \(1 variable\)/)],
+      // compose 2.24's optional env file, absent: compose ran the service without it.
+      ["info", expect.stringMatching(/^api's env file machine\.env is optional \(required: false\) and was not read/)],
     ]);
   });
 

@@ -191,7 +191,7 @@ export interface LegacyAgent {
   /** Named and scratch volumes (compose); host paths are in mounts. */
   volumes?: DataVolume[];
   /** env_file entries not read (env-files.ts): their values are in no file the import was given. */
-  envFiles?: { path: string; source: Location }[];
+  envFiles?: { path: string; source: Location; optional?: true }[];
   /** env_file entries read into env, with how many variables each gave. */
   envFilesRead?: { path: string; source: Location; variables: number }[];
   dependencies: { name: string; source: Location; optional?: boolean }[];

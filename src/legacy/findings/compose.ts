@@ -21,10 +21,12 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
     for (const f of a.envFiles ?? []) {
       findings.push({
         kind: "env-file",
-        severity: "warning",
+        severity: f.optional ? "info" : "warning",
         machine: a.machine,
         agents: [a.legacyName],
-        message: `${a.legacyName} reads its environment from ${f.path}, which is not imported: put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv (never in the manifest)`,
+        message: f.optional
+          ? `${a.legacyName}'s env file ${f.path} is optional (required: false) and was not read: compose ran ${a.legacyName} without it where it was absent. If it held values on a PC, put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv`
+          : `${a.legacyName} reads its environment from ${f.path}, which is not imported: put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv (never in the manifest)`,
         source: where(f.source),
       });
     }
