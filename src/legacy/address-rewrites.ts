@@ -63,7 +63,7 @@ export function addressOwners(agents: readonly FleetAgent[]): AddressOwner[] {
   return agents.map((a) => ({
     name: a.name,
     machine: a.machine,
-    ports: [...new Set([...a.ports.map((p) => p.port), ...(a.containerPorts ?? [])])],
+    ports: [...new Set([...a.ports.map((p) => p.port), ...(a.containerPorts ?? []), ...(a.udpPorts ?? [])])],
     publishedAs: new Map(
       a.ports.flatMap((p) =>
         p.role === "host" && p.target !== undefined && p.target !== p.port ? [[p.port, p.target]] : [],

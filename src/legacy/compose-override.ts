@@ -22,6 +22,7 @@ const union = (base: readonly string[] | undefined, over: readonly string[] | un
 export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent {
   const volumes = byKey(base.volumes ?? [], over.volumes ?? [], (v) => v.target);
   const containerPorts = [...new Set([...(base.containerPorts ?? []), ...(over.containerPorts ?? [])])];
+  const udpPorts = [...new Set([...(base.udpPorts ?? []), ...(over.udpPorts ?? [])])];
   const hostnames = union(base.hostnames, over.hostnames);
   const envFiles = [...(base.envFiles ?? []), ...(over.envFiles ?? [])];
   const hostAccess = [...(base.hostAccess ?? []), ...(over.hostAccess ?? [])];
@@ -40,6 +41,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     ...(workingDir ? { workingDir } : {}),
     ports: byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),
     ...(containerPorts.length ? { containerPorts } : {}),
+    ...(udpPorts.length ? { udpPorts } : {}),
     ...(volumes.length ? { volumes } : {}),
     ...(envFiles.length ? { envFiles } : {}),
     dependencies: byKey(base.dependencies, over.dependencies, (d) => d.name),

@@ -52,40 +52,78 @@ export function isCompose(root: YNode | undefined): boolean {
   return services.entries.length === 0 || !services.entries.every((e) => settingsOnly(e.value));
 }
 
-/** One entry of compose's ports: "8080", "${PORT_OFFSET:-0}7200:7200", "127.0.0.1:80:8080/tcp", or {published, target}. */
-function portPair(item: YNode): { host?: number; container?: number } {
-  const long = toJS(item) as { published?: unknown; target?: unknown } | string | number;
+/**
+ * A port or a range of them, as compose writes either side of a ports: entry or an expose: one
+ * ("9000-9002"). A range is cut at 1,024 ports: no Service carries more than 32 of an agent's.
+ */
+function portsOf(text: string): number[] {
+  const range = /^(\d+)-(\d+)$/.exec(text.trim());
+  if (!range) return [toPort(text)].filter((p): p is number => p !== undefined);
+  const [first, last] = [toPort(range[1]), toPort(range[2])];
+  if (first === undefined || last === undefined || last < first) return [];
+  return Array.from({ length: Math.min(last - first + 1, 1024) }, (_, i) => first + i);
+}
+
+interface PortEntry {
+  /** Host ports published, paired with containers' by position; none for a port not published. */
+  host: number[];
+  container: number[];
+  udp: boolean;
+}
+
+/**
+ * One entry of compose's ports: "8080", "${PORT_OFFSET:-0}7200:7200", "127.0.0.1:80:8080/tcp",
+ * "9000-9002:9000-9002", "5060:5060/udp", or {published, target, protocol}.
+ */
+function portEntry(item: YNode): PortEntry {
+  const long = toJS(item) as { published?: unknown; target?: unknown; protocol?: unknown } | string | number;
   if (typeof long === "object" && long) {
-    const host = toPort(String(long.published ?? ""));
-    const container = toPort(String(long.target ?? ""));
-    return { ...(host ? { host } : {}), ...(container ? { container } : {}) };
+    return {
+      host: portsOf(substitute(String(long.published ?? "")).value),
+      container: portsOf(String(long.target ?? "")),
+      udp: String(long.protocol ?? "").toLowerCase() === "udp",
+    };
   }
-  const spec = substitute(String(long)).value.replace(/\/(tcp|udp)$/, "");
-  const parts = spec.split(":");
+  const text = substitute(String(long)).value.trim();
+  const udp = /\/udp$/i.test(text);
+  const parts = text.replace(/\/(tcp|udp|sctp)$/i, "").split(":");
   // host:container or ip:host:container; a bare port is the container's, published on a random host port.
-  const container = toPort(parts[parts.length - 1] ?? "");
-  const host = parts.length >= 2 ? toPort(parts[parts.length - 2] ?? "") : undefined;
-  return { ...(host ? { host } : {}), ...(container ? { container } : {}) };
+  return {
+    host: parts.length >= 2 ? portsOf(parts[parts.length - 2] ?? "") : [],
+    container: portsOf(parts[parts.length - 1] ?? ""),
+    udp,
+  };
 }
 
 function publishedPorts(node: YNode | undefined): PortUse[] {
   if (node?.kind !== "seq") return [];
   return node.items.flatMap((item) => {
-    const { host, container } = portPair(item);
-    const port = host ?? (scalar(item)?.includes(":") ? undefined : container);
-    return port ? [{ port, role: "host", source: item.loc, ...(container ? { target: container } : {}) }] : [];
+    const { host, container } = portEntry(item);
+    // A bare port ("8080", or {target: 8080}) is counted as the host's too, as the host port compose
+    // picked is not known.
+    const published = host.length ? host : scalar(item)?.includes(":") ? [] : container;
+    return published.map((port, i) => {
+      const target = container[Math.min(i, container.length - 1)];
+      return { port, role: "host", source: item.loc, ...(target ? { target } : {}) };
+    });
   });
 }
 
-/** What the container listens on: the target side of ports, and expose. */
-function containerPorts(spec: YNode): number[] {
+/** What the container listens on, by protocol: the target side of ports, and expose. */
+function containerPorts(spec: YNode): { tcp: number[]; udp: number[] } {
   const ports = child(spec, "ports");
   const exposed = child(spec, "expose");
-  const all = [
-    ...(ports?.kind === "seq" ? ports.items.map((i) => portPair(i).container) : []),
-    ...(exposed?.kind === "seq" ? exposed.items.map((i) => toPort(scalar(i)?.replace(/\/(tcp|udp)$/, "") ?? "")) : []),
+  const entries = [
+    ...(ports?.kind === "seq" ? ports.items.map(portEntry) : []),
+    ...(exposed?.kind === "seq"
+      ? exposed.items.map((i) => {
+          const text = scalar(i) ?? "";
+          return { host: [], container: portsOf(text.replace(/\/(tcp|udp|sctp)$/i, "")), udp: /\/udp$/i.test(text) };
+        })
+      : []),
   ];
-  return [...new Set(all.filter((p): p is number => p !== undefined))];
+  const of = (udp: boolean) => [...new Set(entries.filter((e) => e.udp === udp).flatMap((e) => e.container))];
+  return { tcp: of(false), udp: of(true) };
 }
 
 /** The ports its command line binds: NATS's -cluster nats://0.0.0.0:6222, --bind=0.0.0.0:9100. */
@@ -385,7 +423,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const declaredPorts = containerPorts(spec);
     const listening = [
       ...new Set([
-        ...(declaredPorts.length ? declaredPorts : (infrastructure?.ports ?? [])),
+        ...(declaredPorts.tcp.length || declaredPorts.udp.length ? declaredPorts.tcp : (infrastructure?.ports ?? [])),
         ...commandPorts(spec),
         ...environmentPorts(env),
       ]),
@@ -430,6 +468,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(command ? { args: command } : {}),
       ports: publishedPorts(child(spec, "ports")),
       ...(listening.length ? { containerPorts: listening } : {}),
+      ...(declaredPorts.udp.length ? { udpPorts: declaredPorts.udp } : {}),
       ...(volumes.length ? { volumes } : {}),
       ...(envFiles.length ? { envFiles } : {}),
       dependencies,

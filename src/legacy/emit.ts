@@ -34,13 +34,22 @@ export interface EmitOptions {
   secrets: readonly SecretValue[];
 }
 
-function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
-  const out: { name: string; port: number }[] = [];
-  const add = (port: number, base: string) => {
-    if (out.some((o) => o.port === port)) return;
+/** At most this many of an agent's ports: the API's limit, and a Service's sensible one. */
+export const maxAgentPorts = 32;
+
+/** Every port an agent listens on, named, before the limit (a finding says what it cuts). */
+export function declaredPorts(agent: FleetAgent): { name: string; port: number; protocol: "TCP" | "UDP" }[] {
+  const out: { name: string; port: number; protocol: "TCP" | "UDP" }[] = [];
+  const names = new Set<string>();
+  const numbers = new Set<number>();
+  const add = (port: number, base: string, protocol: "TCP" | "UDP" = "TCP") => {
+    // One entry per number: the API keeps port numbers unique.
+    if (numbers.has(port)) return;
     let name = base;
-    for (let i = 2; out.some((o) => o.name === name); i++) name = `${base.slice(0, 13)}-${i}`;
-    out.push({ name, port });
+    for (let i = 2; names.has(name); i++) name = `${base.slice(0, 13)}-${i}`;
+    numbers.add(port);
+    names.add(name);
+    out.push({ name, port, protocol });
   };
   for (const p of agent.ports) {
     if (p.role === "host") continue;
@@ -61,7 +70,12 @@ function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
   // What a compose service's container listens on (its ports' targets, expose).
   for (const port of agent.containerPorts ?? []) add(port, `tcp-${port}`);
   if (agent.healthCheck?.port !== undefined) add(agent.healthCheck.port, "health");
-  return out.slice(0, 32).map((p) => ({ ...p, protocol: "TCP" as const }));
+  for (const port of agent.udpPorts ?? []) add(port, `udp-${port}`, "UDP");
+  return out;
+}
+
+function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
+  return declaredPorts(agent).slice(0, maxAgentPorts);
 }
 
 type Probe = { port: string; path?: string; tcp?: boolean } & HealthCheckTiming;
@@ -182,7 +196,11 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
   const references = secretReferences(agent, opts.secrets);
   const secretNames = new Set(references.map((r) => r.from.key));
   const declared = ports(agent) ?? [];
-  const healthCheck = healthCheckOf(agent, declared);
+  // A probe connects over TCP or HTTP: never to a UDP port.
+  const healthCheck = healthCheckOf(
+    agent,
+    declared.filter((p) => p.protocol === "TCP"),
+  );
   const volumes = volumesOf(agent) ?? [];
   const env = agent.env
     .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))

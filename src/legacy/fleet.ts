@@ -102,6 +102,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...(service.workingDir ? { workingDir: service.workingDir } : {}),
     ports: [...agent.ports, ...service.ports],
     ...(service.containerPorts ? { containerPorts: service.containerPorts } : {}),
+    ...(service.udpPorts ? { udpPorts: service.udpPorts } : {}),
     ...(service.volumes ? { volumes: service.volumes } : {}),
     ...(service.envFiles ? { envFiles: service.envFiles } : {}),
     env,

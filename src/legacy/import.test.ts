@@ -453,6 +453,56 @@ services:
     expect(kinds(result.report.findings, "port-conflict")).toEqual([]);
   });
 
+  it("puts a compose service's port ranges and UDP ports on its Service, and says what a Service cannot carry", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  web:
+    image: acme/web:1
+    ports: ["127.0.0.1:8080:80", "9000-9002:9000-9002", "5060:5060/udp", {target: 3478, published: 3478, protocol: udp}]
+    expose: ["7000-7001"]
+  media:
+    image: acme/media:1
+    ports: ["7880:7880", "50000-50040:50000-50040/udp"]
+    healthcheck: {test: ["CMD", "curl", "-f", "http://localhost:7880/"]}
+  sip:
+    image: acme/sip:1
+    ports: ["5070:5070/udp"]
+`,
+    });
+    // Before, a range was no port at all, and a UDP port was written as TCP.
+    expect(manifest(result, "web")?.spec.ports).toEqual([
+      { name: "tcp-80", port: 80, protocol: "TCP" },
+      { name: "tcp-9000", port: 9000, protocol: "TCP" },
+      { name: "tcp-9001", port: 9001, protocol: "TCP" },
+      { name: "tcp-9002", port: 9002, protocol: "TCP" },
+      { name: "tcp-7000", port: 7000, protocol: "TCP" },
+      { name: "tcp-7001", port: 7001, protocol: "TCP" },
+      { name: "udp-5060", port: 5060, protocol: "UDP" },
+      { name: "udp-3478", port: 3478, protocol: "UDP" },
+    ]);
+    const media = manifest(result, "media")?.spec as {
+      ports: { port: number; protocol: string }[];
+      healthCheck: unknown;
+    };
+    expect(media.ports).toHaveLength(32);
+    expect(media.ports.slice(0, 2)).toEqual([
+      { name: "tcp-7880", port: 7880, protocol: "TCP" },
+      { name: "udp-50000", port: 50000, protocol: "UDP" },
+    ]);
+    expect(media.healthCheck).toEqual({ port: "tcp-7880", path: "/" });
+    // A probe connects over TCP: an agent that listens on UDP alone gets none.
+    expect(manifest(result, "sip")?.spec).not.toHaveProperty("healthCheck");
+    expect(kinds(result.report.findings, "port-range").map((f) => [f.severity, f.agents, f.port, f.message])).toEqual([
+      [
+        "warning",
+        ["media"],
+        50031,
+        "media listens on 42 ports (a range in its ports: or expose:), and an agent's Service carries at most 32: 10 ports from 50031 are left out, and nothing reaches them. Narrow the range to the ports it uses; a media server (RTP, WebRTC) can often take its traffic on one port instead",
+      ],
+    ]);
+  });
+
   it("puts on a compose service's Service the port its own environment says it listens on, and not one it reaches", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

@@ -55,6 +55,7 @@ export type Severity = "blocker" | "warning" | "info";
 
 export type FindingKind =
   | "port-conflict"
+  | "port-range"
   | "dependency-cycle"
   | "missing-dependency"
   | "cross-machine-dependency"
@@ -186,8 +187,10 @@ export interface LegacyAgent {
   /** Compose's command: arguments to the image's entrypoint (Kubernetes' args), as kompose maps it. */
   args?: string[];
   ports: PortUse[];
-  /** The ports the container listens on, as compose's ports (target side) and expose say. */
+  /** The TCP ports the container listens on, as compose's ports (target side) and expose say. */
   containerPorts?: number[];
+  /** Those it listens on for UDP (ports: "5060:5060/udp"). */
+  udpPorts?: number[];
   /** Named and scratch volumes (compose); host paths are in mounts. */
   volumes?: DataVolume[];
   /** env_file entries not read (env-files.ts): their values are in no file the import was given. */

@@ -1,13 +1,29 @@
 // What a compose file says that a manifest cannot carry as it is: env_file values the importer was
-// not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space.
+// not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space,
+// port ranges wider than a Service.
 
 import { counted, inWords } from "../../lib/words.ts";
+import { declaredPorts, maxAgentPorts } from "../emit.ts";
 import { type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
   const findings: Finding[] = [];
   for (const a of agents) {
+    const listening = declaredPorts(a);
+    const cut = listening.slice(maxAgentPorts);
+    const [firstCut] = cut;
+    if (firstCut) {
+      findings.push({
+        kind: "port-range",
+        severity: "warning",
+        machine: a.machine,
+        agents: [a.legacyName],
+        port: firstCut.port,
+        message: `${a.legacyName} listens on ${listening.length} ports (a range in its ports: or expose:), and an agent's Service carries at most ${maxAgentPorts}: ${cut.length === 1 ? `port ${firstCut.port} is` : `${cut.length} ports from ${firstCut.port} are`} left out, and nothing reaches ${cut.length === 1 ? "it" : "them"}. Narrow the range to the ports it uses; a media server (RTP, WebRTC) can often take its traffic on one port instead`,
+        source: where(a.source),
+      });
+    }
     for (const f of a.envFilesRead ?? []) {
       findings.push({
         kind: "env-file",
