@@ -142,6 +142,25 @@ export function configPorts(config: YNode | undefined, path = "config"): PortUse
   });
 }
 
+/** Flags that name a port the program itself serves on: --port, and --<what it serves>-port. */
+const servedPortFlag =
+  /^(port|(listen|bind|serve|server|http|https|grpc|api|metrics|health|admin|ws|websocket|zmq|pub|rep|router)[._]port)$/i;
+
+/**
+ * Ports a command line's flags say the agent serves on (uvicorn's or vLLM's --port 8000,
+ * --grpc-port=50051, gradio's --server-port), unless beside a host it reaches (--host redis --port
+ * 6379). Only those names: --orchestrator-port is as often the port of what it reaches.
+ */
+export function flagPorts(args: readonly string[], source: Location): PortUse[] {
+  const flags = flagSettings(args, source);
+  const reachesOut = flags.some((f) => hostKeys.test(f.name.replace(/-/g, "_")) && !bindHost.test(f.value.trim()));
+  return flags.flatMap((f) => {
+    if (reachesOut || !servedPortFlag.test(f.name.replace(/-/g, "_"))) return [];
+    const port = toPort(f.value);
+    return port ? [{ port, role: `flag ${f.name}`, source }] : [];
+  });
+}
+
 const gpuValue = /\bcuda(:\d+)?\b|\bgpu\b|rtx|nvidia/i;
 
 /** What one setting says of the agent's VRAM: a need in MiB, or a share of the card it runs on. */
@@ -200,7 +219,7 @@ export function statedVram(
 /** A command's --flag value and --flag=value pairs, as settings (--gpu-memory-utilization 0.5). */
 export function flagSettings(args: readonly string[], source: Location): Setting[] {
   return args.flatMap((arg, i) => {
-    const flag = /^--?([a-zA-Z][\w-]*)(?:=(.*))?$/.exec(arg);
+    const flag = /^--?([a-zA-Z][\w.-]*)(?:=(.*))?$/.exec(arg);
     if (!flag?.[1]) return [];
     const value = flag[2] ?? args[i + 1];
     if (value === undefined || value.startsWith("-")) return [];
@@ -214,19 +233,18 @@ export function gpuHints(
   namesMachine: (word: string) => boolean = () => false,
   flags: readonly Setting[] = [],
 ): { evidence: GpuEvidence[]; vram?: LegacyAgent["vram"] } {
-  const evidence: GpuEvidence[] = [];
-  const settings: Setting[] = [];
-  for (const { path, value, loc } of scalarsOf(spec)) {
-    const key = (path.split(".").pop() ?? "").toLowerCase();
-    if (
+  const settings: Setting[] = [
+    ...scalarsOf(spec).map(({ path, value, loc }) => ({ name: path, value, source: loc })),
+    ...flags,
+  ];
+  const evidence: GpuEvidence[] = settings.flatMap(({ name, value, source, said }) => {
+    const key = (name.split(".").pop() ?? "").toLowerCase().replace(/-/g, "_");
+    const device =
       /^(cuda_device|gpu_device|device|gpu|use_gpu|cuda_visible_devices)$/.test(key) &&
-      (gpuValue.test(value) || /^(true|\d+)$/i.test(value))
-    ) {
-      evidence.push({ reason: `${path}: ${value}`, source: loc });
-    }
-    settings.push({ name: path, value, source: loc });
-  }
-  const stated = statedVram([...settings, ...flags], namesMachine);
+      (gpuValue.test(value) || /^(true|\d+)$/i.test(value));
+    return device ? [{ reason: said ?? `${name}: ${value}`, source }] : [];
+  });
+  const stated = statedVram(settings, namesMachine);
   // In the file's order, as the annotation lists them.
   const inOrder = [...evidence, ...stated.evidence].sort(
     (a, b) => a.source.line - b.source.line || a.source.column - b.source.column,

@@ -2,7 +2,15 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { posix } from "node:path";
-import { boundPort, flagSettings, readCommand, readEnv, readStringList, statedVram } from "./agent-fields.ts";
+import {
+  boundPort,
+  flagPorts,
+  flagSettings,
+  readCommand,
+  readEnv,
+  readStringList,
+  statedVram,
+} from "./agent-fields.ts";
 import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
@@ -126,11 +134,16 @@ function containerPorts(spec: YNode): { tcp: number[]; udp: number[] } {
   return { tcp: of(false), udp: of(true) };
 }
 
-/** The ports its command line binds: NATS's -cluster nats://0.0.0.0:6222, --bind=0.0.0.0:9100. */
+/**
+ * The ports its command line binds or serves on: NATS's -cluster nats://0.0.0.0:6222,
+ * --bind=0.0.0.0:9100, uvicorn's or vLLM's --port 8000.
+ */
 function commandPorts(spec: YNode): number[] {
-  const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])];
-  const ports = words.map((w) => boundPort(substitute(w.slice(w.indexOf("=") + 1)).value));
-  return ports.filter((p): p is number => p !== undefined);
+  const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])].map(
+    (w) => substitute(w).value,
+  );
+  const ports = words.map((w) => boundPort(w.slice(w.indexOf("=") + 1)));
+  return [...ports.filter((p): p is number => p !== undefined), ...flagPorts(words, spec.loc).map((p) => p.port)];
 }
 
 /**

@@ -61,7 +61,7 @@ export function declaredPorts(agent: FleetAgent): { name: string; port: number; 
           ? "health"
           : toPortName(
               p.role
-                .replace(/^(config|bind) /, "")
+                .replace(/^(config|bind|flag) -*/, "")
                 .split(".")
                 .pop() ?? "",
             ),

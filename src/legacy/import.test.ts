@@ -650,6 +650,61 @@ services:
     });
   });
 
+  it("reads a launcher's args given as one command line, and the ports its flags say it serves on", () => {
+    const result = run(
+      {
+        path: "mainpc-process.yml",
+        text: `apps:
+  - name: stt-agent
+    script: agents/stt.py
+    interpreter: python3
+    args: "--port 5700 --device 'cuda:0' --orchestrator-port 5576"
+  - name: tts-agent
+    script: agents/tts.py
+    args: [--server.port, "5800", --metrics-port=9100]
+    env: {STT_URL: "http://localhost:5700"}
+  - name: cache-client
+    script: agents/cache.py
+    args: [--host, cache.lan, --port, "6400"]
+`,
+      },
+      {
+        path: "pc2-compose.yml",
+        text: `services:
+  llm:
+    image: vllm/vllm-openai:v0.6.0
+    command: --model Qwen/Qwen2.5-7B --host 0.0.0.0 --port \${LLM_PORT:-8000}
+    runtime: nvidia
+  ui:
+    image: acme/ui:1
+    environment: {LLM_URL: "http://llm:8000/v1"}
+`,
+      },
+    );
+    // Before, a command line as one string was dropped, and so the port it served on.
+    expect(manifest(result, "stt-agent")?.spec).toMatchObject({
+      args: ["--port", "5700", "--device", "cuda:0", "--orchestrator-port", "5576"],
+      ports: [{ name: "port", port: 5700, protocol: "TCP" }],
+      gpu: { class: "rtx-4090" },
+    });
+    expect(manifest(result, "stt-agent")?.metadata.annotations["agentfleet.io/gpu-evidence"]).toBe(
+      "--device cuda:0 (mainpc-process.yml:5)",
+    );
+    expect(manifest(result, "tts-agent")?.spec).toMatchObject({
+      ports: [
+        { name: "port", port: 5800, protocol: "TCP" },
+        { name: "metrics", port: 9100, protocol: "TCP" },
+      ],
+      env: [{ name: "STT_URL", value: "http://stt-agent:5700" }],
+      dependencies: ["stt-agent"],
+    });
+    // A port beside a host it reaches is that host's.
+    expect(manifest(result, "cache-client")?.spec).not.toHaveProperty("ports");
+    // compose's network let ui reach llm on any port; a Service carries only those it names.
+    expect(manifest(result, "llm")?.spec.ports).toEqual([{ name: "tcp-8000", port: 8000, protocol: "TCP" }]);
+    expect(manifest(result, "ui")?.spec.dependencies).toEqual(["llm"]);
+  });
+
   it("takes a host beside a port, with nothing that runs, for a setting and not an agent", () => {
     const result = run({
       path: "mainpc.yaml",

@@ -6,6 +6,7 @@ import {
   agentKeys,
   configPorts,
   elsewhereAddress,
+  flagPorts,
   flagSettings,
   gpuHints,
   looksLikeAgent,
@@ -96,11 +97,14 @@ function readAgent(
   if (healthPort)
     ports.push({ port: healthPort, role: "health", source: child(spec, healthKey as string)?.loc ?? source });
   ports.push(...configPorts(config));
-  const args = launcherArgs(child(spec, "args"));
+  const argsNode = child(spec, "args");
+  const args = launcherArgs(argsNode);
+  ports.push(...flagPorts(args, argsNode?.loc ?? source));
   const hints = gpuHints(
     spec,
     (word) => word !== "" && machineNames.some((m) => sameMachine(m, word)),
-    flagSettings(child(spec, "args")?.kind === "seq" ? args : [], child(spec, "args")?.loc ?? source),
+    // A map's keys are read as the spec's own; a list's, or a command line's, as flags.
+    flagSettings(argsNode?.kind === "map" ? [] : args, argsNode?.loc ?? source),
   );
   const configJs = toJS(config);
   const required = scalar(child(spec, "required"));
@@ -132,11 +136,13 @@ function readAgent(
 }
 
 /**
- * The launcher's extra arguments: a list as written, or a map of flag → value given as
- * `--flag value`, which a launcher left out when the value was empty or false.
+ * The launcher's extra arguments: a list as written, a command line split as a shell splits it
+ * (PM2's `args: "--port 5700 --device cuda:0"`), or a map of flag → value given as `--flag value`,
+ * which a launcher left out when the value was empty or false.
  */
 function launcherArgs(node: YNode | undefined): string[] {
   if (node?.kind === "seq") return node.items.flatMap((i) => scalar(i) ?? []);
+  if (node?.kind === "scalar") return readCommand(node) ?? [];
   if (node?.kind !== "map") return [];
   return node.entries.flatMap((e) => {
     const value = scalar(e.value);
