@@ -128,7 +128,15 @@ export const volumeSchema = z
       .optional()
       .describe("A PersistentVolumeClaim."),
     emptyDir: z
-      .object({ sizeLimit: z.string().optional().describe("Largest size, as a quantity (10Gi).") })
+      .object({
+        sizeLimit: z.string().optional().describe("Largest size, as a quantity (10Gi)."),
+        medium: z
+          .enum(["Memory"])
+          .optional()
+          .describe(
+            "Memory: a tmpfs in RAM, counted in the container's memory. At /dev/shm it is the shared memory PyTorch's DataLoader workers, NCCL and shared-memory IPC need: a pod's own is 64 MiB.",
+          ),
+      })
       .strict()
       .optional()
       .describe("Scratch space that lives as long as the pod."),

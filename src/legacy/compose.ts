@@ -167,7 +167,7 @@ function environmentPorts(env: readonly { name: string; value: string }[]): numb
 }
 
 /** Named volumes (redis_data:/data) and scratch ones (/cache, tmpfs); host paths are read by hostMounts. */
-function dataVolumes(spec: YNode): DataVolume[] {
+function dataVolumes(spec: YNode, key: string): DataVolume[] {
   const node = child(spec, "volumes");
   const out: DataVolume[] = [];
   for (const item of node?.kind === "seq" ? node.items : []) {
@@ -188,7 +188,31 @@ function dataVolumes(spec: YNode): DataVolume[] {
     const target = t.name.split(":")[0] ?? "";
     if (target.startsWith("/")) out.push({ target, readOnly: false, source: t.source });
   }
-  return out;
+  const shared = sharedMemoryOf(spec, key);
+  return shared ? [...out.filter((v) => v.target !== shared.target), shared] : out;
+}
+
+/**
+ * /dev/shm as compose sized it: shm_size (a pod's is 64 MiB, too small for PyTorch's DataLoader
+ * workers or NCCL), or ipc: host, whose shared memory was the PC's. A quantity compose refuses stops
+ * the import at its line, as the other quantities do.
+ */
+function sharedMemoryOf(spec: YNode, key: string): DataVolume | undefined {
+  const size = child(spec, "shm_size");
+  const ipc = child(spec, "ipc");
+  if (size) {
+    const sizeLimit = quantity(spec, "shm_size", "memory", `services.${key}`);
+    return {
+      target: "/dev/shm",
+      readOnly: false,
+      source: size.loc,
+      sharedMemory: { ...(sizeLimit ? { sizeLimit } : {}), said: `shm_size: ${scalar(size) ?? ""}` },
+    };
+  }
+  if (scalar(ipc) === "host") {
+    return { target: "/dev/shm", readOnly: false, source: ipc?.loc ?? spec.loc, sharedMemory: { said: "ipc: host" } };
+  }
+  return undefined;
 }
 
 function hostMounts(node: YNode | undefined): HostMount[] {
@@ -455,7 +479,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
         : readStringList(dependsOn)),
       ...readStringList(child(spec, "links")).map((l) => ({ ...l, name: l.name.split(":")[0] ?? l.name })),
     ].filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);
-    const volumes = dataVolumes(spec);
+    const volumes = dataVolumes(spec, key);
     const envFiles = envFilesOf(spec);
     const secretFiles = secretFilesOf(spec, root);
     const containerName = containerNameOf(spec);

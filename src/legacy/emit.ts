@@ -112,7 +112,16 @@ function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
         .replace(/-+$/, "") || `volume-${i + 1}`,
     mountPath: v.target,
     ...(v.readOnly ? { readOnly: true } : {}),
-    ...(v.volume ? { persistentVolumeClaim: { claimName: claimNameOf(agent, v.volume) } } : { emptyDir: {} }),
+    ...(v.volume
+      ? { persistentVolumeClaim: { claimName: claimNameOf(agent, v.volume) } }
+      : v.sharedMemory
+        ? {
+            emptyDir: {
+              medium: "Memory" as const,
+              ...(v.sharedMemory.sizeLimit ? { sizeLimit: v.sharedMemory.sizeLimit } : {}),
+            },
+          }
+        : { emptyDir: {} }),
   }));
   const out: NonNullable<AgentDeploymentSpec["volumes"]> = [...data, ...secretFileVolumes(agent)];
   return out

@@ -503,6 +503,40 @@ services:
     ]);
   });
 
+  it("gives /dev/shm the shared memory compose gave, in RAM, and refuses a size compose refuses", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  trainer: {image: acme/trainer:1, runtime: nvidia, shm_size: 2gb, tmpfs: [/tmp]}
+  nccl: {image: acme/nccl:1, ipc: host}
+  plain: {image: acme/plain:1}
+`,
+    });
+    // Before, shm_size was dropped: a pod's /dev/shm is 64 MiB, and PyTorch's DataLoader workers die in it.
+    expect(manifest(result, "trainer")?.spec.volumes).toEqual([
+      { name: "tmp", mountPath: "/tmp", emptyDir: {} },
+      { name: "dev-shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+    ]);
+    expect(manifest(result, "nccl")?.spec.volumes).toEqual([
+      { name: "dev-shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory" } },
+    ]);
+    expect(manifest(result, "plain")?.spec).not.toHaveProperty("volumes");
+    expect(
+      kinds(result.report.findings, "data-volume")
+        .filter((f) => f.message.includes("shared memory"))
+        .map((f) => [f.agents, f.source]),
+    ).toEqual([
+      [["trainer"], "pc2-docker-compose.yml:2"],
+      [["nccl"], "pc2-docker-compose.yml:3"],
+    ]);
+    const refused = inputError(() =>
+      run({ path: "pc2-docker-compose.yml", text: "services:\n  t: {image: acme/t:1, shm_size: lots}\n" }),
+    );
+    expect(refused.message).toMatch(
+      /pc2-docker-compose\.yml:2:\d+: services\.t\.shm_size is "lots": compose takes a size/,
+    );
+  });
+
   it("puts on a compose service's Service the port its own environment says it listens on, and not one it reaches", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

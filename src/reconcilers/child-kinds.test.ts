@@ -149,6 +149,17 @@ describe("renderChildren", () => {
     });
   });
 
+  it("gives /dev/shm the shared memory asked for, in RAM", () => {
+    const { pod, container } = render({
+      volumes: [{ name: "dshm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } }],
+    });
+    expect((pod as unknown as { volumes: unknown[] }).volumes).toContainEqual({
+      name: "vol-dshm",
+      emptyDir: { medium: "Memory", sizeLimit: "2Gi" },
+    });
+    expect(container?.volumeMounts).toContainEqual({ name: "vol-dshm", mountPath: "/dev/shm" });
+  });
+
   it("mounts the config, and rolls the pods when it changes", () => {
     const before = render({ config: { sample_rate: 16000 } });
     const after = render({ config: { sample_rate: 22050 } });

@@ -21,7 +21,8 @@ function volumeSource(v: AgentVolume): Record<string, unknown> {
       secret: { secretName, ...(items ? { items } : {}), ...(optional ? { optional } : {}), defaultMode: 0o440 },
     };
   }
-  return { emptyDir: v.emptyDir?.sizeLimit ? { sizeLimit: v.emptyDir.sizeLimit } : {} };
+  const { medium, sizeLimit } = v.emptyDir ?? {};
+  return { emptyDir: { ...(medium ? { medium } : {}), ...(sizeLimit ? { sizeLimit } : {}) } };
 }
 
 function pinnedTerms(terms: GPUClass["spec"]["nodeSelectorTerms"], node: string | undefined) {

@@ -94,7 +94,19 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       });
     }
     const named = (a.volumes ?? []).filter((v) => v.volume && !a.infrastructure);
-    const scratch = (a.volumes ?? []).filter((v) => !v.volume && !v.forImage);
+    const scratch = (a.volumes ?? []).filter((v) => !v.volume && !v.forImage && !v.sharedMemory);
+    const shared = a.volumes?.find((v) => v.sharedMemory);
+    if (shared?.sharedMemory) {
+      const { sizeLimit, said } = shared.sharedMemory;
+      findings.push({
+        kind: "data-volume",
+        severity: "info",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName}'s shared memory (${said}) is an emptyDir in RAM at /dev/shm${sizeLimit ? ` of ${sizeLimit}` : ", as large as the container's memory allows"}: a pod's own is 64 MiB, too small for PyTorch's DataLoader workers or NCCL. It counts in the container's memory: give spec.resources a memory limit that holds it${sizeLimit ? "" : ", and a size to spec.volumes' dev-shm emptyDir"}`,
+        source: where(shared.source),
+      });
+    }
     if (named.length || scratch.length) {
       findings.push({
         kind: "data-volume",
