@@ -27,6 +27,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
   const envFiles = [...(base.envFiles ?? []), ...(over.envFiles ?? [])];
   const hostAccess = [...(base.hostAccess ?? []), ...(over.hostAccess ?? [])];
   const secretFiles = byKey(base.secretFiles ?? [], over.secretFiles ?? [], (f) => f.target);
+  const configFiles = byKey(base.configFiles ?? [], over.configFiles ?? [], (f) => f.target);
   const resources = base.resources || over.resources ? { ...base.resources, ...over.resources } : undefined;
   const healthCheck = over.healthCheck ?? base.healthCheck;
   const vram = over.vram ?? base.vram;
@@ -57,6 +58,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     ...(containerName ? { containerName } : {}),
     ...(hostAccess.length ? { hostAccess } : {}),
     ...(secretFiles.length ? { secretFiles } : {}),
+    ...(configFiles.length ? { configFiles } : {}),
     scalars: [...base.scalars, ...over.scalars],
   };
 }

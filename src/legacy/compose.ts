@@ -14,6 +14,7 @@ import {
 import { readHealthCheck } from "./healthcheck.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
+  type ComposeConfigFile,
   type ComposeExtends,
   type DataVolume,
   type GpuEvidence,
@@ -24,6 +25,7 @@ import {
   type Location,
   type PortUse,
   type SecretFile,
+  where,
 } from "./model.ts";
 import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
@@ -339,6 +341,33 @@ function secretFilesOf(spec: YNode, root: YNode): SecretFile[] {
   });
 }
 
+/**
+ * The compose configs a service reads: `configs: [name]` (at /<name>) or `[{source, target}]`, each
+ * taken from the top-level configs: of its file: inline content, a file, a variable, or external.
+ */
+function configFilesOf(spec: YNode, root: YNode): ComposeConfigFile[] {
+  const node = child(spec, "configs");
+  return (node?.kind === "seq" ? node.items : []).flatMap((item) => {
+    const name = scalar(item) ?? scalar(child(item, "source"));
+    if (!name) return [];
+    const target = scalar(child(item, "target")) ?? `/${name}`;
+    const defined = child(child(root, "configs"), name);
+    const content = child(defined, "content");
+    const file = scalar(child(defined, "file"));
+    const variable = scalar(child(defined, "environment"));
+    const from = content
+      ? `its content at ${where(content.loc)}`
+      : file
+        ? `the file ${file}`
+        : variable
+          ? `the variable ${variable}`
+          : scalar(child(defined, "external")) === "true"
+            ? "an external config"
+            : "a config no file given defines";
+    return [{ name, target: target.startsWith("/") ? target : `/${target}`, from, source: item.loc }];
+  });
+}
+
 /** env_file: a path, a list of paths, or a list of {path, required}. */
 function envFilesOf(spec: YNode): NonNullable<LegacyAgent["envFiles"]> {
   const node = child(spec, "env_file");
@@ -482,6 +511,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const volumes = dataVolumes(spec, key);
     const envFiles = envFilesOf(spec);
     const secretFiles = secretFilesOf(spec, root);
+    const configFiles = configFilesOf(spec, root);
     const containerName = containerNameOf(spec);
     const hostnames = hostnamesOf(spec, containerName);
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
@@ -515,6 +545,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       mounts,
       ...(hostAccess.length ? { hostAccess } : {}),
       ...(secretFiles.length ? { secretFiles } : {}),
+      ...(configFiles.length ? { configFiles } : {}),
       // A container has a GPU only by its runtime, devices or NVIDIA_VISIBLE_DEVICES: a VRAM figure
       // says how much of it, not that it has one.
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],

@@ -114,6 +114,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...(service.resources ? { resources: service.resources } : {}),
     ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),
     ...(service.secretFiles ? { secretFiles: service.secretFiles } : {}),
+    ...(service.configFiles ? { configFiles: service.configFiles } : {}),
     ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),
     hostnames: [...new Set([service.legacyName, ...(service.hostnames ?? []), ...(agent.hostnames ?? [])])],
     ...(service.buildDirectory ? { buildDirectory: service.buildDirectory } : {}),

@@ -503,6 +503,39 @@ services:
     ]);
   });
 
+  it("says which compose configs a service reads that no manifest carries", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  web:
+    image: acme/web:1
+    configs:
+      - source: web_conf
+        target: /etc/web/conf.yaml
+      - tls
+configs:
+  web_conf:
+    content: |
+      listen: 80
+  tls:
+    file: ./tls.conf
+`,
+    });
+    // Before, the files were dropped without a word, and web started without them.
+    expect(kinds(result.report.findings, "compose-config").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "warning",
+        "pc2-docker-compose.yml:5",
+        "web reads the compose config web_conf at /etc/web/conf.yaml, from its content at pc2-docker-compose.yml:10, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: /etc/web/conf.yaml",
+      ],
+      [
+        "warning",
+        "pc2-docker-compose.yml:7",
+        "web reads the compose config tls at /tls, from the file ./tls.conf, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: /tls",
+      ],
+    ]);
+  });
+
   it("gives /dev/shm the shared memory compose gave, in RAM, and refuses a size compose refuses", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

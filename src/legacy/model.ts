@@ -72,6 +72,7 @@ export type FindingKind =
   | "network-internal"
   | "compose-fragment"
   | "compose-extends"
+  | "compose-config"
   | "included-file"
   | "compose-drift"
   | "duplicate-key"
@@ -163,6 +164,16 @@ export interface SecretFile {
   from?: string;
   /** The file compose read it from, beside the compose file: what `kubectl create secret --from-file` reads. */
   fromFile?: string;
+  source: Location;
+}
+
+/** A compose config a service reads as a file: where, and what compose took it from. */
+export interface ComposeConfigFile {
+  name: string;
+  /** Where the container reads it: its target, else /<name>. */
+  target: string;
+  /** Where compose took it from: inline content at a line, a file, a variable, or an external config. */
+  from: string;
   source: Location;
 }
 
@@ -265,6 +276,8 @@ export interface LegacyAgent {
   hostAccess?: HostAccess[];
   /** The compose secrets it reads as files, which no manifest mounts. */
   secretFiles?: SecretFile[];
+  /** The compose configs it reads as files (configs:), which no manifest carries. */
+  configFiles?: ComposeConfigFile[];
   /**
    * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
    * `switchOn` says how to import it after all, when the importer can.

@@ -46,6 +46,16 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         source: where(f.source),
       });
     }
+    for (const c of a.configFiles ?? []) {
+      findings.push({
+        kind: "compose-config",
+        severity: "warning",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName} reads the compose config ${c.name} at ${c.target}, from ${c.from}, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: ${c.target}`,
+        source: where(c.source),
+      });
+    }
     const secretFiles = a.secretFiles ?? [];
     const [firstSecretFile] = secretFiles;
     if (firstSecretFile) {
