@@ -772,6 +772,44 @@ configs:
     expect(manifest(result, "ui")?.spec.dependencies).toEqual(["llm"]);
   });
 
+  it("reads a Procfile's processes as agents, with the port foreman gives each in $PORT", () => {
+    const result = run(
+      {
+        path: "deploy/mainpc/Procfile",
+        text: `# foreman start
+web: gunicorn app:app --bind 0.0.0.0:$PORT -w 1
+stt: python agents/stt.py --port 5700 --redis redis://localhost:6379
+
+tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
+`,
+      },
+      { path: "pc2-compose.yml", text: "services:\n  redis: {image: redis:7}\n" },
+    );
+    const agents = result.report.agents.filter((a) => a.source.startsWith("deploy/"));
+    expect(agents.map((a) => [a.name, a.machine, a.ports, a.source]).sort()).toEqual([
+      ["stt", "mainpc", [5700], "deploy/mainpc/Procfile:3"],
+      ["tts", "mainpc", [5200], "deploy/mainpc/Procfile:5"],
+      ["web", "mainpc", [5000], "deploy/mainpc/Procfile:2"],
+    ]);
+    // foreman's shell filled $PORT (5000, then 100 more per process); no shell runs a pod's command.
+    expect(manifest(result, "web")?.spec).toMatchObject({
+      command: ["gunicorn", "app:app", "--bind", "0.0.0.0:5000", "-w", "1"],
+      env: [{ name: "PORT", value: "5000" }],
+    });
+    expect(manifest(result, "stt")?.spec).toMatchObject({
+      command: ["python", "agents/stt.py", "--port", "5700", "--redis", "redis://redis:6379"],
+      env: [{ name: "PORT", value: "5100" }],
+      dependencies: ["redis"],
+    });
+    expect(manifest(result, "tts")?.spec).toMatchObject({
+      command: ["python", "agents/tts.py", "--listen", "5200", "--stt", "http://stt:5700"],
+      dependencies: ["stt"],
+    });
+    expect(inputError(() => run({ path: "Procfile.dev", text: "web: serve\nnot a process line\n" })).message).toBe(
+      "Procfile.dev:2:1: a Procfile line is NAME: COMMAND, a process type's name (letters, digits, _ and -) and its command",
+    );
+  });
+
   it("takes a host beside a port, with nothing that runs, for a setting and not an agent", () => {
     const result = run({
       path: "mainpc.yaml",

@@ -5,6 +5,7 @@
 // when YAML makes no map of them, they are refused by what they are, with what to import instead. Pure.
 import { posix } from "node:path";
 import type { OtherFile } from "./other-files.ts";
+import { isProcfileName, parseProcfile } from "./procfile.ts";
 import { type ParsedFile, parseYaml } from "./yaml-source.ts";
 
 interface Format {
@@ -124,6 +125,7 @@ function mergeConflict(file: string, text: string): OtherFile | undefined {
 export function readConfigYaml(file: { path: string; text: string }): ParsedFile | OtherFile {
   const conflict = mergeConflict(file.path, file.text);
   if (conflict) return conflict;
+  if (isProcfileName(file.path)) return parseProcfile(file.path, file.text);
   const named = formatOfName(file.path);
   if (named) return refusal(named, file.path, 1);
   let parsed: ParsedFile | undefined;

@@ -99,7 +99,11 @@ function readAgent(
   ports.push(...configPorts(config));
   const argsNode = child(spec, "args");
   const args = launcherArgs(argsNode);
-  ports.push(...flagPorts(args, argsNode?.loc ?? source));
+  const command = readCommand(child(spec, "command"));
+  ports.push(
+    ...flagPorts(args, argsNode?.loc ?? source),
+    ...flagPorts(command ?? [], child(spec, "command")?.loc ?? source),
+  );
   const hints = gpuHints(
     spec,
     (word) => word !== "" && machineNames.some((m) => sameMachine(m, word)),
@@ -117,7 +121,7 @@ function readAgent(
     ...(group ? { group } : {}),
     ...(scriptPath ? { scriptPath } : {}),
     ...(scalar(child(spec, "image")) ? { image: scalar(child(spec, "image")) as string } : {}),
-    ...(readCommand(child(spec, "command")) ? { command: readCommand(child(spec, "command")) as string[] } : {}),
+    ...(command ? { command } : {}),
     ...(args.length ? { args } : {}),
     ...(disabled ? { disabled } : {}),
     ports,
