@@ -15,7 +15,9 @@ function main(): number {
     return 2;
   }
   // Each version once under each path it was seen at: a file's path is part of what its import reads.
-  const versions = new Map(fileVersions(dir, ["*.yml", "*.yaml"]).map((v) => [`${v.path} ${v.blob}`, v]));
+  const versions = new Map(
+    fileVersions(dir, ["*.yml", "*.yaml", "*Procfile", "*Procfile.*"]).map((v) => [`${v.path} ${v.blob}`, v]),
+  );
   const texts = readBlobs(dir, [...new Set([...versions.values()].map((v) => v.blob))]);
   for (const [key, { path, blob }] of [...versions].sort(([a], [b]) => a.localeCompare(b))) {
     const text = texts.get(blob);

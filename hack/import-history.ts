@@ -17,7 +17,7 @@ import { fileVersions, git, readBlobs } from "./lib/git-history.ts";
 import { agentSpecs, agentsWithoutManifest, type Unreachable, unreachableAddresses } from "./lib/import-checks.ts";
 
 /** The files a legacy fleet was started from: startup configs, service lists, compose files. */
-const legacyFile = /(^|\/)([^/]*(startup|compose|services)[^/]*)\.ya?ml$/i;
+const legacyFile = /(^|\/)(([^/]*(startup|compose|services)[^/]*)\.ya?ml|Procfile(\.[\w.-]+)?)$/i;
 
 type Outcome =
   | { kind: "imported"; unreachable: Unreachable[]; unwritten: string[] }
@@ -89,7 +89,7 @@ function main(): number {
 
   // Every version of every legacy file, once: its blob, and the first path it was seen at.
   const versions = new Map<string, string>();
-  for (const { path, blob } of fileVersions(dir, ["*.yml", "*.yaml", "*.json"])) {
+  for (const { path, blob } of fileVersions(dir, ["*.yml", "*.yaml", "*.json", "*Procfile", "*Procfile.*"])) {
     // Vendored packages' JSON (a committed node_modules) is not the system's.
     const vendored = /(^|\/)node_modules\//.test(path);
     if (!vendored && !versions.has(blob)) versions.set(blob, path);
