@@ -57,6 +57,9 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     ...(hostnames.length ? { hostnames } : {}),
     ...(containerName ? { containerName } : {}),
     ...(hostAccess.length ? { hostAccess } : {}),
+    ...((over.sharesNetworkOf ?? base.sharesNetworkOf)
+      ? { sharesNetworkOf: over.sharesNetworkOf ?? base.sharesNetworkOf }
+      : {}),
     ...(secretFiles.length ? { secretFiles } : {}),
     ...(configFiles.length ? { configFiles } : {}),
     scalars: [...base.scalars, ...over.scalars],

@@ -512,6 +512,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const envFiles = envFilesOf(spec);
     const secretFiles = secretFilesOf(spec, root);
     const configFiles = configFilesOf(spec, root);
+    const network = scalar(child(spec, "network_mode"));
+    const sharedWith = /^(service|container):(.+)$/.exec(network?.trim() ?? "")?.[2];
     const containerName = containerNameOf(spec);
     const hostnames = hostnamesOf(spec, containerName);
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
@@ -546,6 +548,15 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(hostAccess.length ? { hostAccess } : {}),
       ...(secretFiles.length ? { secretFiles } : {}),
       ...(configFiles.length ? { configFiles } : {}),
+      ...(sharedWith
+        ? {
+            sharesNetworkOf: {
+              name: sharedWith,
+              said: `network_mode: ${network?.trim()}`,
+              source: child(spec, "network_mode")?.loc ?? keyLoc,
+            },
+          }
+        : {}),
       // A container has a GPU only by its runtime, devices or NVIDIA_VISIBLE_DEVICES: a VRAM figure
       // says how much of it, not that it has one.
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],

@@ -113,6 +113,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...(service.replicas ? { replicas: service.replicas } : {}),
     ...(service.resources ? { resources: service.resources } : {}),
     ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),
+    ...(service.sharesNetworkOf ? { sharesNetworkOf: service.sharesNetworkOf } : {}),
     ...(service.secretFiles ? { secretFiles: service.secretFiles } : {}),
     ...(service.configFiles ? { configFiles: service.configFiles } : {}),
     ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),

@@ -503,6 +503,30 @@ services:
     ]);
   });
 
+  it("says a service that ran in another's network now has its own address, and reaches it by its Service", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  web: {image: acme/web:1, expose: ["8080"]}
+  proxy:
+    image: acme/proxy:1
+    network_mode: service:web
+    environment: {UPSTREAM: "http://localhost:8080"}
+`,
+    });
+    expect(manifest(result, "proxy")?.spec).toMatchObject({
+      env: [{ name: "UPSTREAM", value: "http://web:8080" }],
+      dependencies: ["web"],
+    });
+    expect(kinds(result.report.findings, "shared-network").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "warning",
+        "pc2-docker-compose.yml:5",
+        "proxy ran in web's network (network_mode: service:web): it reached web on localhost, and what reached it used web's address. Imported as an agent of its own, it has an address of its own: point what reached it at proxy, and it reaches web by its Service (its localhost addresses to web's ports are rewritten so). A helper that must share web's network belongs in web's image",
+      ],
+    ]);
+  });
+
   it("says which compose configs a service reads that no manifest carries", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

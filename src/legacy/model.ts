@@ -73,6 +73,7 @@ export type FindingKind =
   | "compose-fragment"
   | "compose-extends"
   | "compose-config"
+  | "shared-network"
   | "included-file"
   | "compose-drift"
   | "duplicate-key"
@@ -274,6 +275,11 @@ export interface LegacyAgent {
    * added capabilities. A pod in the agents' restricted namespace has none of them.
    */
   hostAccess?: HostAccess[];
+  /**
+   * The service whose network it ran in (network_mode: service:web, or container:NAME): it reached
+   * that service on localhost, and was reached at that service's address.
+   */
+  sharesNetworkOf?: { name: string; said: string; source: Location };
   /** The compose secrets it reads as files, which no manifest mounts. */
   secretFiles?: SecretFile[];
   /** The compose configs it reads as files (configs:), which no manifest carries. */

@@ -46,6 +46,17 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         source: where(f.source),
       });
     }
+    if (a.sharesNetworkOf) {
+      const { name, said, source } = a.sharesNetworkOf;
+      findings.push({
+        kind: "shared-network",
+        severity: "warning",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName} ran in ${name}'s network (${said}): it reached ${name} on localhost, and what reached it used ${name}'s address. Imported as an agent of its own, it has an address of its own: point what reached it at ${a.name}, and it reaches ${name} by its Service (its localhost addresses to ${name}'s ports are rewritten so). A helper that must share ${name}'s network belongs in ${name}'s image`,
+        source: where(source),
+      });
+    }
     for (const c of a.configFiles ?? []) {
       findings.push({
         kind: "compose-config",
