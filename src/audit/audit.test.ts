@@ -253,6 +253,22 @@ describe("capacity, dependencies, security and operations", () => {
     expect(of("operator-not-running")).toHaveLength(1);
     expect(of("crash-looping").map((f) => f.problem)).toEqual(["CrashLoopBackOff: pod crashy-1: back-off"]);
   });
+
+  it("warns of shared memory in RAM that nothing bounds, and not of one a size or a limit bounds", () => {
+    const shm = (emptyDir: Record<string, string>) => [{ name: "dshm", mountPath: "/dev/shm", emptyDir }];
+    const { of } = audit([
+      good("trainer", { volumes: shm({ medium: "Memory" }) }),
+      good("sized", { volumes: shm({ medium: "Memory", sizeLimit: "2Gi" }) }),
+      good("limited", {
+        volumes: shm({ medium: "Memory" }),
+        resources: { requests: { memory: "1Gi" }, limits: { memory: "8Gi" } },
+      }),
+      good("on-disk", { volumes: shm({}) }),
+    ]);
+    expect(of("memory-volume-unbounded").map((f) => [f.object, f.problem])).toEqual([
+      ["agentdeployment agents/trainer", "mounts dshm (/dev/shm) in RAM with no size, and has no memory limit"],
+    ]);
+  });
 });
 
 describe("textReport", () => {

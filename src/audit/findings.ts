@@ -97,6 +97,11 @@ export const checks = {
   "crash-looping": { severity: "blocker", about: "an agent whose container cannot start", area: "Operations" },
   "no-health-check": { severity: "warning", about: "an agent without a health check", area: "Operations" },
   "no-resource-requests": { severity: "note", about: "an agent without CPU or memory requests", area: "Operations" },
+  "memory-volume-unbounded": {
+    severity: "warning",
+    about: "a volume in RAM with no size and no memory limit",
+    area: "Operations",
+  },
   "metrics-not-scraped": { severity: "note", about: "no ServiceMonitor scrapes the operator", area: "Operations" },
   "alerts-not-installed": {
     severity: "note",

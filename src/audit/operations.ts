@@ -33,6 +33,20 @@ export function operationsFindings(agents: readonly AgentDeployment[], cluster: 
         ),
       );
     }
+    // A tmpfs counts in the container's memory: with neither a size nor a limit, what the agent
+    // writes there (a DataLoader's batches in /dev/shm) can take the PC's RAM from every other pod.
+    const unbounded = (a.spec.volumes ?? []).filter((v) => v.emptyDir?.medium === "Memory" && !v.emptyDir.sizeLimit);
+    if (unbounded.length && !a.spec.resources?.limits?.memory) {
+      findings.push(
+        finding(
+          "memory-volume-unbounded",
+          ref,
+          `mounts ${unbounded.map((v) => `${v.name} (${v.mountPath})`).join(", ")} in RAM with no size, and has no memory limit`,
+          "what it writes there takes the PC's memory, and the kernel's OOM killer may stop other agents for it",
+          "give the volume emptyDir.sizeLimit, or the agent spec.resources.limits.memory",
+        ),
+      );
+    }
     const degraded = a.status?.conditions?.find((c) => c.type === AgentCondition.Degraded && c.status === "True");
     if (degraded && stuck.has(degraded.reason)) {
       findings.push(
