@@ -214,6 +214,19 @@ const refused: [string, () => unknown, RegExp][] = [
     /spec\.resources\.requests\.cpu/,
   ],
   [
+    "an override of a class it never falls back to",
+    () =>
+      agent("stray-override", {
+        gpu: {
+          class: "rtx-3060",
+          vramMiB: 4000,
+          fallbackClasses: ["rtx-4090"],
+          overrides: [{ class: "rtx-5090", vramMiB: 8000 }],
+        },
+      }),
+    /spec\.gpu\.overrides: .*each override must name one of fallbackClasses/,
+  ],
+  [
     "a dependency listed twice",
     () => agent("dep-twice", { dependencies: ["a", "a"] }),
     /\.spec\.dependencies: duplicate entries/,
@@ -289,19 +302,30 @@ describe("admission", () => {
   // The rule that refuses an agent depending on itself came after agents were stored: one of those
   // must still take the operator's status, and edits that leave its dependencies alone.
   it("keeps taking an agent stored before a rule refused it: its status, and edits of other fields", async () => {
-    // The CRD as it was: its name rule alone on the object.
+    // The CRD as it was: its name rule alone on the object, and no rule on a GPU's overrides.
     const older = structuredClone(agentDeploymentCrd());
-    for (const v of older.spec.versions) v.schema.openAPIV3Schema["x-kubernetes-validations"].splice(1);
+    for (const v of older.spec.versions) {
+      v.schema.openAPIV3Schema["x-kubernetes-validations"].splice(1);
+      const { gpu } = v.schema.openAPIV3Schema.properties.spec.properties as {
+        gpu: { "x-kubernetes-validations": unknown[] };
+      };
+      gpu["x-kubernetes-validations"].splice(1);
+    }
     await kubectl(
       ["apply", "--server-side", "--force-conflicts", "--field-manager=agentfleet-dev", "-f", "-"],
       stringify(older),
     );
     try {
       // The older CRD takes it (the API server may take a moment to use the schema it was given).
-      await eventually("the older CRD to take a self-dependency", () =>
+      await eventually("the older CRD to take a self-dependency and a stray override", () =>
         kubectl(
           ["apply", "--server-side", "-f", "-"],
-          stringify(agent("narcissus", { dependencies: ["narcissus"] })),
+          stringify(
+            agent("narcissus", {
+              dependencies: ["narcissus"],
+              gpu: { class: "rtx-3060", vramMiB: 1000, overrides: [{ class: "rtx-4090", vramMiB: 2000 }] },
+            }),
+          ),
         ).then(
           () => true,
           () => undefined,

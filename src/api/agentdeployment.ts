@@ -225,6 +225,13 @@ export const gpuRequestSchema = z
         message: "fallbackClasses must not contain the agent's own class",
         fieldPath: ".fallbackClasses",
       },
+      {
+        // An override of another class would be kept and never used: the agent runs on no class but
+        // its own and its fallbacks.
+        rule: "!has(self.overrides) || self.overrides.all(o, has(self.fallbackClasses) && o.class in self.fallbackClasses)",
+        message: "each override must name one of fallbackClasses: the agent never runs on another class",
+        fieldPath: ".overrides",
+      },
     ],
   })
   .describe("The GPU the agent needs. Without it, the agent runs on CPU and sees no GPU.");
