@@ -31,6 +31,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
   const resources = base.resources || over.resources ? { ...base.resources, ...over.resources } : undefined;
   const healthCheck = over.healthCheck ?? base.healthCheck;
   const vram = over.vram ?? base.vram;
+  const gpuDevices = over.gpuDevices ?? base.gpuDevices;
   const replicas = over.replicas ?? base.replicas;
   const serviceName = over.serviceName ?? base.serviceName;
   const containerName = over.containerName ?? base.containerName;
@@ -50,6 +51,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     mounts: byKey(base.mounts, over.mounts, (m) => m.target),
     gpu: [...base.gpu, ...over.gpu],
     ...(vram ? { vram } : {}),
+    ...(gpuDevices ? { gpuDevices } : {}),
     ...(replicas ? { replicas } : {}),
     ...(resources ? { resources } : {}),
     ...(healthCheck ? { healthCheck } : {}),

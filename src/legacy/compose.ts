@@ -260,6 +260,28 @@ function hostAccessOf(spec: YNode, deviceMounts: readonly HostMount[]): HostAcce
   return found;
 }
 
+/**
+ * How many cards, or which, a service reserved: a device reservation's count or device_ids, or the
+ * short `gpus:` (2, or all). None when it took one card, all of them, or did not say.
+ */
+function gpuDevicesOf(spec: YNode): LegacyAgent["gpuDevices"] {
+  const gpus = child(spec, "gpus");
+  const count = Number(scalar(gpus));
+  if (Number.isInteger(count) && count > 1) return { count, said: `gpus: ${count}`, source: gpus?.loc ?? spec.loc };
+  const devices = child(child(child(child(spec, "deploy"), "resources"), "reservations"), "devices");
+  for (const d of devices?.kind === "seq" ? devices.items : []) {
+    const reserved = Number(substitute(scalar(child(d, "count")) ?? "").value);
+    if (Number.isInteger(reserved) && reserved > 1)
+      return { count: reserved, said: `count: ${reserved}`, source: d.loc };
+    const ids = readStringList(child(d, "device_ids")).map((i) => i.name);
+    if (ids.length > 1) return { count: ids.length, said: `device_ids: [${ids.join(", ")}]`, source: d.loc };
+    // The first card ("0") is the card of a PC with one, which is what the device plugin gives.
+    const [id] = ids;
+    if (id !== undefined && id !== "0") return { deviceId: id, said: `device_ids: [${id}]`, source: d.loc };
+  }
+  return undefined;
+}
+
 function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEvidence[] {
   const evidence: GpuEvidence[] = [];
   const runtime = child(spec, "runtime");
@@ -471,7 +493,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const reservations = child(child(deploy, "resources"), "reservations");
     const buildService = scalar(child(child(child(spec, "build"), "args"), "SERVICE"));
     const serviceName = env.find((e) => e.name === "SERVICE_NAME")?.value ?? buildService;
-    const replicas = Number(substitute(scalar(child(deploy, "replicas")) ?? "").value);
+    // deploy.replicas, else compose's older service-level scale.
+    const replicas = Number(substitute(scalar(child(deploy, "replicas") ?? child(spec, "scale")) ?? "").value);
     const image = scalar(child(spec, "image"));
     // deploy.resources, else compose's older service-level cpus, mem_limit and mem_reservation.
     const reserved = `services.${key}.deploy.resources.reservations`;
@@ -560,6 +583,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       // A container has a GPU only by its runtime, devices or NVIDIA_VISIBLE_DEVICES: a VRAM figure
       // says how much of it, not that it has one.
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],
+      ...(gpu.length && gpuDevicesOf(spec) ? { gpuDevices: gpuDevicesOf(spec) } : {}),
       ...(vram.vram ? { vram: vram.vram } : {}),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit

@@ -110,6 +110,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     gpu: [...agent.gpu, ...service.gpu],
     // What the container was given wins, as its environment does.
     ...(service.vram ? { vram: service.vram } : {}),
+    ...(service.gpuDevices ? { gpuDevices: service.gpuDevices } : {}),
     ...(service.replicas ? { replicas: service.replicas } : {}),
     ...(service.resources ? { resources: service.resources } : {}),
     ...(service.hostAccess ? { hostAccess: service.hostAccess } : {}),

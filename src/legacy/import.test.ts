@@ -394,6 +394,39 @@ services:
     }
   });
 
+  it("says what an agent gets of the cards compose reserved beyond one, or by index, and reads scale", () => {
+    const reservation = (device: string) =>
+      `{image: acme/x:1, deploy: {resources: {reservations: {devices: [{driver: nvidia, ${device}, capabilities: [gpu]}]}}}}`;
+    const result = run({
+      path: "mainpc-compose.yml",
+      text: `services:
+  split: ${reservation("count: 2")}
+  pair: ${reservation("device_ids: ['0', '1']")}
+  second: ${reservation("device_ids: ['1']")}
+  short: {image: acme/x:1, gpus: 2}
+  one: ${reservation("count: 1")}
+  scaled: {image: acme/s:1, scale: 3}
+`,
+    });
+    expect(kinds(result.report.findings, "gpu-devices").map((f) => [f.agents[0], f.severity, f.message])).toEqual([
+      [
+        "split",
+        "warning",
+        "split reserved 2 cards (count: 2); an AgentDeployment runs on one card, so it gets one. A model split over cards (tensor parallelism) will not start on one: give it a model one card holds",
+      ],
+      ["pair", "warning", expect.stringMatching(/^pair reserved 2 cards \(device_ids: \[0, 1\]\)/)],
+      ["short", "warning", expect.stringMatching(/^short reserved 2 cards \(gpus: 2\)/)],
+      [
+        "second",
+        "info",
+        "second picked a card by its index (device_ids: [1]); the device plugin gives it its class's card instead, whichever index that has",
+      ],
+    ]);
+    expect(manifest(result, "split")?.spec.gpu).toMatchObject({ class: "rtx-4090" });
+    // compose's older service-level scale, as deploy.replicas.
+    expect(manifest(result, "scaled")?.spec.replicas).toBe(3);
+  });
+
   it("says where a share of a card of unknown size is counted at a guess", () => {
     const result = importLegacy(
       [

@@ -79,6 +79,7 @@ export type FindingKind =
   | "duplicate-key"
   | "gpu-estimate"
   | "gpu-share"
+  | "gpu-devices"
   | "image-guessed"
   | "image-set"
   | "fallback-added"
@@ -222,6 +223,12 @@ export interface LegacyAgent {
    * (a fraction), with the setting that said it and where.
    */
   vram?: { mib?: number; fraction?: number; said: string; source: Location };
+  /**
+   * The cards a compose service reserved beyond one: a count (count: 2, gpus: 2, two device_ids),
+   * or one card picked by its index (device_ids: ["1"]). An agent here runs on one card, the one
+   * the device plugin gives it.
+   */
+  gpuDevices?: { count?: number; deviceId?: string; said: string; source: Location };
   replicas?: number;
   resources?: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
   /**

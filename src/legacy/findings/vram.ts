@@ -1,5 +1,6 @@
-// What the report says of the VRAM each GPU agent is counted at: the default, where its files
-// state no need, and its share of each card, where they state a share of whatever card it runs on.
+// What the report says of the cards and VRAM of each GPU agent: the default it is counted at, where
+// its files state no need; its share of each card, where they state a share of whatever card it
+// runs on; and the cards compose reserved beyond one, or by index.
 
 import { counted } from "../../lib/words.ts";
 import { type ClassChoice, defaultVramMiB } from "../classes.ts";
@@ -22,6 +23,20 @@ export function vramFindings(agents: readonly FleetAgent[], classOf: (a: FleetAg
         .map((a) => a.legacyName)
         .join(", ")}. Set spec.gpu.vramMiB to what each really uses`,
       source: where(first.source),
+    });
+  }
+  for (const a of gpuAgents) {
+    const devices = a.gpuDevices;
+    if (!devices) continue;
+    findings.push({
+      kind: "gpu-devices",
+      severity: devices.count ? "warning" : "info",
+      machine: a.machine,
+      agents: [a.legacyName],
+      message: devices.count
+        ? `${a.legacyName} reserved ${devices.count} cards (${devices.said}); an AgentDeployment runs on one card, so it gets one. A model split over cards (tensor parallelism) will not start on one: give it a model one card holds`
+        : `${a.legacyName} picked a card by its index (${devices.said}); the device plugin gives it its class's card instead, whichever index that has`,
+      source: where(devices.source),
     });
   }
   for (const a of gpuAgents) {
