@@ -867,6 +867,33 @@ tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
     );
   });
 
+  it("reads a startup agent's health check as a block, an address on itself, or a path", () => {
+    const result = run({
+      path: "mainpc_startup.yaml",
+      text: `agents:
+  - {name: STT, script_path: stt.py, port: 5700, health_check: {port: 6700, path: /healthz, interval: 15s, retries: 5}}
+  - {name: TTS, script_path: tts.py, port: 5800, health_url: "http://localhost:6800/ready"}
+  - {name: LLM, script_path: llm.py, port: 5900, health_path: /v1/models}
+  - {name: Hub, script_path: hub.py, port: 6000, health_check_port: 7000, health_endpoint: /status}
+  - {name: Client, script_path: c.py, port: 6100, health_url: "http://registry.lan:8200/health"}
+`,
+    });
+    const probe = (name: string) => {
+      const spec = manifest(result, name)?.spec as { ports?: { name: string; port: number }[]; healthCheck?: unknown };
+      return [spec.ports?.map((p) => `${p.name}=${p.port}`), spec.healthCheck];
+    };
+    // Before, each of these was dropped: no health port on the Service, no probe.
+    expect(probe("stt")).toEqual([
+      ["main=5700", "health=6700"],
+      { port: "health", path: "/healthz", periodSeconds: 15, failureThreshold: 5 },
+    ]);
+    expect(probe("tts")).toEqual([["main=5800", "health=6800"], { port: "health", path: "/ready" }]);
+    expect(probe("llm")).toEqual([["main=5900"], { port: "main", path: "/v1/models" }]);
+    expect(probe("hub")).toEqual([["main=6000", "health=7000"], { port: "health", path: "/status" }]);
+    // An address of another host is what it checks there, not its own health.
+    expect(probe("client")).toEqual([["main=6100"], undefined]);
+  });
+
   it("takes a host beside a port, with nothing that runs, for a setting and not an agent", () => {
     const result = run({
       path: "mainpc.yaml",

@@ -17,7 +17,14 @@ import {
   runsSomething,
 } from "./agent-fields.ts";
 import { infrastructureKinds } from "./infrastructure.ts";
-import { type EnvVar, type GpuEvidence, InputError, type LegacyAgent, type Location } from "./model.ts";
+import {
+  type EnvVar,
+  type GpuEvidence,
+  type HealthCheckTiming,
+  InputError,
+  type LegacyAgent,
+  type Location,
+} from "./model.ts";
 import { substitute, toPort } from "./values.ts";
 import { child, entry, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
@@ -78,6 +85,53 @@ const machineKeys = [
   "profiles",
 ];
 const healthKeys = ["health_check_port", "health_port", "healthcheck_port"];
+/** A health check as a block ({port, path}) or an address (http://localhost:8200/healthz), by these keys. */
+const healthBlockKeys = ["health_check", "healthcheck", "health"];
+const healthUrlKeys = ["health_url", "health_check_url", "healthcheck_url", "health_endpoint"];
+const healthPathKeys = ["health_path", "health_check_path", "healthcheck_path"];
+
+/**
+ * Where the agent answers its health check: a port (health_check_port: 8200, or a block's port), and
+ * the path when the file says one (a block's path or endpoint, health_path, or the path of an address
+ * on the agent itself). An address of another host is what it checks elsewhere, not its own.
+ */
+function healthCheckOf(
+  spec: YNode,
+): { port?: number; path?: string; timing?: HealthCheckTiming; source: Location } | undefined {
+  const portKey = healthKeys.find((k) => entry(spec, k));
+  const block = healthBlockKeys.map((k) => child(spec, k)).find((n) => n?.kind === "map");
+  const urlNode = [...healthUrlKeys, ...healthBlockKeys]
+    .map((k) => child(spec, k))
+    .find((n) => scalar(n)?.includes("://"));
+  const url = /^https?:\/\/(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\]):(\d+)(\/[^?#\s]*)?/i.exec(
+    scalar(urlNode) ?? "",
+  );
+  const pathNode = [
+    ...healthPathKeys.map((k) => child(spec, k)),
+    child(block, "path"),
+    child(block, "endpoint"),
+    child(spec, "health_endpoint"),
+  ].find((n) => scalar(n)?.startsWith("/"));
+  const port = portKey
+    ? toPort(scalar(child(spec, portKey)))
+    : (toPort(scalar(child(block, "port"))) ?? (url ? toPort(url[2]) : undefined));
+  const path = scalar(pathNode) ?? url?.[3];
+  const at = (portKey ? child(spec, portKey) : undefined) ?? block ?? urlNode ?? pathNode;
+  if (port === undefined && path === undefined) return undefined;
+  // A block's interval (15, or 15s) and retries, as compose's healthcheck gives them.
+  const seconds = /^(\d+)s?$/.exec(scalar(child(block, "interval"))?.trim() ?? "")?.[1];
+  const retries = /^\d+$/.exec(scalar(child(block, "retries"))?.trim() ?? "")?.[0];
+  const timing: HealthCheckTiming = {
+    ...(seconds && Number(seconds) > 0 ? { periodSeconds: Number(seconds) } : {}),
+    ...(retries && Number(retries) > 0 ? { failureThreshold: Number(retries) } : {}),
+  };
+  return {
+    ...(port !== undefined ? { port } : {}),
+    ...(path ? { path } : {}),
+    ...(Object.keys(timing).length ? { timing } : {}),
+    source: at?.loc ?? spec.loc,
+  };
+}
 
 function readAgent(
   name: string,
@@ -92,10 +146,9 @@ function readAgent(
   const ports = [] as LegacyAgent["ports"];
   const mainPort = toPort(scalar(child(spec, "port")));
   if (mainPort) ports.push({ port: mainPort, role: "port", source: child(spec, "port")?.loc ?? source });
-  const healthKey = healthKeys.find((k) => entry(spec, k));
-  const healthPort = healthKey ? toPort(scalar(child(spec, healthKey))) : undefined;
-  if (healthPort)
-    ports.push({ port: healthPort, role: "health", source: child(spec, healthKey as string)?.loc ?? source });
+  const health = healthCheckOf(spec);
+  const healthPort = health?.port;
+  if (healthPort) ports.push({ port: healthPort, role: "health", source: health.source });
   ports.push(...configPorts(config));
   const argsNode = child(spec, "args");
   const args = launcherArgs(argsNode);
@@ -133,7 +186,16 @@ function readAgent(
     mounts: [],
     gpu: hints.evidence,
     ...(hints.vram ? { vram: hints.vram } : {}),
-    ...(healthPort ? { healthCheck: { port: healthPort } } : {}),
+    // A path alone is checked on the agent's own port.
+    ...(health && (healthPort ?? mainPort)
+      ? {
+          healthCheck: {
+            port: healthPort ?? (mainPort as number),
+            ...(health.path ? { path: health.path } : {}),
+            ...(health.timing ? { timing: health.timing } : {}),
+          },
+        }
+      : {}),
     scalars: scalarsOf(spec).map((s) => ({ path: s.path, value: s.value, source: s.loc })),
     machines: machineKeys.flatMap((k) => readStringList(child(spec, k)).map((m) => m.name)),
   };
