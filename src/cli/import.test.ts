@@ -236,10 +236,11 @@ describe("agentfleet import", { timeout: 30_000 }, () => {
   it("says what a directory or a binary is instead of a file system error, and reads UTF-16 as PowerShell writes it", async () => {
     await write("docker-compose.yml", "services:\n  web: {image: 'web:1'}\n");
     await write("agents.json", '[{"name": "A", "script_path": "a.py"}]\n');
+    await write("Procfile", "web: python web.py\n");
     const folder = spawnSync(process.execPath, [cli, "import", dir], { encoding: "utf8" });
     expect(folder.status).toBe(2);
     expect(folder.stderr).toBe(
-      `agentfleet import: ${dir} is a directory: name the files to read (it holds ${path.join(dir, "agents.json")} ${path.join(dir, "docker-compose.yml")})\n`,
+      `agentfleet import: ${dir} is a directory: name the files to read (it holds ${path.join(dir, "Procfile")} ${path.join(dir, "agents.json")} ${path.join(dir, "docker-compose.yml")})\n`,
     );
     const binary = await write("agent.bin", "\u007fELF\u0002\u0001\u0000\u0000");
     const notText = spawnSync(process.execPath, [cli, "import", binary], { encoding: "utf8" });

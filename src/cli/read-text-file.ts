@@ -2,15 +2,16 @@
 // directory, a binary) is an error in a person's words, never the file system's (EISDIR).
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { isProcfileName } from "../legacy/procfile.ts";
 import { decodeText } from "../lib/text-decoding.ts";
 
 export class UnreadableFileError extends Error {}
 
-/** A directory's YAML and JSON files (JSON is YAML), as a person would name them to a command. */
+/** A directory's YAML and JSON files (JSON is YAML) and Procfiles, as a person would name them to a command. */
 async function configFilesIn(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => []);
   return names
-    .filter((n) => /\.(ya?ml|json)$/i.test(n))
+    .filter((n) => /\.(ya?ml|json)$/i.test(n) || isProcfileName(n))
     .sort()
     .map((n) => path.join(dir, n));
 }
@@ -24,7 +25,7 @@ export async function readTextFile(file: string): Promise<string> {
         `${file} is a directory: name the files to read${
           inside.length
             ? ` (it holds ${inside.slice(0, 4).join(" ")}${inside.length > 4 ? " …" : ""})`
-            : " (it holds no YAML or JSON file)"
+            : " (it holds no YAML, JSON or Procfile)"
         }`,
       );
     }
