@@ -169,7 +169,8 @@ type VramStatement = { mib: number } | { fraction: number };
 /**
  * Read by the setting's name, in any case and with - or _ (a config key, an environment variable,
  * a flag): vram_limit_mb and GPU_MEMORY_LIMIT are MiB, vram_budget_percentage a percentage of the
- * card, gpu_memory_fraction and vLLM's --gpu-memory-utilization a fraction of it.
+ * card, gpu_memory_fraction, vLLM's --gpu-memory-utilization, TGI's --cuda-memory-fraction and
+ * SGLang's --mem-fraction-static a fraction of it.
  */
 function vramStatement(name: string, value: string): VramStatement | undefined {
   const key = (name.split(".").pop() ?? name).toLowerCase().replace(/-/g, "_");
@@ -177,7 +178,13 @@ function vramStatement(name: string, value: string): VramStatement | undefined {
   if (!Number.isFinite(number) || number <= 0) return undefined;
   if (/vram.*(mb|mib)$|^(vram|gpu_memory)_(limit|budget|soft_limit)$/.test(key)) return { mib: Math.round(number) };
   if (/vram.*percent|gpu_memory_percent/.test(key) && number <= 100) return { fraction: number / 100 };
-  if (/gpu_memory_fraction|vram_fraction|gpu_memory_utilization$/.test(key) && number <= 1) return { fraction: number };
+  if (
+    /gpu_memory_fraction|vram_fraction|gpu_memory_utilization$|^cuda_memory_fraction$|^mem_fraction_static$/.test(
+      key,
+    ) &&
+    number <= 1
+  )
+    return { fraction: number };
   return undefined;
 }
 
@@ -225,6 +232,44 @@ export function flagSettings(args: readonly string[], source: Location): Setting
     if (value === undefined || value.startsWith("-")) return [];
     return [{ name: flag[1], value, source, said: flag[2] === undefined ? `${arg} ${value}` : arg }];
   });
+}
+
+/**
+ * Inference servers that take a share of the card unless told otherwise: vLLM 90 % of it
+ * (--gpu-memory-utilization), Hugging Face's TGI all of it (--cuda-memory-fraction). Told by the
+ * image or the command; a share the files state wins.
+ */
+const servers = [
+  {
+    name: "vLLM",
+    flag: "--gpu-memory-utilization",
+    fraction: 0.9,
+    image: /(^|\/)vllm(-openai)?(:|$)/i,
+    command: /^vllm$|^vllm\.entrypoints/,
+  },
+  {
+    name: "TGI",
+    flag: "--cuda-memory-fraction",
+    fraction: 1,
+    image: /(^|\/)text-generation-inference(:|$)/i,
+    command: /^text-generation-launcher$/,
+  },
+];
+
+/** The share of the card a known inference server takes by default, when its files state none. */
+export function serverDefaultVram(
+  image: string | undefined,
+  words: readonly string[],
+  source: Location,
+): NonNullable<LegacyAgent["vram"]> | undefined {
+  const server = servers.find((s) => (image && s.image.test(image)) || words.some((w) => s.command.test(w)));
+  if (!server) return undefined;
+  const by = image && server.image.test(image) ? `its image ${image}` : "its command";
+  return {
+    fraction: server.fraction,
+    said: `${server.name}'s default ${server.flag} ${server.fraction}, by ${by}`,
+    source,
+  };
 }
 
 /** What a config or spec, and its command's flags, say about GPU need and VRAM (see statedVram). */

@@ -37,7 +37,13 @@ export interface ClassChoice {
    * class (spec.gpu.overrides), and the classes whose card's size is not known, where it is
    * counted at its own class's need.
    */
-  share?: { fraction: number; overrides: { class: string; vramMiB: number }[]; ofUnknownSize: string[] };
+  share?: {
+    fraction: number;
+    overrides: { class: string; vramMiB: number }[];
+    ofUnknownSize: string[];
+    /** Classes whose card offers agents less than the share (a share of 1 is more than a card keeps free). */
+    tooSmall: { class: string; offeredMiB: number }[];
+  };
 }
 
 /** The sizes of the chart's default classes. */
@@ -85,9 +91,14 @@ export function chooseClass(machine: string, vram: LegacyAgent["vram"], opts: Cl
       vramMiB: own ?? defaultVramMiB,
       ...(own === undefined ? { estimated: true as const } : {}),
       share: {
-        fraction: vram.fraction,
+        fraction,
         overrides,
         ofUnknownSize: [gpuClass, ...fallbackClasses].filter((c) => shareOf(c) === undefined),
+        tooSmall: [gpuClass, ...fallbackClasses].flatMap((c) => {
+          const offeredMiB = opts.classSizes.get(c)?.offeredMiB;
+          const need = shareOf(c);
+          return offeredMiB !== undefined && need !== undefined && need > offeredMiB ? [{ class: c, offeredMiB }] : [];
+        }),
       },
     };
   }

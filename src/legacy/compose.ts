@@ -9,6 +9,7 @@ import {
   readCommand,
   readEnv,
   readStringList,
+  serverDefaultVram,
   statedVram,
 } from "./agent-fields.ts";
 import { readHealthCheck } from "./healthcheck.ts";
@@ -547,6 +548,11 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     // What its environment and its command's flags say of its VRAM (VRAM_LIMIT_MB=6000,
     // --gpu-memory-utilization 0.5): compose gives a reservation a device, not an amount.
     const gpu = gpuEvidence(spec, env);
+    const serverDefault = serverDefaultVram(
+      image ? substitute(image).value : undefined,
+      [...(entrypoint ?? []), ...(command ?? [])],
+      (child(spec, "image") ?? child(spec, "command") ?? spec).loc,
+    );
     const vram = statedVram([
       ...env.map((e) => ({ ...e, said: `${e.name}=${e.value}` })),
       ...flagSettings([...(entrypoint ?? []), ...(command ?? [])], (child(spec, "command") ?? spec).loc),
@@ -584,7 +590,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       // says how much of it, not that it has one.
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],
       ...(gpu.length && gpuDevicesOf(spec) ? { gpuDevices: gpuDevicesOf(spec) } : {}),
-      ...(vram.vram ? { vram: vram.vram } : {}),
+      ...(gpu.length && (vram.vram ?? serverDefault) ? { vram: vram.vram ?? serverDefault } : {}),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit
         ? {

@@ -373,12 +373,12 @@ services:
       [
         "info",
         "mainpc_startup.yaml:2",
-        "ModelManager takes 80% of the memory of the card it runs on (config.vram_budget_percentage: 80): counted as 19652 MiB on rtx-4090, 9831 MiB on rtx-3060 (spec.gpu.overrides), so that no card counts less than it takes. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it",
+        "ModelManager takes 80% of the memory of the card it runs on (config.vram_budget_percentage: 80): counted as 19652 MiB on rtx-4090, 9831 MiB on rtx-3060 (spec.gpu.overrides), so that no card counts less than it takes. If its models need less, give it a smaller share, or a fixed amount in spec.gpu.vramMiB",
       ],
       [
         "info",
         "pc2-compose.yml:4",
-        "llm takes 50% of the memory of the card it runs on (--gpu-memory-utilization=0.5): counted as 6144 MiB on rtx-3060, 12282 MiB on rtx-4090 (spec.gpu.overrides), so that no card counts less than it takes. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it",
+        "llm takes 50% of the memory of the card it runs on (--gpu-memory-utilization=0.5): counted as 6144 MiB on rtx-3060, 12282 MiB on rtx-4090 (spec.gpu.overrides), so that no card counts less than it takes. If its models need less, give it a smaller share, or a fixed amount in spec.gpu.vramMiB",
       ],
     ]);
     // What the operator counts on each class (its one rule) holds what the agent takes there.
@@ -427,6 +427,37 @@ services:
     expect(manifest(result, "scaled")?.spec.replicas).toBe(3);
   });
 
+  it("counts an inference server that states no share at the share it takes by default", () => {
+    const result = run({
+      path: "pc2-compose.yml",
+      text: `services:
+  vllm: {image: "vllm/vllm-openai:v0.6.0", command: [--model, Qwen/Qwen2.5-7B], runtime: nvidia}
+  tgi: {image: "ghcr.io/huggingface/text-generation-inference:2.4", runtime: nvidia}
+  tuned: {image: "ghcr.io/huggingface/text-generation-inference:2.4", runtime: nvidia, environment: {CUDA_MEMORY_FRACTION: "0.4"}}
+  sglang: {image: "lmsysorg/sglang:v0.4", command: [python3, -m, sglang.launch_server, --mem-fraction-static, "0.5"], runtime: nvidia}
+  on-cpu: {image: "vllm/vllm-openai:v0.6.0"}
+`,
+    });
+    const gpu = (name: string) => manifest(result, name)?.spec.gpu as { vramMiB: number } | undefined;
+    // Before, each was counted at 2048 MiB, while vLLM takes 90 % of the card and TGI all of it: two
+    // on one card, by the ledger, and the second would not start.
+    expect([gpu("vllm")?.vramMiB, gpu("tgi")?.vramMiB, gpu("tuned")?.vramMiB, gpu("sglang")?.vramMiB]).toEqual([
+      11060, 12288, 4916, 6144,
+    ]);
+    expect(gpu("on-cpu")).toBeUndefined();
+    const said = kinds(result.report.findings, "gpu-share").map((f) => [f.agents[0], f.severity, f.message]);
+    expect(said).toContainEqual([
+      "tgi",
+      "warning",
+      "tgi takes 100% of the memory of the card it runs on (TGI's default --cuda-memory-fraction 1, by its image ghcr.io/huggingface/text-generation-inference:2.4): counted as 12288 MiB on rtx-3060, 24564 MiB on rtx-4090 (spec.gpu.overrides), so that no card counts less than it takes. That is more than rtx-3060 offers agents (11520 MiB) or rtx-4090 offers agents (23540 MiB): it is placed there only with a smaller share. If its models need less, give it a smaller share, or a fixed amount in spec.gpu.vramMiB",
+    ]);
+    expect(said).toContainEqual([
+      "vllm",
+      "info",
+      expect.stringContaining("(vLLM's default --gpu-memory-utilization 0.9, by its image vllm/vllm-openai:v0.6.0)"),
+    ]);
+  });
+
   it("says where a share of a card of unknown size is counted at a guess", () => {
     const result = importLegacy(
       [
@@ -449,7 +480,7 @@ services:
     expect(kinds(result.report.findings, "gpu-share").map((f) => [f.severity, f.message])).toEqual([
       [
         "warning",
-        "Big takes 50% of the memory of the card it runs on (config.vram_percent: 50): counted as 12282 MiB on rtx-4090, 6144 MiB on rtx-3060 (spec.gpu.overrides), so that no card counts less than it takes. The size of a100's card is not known: there it is counted at 2048 MiB; set spec.gpu.vramMiB to its share. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it",
+        "Big takes 50% of the memory of the card it runs on (config.vram_percent: 50): counted as 12282 MiB on rtx-4090, 6144 MiB on rtx-3060 (spec.gpu.overrides), so that no card counts less than it takes. The size of a100's card is not known: there it is counted at 2048 MiB; set spec.gpu.vramMiB to its share. If its models need less, give it a smaller share, or a fixed amount in spec.gpu.vramMiB",
       ],
     ]);
   });

@@ -15,6 +15,7 @@ import {
   readEnv,
   readStringList,
   runsSomething,
+  serverDefaultVram,
 } from "./agent-fields.ts";
 import { infrastructureKinds } from "./infrastructure.ts";
 import {
@@ -163,6 +164,14 @@ function readAgent(
     // A map's keys are read as the spec's own; a list's, or a command line's, as flags.
     flagSettings(argsNode?.kind === "map" ? [] : args, argsNode?.loc ?? source),
   );
+  // A known inference server's default share, when the spec states none (vLLM run by its module).
+  const vram =
+    hints.vram ??
+    serverDefaultVram(
+      scalar(child(spec, "image")),
+      [...(command ?? []), ...args],
+      child(spec, "command")?.loc ?? source,
+    );
   const configJs = toJS(config);
   const required = scalar(child(spec, "required"));
   const scriptPath = scalar(child(spec, "script_path") ?? child(spec, "script")) ?? pythonScript(child(spec, "path"));
@@ -185,7 +194,7 @@ function readAgent(
     env: [...globalEnv, ...readEnv(child(spec, "env") ?? child(spec, "environment"))],
     mounts: [],
     gpu: hints.evidence,
-    ...(hints.vram ? { vram: hints.vram } : {}),
+    ...(vram ? { vram } : {}),
     // A path alone is checked on the agent's own port.
     ...(health && (healthPort ?? mainPort)
       ? {

@@ -49,7 +49,7 @@ export function vramFindings(agents: readonly FleetAgent[], classOf: (a: FleetAg
     const unknown = share.ofUnknownSize;
     findings.push({
       kind: "gpu-share",
-      severity: unknown.length ? "warning" : "info",
+      severity: unknown.length || share.tooSmall.some((t) => t.class === choice.gpuClass) ? "warning" : "info",
       machine: a.machine,
       agents: [a.legacyName],
       message: `${a.legacyName} takes ${percent} of the memory of the card it runs on (${a.vram.said})${
@@ -60,7 +60,11 @@ export function vramFindings(agents: readonly FleetAgent[], classOf: (a: FleetAg
         unknown.length
           ? `. The size of ${unknown.join(" and ")}'s card is not known: there it is counted at ${choice.vramMiB} MiB; set ${unknown.includes(choice.gpuClass) ? "spec.gpu.vramMiB" : "spec.gpu.overrides"} to its share`
           : ""
-      }. If its models need less, give it a fixed amount and set spec.gpu.vramMiB to it`,
+      }${
+        share.tooSmall.length
+          ? `. That is more than ${share.tooSmall.map((t) => `${t.class} offers agents (${t.offeredMiB} MiB)`).join(" or ")}: it is placed there only with a smaller share`
+          : ""
+      }. If its models need less, give it a smaller share, or a fixed amount in spec.gpu.vramMiB`,
       source: where(a.vram.source),
     });
   }
