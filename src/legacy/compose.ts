@@ -28,6 +28,7 @@ import {
   type SecretFile,
   where,
 } from "./model.ts";
+import { toDnsLabel } from "./names.ts";
 import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
@@ -476,12 +477,62 @@ function extendsOf(spec: YNode): ComposeExtends | undefined {
 }
 
 /** The services of a compose file; `profiles` are those asked for, as `docker compose --profile`. */
+/** A depends_on entry compose waits on to exit 0, not to run: `condition: service_completed_successfully`. */
+const waitsToFinish = (dependency: YNode) =>
+  scalar(child(dependency, "condition")) === "service_completed_successfully";
+
+/**
+ * The services others wait on to finish (a model download, a migration): each, with the services
+ * that wait and where. compose ran it once; an AgentDeployment would start it again after each exit.
+ */
+function oneShotsOf(services: YNode): Map<string, { waiting: string[]; source: Location }> {
+  const found = new Map<string, { waiting: string[]; source: Location }>();
+  for (const { key, value } of services.kind === "map" ? services.entries : []) {
+    const dependsOn = child(value, "depends_on");
+    for (const e of dependsOn?.kind === "map" ? dependsOn.entries : []) {
+      if (!waitsToFinish(e.value)) continue;
+      const seen = found.get(e.key);
+      found.set(e.key, { waiting: [...(seen?.waiting ?? []), key], source: seen?.source ?? e.keyLoc });
+    }
+  }
+  return found;
+}
+
+/** Why a one-shot service is not an agent, and how to run it: a Job, before the agents that waited. */
+function oneShotDisabled(
+  key: string,
+  once: { waiting: string[]; source: Location },
+  spec: YNode,
+  services: YNode,
+): NonNullable<LegacyAgent["disabled"]> {
+  // What it leaves for the service that waits (the model it downloaded) is in a volume they share.
+  const first = once.waiting[0] ?? "";
+  const named = (s: YNode | undefined) => (s ? dataVolumes(s, "").flatMap((v) => v.volume ?? []) : []);
+  const shared = named(spec).filter((v) => named(child(services, first)).includes(v));
+  const image = scalar(child(spec, "image"));
+  const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])];
+  const command = words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(" ");
+  return {
+    reason: `it runs once and exits: ${once.waiting.join(" and ")} ${once.waiting.length === 1 ? "waits" : "wait"} for it to finish (condition: service_completed_successfully)`,
+    source: once.source,
+    switchOn: `Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job ${toDnsLabel(key)} --image=${image ?? "IMAGE"}${command ? ` -- ${command}` : ""}${
+      shared.length
+        ? `; it wrote to ${shared.join(" and ")}, which ${first} reads, so write the Job out with --dry-run=client -o yaml and mount ${first}'s claim of it there`
+        : ""
+    }), or make it part of ${first}'s own start`,
+    oneShot: true,
+  };
+}
+
 export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set()): Omit<LegacyAgent, "machine">[] {
   const services = child(root, "services");
   if (services?.kind !== "map") return [];
+  const oneShots = oneShotsOf(services);
   return services.entries.map(({ key, keyLoc, value: spec }) => {
     const composeProfiles = profilesOf(spec);
-    const disabled = outOfProfile(key, composeProfiles, profiles);
+    const once = oneShots.get(key);
+    const disabled =
+      outOfProfile(key, composeProfiles, profiles) ?? (once ? oneShotDisabled(key, once, spec, services) : undefined);
     const bound = hostMounts(child(spec, "volumes"));
     const mounts = bound.filter((m) => !devicePath.test(m.hostPath));
     const hostAccess = hostAccessOf(
@@ -524,11 +575,14 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     // an optional dependency (compose 2.20+), and links: name the same services.
     const dependencies = [
       ...(dependsOn?.kind === "map"
-        ? dependsOn.entries.map((e) => ({
-            name: e.key,
-            source: e.keyLoc,
-            ...(scalar(child(e.value, "required")) === "false" ? { optional: true } : {}),
-          }))
+        ? // One it waits on to finish is no agent to start after (see oneShotsOf).
+          dependsOn.entries
+            .filter((e) => !waitsToFinish(e.value))
+            .map((e) => ({
+              name: e.key,
+              source: e.keyLoc,
+              ...(scalar(child(e.value, "required")) === "false" ? { optional: true } : {}),
+            }))
         : readStringList(dependsOn)),
       ...readStringList(child(spec, "links")).map((l) => ({ ...l, name: l.name.split(":")[0] ?? l.name })),
     ].filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);

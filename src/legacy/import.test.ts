@@ -591,6 +591,38 @@ services:
     ]);
   });
 
+  it("sets aside a service others wait on to finish, as a Job's work, and drops the wait from them", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  model-download:
+    image: acme/downloader:1
+    command: [huggingface-cli, download, Qwen/Qwen2.5-7B, --local-dir, /models]
+    volumes: [models:/models]
+  llm:
+    image: acme/llm:1
+    volumes: [models:/models]
+    depends_on:
+      model-download: {condition: service_completed_successfully}
+      redis: {condition: service_started}
+  redis: {image: redis:7}
+volumes: {models: {}}
+`,
+    });
+    // Before, it became an agent that Kubernetes restarted after each exit, and llm waited for it to
+    // be Ready, which a program that exits never is.
+    expect(result.files.has("model-download.yaml")).toBe(false);
+    expect(manifest(result, "llm")?.spec.dependencies).toEqual(["redis"]);
+    expect(kinds(result.report.findings, "missing-dependency")).toEqual([]);
+    expect(kinds(result.report.findings, "one-shot").map((f) => [f.severity, f.source, f.message])).toEqual([
+      [
+        "warning",
+        "pc2-docker-compose.yml:10",
+        "model-download is not imported: it runs once and exits: llm waits for it to finish (condition: service_completed_successfully). An AgentDeployment runs for ever, and would start it again each time it exits. Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job model-download --image=acme/downloader:1 -- huggingface-cli download Qwen/Qwen2.5-7B --local-dir /models; it wrote to models, which llm reads, so write the Job out with --dry-run=client -o yaml and mount llm's claim of it there), or make it part of llm's own start",
+      ],
+    ]);
+  });
+
   it("says which compose configs a service reads that no manifest carries", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

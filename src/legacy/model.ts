@@ -62,6 +62,7 @@ export type FindingKind =
   | "duplicate-agent"
   | "decommissioned-agent"
   | "disabled-agent"
+  | "one-shot"
   | "infrastructure-settings"
   | "resource-limits"
   | "host-access"
@@ -295,7 +296,7 @@ export interface LegacyAgent {
    * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
    * `switchOn` says how to import it after all, when the importer can.
    */
-  disabled?: { reason: string; source: Location; switchOn?: string };
+  disabled?: { reason: string; source: Location; switchOn?: string; oneShot?: true };
   /** A compose service's profiles:, which an extends: adds to those of the service that extends it. */
   composeProfiles?: { names: string[]; source: Location };
   /** Every scalar the definition holds, for the address and secret scans. */
@@ -314,6 +315,8 @@ export interface Decommissioned {
   how?: "disabled" | "elsewhere";
   /** For one switched off: how to import it after all. */
   switchOn?: string;
+  /** A compose service that ran once for others (they waited for it to finish): a Job's work, not an agent's. */
+  oneShot?: true;
 }
 
 /** What a file did with an agent it does not run, in a sentence's words ("which mainpc.yaml:4 …"). */

@@ -144,6 +144,14 @@ export function driftFindings(fleet: Fleet): Finding[] {
 function notImported(d: Decommissioned): Pick<Finding, "kind" | "severity" | "message"> {
   switch (d.how) {
     case "disabled":
+      if (d.oneShot) {
+        return {
+          kind: "one-shot",
+          severity: "warning",
+          message:
+            `${d.legacyName} is not imported: ${d.reason}. An AgentDeployment runs for ever, and would start it again each time it exits. ${d.switchOn ?? ""}`.trimEnd(),
+        };
+      }
       return {
         kind: "disabled-agent",
         severity: "info",
