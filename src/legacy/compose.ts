@@ -2,6 +2,7 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { posix } from "node:path";
+import { inWords } from "../lib/words.ts";
 import {
   boundPort,
   flagPorts,
@@ -513,11 +514,11 @@ function oneShotDisabled(
   const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])];
   const command = words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(" ");
   return {
-    reason: `it runs once and exits: ${once.waiting.join(" and ")} ${once.waiting.length === 1 ? "waits" : "wait"} for it to finish (condition: service_completed_successfully)`,
+    reason: `it runs once and exits: ${inWords(once.waiting)} ${once.waiting.length === 1 ? "waits" : "wait"} for it to finish (condition: service_completed_successfully)`,
     source: once.source,
     switchOn: `Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job ${toDnsLabel(key)} --image=${image ?? "IMAGE"}${command ? ` -- ${command}` : ""}${
       shared.length
-        ? `; it wrote to ${shared.join(" and ")}, which ${first} reads, so write the Job out with --dry-run=client -o yaml and mount ${first}'s claim of it there`
+        ? `; it wrote to ${inWords(shared)}, which ${first} reads, so write the Job out with --dry-run=client -o yaml and mount ${first}'s claim of it there`
         : ""
     }), or make it part of ${first}'s own start`,
     oneShot: true,

@@ -623,6 +623,29 @@ volumes: {models: {}}
     ]);
   });
 
+  it("says when services that shared a named volume in compose each get a claim of their own", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  fetcher: {image: acme/fetch:1, volumes: [models:/models, own:/own]}
+  llm: {image: acme/llm:1, volumes: [models:/models:ro]}
+  tts: {image: acme/tts:1, volumes: [models:/data/models]}
+volumes: {models: {}, own: {}}
+`,
+    });
+    expect(
+      kinds(result.report.findings, "data-volume")
+        .filter((f) => f.agents.length > 1)
+        .map((f) => [f.agents, f.source, f.message]),
+    ).toEqual([
+      [
+        ["fetcher", "llm", "tts"],
+        "pc2-docker-compose.yml:2",
+        "models is one volume that fetcher, llm and tts share in compose; each gets a claim of its own here, so what one writes there the others do not see. If they pass files through it (a model one downloads and another loads), give them one claim on storage every PC reaches (ReadWriteMany, such as NFS)",
+      ],
+    ]);
+  });
+
   it("says which compose configs a service reads that no manifest carries", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

@@ -4,7 +4,7 @@
 
 import { counted, inWords } from "../../lib/words.ts";
 import { declaredPorts, maxAgentPorts } from "../emit.ts";
-import { type Finding, type FleetAgent, where } from "../model.ts";
+import { type DataVolume, type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
@@ -144,5 +144,34 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       });
     }
   }
-  return findings;
+  return [...findings, ...sharedVolumeFindings(agents)];
+}
+
+/**
+ * A named volume several services of one compose file mounted: one volume in compose, a claim per
+ * agent here (a local-path claim is one PC's disk), so what one writes the others no longer see.
+ */
+function sharedVolumeFindings(agents: readonly FleetAgent[]): Finding[] {
+  const users = new Map<string, { volume: string; agents: FleetAgent[]; source: DataVolume["source"] }>();
+  for (const a of agents) {
+    for (const v of a.volumes ?? []) {
+      if (!v.volume) continue;
+      const key = `${v.source.file}\0${v.volume}`;
+      const seen = users.get(key) ?? { volume: v.volume, agents: [], source: v.source };
+      if (!seen.agents.includes(a)) seen.agents.push(a);
+      users.set(key, seen);
+    }
+  }
+  return [...users.values()]
+    .filter((u) => u.agents.length > 1)
+    .map((u) => {
+      const names = u.agents.map((a) => a.legacyName);
+      return {
+        kind: "data-volume" as const,
+        severity: "info" as const,
+        agents: names,
+        message: `${u.volume} is one volume that ${inWords(names)} share in compose; each gets a claim of its own here, so what one writes there the others do not see. If they pass files through it (a model one downloads and another loads), give them one claim on storage every PC reaches (ReadWriteMany, such as NFS)`,
+        source: where(u.source),
+      };
+    });
 }

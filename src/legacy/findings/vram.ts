@@ -2,7 +2,7 @@
 // its files state no need; its share of each card, where they state a share of whatever card it
 // runs on; and the cards compose reserved beyond one, or by index.
 
-import { counted } from "../../lib/words.ts";
+import { counted, inWords } from "../../lib/words.ts";
 import { type ClassChoice, defaultVramMiB } from "../classes.ts";
 import { machineLabel } from "../machine.ts";
 import { type Finding, type FleetAgent, where } from "../model.ts";
@@ -58,7 +58,7 @@ export function vramFindings(agents: readonly FleetAgent[], classOf: (a: FleetAg
           : ""
       }${
         unknown.length
-          ? `. The size of ${unknown.join(" and ")}'s card is not known: there it is counted at ${choice.vramMiB} MiB; set ${unknown.includes(choice.gpuClass) ? "spec.gpu.vramMiB" : "spec.gpu.overrides"} to its share`
+          ? `. The size of ${inWords(unknown)}'s card is not known: there it is counted at ${choice.vramMiB} MiB; set ${unknown.includes(choice.gpuClass) ? "spec.gpu.vramMiB" : "spec.gpu.overrides"} to its share`
           : ""
       }${
         share.tooSmall.length
