@@ -508,8 +508,8 @@ function oneShotDisabled(
 ): NonNullable<LegacyAgent["disabled"]> {
   // What it leaves for the service that waits (the model it downloaded) is in a volume they share.
   const first = once.waiting[0] ?? "";
-  const named = (s: YNode | undefined) => (s ? dataVolumes(s, "").flatMap((v) => v.volume ?? []) : []);
-  const shared = named(spec).filter((v) => named(child(services, first)).includes(v));
+  const named = (s: YNode | undefined, name: string) => (s ? dataVolumes(s, name).flatMap((v) => v.volume ?? []) : []);
+  const shared = named(spec, key).filter((v) => named(child(services, first), first).includes(v));
   const image = scalar(child(spec, "image"));
   const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])];
   const command = words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(" ");
