@@ -263,6 +263,16 @@ function hostAccessOf(spec: YNode, deviceMounts: readonly HostMount[]): HostAcce
   return found;
 }
 
+/** The host a swarm stack's placement constraint pins the service to: node.hostname == pc2. */
+function placedOnOf(spec: YNode): LegacyAgent["placedOn"] {
+  const constraints = child(child(child(spec, "deploy"), "placement"), "constraints");
+  for (const c of readStringList(constraints)) {
+    const host = /^node\.hostname\s*==\s*(\S+)$/.exec(substitute(c.name).value.trim())?.[1];
+    if (host) return { host, said: c.name, source: c.source };
+  }
+  return undefined;
+}
+
 /**
  * How many cards, or which, a service reserved: a device reservation's count or device_ids, or the
  * short `gpus:` (2, or all). None when it took one card, all of them, or did not say.
@@ -645,6 +655,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       // says how much of it, not that it has one.
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],
       ...(gpu.length && gpuDevicesOf(spec) ? { gpuDevices: gpuDevicesOf(spec) } : {}),
+      ...(placedOnOf(spec) ? { placedOn: placedOnOf(spec) } : {}),
       ...(gpu.length && (vram.vram ?? serverDefault) ? { vram: vram.vram ?? serverDefault } : {}),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit

@@ -64,6 +64,21 @@ export interface Fleet {
 
 const at = (loc: Location) => where(loc);
 
+/** A placement constraint on a host that is no machine the import knows: the service keeps its file's. */
+function unknownPlacementFinding(
+  service: Omit<LegacyAgent, "machine">,
+  placed: NonNullable<LegacyAgent["placedOn"]>,
+  machines: readonly string[],
+): Finding {
+  return {
+    kind: "machine-inferred",
+    severity: "warning",
+    agents: [service.legacyName],
+    message: `${service.legacyName} is placed on ${placed.host} (${placed.said}), which is none of the machines (${machines.join(", ")}): it is imported as its file's. If ${placed.host} is a PC of the fleet, name its GPU class with --class ${placed.host}=GPUCLASS`,
+    source: at(placed.source),
+  };
+}
+
 function assignMachines(
   drafts: StartupAgentDraft[],
   profiles: Map<string, Set<string>>,
@@ -331,7 +346,12 @@ export function assembleFleet(
       const composeFile = isCompose(root);
       if (composeFile && root) {
         const enabled = filled?.profiles.length ? new Set([...profiles, ...filled.profiles]) : profiles;
-        const services = readCompose(root, enabled).map((s) => ({ ...s, machine: machine ?? unassignedMachine }));
+        const services = readCompose(root, enabled).map((s) => {
+          // A swarm stack's placement pins a service to a host: that machine, if it is one.
+          const placed = s.placedOn && machines.find((m) => sameMachine(m, s.placedOn?.host ?? ""));
+          if (s.placedOn && !placed) findings.push(unknownPlacementFinding(s, s.placedOn, machines));
+          return { ...s, machine: placed || (machine ?? unassignedMachine) };
+        });
         const load = extendedFileLoader(files, readBesideFile, enabled, machine ?? unassignedMachine, dotenv?.vars);
         const extended = resolveExtends(services, load, enabled);
         findings.push(...extended.findings);
@@ -417,7 +437,8 @@ export function assembleFleet(
     compose.length,
     ...compose.map((s) => {
       const machine = machineOfFile.get(s.source.file);
-      return machine === undefined ? s : { ...s, machine };
+      // One its placement pinned keeps that machine.
+      return machine === undefined || s.machine !== unassignedMachine ? s : { ...s, machine };
     }),
   );
   findings.push(...fileMachines.map(composeMachineFinding));

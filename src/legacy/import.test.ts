@@ -646,6 +646,39 @@ volumes: {models: {}, own: {}}
     ]);
   });
 
+  it("puts a swarm stack's service on the machine its placement constraint names", () => {
+    const placed = (host: string) => `deploy: {placement: {constraints: ["node.hostname == ${host}"]}}`;
+    const result = run({
+      path: "stack.yml",
+      text: `services:
+  stt: {image: acme/stt:1, runtime: nvidia, ${placed("pc2")}}
+  llm: {image: acme/llm:1, runtime: nvidia, ${placed("mainpc")}}
+  backup: {image: acme/backup:1, ${placed("nas")}}
+  web: {image: acme/web:1}
+`,
+    });
+    const machineOf = (name: string) => result.report.agents.find((a) => a.name === name)?.machine;
+    // Before, the whole file was of no machine: each GPU agent took the smallest card that held it.
+    expect([machineOf("stt"), machineOf("llm"), machineOf("backup"), machineOf("web")]).toEqual([
+      "pc2",
+      "mainpc",
+      "",
+      "",
+    ]);
+    expect(manifest(result, "llm")?.spec.gpu).toMatchObject({ class: "rtx-4090" });
+    expect(manifest(result, "stt")?.spec.gpu).toMatchObject({ class: "rtx-3060" });
+    expect(
+      kinds(result.report.findings, "machine-inferred")
+        .filter((f) => f.severity === "warning")
+        .map((f) => [f.source, f.message]),
+    ).toEqual([
+      [
+        "stack.yml:4",
+        "backup is placed on nas (node.hostname == nas), which is none of the machines (mainpc, pc2): it is imported as its file's. If nas is a PC of the fleet, name its GPU class with --class nas=GPUCLASS",
+      ],
+    ]);
+  });
+
   it("says which compose configs a service reads that no manifest carries", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

@@ -230,6 +230,11 @@ export interface LegacyAgent {
    * the device plugin gives it.
    */
   gpuDevices?: { count?: number; deviceId?: string; said: string; source: Location };
+  /**
+   * The host a swarm placement constraint pins a compose service to (node.hostname == pc2): its
+   * machine, whatever its file's is.
+   */
+  placedOn?: { host: string; said: string; source: Location };
   replicas?: number;
   resources?: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
   /**
