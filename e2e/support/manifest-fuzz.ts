@@ -40,10 +40,27 @@ export const validSpec = fc
       nil: undefined,
     }),
     gpu: fc.option(
-      fc.record({
-        class: fc.constantFrom("rtx-4090", "rtx-3060", "no-such-class"),
-        vramMiB: fc.integer({ min: 1, max: 30_000 }),
-      }),
+      fc.oneof(
+        fc.record({
+          class: fc.constantFrom("rtx-4090", "rtx-3060", "no-such-class"),
+          vramMiB: fc.integer({ min: 1, max: 30_000 }),
+        }),
+        // A share of each card, as the import writes it: more on the larger fallback.
+        fc.record({
+          class: fc.constant("rtx-3060"),
+          vramMiB: fc.integer({ min: 1, max: 12_000 }),
+          fallbackClasses: fc.constant(["rtx-4090"]),
+          overrides: fc.integer({ min: 1, max: 24_000 }).map((vramMiB) => [{ class: "rtx-4090", vramMiB }]),
+        }),
+      ),
+      { nil: undefined },
+    ),
+    volumes: fc.option(
+      fc.constantFrom(
+        [{ name: "dshm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } }],
+        [{ name: "dshm", mountPath: "/dev/shm", emptyDir: { medium: "Memory" } }],
+        [{ name: "scratch", mountPath: "/scratch", emptyDir: {} }],
+      ),
       { nil: undefined },
     ),
     required: fc.boolean(),
@@ -116,6 +133,8 @@ const mutationPaths = fc.constantFrom(
   ["startPolicy"],
   ["network"],
   ["volumes"],
+  ["volumes", 0, "emptyDir", "medium"],
+  ["gpu", "overrides"],
   ["podLabels"],
   ["podAnnotations"],
   ["healthCheck"],
