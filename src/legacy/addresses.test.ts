@@ -30,6 +30,25 @@ describe("rewriteText", () => {
     );
   });
 
+  it("reads Docker's and Podman's names for the PC a container runs on as its own machine", () => {
+    // Before, host.docker.internal:7120 was left as it was, and said nothing.
+    expect(rewriteText("http://host.docker.internal:7120/api", ctx()).value).toBe(
+      "http://system-digital-twin:7120/api",
+    );
+    expect(rewriteText("redis://gateway.docker.internal:6379/0", ctx()).value).toBe("redis://redis:6379/0");
+    expect(rewriteText("host.containers.internal:7120", ctx({ self: { name: "x", machine: "pc2" } })).value).toBe(
+      "twin-pc2:7120",
+    );
+    expect(rewriteText("http://host.docker.internal:9999", ctx())).toMatchObject({
+      value: "http://host.docker.internal:9999",
+      left: [{ why: "no imported agent or known infrastructure listens on 9999" }],
+    });
+    // A longer name is someone else's.
+    expect(rewriteText("http://host.docker.internal.example.com:7120", ctx()).value).toBe(
+      "http://host.docker.internal.example.com:7120",
+    );
+  });
+
   it("points the other PC's address, by IP or by name, at the agent that listens there", () => {
     expect(rewriteText("http://192.168.1.20:7140/api", ctx()).value).toBe("http://memory-hub:7140/api");
     expect(rewriteText("pc2:7120", ctx()).value).toBe("twin-pc2:7120");
