@@ -163,6 +163,25 @@ export function flagPorts(args: readonly string[], source: Location): PortUse[] 
 
 const gpuValue = /\bcuda(:\d+)?\b|\bgpu\b|rtx|nvidia/i;
 
+/**
+ * Whether a setting says the agent runs on a GPU: a device that is one (device: cuda,
+ * torch_device: cuda:1, gpu: 0), a switch that asks for one (use_gpu, requires_gpu, gpu_required:
+ * true), Kubernetes' nvidia.com/gpu, or model layers offloaded to one (llama.cpp's n_gpu_layers).
+ * A switch for watching GPUs (gpu_monitoring_enabled) is not one.
+ */
+function saysGpu(name: string, value: string): boolean {
+  const key = (name.split(".").pop() ?? "").toLowerCase().replace(/-/g, "_");
+  const v = value.trim();
+  if (/nvidia\.com\/gpu$/i.test(name)) return Number(v) >= 1;
+  if (/^(cuda_device|gpu_device|device|gpu|use_gpu|cuda_visible_devices)$/.test(key))
+    return gpuValue.test(v) || /^(true|\d+)$/i.test(v);
+  if (/(^|_)device$/.test(key)) return /^(cuda(:\d+)?|gpu)$/i.test(v);
+  if (/^((use|requires?|needs?|enable)_(gpu|cuda)|(gpu|cuda)_(required|needed|enabled))$/.test(key))
+    return /^(true|yes|on|1)$/i.test(v);
+  if (/^n?_?gpu_layers$/.test(key)) return /^-?\d+$/.test(v) && Number(v) !== 0;
+  return false;
+}
+
 /** What one setting says of the agent's VRAM: a need in MiB, or a share of the card it runs on. */
 type VramStatement = { mib: number } | { fraction: number };
 
@@ -282,13 +301,9 @@ export function gpuHints(
     ...scalarsOf(spec).map(({ path, value, loc }) => ({ name: path, value, source: loc })),
     ...flags,
   ];
-  const evidence: GpuEvidence[] = settings.flatMap(({ name, value, source, said }) => {
-    const key = (name.split(".").pop() ?? "").toLowerCase().replace(/-/g, "_");
-    const device =
-      /^(cuda_device|gpu_device|device|gpu|use_gpu|cuda_visible_devices)$/.test(key) &&
-      (gpuValue.test(value) || /^(true|\d+)$/i.test(value));
-    return device ? [{ reason: said ?? `${name}: ${value}`, source }] : [];
-  });
+  const evidence: GpuEvidence[] = settings.flatMap(({ name, value, source, said }) =>
+    saysGpu(name, value) ? [{ reason: said ?? `${name}: ${value}`, source }] : [],
+  );
   const stated = statedVram(settings, namesMachine);
   // In the file's order, as the annotation lists them.
   const inOrder = [...evidence, ...stated.evidence].sort(

@@ -837,6 +837,34 @@ configs:
     expect(manifest(guessed, "worker")?.spec.image).toBe("registry.lan/cascade/worker:latest");
   });
 
+  it("tells a GPU agent by any way its spec asks for a card, and not by one that watches cards", () => {
+    const agents = [
+      "{name: A, script_path: a.py, port: 1, requires_gpu: true}",
+      "{name: B, script_path: b.py, port: 2, gpu_required: yes}",
+      "{name: C, script_path: c.py, port: 3, resources: {limits: {nvidia.com/gpu: 1}}}",
+      "{name: D, script_path: d.py, port: 4, config: {torch_device: 'cuda:1'}}",
+      "{name: E, script_path: e.py, port: 5, config: {use_cuda: true}}",
+      "{name: F, script_path: f.py, port: 6, config: {n_gpu_layers: -1}}",
+      "{name: G, script_path: g.py, port: 7, config: {device: cpu, gpu_monitoring_enabled: true}}",
+      "{name: H, script_path: h.py, port: 8, gpu: false, config: {n_gpu_layers: 0}}",
+    ];
+    const result = run({ path: "mainpc.yaml", text: `agents:\n${agents.map((a) => `  - ${a}\n`).join("")}` });
+    // Before, only device, gpu, use_gpu and the like were read: A to F ran on CPU, outside every card's ledger.
+    expect(result.report.agents.map((a) => [a.legacyName, a.gpuClass])).toEqual([
+      ["A", "rtx-4090"],
+      ["B", "rtx-4090"],
+      ["C", "rtx-4090"],
+      ["D", "rtx-4090"],
+      ["E", "rtx-4090"],
+      ["F", "rtx-4090"],
+      ["G", null],
+      ["H", null],
+    ]);
+    expect(manifest(result, "c")?.metadata.annotations["agentfleet.io/gpu-evidence"]).toBe(
+      "resources.limits.nvidia.com/gpu: 1 (mainpc.yaml:4)",
+    );
+  });
+
   it("gives a GPU agent the other machine's class as a fallback, says how many gained one, and leaves it out on request", () => {
     const file = {
       path: "pc2.yaml",
