@@ -1041,6 +1041,31 @@ tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
     expect(probe("client")).toEqual([["main=6100"], undefined]);
   });
 
+  it("reads a startup agent's own resources and replicas, and refuses a size it cannot read at its line", () => {
+    const result = run({
+      path: "mainpc.yaml",
+      text: `agents:
+  - {name: A, script_path: a.py, port: 1, resources: {cpu: 2, memory: 4g}}
+  - {name: B, script_path: b.py, port: 2, resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {memory: 2Gi}}}
+  - {name: C, script_path: c.py, port: 3, instances: 3}
+`,
+    });
+    // Before, each was dropped: no requests for the scheduler, one pod where the launcher ran three.
+    expect(manifest(result, "a")?.spec.resources).toEqual({ requests: { cpu: "2", memory: "4Gi" } });
+    expect(manifest(result, "b")?.spec.resources).toEqual({
+      requests: { cpu: "500m", memory: "1Gi" },
+      limits: { memory: "2Gi" },
+    });
+    expect(manifest(result, "c")?.spec.replicas).toBe(3);
+    const refused = inputError(() =>
+      run({
+        path: "mainpc.yaml",
+        text: "agents:\n  - {name: D, script_path: d.py, port: 4, resources: {memory: lots}}\n",
+      }),
+    );
+    expect(refused.message).toBe('mainpc.yaml:2:63: resources.memory is "lots": give a size, such as 512Mi or 4Gi');
+  });
+
   it("takes a host beside a port, with nothing that runs, for a setting and not an agent", () => {
     const result = run({
       path: "mainpc.yaml",

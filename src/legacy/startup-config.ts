@@ -26,7 +26,7 @@ import {
   type LegacyAgent,
   type Location,
 } from "./model.ts";
-import { substitute, toPort } from "./values.ts";
+import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
 import { child, entry, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
 export interface StartupAgentDraft extends Omit<LegacyAgent, "machine"> {
@@ -134,6 +134,37 @@ function healthCheckOf(
   };
 }
 
+/**
+ * An agent's own resources: `resources: {requests: {cpu, memory}, limits: {cpu, memory}}` as
+ * Kubernetes writes them, or `resources: {cpu, memory}` as requests. Sizes as Docker or Kubernetes
+ * write them (4g, 4Gi, 512m). One that is neither stops the import at its line.
+ */
+function resourcesOf(spec: YNode): LegacyAgent["resources"] {
+  const node = child(spec, "resources");
+  if (node?.kind !== "map") return undefined;
+  const read = (block: YNode | undefined, key: "cpu" | "memory", at: string): string | undefined => {
+    const value = child(block, key) ?? (key === "cpu" ? child(block, "cpus") : undefined);
+    const raw = scalar(value);
+    if (raw === undefined || value === undefined) return undefined;
+    const parsed = key === "cpu" ? toCpuQuantity(raw) : toMemoryQuantity(raw);
+    if (parsed !== undefined) return parsed;
+    throw new InputError(
+      `${at}.${key} is "${raw}": give ${key === "cpu" ? "a number of CPUs, such as 1.5 or 500m" : "a size, such as 512Mi or 4Gi"}`,
+      value.loc,
+    );
+  };
+  const requests = child(node, "requests") ?? node;
+  const limits = child(node, "limits");
+  const resources = {
+    cpu: read(requests, "cpu", requests === node ? "resources" : "resources.requests"),
+    memory: read(requests, "memory", requests === node ? "resources" : "resources.requests"),
+    cpuLimit: read(limits, "cpu", "resources.limits"),
+    memoryLimit: read(limits, "memory", "resources.limits"),
+  };
+  const set = Object.fromEntries(Object.entries(resources).filter(([, v]) => v !== undefined));
+  return Object.keys(set).length ? set : undefined;
+}
+
 function readAgent(
   name: string,
   spec: YNode,
@@ -172,6 +203,10 @@ function readAgent(
       [...(command ?? []), ...args],
       child(spec, "command")?.loc ?? source,
     );
+  const resources = resourcesOf(spec);
+  // replicas, or a process manager's instances (PM2): each a pod of its own here, with its own address.
+  const count = Number(scalar(child(spec, "replicas") ?? child(spec, "instances")));
+  const replicas = Number.isInteger(count) && count > 0 ? count : undefined;
   const configJs = toJS(config);
   const required = scalar(child(spec, "required"));
   const scriptPath = scalar(child(spec, "script_path") ?? child(spec, "script")) ?? pythonScript(child(spec, "path"));
@@ -185,6 +220,8 @@ function readAgent(
     ...(scalar(child(spec, "image")) ? { image: scalar(child(spec, "image")) as string } : {}),
     ...(command ? { command } : {}),
     ...(args.length ? { args } : {}),
+    ...(resources ? { resources } : {}),
+    ...(replicas ? { replicas } : {}),
     ...(disabled ? { disabled } : {}),
     ports,
     dependencies: readStringList(child(spec, "dependencies") ?? child(spec, "depends_on")),
