@@ -271,6 +271,10 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
         }
       : {}),
     ...((opts.edges.get(agent.name) ?? []).length ? { dependencies: opts.edges.get(agent.name) } : {}),
+    // As its launcher started it: without waiting for what it needs.
+    ...((opts.edges.get(agent.name) ?? []).length && agent.startsImmediately
+      ? { startPolicy: "Immediately" as const }
+      : {}),
     required: agent.required,
   };
   // The operator's own schema judges the result: what it refuses, the cluster would refuse too.

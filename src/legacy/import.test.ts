@@ -1041,6 +1041,23 @@ tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
     expect(probe("client")).toEqual([["main=6100"], undefined]);
   });
 
+  it("starts an agent whose launcher did not wait for its dependencies without waiting for them", () => {
+    const result = run({
+      path: "pc2.yaml",
+      text: `pc2_services:
+  - {name: Hub, script_path: hub.py, port: 7100, dependencies: [Bus], startup: {order: 1, wait_for_dependencies: false}}
+  - {name: Bus, script_path: bus.py, port: 7200}
+  - {name: Worker, script_path: w.py, port: 7300, dependencies: [Bus], startup: {wait_for_dependencies: true}}
+  - {name: Lone, script_path: l.py, port: 7400, wait_for_dependencies: false}
+`,
+    });
+    // Before, Hub waited for Bus in the cluster, where its launcher had started it first.
+    expect(manifest(result, "hub")?.spec).toMatchObject({ dependencies: ["bus"], startPolicy: "Immediately" });
+    expect(manifest(result, "worker")?.spec).not.toHaveProperty("startPolicy");
+    // With nothing to wait for, the default says the same.
+    expect(manifest(result, "lone")?.spec).not.toHaveProperty("startPolicy");
+  });
+
   it("reads a startup agent's own resources and replicas, and refuses a size it cannot read at its line", () => {
     const result = run({
       path: "mainpc.yaml",

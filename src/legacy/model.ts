@@ -302,6 +302,8 @@ export interface LegacyAgent {
    * `switchOn` says how to import it after all, when the importer can.
    */
   disabled?: { reason: string; source: Location; switchOn?: string; oneShot?: true };
+  /** Its launcher started it without waiting for its dependencies (wait_for_dependencies: false). */
+  startsImmediately?: { said: string; source: Location };
   /** A compose service's profiles:, which an extends: adds to those of the service that extends it. */
   composeProfiles?: { names: string[]; source: Location };
   /** Every scalar the definition holds, for the address and secret scans. */

@@ -223,6 +223,7 @@ function readAgent(
     ...(resources ? { resources } : {}),
     ...(replicas ? { replicas } : {}),
     ...(disabled ? { disabled } : {}),
+    ...(startsImmediately(spec) ? { startsImmediately: startsImmediately(spec) } : {}),
     ports,
     dependencies: readStringList(child(spec, "dependencies") ?? child(spec, "depends_on")),
     required: required === undefined ? false : /^(true|yes|1)$/i.test(required),
@@ -276,6 +277,20 @@ function disabledBy(spec: YNode): LegacyAgent["disabled"] {
       return { reason: `${prefix}enabled: ${scalar(enabled)}`, source: enabled.loc };
     if (disabled && /^(true|yes|on)$/i.test(value("disabled")))
       return { reason: `${prefix}disabled: ${scalar(disabled)}`, source: disabled.loc };
+  }
+  return undefined;
+}
+
+/**
+ * `wait_for_dependencies: false`, on the agent or its `startup:` block: its launcher started it
+ * without waiting for its dependencies, as `startPolicy: Immediately` does.
+ */
+function startsImmediately(spec: YNode): LegacyAgent["startsImmediately"] {
+  for (const node of [spec, child(spec, "startup")]) {
+    const wait = child(node, "wait_for_dependencies");
+    if (wait && /^(false|no|off)$/i.test(substitute(scalar(wait) ?? "").value.trim())) {
+      return { said: `wait_for_dependencies: ${scalar(wait)}`, source: wait.loc };
+    }
   }
   return undefined;
 }
