@@ -20,35 +20,90 @@ const union = (base: readonly string[] | undefined, over: readonly string[] | un
 
 /** The base's service with an override's settings merged in, as compose merges the files. */
 export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent {
-  const volumes = byKey(base.volumes ?? [], over.volumes ?? [], (v) => v.target);
-  const containerPorts = [...new Set([...(base.containerPorts ?? []), ...(over.containerPorts ?? [])])];
-  const udpPorts = [...new Set([...(base.udpPorts ?? []), ...(over.udpPorts ?? [])])];
+  // A key the override tags !reset or !override takes its value alone: the base's is dropped.
+  const replaced = new Set(over.replacedKeys ?? []);
+  const merge = <T>(keys: readonly string[], merged: T, own: T): T =>
+    keys.some((k) => replaced.has(k)) ? own : merged;
+  const volumes = merge(
+    ["volumes"],
+    byKey(base.volumes ?? [], over.volumes ?? [], (v) => v.target),
+    over.volumes ?? [],
+  );
+  const containerPorts = merge(
+    ["ports", "expose"],
+    [...new Set([...(base.containerPorts ?? []), ...(over.containerPorts ?? [])])],
+    over.containerPorts ?? [],
+  );
+  const udpPorts = merge(
+    ["ports", "expose"],
+    [...new Set([...(base.udpPorts ?? []), ...(over.udpPorts ?? [])])],
+    over.udpPorts ?? [],
+  );
   const hostnames = union(base.hostnames, over.hostnames);
-  const envFiles = [...(base.envFiles ?? []), ...(over.envFiles ?? [])];
+  const envFiles = merge(["env_file"], [...(base.envFiles ?? []), ...(over.envFiles ?? [])], over.envFiles ?? []);
   const hostAccess = [...(base.hostAccess ?? []), ...(over.hostAccess ?? [])];
-  const secretFiles = byKey(base.secretFiles ?? [], over.secretFiles ?? [], (f) => f.target);
-  const configFiles = byKey(base.configFiles ?? [], over.configFiles ?? [], (f) => f.target);
+  const secretFiles = merge(
+    ["secrets"],
+    byKey(base.secretFiles ?? [], over.secretFiles ?? [], (f) => f.target),
+    over.secretFiles ?? [],
+  );
+  const configFiles = merge(
+    ["configs"],
+    byKey(base.configFiles ?? [], over.configFiles ?? [], (f) => f.target),
+    over.configFiles ?? [],
+  );
   const resources = base.resources || over.resources ? { ...base.resources, ...over.resources } : undefined;
-  const healthCheck = over.healthCheck ?? base.healthCheck;
+  const healthCheck = merge(["healthcheck"], over.healthCheck ?? base.healthCheck, over.healthCheck);
+  const command = merge(["entrypoint"], over.command ?? base.command, over.command);
+  const args = merge(["command"], over.args ?? base.args, over.args);
   const vram = over.vram ?? base.vram;
   const gpuDevices = over.gpuDevices ?? base.gpuDevices;
   const replicas = over.replicas ?? base.replicas;
   const serviceName = over.serviceName ?? base.serviceName;
   const containerName = over.containerName ?? base.containerName;
   const workingDir = over.workingDir ?? base.workingDir;
+  // The fields set below only when they hold something: none is kept from the base by the spread.
+  const {
+    command: _command,
+    args: _args,
+    healthCheck: _healthCheck,
+    containerPorts: _containerPorts,
+    udpPorts: _udpPorts,
+    volumes: _volumes,
+    envFiles: _envFiles,
+    secretFiles: _secretFiles,
+    configFiles: _configFiles,
+    ...rest
+  } = base;
   return {
-    ...base,
-    ...(over.command ? { command: over.command } : {}),
-    ...(over.args ? { args: over.args } : {}),
+    ...rest,
+    ...(command ? { command } : {}),
+    ...(args ? { args } : {}),
     ...(workingDir ? { workingDir } : {}),
-    ports: byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),
+    ports: merge(
+      ["ports"],
+      byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),
+      over.ports,
+    ),
     ...(containerPorts.length ? { containerPorts } : {}),
     ...(udpPorts.length ? { udpPorts } : {}),
     ...(volumes.length ? { volumes } : {}),
     ...(envFiles.length ? { envFiles } : {}),
-    dependencies: byKey(base.dependencies, over.dependencies, (d) => d.name),
-    env: byKey(base.env, over.env, (e) => e.name),
-    mounts: byKey(base.mounts, over.mounts, (m) => m.target),
+    dependencies: merge(
+      ["depends_on"],
+      byKey(base.dependencies, over.dependencies, (d) => d.name),
+      over.dependencies,
+    ),
+    env: merge(
+      ["environment"],
+      byKey(base.env, over.env, (e) => e.name),
+      over.env,
+    ),
+    mounts: merge(
+      ["volumes"],
+      byKey(base.mounts, over.mounts, (m) => m.target),
+      over.mounts,
+    ),
     gpu: [...base.gpu, ...over.gpu],
     ...(vram ? { vram } : {}),
     ...(gpuDevices ? { gpuDevices } : {}),

@@ -263,6 +263,11 @@ function hostAccessOf(spec: YNode, deviceMounts: readonly HostMount[]): HostAcce
   return found;
 }
 
+/** The keys a service gives with compose's !reset or !override tag: they replace what earlier files gave. */
+function replacedKeysOf(spec: YNode): string[] {
+  return spec.kind === "map" ? spec.entries.filter((e) => e.value.composeTag).map((e) => e.key) : [];
+}
+
 /** The host a swarm stack's placement constraint pins the service to: node.hostname == pc2. */
 function placedOnOf(spec: YNode): LegacyAgent["placedOn"] {
   const constraints = child(child(child(spec, "deploy"), "placement"), "constraints");
@@ -656,6 +661,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],
       ...(gpu.length && gpuDevicesOf(spec) ? { gpuDevices: gpuDevicesOf(spec) } : {}),
       ...(placedOnOf(spec) ? { placedOn: placedOnOf(spec) } : {}),
+      ...(replacedKeysOf(spec).length ? { replacedKeys: replacedKeysOf(spec) } : {}),
       ...(gpu.length && (vram.vram ?? serverDefault) ? { vram: vram.vram ?? serverDefault } : {}),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit

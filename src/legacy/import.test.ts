@@ -1914,6 +1914,43 @@ describe("findings", () => {
     ]);
   });
 
+  it("duplicate-agent: an override's !reset and !override replace what the base gave, as compose 2.24 does", () => {
+    const result = run(
+      {
+        path: "stack/docker-compose.yml",
+        text: `services:
+  web:
+    image: acme/web:1
+    command: [serve, --debug]
+    ports: ["8080:80"]
+    environment: {A: "1", B: "2"}
+    volumes: [data:/data]
+    depends_on: [cache]
+    healthcheck: {test: ["CMD", "curl", "-f", "http://localhost:80/health"]}
+  cache: {image: redis:7}
+`,
+      },
+      {
+        path: "stack/docker-compose.override.yml",
+        text: `services:
+  web:
+    command: !reset null
+    ports: !reset []
+    environment: !override {C: "3"}
+    volumes: !reset []
+    depends_on: !reset []
+    healthcheck: !reset {}
+`,
+      },
+    );
+    const spec = manifest(result, "web")?.spec;
+    // Before, the tags were not read and each list was merged: the base's ports, A and B, the volume.
+    expect(spec?.env).toEqual([{ name: "C", value: "3" }]);
+    for (const dropped of ["args", "ports", "volumes", "dependencies", "healthCheck"]) {
+      expect(spec).not.toHaveProperty(dropped);
+    }
+  });
+
   it("image-guessed: an override file given without the file it overrides says so; one that sets a startup agent's environment does not", () => {
     const override = {
       path: "docker-compose.mainpc.override.yaml",

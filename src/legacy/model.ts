@@ -302,6 +302,11 @@ export interface LegacyAgent {
    * `switchOn` says how to import it after all, when the importer can.
    */
   disabled?: { reason: string; source: Location; switchOn?: string; oneShot?: true };
+  /**
+   * The compose keys an override gives with !reset or !override: their values replace the base's
+   * instead of merging with it (ports: !reset [] drops the base's ports).
+   */
+  replacedKeys?: string[];
   /** Its launcher started it without waiting for its dependencies (wait_for_dependencies: false). */
   startsImmediately?: { said: string; source: Location };
   /** A compose service's profiles:, which an extends: adds to those of the service that extends it. */

@@ -4,10 +4,14 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import { type Finding, InputError, type Location } from "./model.ts";
 
-export type YNode =
+/** compose's merge tags (2.24+): `!reset` drops what earlier files gave a key, `!override` replaces it. */
+export type ComposeTag = "reset" | "override";
+
+export type YNode = (
   | { kind: "map"; entries: YEntry[]; loc: Location }
   | { kind: "seq"; items: YNode[]; loc: Location }
-  | { kind: "scalar"; value: unknown; loc: Location };
+  | { kind: "scalar"; value: unknown; loc: Location }
+) & { composeTag?: ComposeTag };
 
 export interface YEntry {
   key: string;
@@ -96,6 +100,8 @@ function convert(
     if (outermost) budget.expanding = undefined;
     return resolved;
   }
+  const tagged = /^!(reset|override)$/.exec(node.tag ?? "")?.[1] as ComposeTag | undefined;
+  const tag = tagged ? { composeTag: tagged } : {};
   if (isMap(node)) {
     const entries: YEntry[] = [];
     const merged: YEntry[] = [];
@@ -144,16 +150,19 @@ function convert(
       entries.push({ key, keyLoc, value });
     }
     for (const m of merged) if (!entries.some((e) => e.key === m.key)) entries.push(m);
-    return { kind: "map", entries, loc: loc(node.range?.[0]) };
+    return { kind: "map", entries, loc: loc(node.range?.[0]), ...tag };
   }
   if (isSeq(node)) {
     return {
       kind: "seq",
       items: node.items.map((i) => convert(doc, i as Node, loc, duplicates, resolving, budget)),
       loc: loc(node.range?.[0]),
+      ...tag,
     };
   }
-  if (isScalar(node)) return { kind: "scalar", value: node.value, loc: loc(node.range?.[0]) };
+  // `!reset null` leaves the key nothing; an unknown tag would otherwise keep the text "null".
+  if (isScalar(node))
+    return { kind: "scalar", value: tagged === "reset" ? null : node.value, loc: loc(node.range?.[0]), ...tag };
   return nullNode(loc(undefined));
 }
 
