@@ -47,6 +47,11 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     byKey(base.secretFiles ?? [], over.secretFiles ?? [], (f) => f.target),
     over.secretFiles ?? [],
   );
+  const composeModels = merge(
+    ["models"],
+    byKey(base.composeModels ?? [], over.composeModels ?? [], (m) => m.name),
+    over.composeModels ?? [],
+  );
   const configFiles = merge(
     ["configs"],
     byKey(base.configFiles ?? [], over.configFiles ?? [], (f) => f.target),
@@ -73,6 +78,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     envFiles: _envFiles,
     secretFiles: _secretFiles,
     configFiles: _configFiles,
+    composeModels: _composeModels,
     ...rest
   } = base;
   return {
@@ -119,6 +125,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
       : {}),
     ...(secretFiles.length ? { secretFiles } : {}),
     ...(configFiles.length ? { configFiles } : {}),
+    ...(composeModels.length ? { composeModels } : {}),
     scalars: [...base.scalars, ...over.scalars],
   };
 }

@@ -408,6 +408,30 @@ function configFilesOf(spec: YNode, root: YNode): ComposeConfigFile[] {
   });
 }
 
+/**
+ * The models a service binds (compose 2.38's models:, which Docker Model Runner serves on the PC):
+ * `models: [llm]`, with the variables compose sets for it (LLM_URL and LLM_MODEL), or
+ * `models: {llm: {endpoint_var, model_var}}`; each with the model its top-level models: names.
+ */
+function composeModelsOf(spec: YNode, root: YNode): NonNullable<LegacyAgent["composeModels"]> {
+  const node = child(spec, "models");
+  const given =
+    node?.kind === "map"
+      ? node.entries.map((e) => ({ name: e.key, options: e.value, source: e.keyLoc }))
+      : readStringList(node).map((m) => ({ name: m.name, options: undefined, source: m.source }));
+  return given.map(({ name, options, source }) => {
+    const prefix = name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    const model = scalar(child(child(child(root, "models"), name), "model"));
+    return {
+      name,
+      ...(model ? { model } : {}),
+      urlVariable: scalar(child(options, "endpoint_var")) ?? `${prefix}_URL`,
+      modelVariable: scalar(child(options, "model_var")) ?? `${prefix}_MODEL`,
+      source,
+    };
+  });
+}
+
 /** env_file: a path, a list of paths, or a list of {path, required}. */
 function envFilesOf(spec: YNode): NonNullable<LegacyAgent["envFiles"]> {
   const node = child(spec, "env_file");
@@ -606,6 +630,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const envFiles = envFilesOf(spec);
     const secretFiles = secretFilesOf(spec, root);
     const configFiles = configFilesOf(spec, root);
+    const composeModels = composeModelsOf(spec, root);
     const network = scalar(child(spec, "network_mode"));
     const sharedWith = /^(service|container):(.+)$/.exec(network?.trim() ?? "")?.[2];
     const containerName = containerNameOf(spec);
@@ -647,6 +672,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(hostAccess.length ? { hostAccess } : {}),
       ...(secretFiles.length ? { secretFiles } : {}),
       ...(configFiles.length ? { configFiles } : {}),
+      ...(composeModels.length ? { composeModels } : {}),
       ...(sharedWith
         ? {
             sharesNetworkOf: {

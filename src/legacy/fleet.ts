@@ -132,6 +132,7 @@ function mergeService(agent: LegacyAgent, service: LegacyAgent): LegacyAgent {
     ...(service.sharesNetworkOf ? { sharesNetworkOf: service.sharesNetworkOf } : {}),
     ...(service.secretFiles ? { secretFiles: service.secretFiles } : {}),
     ...(service.configFiles ? { configFiles: service.configFiles } : {}),
+    ...(service.composeModels ? { composeModels: service.composeModels } : {}),
     ...(agent.healthCheck ? {} : service.healthCheck ? { healthCheck: service.healthCheck } : {}),
     hostnames: [...new Set([service.legacyName, ...(service.hostnames ?? []), ...(agent.hostnames ?? [])])],
     ...(service.buildDirectory ? { buildDirectory: service.buildDirectory } : {}),

@@ -679,6 +679,34 @@ volumes: {models: {}, own: {}}
     ]);
   });
 
+  it("says which models Docker Model Runner served a service, that nothing in the cluster serves", () => {
+    const result = run({
+      path: "pc2-docker-compose.yml",
+      text: `services:
+  chat: {image: acme/chat:1, models: [llm-small]}
+  agent:
+    image: acme/agent:1
+    models: {embedder: {endpoint_var: EMBED_URL, model_var: EMBED_MODEL}}
+models:
+  llm-small: {model: ai/smollm2}
+  embedder: {model: ai/all-minilm}
+`,
+    });
+    // Before, models: was dropped without a word: the agents started without a model to call.
+    expect(kinds(result.report.findings, "compose-model").map((f) => [f.source, f.message])).toEqual([
+      [
+        "pc2-docker-compose.yml:2",
+        "chat used the model llm-small (ai/smollm2), which Docker Model Runner served on the PC, outside compose: compose set LLM_SMALL_URL and LLM_SMALL_MODEL for it. Nothing in the cluster serves it, and the pod has neither. Run an inference server for it as an agent with a GPU (vLLM, Ollama), then set LLM_SMALL_URL to its Service and LLM_SMALL_MODEL in chat's spec.env",
+      ],
+      [
+        "pc2-docker-compose.yml:5",
+        expect.stringMatching(
+          /^agent used the model embedder \(ai\/all-minilm\).*compose set EMBED_URL and EMBED_MODEL/,
+        ),
+      ],
+    ]);
+  });
+
   it("says which compose configs a service reads that no manifest carries", () => {
     const result = run({
       path: "pc2-docker-compose.yml",

@@ -74,6 +74,7 @@ export type FindingKind =
   | "compose-fragment"
   | "compose-extends"
   | "compose-config"
+  | "compose-model"
   | "shared-network"
   | "included-file"
   | "compose-drift"
@@ -297,6 +298,11 @@ export interface LegacyAgent {
   secretFiles?: SecretFile[];
   /** The compose configs it reads as files (configs:), which no manifest carries. */
   configFiles?: ComposeConfigFile[];
+  /**
+   * The models Docker Model Runner served it (compose's models:), reached through the variables
+   * compose set (LLM_URL, LLM_MODEL): nothing in the cluster serves them.
+   */
+  composeModels?: { name: string; model?: string; urlVariable: string; modelVariable: string; source: Location }[];
   /**
    * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
    * `switchOn` says how to import it after all, when the importer can.

@@ -57,6 +57,16 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         source: where(source),
       });
     }
+    for (const m of a.composeModels ?? []) {
+      findings.push({
+        kind: "compose-model",
+        severity: "warning",
+        machine: a.machine,
+        agents: [a.legacyName],
+        message: `${a.legacyName} used the model ${m.name}${m.model ? ` (${m.model})` : ""}, which Docker Model Runner served on the PC, outside compose: compose set ${m.urlVariable} and ${m.modelVariable} for it. Nothing in the cluster serves it, and the pod has neither. Run an inference server for it as an agent with a GPU (vLLM, Ollama), then set ${m.urlVariable} to its Service and ${m.modelVariable} in ${a.name}'s spec.env`,
+        source: where(m.source),
+      });
+    }
     for (const c of a.configFiles ?? []) {
       findings.push({
         kind: "compose-config",
