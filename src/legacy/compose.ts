@@ -311,6 +311,14 @@ function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEv
     const text = JSON.stringify(toJS(d));
     if (/nvidia|gpu/i.test(text)) evidence.push({ reason: "a GPU device reservation", source: d.loc });
   }
+  // A swarm stack reserves a node's GPUs as generic resources ({discrete_resource_spec: {kind: NVIDIA-GPU}}).
+  const generic = child(child(child(child(spec, "deploy"), "resources"), "reservations"), "generic_resources");
+  for (const g of generic?.kind === "seq" ? generic.items : []) {
+    const kind =
+      scalar(child(child(g, "discrete_resource_spec"), "kind")) ??
+      scalar(child(child(g, "named_resource_spec"), "kind"));
+    if (kind && /gpu/i.test(kind)) evidence.push({ reason: `a swarm GPU reservation (${kind})`, source: g.loc });
+  }
   for (const e of env) {
     if (/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name) && !/^(void|none|)$/i.test(e.value.trim())) {
       evidence.push({ reason: `${e.name}=${e.value}`, source: spec.loc });

@@ -646,12 +646,16 @@ volumes: {models: {}, own: {}}
     ]);
   });
 
-  it("puts a swarm stack's service on the machine its placement constraint names", () => {
+  it("puts a swarm stack's service on the machine its placement constraint names, and reads its GPU reservation", () => {
     const placed = (host: string) => `deploy: {placement: {constraints: ["node.hostname == ${host}"]}}`;
     const result = run({
       path: "stack.yml",
       text: `services:
-  stt: {image: acme/stt:1, runtime: nvidia, ${placed("pc2")}}
+  stt:
+    image: acme/stt:1
+    deploy:
+      placement: {constraints: ["node.hostname == pc2"]}
+      resources: {reservations: {generic_resources: [{discrete_resource_spec: {kind: NVIDIA-GPU, value: 1}}]}}
   llm: {image: acme/llm:1, runtime: nvidia, ${placed("mainpc")}}
   backup: {image: acme/backup:1, ${placed("nas")}}
   web: {image: acme/web:1}
@@ -673,7 +677,7 @@ volumes: {models: {}, own: {}}
         .map((f) => [f.source, f.message]),
     ).toEqual([
       [
-        "stack.yml:4",
+        "stack.yml:8",
         "backup is placed on nas (node.hostname == nas), which is none of the machines (mainpc, pc2): it is imported as its file's. If nas is a PC of the fleet, name its GPU class with --class nas=GPUCLASS",
       ],
     ]);
