@@ -4,11 +4,12 @@ import { stringify } from "yaml";
 import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
 import { annotationKeys, labelKeys, managedBy, podSecurityEnforce } from "../api/labels.ts";
+import { declaredPorts, maxAgentPorts } from "./agent-ports.ts";
 import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import type { SecretValue } from "./findings/scans.ts";
 import { type FleetAgent, type HealthCheckTiming, InputError, where } from "./model.ts";
-import { toDnsLabel, toPortName } from "./names.ts";
+import { toDnsLabel } from "./names.ts";
 import {
   composeSecretsDirectory,
   legacySecretKey,
@@ -32,46 +33,6 @@ export interface EmitOptions {
   image?: string | undefined;
   edges: ReadonlyMap<string, string[]>;
   secrets: readonly SecretValue[];
-}
-
-/** At most this many of an agent's ports: the API's limit, and a Service's sensible one. */
-export const maxAgentPorts = 32;
-
-/** Every port an agent listens on, named, before the limit (a finding says what it cuts). */
-export function declaredPorts(agent: FleetAgent): { name: string; port: number; protocol: "TCP" | "UDP" }[] {
-  const out: { name: string; port: number; protocol: "TCP" | "UDP" }[] = [];
-  const names = new Set<string>();
-  const numbers = new Set<number>();
-  const add = (port: number, base: string, protocol: "TCP" | "UDP" = "TCP") => {
-    // One entry per number: the API keeps port numbers unique.
-    if (numbers.has(port)) return;
-    let name = base;
-    for (let i = 2; names.has(name); i++) name = `${base.slice(0, 13)}-${i}`;
-    numbers.add(port);
-    names.add(name);
-    out.push({ name, port, protocol });
-  };
-  for (const p of agent.ports) {
-    if (p.role === "host") continue;
-    add(
-      p.port,
-      p.role === "port"
-        ? "main"
-        : p.role === "health"
-          ? "health"
-          : toPortName(
-              p.role
-                .replace(/^(config|bind|flag) -*/, "")
-                .split(".")
-                .pop() ?? "",
-            ),
-    );
-  }
-  // What a compose service's container listens on (its ports' targets, expose).
-  for (const port of agent.containerPorts ?? []) add(port, `tcp-${port}`);
-  if (agent.healthCheck?.port !== undefined) add(agent.healthCheck.port, "health");
-  for (const port of agent.udpPorts ?? []) add(port, `udp-${port}`, "UDP");
-  return out;
 }
 
 function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {

@@ -3,7 +3,7 @@
 // port ranges wider than a Service.
 
 import { counted, inWords } from "../../lib/words.ts";
-import { declaredPorts, maxAgentPorts } from "../emit.ts";
+import { declaredPorts, maxAgentPorts } from "../agent-ports.ts";
 import { type DataVolume, type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
 
