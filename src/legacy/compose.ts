@@ -260,6 +260,10 @@ function hostAccessOf(spec: YNode, deviceMounts: readonly HostMount[]): HostAcce
     found.push({ kind: "privileged", what: "privileged: true", source: privileged?.loc ?? spec.loc });
   for (const c of readStringList(child(spec, "cap_add")))
     found.push({ kind: "capability", what: c.name, source: c.source });
+  // user: root, 0 or 0:0 asked for root; an agent's pod runs as user 1000.
+  const user = child(spec, "user");
+  if (/^(root|0)(:(root|0))?$/i.test(substitute(scalar(user) ?? "").value.trim()))
+    found.push({ kind: "root", what: `user: ${scalar(user)}`, source: user?.loc ?? spec.loc });
   return found;
 }
 

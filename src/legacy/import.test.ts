@@ -2318,7 +2318,7 @@ g:
     ]);
   });
 
-  it("host-access: devices, the PC's network, privilege and capabilities a pod in a restricted namespace has none of", () => {
+  it("host-access: devices, the PC's network, privilege, root and capabilities a pod in a restricted namespace has none of", () => {
     const { report, files } = run(
       mainpc(`g:
   Capture: {script_path: capture.py, port: 5000}
@@ -2338,6 +2338,7 @@ g:
     environment: [SERVICE_NAME=Hub]
     network_mode: host
     privileged: true
+    user: "0:0"
 `,
       },
     );
@@ -2347,6 +2348,7 @@ g:
       ["warning", "Capture", "Capture uses the PC's devices (/dev/snd)"],
       ["warning", "Hub", "Hub ran on the PC's own network (network_mode"],
       ["warning", "Hub", "Hub ran privileged"],
+      ["warning", "Hub", "Hub ran as root (user"],
       ["info", "Capture", "Capture maps the card's device files (/dev/nvidia0)"],
       ["info", "Capture", "Capture added capabilities (SYS_NICE)"],
     ]);

@@ -150,7 +150,7 @@ export interface GpuEvidence {
 }
 
 export interface HostAccess {
-  kind: "device" | "network" | "privileged" | "capability";
+  kind: "device" | "network" | "privileged" | "capability" | "root";
   /** As the file wrote it: /dev/snd, network_mode: host, SYS_NICE. */
   what: string;
   source: Location;

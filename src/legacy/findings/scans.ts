@@ -307,6 +307,12 @@ export function hostAccessFindings(defs: readonly LegacyAgent[]): Finding[] {
         "ran privileged: a pod in the agents' restricted namespace cannot, and it is imported without it. Find what it needed the privilege for",
     );
     push(
+      of("root"),
+      "warning",
+      (what) =>
+        `ran as root (${what}): an agent's pod runs as user 1000, with a read-only root file system, as the restricted Pod Security Standard requires. Where it wrote as root (its home, /var, a path the image owns), give it a volume, or build its image to run as a user`,
+    );
+    push(
       of("capability"),
       "info",
       (what) =>
