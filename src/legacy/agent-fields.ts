@@ -253,44 +253,6 @@ export function flagSettings(args: readonly string[], source: Location): Setting
   });
 }
 
-/**
- * Inference servers that take a share of the card unless told otherwise: vLLM 90 % of it
- * (--gpu-memory-utilization), Hugging Face's TGI all of it (--cuda-memory-fraction). Told by the
- * image or the command; a share the files state wins.
- */
-const servers = [
-  {
-    name: "vLLM",
-    flag: "--gpu-memory-utilization",
-    fraction: 0.9,
-    image: /(^|\/)vllm(-openai)?(:|$)/i,
-    command: /^vllm$|^vllm\.entrypoints/,
-  },
-  {
-    name: "TGI",
-    flag: "--cuda-memory-fraction",
-    fraction: 1,
-    image: /(^|\/)text-generation-inference(:|$)/i,
-    command: /^text-generation-launcher$/,
-  },
-];
-
-/** The share of the card a known inference server takes by default, when its files state none. */
-export function serverDefaultVram(
-  image: string | undefined,
-  words: readonly string[],
-  source: Location,
-): NonNullable<LegacyAgent["vram"]> | undefined {
-  const server = servers.find((s) => (image && s.image.test(image)) || words.some((w) => s.command.test(w)));
-  if (!server) return undefined;
-  const by = image && server.image.test(image) ? `its image ${image}` : "its command";
-  return {
-    fraction: server.fraction,
-    said: `${server.name}'s default ${server.flag} ${server.fraction}, by ${by}`,
-    source,
-  };
-}
-
 /** What a config or spec, and its command's flags, say about GPU need and VRAM (see statedVram). */
 export function gpuHints(
   spec: YNode,

@@ -10,10 +10,10 @@ import {
   readCommand,
   readEnv,
   readStringList,
-  serverDefaultVram,
   statedVram,
 } from "./agent-fields.ts";
 import { readHealthCheck } from "./healthcheck.ts";
+import { knownServer, serverDefaultVram } from "./inference-servers.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
   type ComposeConfigFile,
@@ -614,14 +614,23 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     // On compose's network a service is reached on any port without ports: or expose:; Redis,
     // NATS or PostgreSQL listen where their images do, which their Service must carry.
     const declaredPorts = containerPorts(spec);
-    const listening = [
+    const said = [
       ...new Set([
         ...(declaredPorts.tcp.length || declaredPorts.udp.length ? declaredPorts.tcp : (infrastructure?.ports ?? [])),
         ...commandPorts(spec),
         ...environmentPorts(env),
       ]),
     ];
-    const health = readHealthCheck(spec, listening, env);
+    // An inference server (vLLM, TGI) that says nothing of its port serves on its own, and answers
+    // its health there.
+    const server = knownServer(image ? substitute(image).value : undefined, [
+      ...(readCommand(child(spec, "entrypoint")) ?? []),
+      ...(readCommand(child(spec, "command")) ?? []),
+    ])?.server;
+    const listening = said.length || !server ? said : [server.port];
+    const health =
+      readHealthCheck(spec, listening, env) ??
+      (server && listening[0] !== undefined ? { port: listening[0], path: server.healthPath } : undefined);
     const dependsOn = child(spec, "depends_on");
     // depends_on: a list, or a map of service → {condition, required, restart}; required: false is
     // an optional dependency (compose 2.20+), and links: name the same services.

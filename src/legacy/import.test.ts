@@ -427,7 +427,7 @@ services:
     expect(manifest(result, "scaled")?.spec.replicas).toBe(3);
   });
 
-  it("counts an inference server that states no share at the share it takes by default", () => {
+  it("counts an inference server that states no share at the share it takes by default, and serves where it does", () => {
     const result = run({
       path: "pc2-compose.yml",
       text: `services:
@@ -445,6 +445,13 @@ services:
       11060, 12288, 4916, 6144,
     ]);
     expect(gpu("on-cpu")).toBeUndefined();
+    // Each serves where it does by default, and answers its health there: compose's network let
+    // others reach it on any port, a Service only on those it names.
+    expect(manifest(result, "vllm")?.spec).toMatchObject({
+      ports: [{ name: "tcp-8000", port: 8000 }],
+      healthCheck: { port: "tcp-8000", path: "/health" },
+    });
+    expect(manifest(result, "tgi")?.spec).toMatchObject({ ports: [{ port: 80 }], healthCheck: { path: "/health" } });
     const said = kinds(result.report.findings, "gpu-share").map((f) => [f.agents[0], f.severity, f.message]);
     expect(said).toContainEqual([
       "tgi",

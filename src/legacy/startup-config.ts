@@ -15,8 +15,8 @@ import {
   readEnv,
   readStringList,
   runsSomething,
-  serverDefaultVram,
 } from "./agent-fields.ts";
+import { serverDefaultVram } from "./inference-servers.ts";
 import { infrastructureKinds } from "./infrastructure.ts";
 import {
   type EnvVar,
