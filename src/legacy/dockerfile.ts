@@ -17,7 +17,9 @@ export function fleetDockerfile(image: string): string {
 # the monorepo the agents' scripts live in (each agent keeps its own command):
 #   docker build -f THIS_DIR/Dockerfile --target cpu -t ${image} MONOREPO
 #   docker build -f THIS_DIR/Dockerfile --target gpu -t ${gpuImageOf(image)} MONOREPO
-# The agents run as user 1000 on a read-only root file system with /tmp writable (AgentFleet's pods).
+# The agents run as user 1000 on a read-only root file system with /tmp writable (AgentFleet's pods):
+# their home and their caches (Hugging Face's models, torch's, pip's) are in /tmp, the one place they
+# may write. A model worth keeping across restarts belongs on a volume (HF_HOME).
 ARG REQUIREMENTS=requirements.txt
 
 FROM python:3.12-slim AS cpu
@@ -27,6 +29,7 @@ WORKDIR /app
 COPY \${REQUIREMENTS} /tmp/requirements.txt
 RUN pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 COPY --chown=1000:1000 . /app
+ENV HOME=/tmp XDG_CACHE_HOME=/tmp/.cache
 USER 1000:1000
 
 FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 AS gpu
@@ -39,6 +42,7 @@ WORKDIR /app
 COPY \${REQUIREMENTS} /tmp/requirements.txt
 RUN pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 COPY --chown=1000:1000 . /app
+ENV HOME=/tmp XDG_CACHE_HOME=/tmp/.cache
 USER 1000:1000
 `;
 }

@@ -844,6 +844,9 @@ configs:
     expect(dockerfile).toMatch(/^FROM nvidia\/cuda:[^\s]+-runtime-[^\s]+ AS gpu$/m);
     expect(dockerfile).toMatch(/^FROM python:[^\s]+-slim AS cpu$/m);
     expect(dockerfile.match(/^USER 1000:1000$/gm)).toHaveLength(2);
+    // Its home and caches where a read-only root lets it write: else a model download dies with
+    // "Read-only file system: '/.cache'".
+    expect(dockerfile.match(/^ENV HOME=\/tmp XDG_CACHE_HOME=\/tmp\/\.cache$/gm)).toHaveLength(2);
     expect(dockerfile).not.toContain("sk-123456");
     expect(result.files.get("Dockerfile.dockerignore")).toContain("**/.env");
     expect(result.report.findings.find((f) => f.kind === "image-set")?.message).toMatch(/^2 agents name no image/);
