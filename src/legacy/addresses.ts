@@ -68,8 +68,8 @@ export interface TextRewrite {
  * runs on (host.docker.internal, the host-gateway of extra_hosts), where a program outside compose,
  * such as an Ollama installed on the PC, was reached.
  */
-const loopback =
-  /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:host|gateway)\.docker\.internal|host\.containers\.internal)$/i;
+const loopbackHosts = String.raw`localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:host|gateway)\.docker\.internal|host\.containers\.internal`;
+const loopback = new RegExp(`^(?:${loopbackHosts})$`, "i");
 const ipv4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
 
 function hostPattern(machines: readonly string[]): RegExp {
@@ -82,7 +82,7 @@ function hostPattern(machines: readonly string[]): RegExp {
   // Last, any other host name (a Service's, a compose service's): read only with a scheme or a port,
   // and only where it is not the first label of a longer name (redis.example.com).
   return new RegExp(
-    String.raw`(?<![\w.-])(?<scheme>[a-z][a-z0-9+.-]*:\/\/)?(?<cred>(?:[^\s:@\/]+|[^\s:@\/]*:[^\s@\/]+)@)?(?<host>localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:host|gateway)\.docker\.internal|host\.containers\.internal|(?:\d{1,3}\.){3}\d{1,3}${names ? `|${names}` : ""}|[a-z][\w-]*(?!\.\w))(?![\w-])(?::(?<port>\d{1,5})(?!\w))?`,
+    String.raw`(?<![\w.-])(?<scheme>[a-z][a-z0-9+.-]*:\/\/)?(?<cred>(?:[^\s:@\/]+|[^\s:@\/]*:[^\s@\/]+)@)?(?<host>${loopbackHosts}|(?:\d{1,3}\.){3}\d{1,3}${names ? `|${names}` : ""}|[a-z][\w-]*(?!\.\w))(?![\w-])(?::(?<port>\d{1,5})(?!\w))?`,
     "gi",
   );
 }

@@ -164,13 +164,19 @@ export function flagPorts(args: readonly string[], source: Location): PortUse[] 
 const gpuValue = /\bcuda(:\d+)?\b|\bgpu\b|rtx|nvidia/i;
 
 /**
+ * A setting's own name, however it came (config.model.gpu_device, GPU_MEMORY_LIMIT,
+ * --gpu-memory-utilization): its last part, in lower case, with - as _.
+ */
+const settingKey = (name: string) => (name.split(".").pop() ?? name).toLowerCase().replace(/-/g, "_");
+
+/**
  * Whether a setting says the agent runs on a GPU: a device that is one (device: cuda,
  * torch_device: cuda:1, gpu: 0), a switch that asks for one (use_gpu, requires_gpu, gpu_required:
  * true), Kubernetes' nvidia.com/gpu, or model layers offloaded to one (llama.cpp's n_gpu_layers).
  * A switch for watching GPUs (gpu_monitoring_enabled) is not one.
  */
 function saysGpu(name: string, value: string): boolean {
-  const key = (name.split(".").pop() ?? "").toLowerCase().replace(/-/g, "_");
+  const key = settingKey(name);
   const v = value.trim();
   if (/nvidia\.com\/gpu$/i.test(name)) return Number(v) >= 1;
   if (/^(cuda_device|gpu_device|device|gpu|use_gpu|cuda_visible_devices)$/.test(key))
@@ -192,7 +198,7 @@ type VramStatement = { mib: number } | { fraction: number };
  * SGLang's --mem-fraction-static a fraction of it.
  */
 function vramStatement(name: string, value: string): VramStatement | undefined {
-  const key = (name.split(".").pop() ?? name).toLowerCase().replace(/-/g, "_");
+  const key = settingKey(name);
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) return undefined;
   if (/vram.*(mb|mib)$|^(vram|gpu_memory)_(limit|budget|soft_limit)$/.test(key)) return { mib: Math.round(number) };
@@ -231,8 +237,8 @@ export function statedVram(
   for (const { name, value, source, said: written } of settings) {
     const stated = vramStatement(name, value);
     if (!stated) continue;
-    const key = (name.split(".").pop() ?? name).toLowerCase();
-    const ofMachine = key.includes("vram") && namesMachine(key.slice(0, key.indexOf("vram")).replace(/[-_]+$/, ""));
+    const key = settingKey(name);
+    const ofMachine = key.includes("vram") && namesMachine(key.slice(0, key.indexOf("vram")).replace(/_+$/, ""));
     const said = written ?? `${name}: ${value}`;
     evidence.push({ reason: said, source });
     if (ofMachine) continue;

@@ -30,8 +30,6 @@ export interface ClassChoice {
   fallbackClasses: string[];
   /** The VRAM it asks for: what its files state, a share of its class's card, or the default. */
   vramMiB: number;
-  /** Counted at the default: its files state no need (or a share of a card of unknown size). */
-  estimated?: true;
   /**
    * Its files state a share of the card, which grows with the card: what it needs on each fallback
    * class (spec.gpu.overrides), and the classes whose card's size is not known, where it is
@@ -89,7 +87,6 @@ export function chooseClass(machine: string, vram: LegacyAgent["vram"], opts: Cl
       gpuClass,
       fallbackClasses,
       vramMiB: own ?? defaultVramMiB,
-      ...(own === undefined ? { estimated: true as const } : {}),
       share: {
         fraction,
         overrides,
@@ -104,10 +101,10 @@ export function chooseClass(machine: string, vram: LegacyAgent["vram"], opts: Cl
   }
 
   const needMiB = vram?.mib ?? defaultVramMiB;
-  const counted = { vramMiB: needMiB, ...(vram?.mib === undefined ? { estimated: true as const } : {}) };
-  if (ownOfMachine) return { gpuClass: ownOfMachine, fallbackClasses: fallbacksBesides(ownOfMachine), ...counted };
+  if (ownOfMachine)
+    return { gpuClass: ownOfMachine, fallbackClasses: fallbacksBesides(ownOfMachine), vramMiB: needMiB };
   const fits = known.find((c) => (opts.classSizes.get(c)?.offeredMiB ?? 0) >= needMiB);
   // None holds it: the largest, whose shortfall the audit reports; no size known: the first given.
   const gpuClass = fits ?? known.at(-1) ?? all[0] ?? "gpu";
-  return { gpuClass, fallbackClasses: fallbacksBesides(gpuClass), ...counted };
+  return { gpuClass, fallbackClasses: fallbacksBesides(gpuClass), vramMiB: needMiB };
 }

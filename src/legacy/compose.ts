@@ -2,6 +2,7 @@
 // volumes, `runtime: nvidia` and device reservations. Anchors and merge keys are resolved by the
 // YAML reader, so a service's own environment replaces its template's, as compose does.
 import { posix } from "node:path";
+import { join as shellJoin } from "shlex";
 import { inWords } from "../lib/words.ts";
 import {
   boundPort,
@@ -77,6 +78,11 @@ function portsOf(text: string): number[] {
   return Array.from({ length: Math.min(last - first + 1, 1024) }, (_, i) => first + i);
 }
 
+/** A port's text and whether compose's /udp suffix marks it UDP (/tcp and /sctp are dropped too). */
+function withProtocol(text: string): { text: string; udp: boolean } {
+  return { text: text.replace(/\/(tcp|udp|sctp)$/i, ""), udp: /\/udp$/i.test(text) };
+}
+
 interface PortEntry {
   /** Host ports published, paired with containers' by position; none for a port not published. */
   host: number[];
@@ -97,9 +103,8 @@ function portEntry(item: YNode): PortEntry {
       udp: String(long.protocol ?? "").toLowerCase() === "udp",
     };
   }
-  const text = substitute(String(long)).value.trim();
-  const udp = /\/udp$/i.test(text);
-  const parts = text.replace(/\/(tcp|udp|sctp)$/i, "").split(":");
+  const { text, udp } = withProtocol(substitute(String(long)).value.trim());
+  const parts = text.split(":");
   // host:container or ip:host:container; a bare port is the container's, published on a random host port.
   return {
     host: parts.length >= 2 ? portsOf(parts[parts.length - 2] ?? "") : [],
@@ -130,8 +135,8 @@ function containerPorts(spec: YNode): { tcp: number[]; udp: number[] } {
     ...(ports?.kind === "seq" ? ports.items.map(portEntry) : []),
     ...(exposed?.kind === "seq"
       ? exposed.items.map((i) => {
-          const text = scalar(i) ?? "";
-          return { host: [], container: portsOf(text.replace(/\/(tcp|udp|sctp)$/i, "")), udp: /\/udp$/i.test(text) };
+          const { text, udp } = withProtocol(scalar(i) ?? "");
+          return { host: [], container: portsOf(text), udp };
         })
       : []),
   ];
@@ -143,13 +148,25 @@ function containerPorts(spec: YNode): { tcp: number[]; udp: number[] } {
  * The ports its command line binds or serves on: NATS's -cluster nats://0.0.0.0:6222,
  * --bind=0.0.0.0:9100, uvicorn's or vLLM's --port 8000.
  */
-function commandPorts(spec: YNode): number[] {
-  const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])].map(
-    (w) => substitute(w).value,
-  );
+function commandPorts(commandLine: readonly string[], source: Location): number[] {
+  const words = commandLine.map((w) => substitute(w).value);
   const ports = words.map((w) => boundPort(w.slice(w.indexOf("=") + 1)));
-  return [...ports.filter((p): p is number => p !== undefined), ...flagPorts(words, spec.loc).map((p) => p.port)];
+  return [...ports.filter((p): p is number => p !== undefined), ...flagPorts(words, source).map((p) => p.port)];
 }
+
+/** A service's command line as it runs: its entrypoint's words, then its command's. */
+function commandLineOf(spec: YNode): { entrypoint?: string[]; command?: string[]; words: string[] } {
+  const entrypoint = readCommand(child(spec, "entrypoint"));
+  const command = readCommand(child(spec, "command"));
+  return {
+    ...(entrypoint ? { entrypoint } : {}),
+    ...(command ? { command } : {}),
+    words: [...(entrypoint ?? []), ...(command ?? [])],
+  };
+}
+
+/** deploy.resources.reservations, where compose reserves devices and swarm its generic resources. */
+const reservationsOf = (spec: YNode) => child(child(child(spec, "deploy"), "resources"), "reservations");
 
 /**
  * The ports a service's own environment says it listens on (PROXY_GRPC_PORT=5715, METRICS_PORT=9100):
@@ -290,7 +307,7 @@ function gpuDevicesOf(spec: YNode): LegacyAgent["gpuDevices"] {
   const gpus = child(spec, "gpus");
   const count = Number(scalar(gpus));
   if (Number.isInteger(count) && count > 1) return { count, said: `gpus: ${count}`, source: gpus?.loc ?? spec.loc };
-  const devices = child(child(child(child(spec, "deploy"), "resources"), "reservations"), "devices");
+  const devices = child(reservationsOf(spec), "devices");
   for (const d of devices?.kind === "seq" ? devices.items : []) {
     const reserved = Number(substitute(scalar(child(d, "count")) ?? "").value);
     if (Number.isInteger(reserved) && reserved > 1)
@@ -310,13 +327,13 @@ function gpuEvidence(spec: YNode, env: { name: string; value: string }[]): GpuEv
   if (scalar(runtime) === "nvidia") evidence.push({ reason: "runtime: nvidia", source: runtime?.loc ?? spec.loc });
   const gpus = child(spec, "gpus");
   if (gpus) evidence.push({ reason: `gpus: ${scalar(gpus) ?? "set"}`, source: gpus.loc });
-  const devices = child(child(child(child(spec, "deploy"), "resources"), "reservations"), "devices");
+  const devices = child(reservationsOf(spec), "devices");
   for (const d of devices?.kind === "seq" ? devices.items : []) {
     const text = JSON.stringify(toJS(d));
     if (/nvidia|gpu/i.test(text)) evidence.push({ reason: "a GPU device reservation", source: d.loc });
   }
   // A swarm stack reserves a node's GPUs as generic resources ({discrete_resource_spec: {kind: NVIDIA-GPU}}).
-  const generic = child(child(child(child(spec, "deploy"), "resources"), "reservations"), "generic_resources");
+  const generic = child(reservationsOf(spec), "generic_resources");
   for (const g of generic?.kind === "seq" ? generic.items : []) {
     const kind =
       scalar(child(child(g, "discrete_resource_spec"), "kind")) ??
@@ -528,7 +545,6 @@ function extendsOf(spec: YNode): ComposeExtends | undefined {
   };
 }
 
-/** The services of a compose file; `profiles` are those asked for, as `docker compose --profile`. */
 /** A depends_on entry compose waits on to exit 0, not to run: `condition: service_completed_successfully`. */
 const waitsToFinish = (dependency: YNode) =>
   scalar(child(dependency, "condition")) === "service_completed_successfully";
@@ -562,8 +578,7 @@ function oneShotDisabled(
   const named = (s: YNode | undefined, name: string) => (s ? dataVolumes(s, name).flatMap((v) => v.volume ?? []) : []);
   const shared = named(spec, key).filter((v) => named(child(services, first), first).includes(v));
   const image = scalar(child(spec, "image"));
-  const words = [...(readCommand(child(spec, "entrypoint")) ?? []), ...(readCommand(child(spec, "command")) ?? [])];
-  const command = words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(" ");
+  const command = shellJoin(commandLineOf(spec).words);
   return {
     reason: `it runs once and exits: ${inWords(once.waiting)} ${once.waiting.length === 1 ? "waits" : "wait"} for it to finish (condition: service_completed_successfully)`,
     source: once.source,
@@ -576,6 +591,7 @@ function oneShotDisabled(
   };
 }
 
+/** The services of a compose file; `profiles` are those asked for, as `docker compose --profile`. */
 export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set()): Omit<LegacyAgent, "machine">[] {
   const services = child(root, "services");
   if (services?.kind !== "map") return [];
@@ -594,7 +610,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const env = readEnv(child(spec, "environment"));
     const deploy = child(spec, "deploy");
     const limits = child(child(deploy, "resources"), "limits");
-    const reservations = child(child(deploy, "resources"), "reservations");
+    const reservations = reservationsOf(spec);
     const buildService = scalar(child(child(child(spec, "build"), "args"), "SERVICE"));
     const serviceName = env.find((e) => e.name === "SERVICE_NAME")?.value ?? buildService;
     // deploy.replicas, else compose's older service-level scale.
@@ -610,27 +626,26 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const cpuLimit = quantity(limits, "cpus", "cpu", limited) ?? quantity(spec, "cpus", "cpu", `services.${key}`);
     const memoryLimit =
       quantity(limits, "memory", "memory", limited) ?? quantity(spec, "mem_limit", "memory", `services.${key}`);
-    const infrastructure = infrastructureOfImage(image ? substitute(image).value : undefined);
+    const imageName = image ? substitute(image).value : undefined;
+    const infrastructure = infrastructureOfImage(imageName);
+    const { entrypoint, command, words } = commandLineOf(spec);
+    const server = knownServer(imageName, words);
     // On compose's network a service is reached on any port without ports: or expose:; Redis,
     // NATS or PostgreSQL listen where their images do, which their Service must carry.
     const declaredPorts = containerPorts(spec);
     const said = [
       ...new Set([
         ...(declaredPorts.tcp.length || declaredPorts.udp.length ? declaredPorts.tcp : (infrastructure?.ports ?? [])),
-        ...commandPorts(spec),
+        ...commandPorts(words, spec.loc),
         ...environmentPorts(env),
       ]),
     ];
     // An inference server (vLLM, TGI) that says nothing of its port serves on its own, and answers
     // its health there.
-    const server = knownServer(image ? substitute(image).value : undefined, [
-      ...(readCommand(child(spec, "entrypoint")) ?? []),
-      ...(readCommand(child(spec, "command")) ?? []),
-    ])?.server;
-    const listening = said.length || !server ? said : [server.port];
+    const listening = said.length || !server ? said : [server.server.port];
     const health =
       readHealthCheck(spec, listening, env) ??
-      (server && listening[0] !== undefined ? { port: listening[0], path: server.healthPath } : undefined);
+      (server && listening[0] !== undefined ? { port: listening[0], path: server.server.healthPath } : undefined);
     const dependsOn = child(spec, "depends_on");
     // depends_on: a list, or a map of service → {condition, required, restart}; required: false is
     // an optional dependency (compose 2.20+), and links: name the same services.
@@ -659,25 +674,24 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     const extendsService = extendsOf(spec);
-    const entrypoint = readCommand(child(spec, "entrypoint"));
-    const command = readCommand(child(spec, "command"));
-    // What its environment and its command's flags say of its VRAM (VRAM_LIMIT_MB=6000,
-    // --gpu-memory-utilization 0.5): compose gives a reservation a device, not an amount.
     const gpu = gpuEvidence(spec, env);
-    const serverDefault = serverDefaultVram(
-      image ? substitute(image).value : undefined,
-      [...(entrypoint ?? []), ...(command ?? [])],
-      (child(spec, "image") ?? child(spec, "command") ?? spec).loc,
-    );
+    const gpuDevices = gpu.length ? gpuDevicesOf(spec) : undefined;
+    const placedOn = placedOnOf(spec);
+    const replacedKeys = replacedKeysOf(spec);
+    // What its environment and its command's flags say of its VRAM (VRAM_LIMIT_MB=6000,
+    // --gpu-memory-utilization 0.5), else what a known server takes by default: compose gives a
+    // reservation a device, not an amount.
+    const serverDefault =
+      server && serverDefaultVram(server, (child(spec, "image") ?? child(spec, "command") ?? spec).loc);
     const vram = statedVram([
       ...env.map((e) => ({ ...e, said: `${e.name}=${e.value}` })),
-      ...flagSettings([...(entrypoint ?? []), ...(command ?? [])], (child(spec, "command") ?? spec).loc),
+      ...flagSettings(words, (child(spec, "command") ?? spec).loc),
     ]);
     return {
       legacyName: key,
       from: "compose" as const,
       source: keyLoc,
-      ...(image ? { image: substitute(image).value } : {}),
+      ...(imageName ? { image: imageName } : {}),
       ...(entrypoint ? { command: entrypoint } : {}),
       ...(command ? { args: command } : {}),
       ports: publishedPorts(child(spec, "ports")),
@@ -706,9 +720,9 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       // A container has a GPU only by its runtime, devices or NVIDIA_VISIBLE_DEVICES: a VRAM figure
       // says how much of it, not that it has one.
       gpu: gpu.length ? [...gpu, ...vram.evidence] : [],
-      ...(gpu.length && gpuDevicesOf(spec) ? { gpuDevices: gpuDevicesOf(spec) } : {}),
-      ...(placedOnOf(spec) ? { placedOn: placedOnOf(spec) } : {}),
-      ...(replacedKeysOf(spec).length ? { replacedKeys: replacedKeysOf(spec) } : {}),
+      ...(gpuDevices ? { gpuDevices } : {}),
+      ...(placedOn ? { placedOn } : {}),
+      ...(replacedKeys.length ? { replacedKeys } : {}),
       ...(gpu.length && (vram.vram ?? serverDefault) ? { vram: vram.vram ?? serverDefault } : {}),
       ...(Number.isInteger(replicas) && replicas > 0 ? { replicas } : {}),
       ...(cpu || memory || cpuLimit || memoryLimit

@@ -181,6 +181,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
   const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
   const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
   const gpuClass = agent.gpu.length ? opts.classOf(agent) : undefined;
+  const dependencies = opts.edges.get(agent.name) ?? [];
   const spec = {
     image:
       agent.image ??
@@ -231,11 +232,9 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
           },
         }
       : {}),
-    ...((opts.edges.get(agent.name) ?? []).length ? { dependencies: opts.edges.get(agent.name) } : {}),
+    ...(dependencies.length ? { dependencies } : {}),
     // As its launcher started it: without waiting for what it needs.
-    ...((opts.edges.get(agent.name) ?? []).length && agent.startsImmediately
-      ? { startPolicy: "Immediately" as const }
-      : {}),
+    ...(dependencies.length && agent.startsImmediately ? { startPolicy: "Immediately" as const } : {}),
     required: agent.required,
   };
   // The operator's own schema judges the result: what it refuses, the cluster would refuse too.

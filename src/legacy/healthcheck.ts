@@ -39,14 +39,21 @@ export function durationSeconds(raw: string): number | undefined {
 }
 
 /**
- * Compose's interval and retries, where they differ from spec.healthCheck's defaults, and its
- * start_period when longer than the time an agent is given to start; each within the API's bounds.
+ * A healthcheck block's interval and retries, where they differ from spec.healthCheck's defaults,
+ * and its start_period when longer than the time an agent is given to start; each within the API's
+ * bounds. Durations as compose writes them (30s, 1m30s); with `bareSeconds`, a plain number is
+ * seconds too, as a launcher's own config writes it.
  */
-function timing(healthcheck: YNode | undefined): HealthCheckTiming | undefined {
+export function healthCheckTimingOf(
+  healthcheck: YNode | undefined,
+  { bareSeconds = false } = {},
+): HealthCheckTiming | undefined {
   const read = (key: string) => {
     const raw = scalar(child(healthcheck, key));
     return raw === undefined ? undefined : substitute(raw).value;
   };
+  const seconds = (raw: string | undefined) =>
+    durationSeconds(raw ?? "") ?? (bareSeconds && /^\d+$/.test(raw?.trim() ?? "") ? Number(raw) : undefined);
   const within = (field: keyof HealthCheckTiming, value: number | undefined, keep: (v: number) => boolean) => {
     const { min, max } = healthCheckTiming[field];
     return value !== undefined && Number.isInteger(value) && value >= 1 && keep(value)
@@ -55,9 +62,9 @@ function timing(healthcheck: YNode | undefined): HealthCheckTiming | undefined {
   };
   const { periodSeconds, failureThreshold, startupSeconds } = healthCheckTiming;
   const out: HealthCheckTiming = {
-    ...within("periodSeconds", durationSeconds(read("interval") ?? ""), (v) => v !== periodSeconds.default),
+    ...within("periodSeconds", seconds(read("interval")), (v) => v !== periodSeconds.default),
     ...within("failureThreshold", Number(read("retries")), (v) => v !== failureThreshold.default),
-    ...within("startupSeconds", durationSeconds(read("start_period") ?? ""), (v) => v > startupSeconds.default),
+    ...within("startupSeconds", seconds(read("start_period")), (v) => v > startupSeconds.default),
   };
   return Object.keys(out).length ? out : undefined;
 }
@@ -96,7 +103,7 @@ export function readHealthCheck(
     .map((w) => substitute(w).value);
   const text = words.join(" ").trim();
   if (text === "" || text === "NONE") return undefined;
-  const kept = timing(healthcheck);
+  const kept = healthCheckTimingOf(healthcheck);
   const every = kept ? { timing: kept } : {};
   const url = localUrl.exec(text);
   if (url) return { port: url[1] ? Number(url[1]) : 80, path: url[2] ?? "/", ...every };

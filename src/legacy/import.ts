@@ -2,7 +2,7 @@
 
 import { counted } from "../lib/words.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
-import { type ClassSize, chooseClass, homeLabClassSizes } from "./classes.ts";
+import { type ClassChoice, type ClassSize, chooseClass, homeLabClassSizes } from "./classes.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { withDotEnvFiles } from "./dotenv.ts";
 import { commonImagePrefix, renderManifestFiles, secretReferences } from "./emit.ts";
@@ -23,7 +23,7 @@ import {
 import { vramFindings } from "./findings/vram.ts";
 import { assembleFleet } from "./fleet.ts";
 import { withReadOnlyRootNeeds } from "./infrastructure.ts";
-import { machineLabel, unassignedMachine } from "./machine.ts";
+import { unassignedMachine } from "./machine.ts";
 import {
   type BesideFileReader,
   type Finding,
@@ -166,7 +166,15 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     classSizes: opts.classSizes ?? homeLabClassSizes,
     fallback: opts.fallback !== false,
   };
-  const classOf = (a: FleetAgent) => chooseClass(a.machine, a.vram, classOptions);
+  // Asked of each GPU agent by the findings, the manifests and the report: chosen once.
+  const choices = new Map<FleetAgent, ClassChoice>();
+  const classOf = (a: FleetAgent) => {
+    const known = choices.get(a);
+    if (known) return known;
+    const choice = chooseClass(a.machine, a.vram, classOptions);
+    choices.set(a, choice);
+    return choice;
+  };
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
   const edges = withReaches(deps.edges, addresses);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];

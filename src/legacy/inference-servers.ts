@@ -49,14 +49,11 @@ export function knownServer(
   return undefined;
 }
 
-/** The share of the card a known inference server takes by default, when its files state none. */
+/** The share of the card a known inference server takes by default, for when its files state none. */
 export function serverDefaultVram(
-  image: string | undefined,
-  words: readonly string[],
+  known: { server: InferenceServer; by: string },
   source: Location,
-): NonNullable<LegacyAgent["vram"]> | undefined {
-  const known = knownServer(image, words);
-  if (!known) return undefined;
+): NonNullable<LegacyAgent["vram"]> {
   const { server, by } = known;
   return {
     fraction: server.fraction,

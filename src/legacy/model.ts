@@ -107,6 +107,22 @@ export interface Finding {
   source: string; // file:line
 }
 
+/** A finding about one agent, on its machine, at a place in its files. */
+export function agentFinding(
+  agent: Pick<LegacyAgent, "machine" | "legacyName">,
+  f: Pick<Finding, "kind" | "severity" | "port" | "message"> & { source: Location },
+): Finding {
+  return {
+    kind: f.kind,
+    severity: f.severity,
+    machine: agent.machine,
+    agents: [agent.legacyName],
+    ...(f.port !== undefined ? { port: f.port } : {}),
+    message: f.message,
+    source: where(f.source),
+  };
+}
+
 export interface PortUse {
   port: number;
   /**

@@ -16,7 +16,8 @@ import {
   readStringList,
   runsSomething,
 } from "./agent-fields.ts";
-import { serverDefaultVram } from "./inference-servers.ts";
+import { healthCheckTimingOf } from "./healthcheck.ts";
+import { knownServer, serverDefaultVram } from "./inference-servers.ts";
 import { infrastructureKinds } from "./infrastructure.ts";
 import {
   type EnvVar,
@@ -119,17 +120,12 @@ function healthCheckOf(
   const path = scalar(pathNode) ?? url?.[3];
   const at = (portKey ? child(spec, portKey) : undefined) ?? block ?? urlNode ?? pathNode;
   if (port === undefined && path === undefined) return undefined;
-  // A block's interval (15, or 15s) and retries, as compose's healthcheck gives them.
-  const seconds = /^(\d+)s?$/.exec(scalar(child(block, "interval"))?.trim() ?? "")?.[1];
-  const retries = /^\d+$/.exec(scalar(child(block, "retries"))?.trim() ?? "")?.[0];
-  const timing: HealthCheckTiming = {
-    ...(seconds && Number(seconds) > 0 ? { periodSeconds: Number(seconds) } : {}),
-    ...(retries && Number(retries) > 0 ? { failureThreshold: Number(retries) } : {}),
-  };
+  // A block's interval (15, or 15s) and retries, read as compose's healthcheck is, within the API's bounds.
+  const timing = healthCheckTimingOf(block, { bareSeconds: true });
   return {
     ...(port !== undefined ? { port } : {}),
     ...(path ? { path } : {}),
-    ...(Object.keys(timing).length ? { timing } : {}),
+    ...(timing ? { timing } : {}),
     source: at?.loc ?? spec.loc,
   };
 }
@@ -196,13 +192,8 @@ function readAgent(
     flagSettings(argsNode?.kind === "map" ? [] : args, argsNode?.loc ?? source),
   );
   // A known inference server's default share, when the spec states none (vLLM run by its module).
-  const vram =
-    hints.vram ??
-    serverDefaultVram(
-      scalar(child(spec, "image")),
-      [...(command ?? []), ...args],
-      child(spec, "command")?.loc ?? source,
-    );
+  const server = hints.vram ? undefined : knownServer(scalar(child(spec, "image")), [...(command ?? []), ...args]);
+  const vram = hints.vram ?? (server && serverDefaultVram(server, child(spec, "command")?.loc ?? source));
   const resources = resourcesOf(spec);
   // replicas, or a process manager's instances (PM2): each a pod of its own here, with its own address.
   const count = Number(scalar(child(spec, "replicas") ?? child(spec, "instances")));
@@ -211,6 +202,7 @@ function readAgent(
   const required = scalar(child(spec, "required"));
   const scriptPath = scalar(child(spec, "script_path") ?? child(spec, "script")) ?? pythonScript(child(spec, "path"));
   const disabled = disabledBy(spec);
+  const immediately = startsImmediately(spec);
   return {
     legacyName: name.trim(),
     from: "startup",
@@ -223,7 +215,7 @@ function readAgent(
     ...(resources ? { resources } : {}),
     ...(replicas ? { replicas } : {}),
     ...(disabled ? { disabled } : {}),
-    ...(startsImmediately(spec) ? { startsImmediately: startsImmediately(spec) } : {}),
+    ...(immediately ? { startsImmediately: immediately } : {}),
     ports,
     dependencies: readStringList(child(spec, "dependencies") ?? child(spec, "depends_on")),
     required: required === undefined ? false : /^(true|yes|1)$/i.test(required),

@@ -4,7 +4,7 @@
 
 import { counted, inWords } from "../../lib/words.ts";
 import { declaredPorts, maxAgentPorts } from "../agent-ports.ts";
-import { type DataVolume, type Finding, type FleetAgent, where } from "../model.ts";
+import { agentFinding, type DataVolume, type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
@@ -14,144 +14,144 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
     const cut = listening.slice(maxAgentPorts);
     const [firstCut] = cut;
     if (firstCut) {
-      findings.push({
-        kind: "port-range",
-        severity: "warning",
-        machine: a.machine,
-        agents: [a.legacyName],
-        port: firstCut.port,
-        message: `${a.legacyName} listens on ${listening.length} ports (a range in its ports: or expose:), and an agent's Service carries at most ${maxAgentPorts}: ${cut.length === 1 ? `port ${firstCut.port} is` : `${cut.length} ports from ${firstCut.port} are`} left out, and nothing reaches ${cut.length === 1 ? "it" : "them"}. Narrow the range to the ports it uses; a media server (RTP, WebRTC) can often take its traffic on one port instead`,
-        source: where(a.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "port-range",
+          severity: "warning",
+          port: firstCut.port,
+          message: `${a.legacyName} listens on ${listening.length} ports (a range in its ports: or expose:), and an agent's Service carries at most ${maxAgentPorts}: ${cut.length === 1 ? `port ${firstCut.port} is` : `${cut.length} ports from ${firstCut.port} are`} left out, and nothing reaches ${cut.length === 1 ? "it" : "them"}. Narrow the range to the ports it uses; a media server (RTP, WebRTC) can often take its traffic on one port instead`,
+          source: a.source,
+        }),
+      );
     }
     for (const f of a.envFilesRead ?? []) {
-      findings.push({
-        kind: "env-file",
-        severity: "info",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName}'s environment from ${f.path} (${counted(f.variables, "variable")}) is imported under what its own environment sets: plain values in spec.env, passwords, tokens and keys as references to a Secret (never their values)`,
-        source: where(f.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "env-file",
+          severity: "info",
+          message: `${a.legacyName}'s environment from ${f.path} (${counted(f.variables, "variable")}) is imported under what its own environment sets: plain values in spec.env, passwords, tokens and keys as references to a Secret (never their values)`,
+          source: f.source,
+        }),
+      );
     }
     for (const f of a.envFiles ?? []) {
-      findings.push({
-        kind: "env-file",
-        severity: f.optional ? "info" : "warning",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: f.optional
-          ? `${a.legacyName}'s env file ${f.path} is optional (required: false) and was not read: compose ran ${a.legacyName} without it where it was absent. If it held values on a PC, put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv`
-          : `${a.legacyName} reads its environment from ${f.path}, which is not imported: put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv (never in the manifest)`,
-        source: where(f.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "env-file",
+          severity: f.optional ? "info" : "warning",
+          message: f.optional
+            ? `${a.legacyName}'s env file ${f.path} is optional (required: false) and was not read: compose ran ${a.legacyName} without it where it was absent. If it held values on a PC, put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv`
+            : `${a.legacyName} reads its environment from ${f.path}, which is not imported: put its plain values in spec.env, and its passwords, tokens and keys in a Secret given through spec.secretEnv (never in the manifest)`,
+          source: f.source,
+        }),
+      );
     }
     if (a.sharesNetworkOf) {
       const { name, said, source } = a.sharesNetworkOf;
-      findings.push({
-        kind: "shared-network",
-        severity: "warning",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName} ran in ${name}'s network (${said}): it reached ${name} on localhost, and what reached it used ${name}'s address. Imported as an agent of its own, it has an address of its own: point what reached it at ${a.name}, and it reaches ${name} by its Service (its localhost addresses to ${name}'s ports are rewritten so). A helper that must share ${name}'s network belongs in ${name}'s image`,
-        source: where(source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "shared-network",
+          severity: "warning",
+          message: `${a.legacyName} ran in ${name}'s network (${said}): it reached ${name} on localhost, and what reached it used ${name}'s address. Imported as an agent of its own, it has an address of its own: point what reached it at ${a.name}, and it reaches ${name} by its Service (its localhost addresses to ${name}'s ports are rewritten so). A helper that must share ${name}'s network belongs in ${name}'s image`,
+          source: source,
+        }),
+      );
     }
     for (const m of a.composeModels ?? []) {
-      findings.push({
-        kind: "compose-model",
-        severity: "warning",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName} used the model ${m.name}${m.model ? ` (${m.model})` : ""}, which Docker Model Runner served on the PC, outside compose: compose set ${m.urlVariable} and ${m.modelVariable} for it. Nothing in the cluster serves it, and the pod has neither. Run an inference server for it as an agent with a GPU (vLLM, Ollama), then set ${m.urlVariable} to its Service and ${m.modelVariable} in ${a.name}'s spec.env`,
-        source: where(m.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "compose-model",
+          severity: "warning",
+          message: `${a.legacyName} used the model ${m.name}${m.model ? ` (${m.model})` : ""}, which Docker Model Runner served on the PC, outside compose: compose set ${m.urlVariable} and ${m.modelVariable} for it. Nothing in the cluster serves it, and the pod has neither. Run an inference server for it as an agent with a GPU (vLLM, Ollama), then set ${m.urlVariable} to its Service and ${m.modelVariable} in ${a.name}'s spec.env`,
+          source: m.source,
+        }),
+      );
     }
     for (const c of a.configFiles ?? []) {
-      findings.push({
-        kind: "compose-config",
-        severity: "warning",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName} reads the compose config ${c.name} at ${c.target}, from ${c.from}, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: ${c.target}`,
-        source: where(c.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "compose-config",
+          severity: "warning",
+          message: `${a.legacyName} reads the compose config ${c.name} at ${c.target}, from ${c.from}, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: ${c.target}`,
+          source: c.source,
+        }),
+      );
     }
     const secretFiles = a.secretFiles ?? [];
     const [firstSecretFile] = secretFiles;
     if (firstSecretFile) {
       const { mounted, unmounted } = secretFileMounts(a.name, secretFiles);
       const them = (n: number) => (n === 1 ? "it" : "them");
-      findings.push({
-        kind: "secret",
-        severity: "warning",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: [
-          `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as ${secretFiles.length === 1 ? "a file" : "files"}: ${inWords(
-            secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
-          )}`,
-          ...(mounted.length
-            ? [
-                `The manifest mounts ${unmounted.length ? inWords(mounted.map((m) => m.secret.name)) : them(mounted.length)} at the same ${mounted.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(mounted.map((m) => m.key))}): create ${mounted.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
-              ]
-            : []),
-          ...(unmounted.length
-            ? [
-                `No Secret volume can give ${inWords(unmounted.map((f) => f.target))} (a Secret gives a file a name of letters, digits, '-', '_' and '.' alone): ${unmounted.length === 1 ? "it is" : "they are"} not mounted; have the agent read ${them(unmounted.length)} from a path that can be, or through spec.secretEnv`,
-              ]
-            : []),
-        ].join(". "),
-        source: where(firstSecretFile.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "secret",
+          severity: "warning",
+          message: [
+            `${a.legacyName} reads compose's ${counted(secretFiles.length, "secret")} as ${secretFiles.length === 1 ? "a file" : "files"}: ${inWords(
+              secretFiles.map((f) => `${f.name} at ${f.target}${f.from ? ` (from ${f.from})` : ""}`),
+            )}`,
+            ...(mounted.length
+              ? [
+                  `The manifest mounts ${unmounted.length ? inWords(mounted.map((m) => m.secret.name)) : them(mounted.length)} at the same ${mounted.length === 1 ? "path" : "paths"}, read-only, from the Secret ${legacySecretName} (${inWords(mounted.map((m) => m.key))}): create ${mounted.length === 1 ? "that key with the file's contents" : "those keys with the files' contents"} (SECRETS TO CREATE), never in the manifests`,
+                ]
+              : []),
+            ...(unmounted.length
+              ? [
+                  `No Secret volume can give ${inWords(unmounted.map((f) => f.target))} (a Secret gives a file a name of letters, digits, '-', '_' and '.' alone): ${unmounted.length === 1 ? "it is" : "they are"} not mounted; have the agent read ${them(unmounted.length)} from a path that can be, or through spec.secretEnv`,
+                ]
+              : []),
+          ].join(". "),
+          source: firstSecretFile.source,
+        }),
+      );
     }
     const unsupported = a.healthCheck?.unsupported;
     if (unsupported) {
-      findings.push({
-        kind: "healthcheck-dropped",
-        severity: "info",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName}'s healthcheck (${unsupported.command.slice(0, 80)}) ${
-          unsupported.checksNothing
-            ? "always passes: it checked nothing"
-            : "is neither an HTTP GET nor a TCP connect, which is what spec.healthCheck probes"
-        }; ${
-          a.infrastructure
-            ? "it is probed by a TCP connect to its first port instead"
-            : "it has no probe: give it an HTTP health endpoint"
-        }`,
-        source: where(unsupported.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "healthcheck-dropped",
+          severity: "info",
+          message: `${a.legacyName}'s healthcheck (${unsupported.command.slice(0, 80)}) ${
+            unsupported.checksNothing
+              ? "always passes: it checked nothing"
+              : "is neither an HTTP GET nor a TCP connect, which is what spec.healthCheck probes"
+          }; ${
+            a.infrastructure
+              ? "it is probed by a TCP connect to its first port instead"
+              : "it has no probe: give it an HTTP health endpoint"
+          }`,
+          source: unsupported.source,
+        }),
+      );
     }
     const named = (a.volumes ?? []).filter((v) => v.volume && !a.infrastructure);
     const scratch = (a.volumes ?? []).filter((v) => !v.volume && !v.forImage && !v.sharedMemory);
     const shared = a.volumes?.find((v) => v.sharedMemory);
     if (shared?.sharedMemory) {
       const { sizeLimit, said } = shared.sharedMemory;
-      findings.push({
-        kind: "data-volume",
-        severity: "info",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName}'s shared memory (${said}) is an emptyDir in RAM at /dev/shm${sizeLimit ? ` of ${sizeLimit}` : ", as large as the container's memory allows"}: a pod's own is 64 MiB, too small for PyTorch's DataLoader workers or NCCL. It counts in the container's memory: give spec.resources a memory limit that holds it${sizeLimit ? "" : ", and a size to spec.volumes' dev-shm emptyDir"}`,
-        source: where(shared.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "data-volume",
+          severity: "info",
+          message: `${a.legacyName}'s shared memory (${said}) is an emptyDir in RAM at /dev/shm${sizeLimit ? ` of ${sizeLimit}` : ", as large as the container's memory allows"}: a pod's own is 64 MiB, too small for PyTorch's DataLoader workers or NCCL. It counts in the container's memory: give spec.resources a memory limit that holds it${sizeLimit ? "" : ", and a size to spec.volumes' dev-shm emptyDir"}`,
+          source: shared.source,
+        }),
+      );
     }
     if (named.length || scratch.length) {
-      findings.push({
-        kind: "data-volume",
-        severity: "info",
-        machine: a.machine,
-        agents: [a.legacyName],
-        message: `${a.legacyName}'s compose volumes: ${[
-          ...named.map((v) => `${v.volume} at ${v.target} becomes a PersistentVolumeClaim of 1Gi (size it)`),
-          ...scratch.map((v) => `${v.target} becomes an emptyDir, lost with the pod`),
-        ].join(
-          "; ",
-        )}. A claim on local-path ties the agent to the node that holds it, which a GPU fallback cannot follow`,
-        source: where((named[0] ?? scratch[0])?.source ?? a.source),
-      });
+      findings.push(
+        agentFinding(a, {
+          kind: "data-volume",
+          severity: "info",
+          message: `${a.legacyName}'s compose volumes: ${[
+            ...named.map((v) => `${v.volume} at ${v.target} becomes a PersistentVolumeClaim of 1Gi (size it)`),
+            ...scratch.map((v) => `${v.target} becomes an emptyDir, lost with the pod`),
+          ].join(
+            "; ",
+          )}. A claim on local-path ties the agent to the node that holds it, which a GPU fallback cannot follow`,
+          source: (named[0] ?? scratch[0])?.source ?? a.source,
+        }),
+      );
     }
   }
   return [...findings, ...sharedVolumeFindings(agents)];
