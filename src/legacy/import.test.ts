@@ -1065,6 +1065,7 @@ tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
   - {name: LLM, script_path: llm.py, port: 5900, health_path: /v1/models}
   - {name: Hub, script_path: hub.py, port: 6000, health_check_port: 7000, health_endpoint: /status}
   - {name: Client, script_path: c.py, port: 6100, health_url: "http://registry.lan:8200/health"}
+  - {name: Batch, script_path: b.py, port: 6200, health_check: {port: 6200, interval: 1000, retries: 0}}
 `,
     });
     const probe = (name: string) => {
@@ -1081,6 +1082,9 @@ tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
     expect(probe("hub")).toEqual([["main=6000", "health=7000"], { port: "health", path: "/status" }]);
     // An address of another host is what it checks there, not its own health.
     expect(probe("client")).toEqual([["main=6100"], undefined]);
+    // Seconds as the block writes them, kept within what the API accepts: a check every 1000 s is
+    // one every 300 s (the most it allows), and 0 retries is none stated; the import goes on.
+    expect(probe("batch")).toEqual([["main=6200"], { port: "main", path: "/health", periodSeconds: 300 }]);
   });
 
   it("starts an agent whose launcher did not wait for its dependencies without waiting for them", () => {
