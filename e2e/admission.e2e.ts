@@ -209,6 +209,31 @@ const refused: [string, () => unknown, RegExp][] = [
     /spec\.volumes\[0\]\.mountPath/,
   ],
   [
+    "two volumes at one mount path",
+    () =>
+      agent("vol-same-path", {
+        volumes: [
+          { name: "a", mountPath: "/models", emptyDir: {} },
+          { name: "b", mountPath: "/models", hostPath: { path: "/srv/models" } },
+        ],
+      }),
+    /spec\.volumes: .*two volumes are mounted at the same mountPath/,
+  ],
+  ...[
+    ["a volume's mount path", "/models/config.yaml"],
+    ["/tmp", "/tmp/config.yaml"],
+    ["/", "/config.yaml"],
+  ].map(([where, configMountPath]): [string, () => unknown, RegExp] => [
+    `a config file whose directory is ${where}`,
+    () =>
+      agent("config-dir", {
+        config: { a: 1 },
+        configMountPath,
+        volumes: [{ name: "models", mountPath: "/models", emptyDir: {} }],
+      }),
+    /spec\.configMountPath: .*put configMountPath in a directory of its own/,
+  ]),
+  [
     "a CPU request that is no quantity",
     () => agent("cpu-lots", { resources: { requests: { cpu: "lots" } } }),
     /spec\.resources\.requests\.cpu/,
@@ -290,6 +315,35 @@ describe("admission", () => {
       "json",
     ]);
     expect(events).toContain("UnknownGPUClass");
+  });
+
+  it("accepts a volume at /tmp, in place of the scratch space the agent is otherwise given there", async () => {
+    await kubectl(
+      ["apply", "--server-side", "-f", "-"],
+      stringify(
+        agent("own-tmp", {
+          config: { a: 1 },
+          volumes: [{ name: "tmp", mountPath: "/tmp", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }],
+        }),
+      ),
+    );
+    // Before, the operator wrote two mounts at /tmp and the API server refused its Deployment.
+    const mounts = await eventually("own-tmp's Deployment", () =>
+      kubectl([
+        "get",
+        "deploy",
+        "own-tmp",
+        "-n",
+        ns.name,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].volumeMounts}",
+      ]).then(
+        (out) => JSON.parse(out) as { name: string; mountPath: string }[],
+        () => undefined,
+      ),
+    );
+    expect(mounts.filter((m) => m.mountPath === "/tmp").map((m) => m.name)).toEqual(["vol-tmp"]);
+    expect(await conditionOf("own-tmp", "Ready")).not.toMatchObject({ reason: "ChildRejected" });
   });
 
   it("accepts a missing dependency, and names it in DependenciesReady", async () => {

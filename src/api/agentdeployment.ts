@@ -107,7 +107,15 @@ export const volumeSchema = z
   .object({
     // The pod's volume is named vol-<name>, itself a DNS label of at most 63 characters.
     name: dnsLabel("The volume's name (at most 59 characters).").max(59),
-    mountPath: z.string().regex(/^\//).describe("Where the volume appears in the agent's container."),
+    // Bounded (as Linux bounds a path), so that the CEL rules comparing mount paths stay within the
+    // API server's cost budget.
+    mountPath: z
+      .string()
+      .max(4096)
+      .regex(/^\//)
+      .describe(
+        "Where the volume appears in the agent's container: one volume per path. A volume at /tmp takes the place of the scratch space the agent is otherwise given there.",
+      ),
     readOnly: z.boolean().optional().describe("Mount read-only (model files usually are)."),
     subPath: z
       .string()
@@ -308,6 +316,9 @@ export const networkSchema = z
   .strict()
   .describe("Who may connect to the agent. Without it, only its dependents may.");
 
+/** configMountPath's directory, in CEL: '' for a file at the root. */
+const configDirCel = "self.configMountPath.substring(0, self.configMountPath.lastIndexOf('/'))";
+
 export const agentDeploymentSpecSchema = z
   .object({
     image: z.string().min(1).describe("The container image, with a tag or digest (cascade/stt-service:1.4.2)."),
@@ -352,6 +363,7 @@ export const agentDeploymentSpecSchema = z
       ),
     configMountPath: z
       .string()
+      .max(4096)
       .regex(/^(\/[-._a-zA-Z0-9]+)+$/)
       .default("/etc/agentfleet/config.yaml")
       .describe(
@@ -396,7 +408,17 @@ export const agentDeploymentSpecSchema = z
       .array(volumeSchema)
       .max(16)
       .optional()
-      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] })
+      .meta({
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+        "x-kubernetes-validations": [
+          {
+            // Else the operator writes a pod the API server refuses (volumeMounts: must be unique).
+            rule: "self.all(v, self.exists_one(w, w.mountPath == v.mountPath))",
+            message: "two volumes are mounted at the same mountPath: give each its own",
+          },
+        ],
+      })
       .describe("Volumes mounted into the agent, for model files and caches."),
     podLabels: labelMap("Extra labels for the agent's pods.").optional(),
     podAnnotations: annotationMap("Extra annotations for the agent's pods.").optional(),
@@ -416,6 +438,14 @@ export const agentDeploymentSpecSchema = z
         rule: "!has(self.env) || !has(self.secretEnv) || self.secretEnv.all(s, !self.env.exists(e, e.name == s.name))",
         message: "a variable is set both in env and in secretEnv",
         fieldPath: ".secretEnv",
+      },
+      {
+        // The config file's directory is mounted whole (render/deployment.ts): a second mount there
+        // makes a pod the API server refuses, and one at /tmp would make the agent's scratch read-only.
+        rule: `!has(self.config) || [${configDirCel}].all(dir, dir != '' && dir != '/tmp' && (!has(self.volumes) || self.volumes.all(v, v.mountPath != dir)))`,
+        message:
+          "the config file's directory is mounted whole and read-only: put configMountPath in a directory of its own, not /, /tmp or a volume's mountPath",
+        fieldPath: ".configMountPath",
       },
     ],
   })

@@ -160,6 +160,21 @@ describe("renderChildren", () => {
     expect(container?.volumeMounts).toContainEqual({ name: "vol-dshm", mountPath: "/dev/shm" });
   });
 
+  it("gives scratch space at /tmp, unless the agent mounts a volume of its own there", () => {
+    const mountedAt = (spec: Record<string, unknown>) => {
+      const { pod, container } = render(spec);
+      const volumes = (pod as unknown as { volumes: { name: string }[] }).volumes;
+      return container?.volumeMounts
+        .filter((m) => m.mountPath === "/tmp")
+        .map((m) => [m.name, volumes.find((v) => v.name === m.name)]);
+    };
+    expect(mountedAt({})).toEqual([["tmp", { name: "tmp", emptyDir: {} }]]);
+    // Two mounts at /tmp, as before, made a pod the API server refuses: volumeMounts must be unique.
+    expect(
+      mountedAt({ volumes: [{ name: "tmp", mountPath: "/tmp", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }] }),
+    ).toEqual([["vol-tmp", { name: "vol-tmp", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }]]);
+  });
+
   it("mounts the config, and rolls the pods when it changes", () => {
     const before = render({ config: { sample_rate: 16000 } });
     const after = render({ config: { sample_rate: 22050 } });

@@ -75,6 +75,8 @@ const oldPodFirst = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUn
  */
 const newPodFirst = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 
+const scratchPath = "/tmp";
+
 export function renderDeployment({
   agent,
   placement: choice,
@@ -90,8 +92,12 @@ export function renderDeployment({
   const gpuClass = choice.kind === "gpu" || choice.kind === "unplaceable" ? choice.gpuClass : undefined;
   const node = choice.kind === "gpu" ? choice.node : undefined;
   const name = agent.metadata.name;
-  const volumes: Record<string, unknown>[] = [{ name: "tmp", emptyDir: {} }];
-  const mounts: Record<string, unknown>[] = [{ name: "tmp", mountPath: "/tmp" }];
+  // Scratch space at /tmp, where the read-only root lets the agent write; unless a volume of its own
+  // is mounted there (compose's tmpfs: /tmp), which takes its place: two mounts at one path make a
+  // pod the API server refuses.
+  const ownTmp = spec.volumes?.some((v) => v.mountPath === scratchPath);
+  const volumes: Record<string, unknown>[] = ownTmp ? [] : [{ name: "tmp", emptyDir: {} }];
+  const mounts: Record<string, unknown>[] = ownTmp ? [] : [{ name: "tmp", mountPath: scratchPath }];
   if (spec.config !== undefined) {
     volumes.push({
       name: "config",
