@@ -1059,7 +1059,7 @@ volumes: {work_data: {}}
     expect(spec(result, "worker")?.volumes).toEqual([
       { name: "work-data", mountPath: "/data", persistentVolumeClaim: { claimName: "worker-work-data" } },
       { name: "scratch", mountPath: "/scratch", emptyDir: {} },
-      { name: "tmp-cache", mountPath: "/tmp/cache", emptyDir: {} },
+      { name: "tmp-cache", mountPath: "/tmp/cache", emptyDir: { medium: "Memory" } },
     ]);
     const messages = (kind: string) => result.report.findings.filter((f) => f.kind === kind).map((f) => f.message);
     expect(messages("data-volume")[0]).toMatch(

@@ -193,7 +193,9 @@ function dataVolumes(spec: YNode, key: string): DataVolume[] {
   const node = child(spec, "volumes");
   const out: DataVolume[] = [];
   for (const item of node?.kind === "seq" ? node.items : []) {
-    const js = toJS(item) as { type?: string; source?: string; target?: string; read_only?: boolean } | string;
+    const js = toJS(item) as
+      | { type?: string; source?: string; target?: string; read_only?: boolean; tmpfs?: { size?: unknown } }
+      | string;
     const [source, target, mode] =
       typeof js === "string"
         ? js.split(":").length === 1
@@ -203,15 +205,37 @@ function dataVolumes(spec: YNode, key: string): DataVolume[] {
     const resolved = substitute(source).value;
     if (/^(\/|\.|~)/.test(resolved) || (typeof js === "object" && js.type === "bind") || !target.startsWith("/"))
       continue;
-    out.push({ ...(resolved ? { volume: resolved } : {}), target, readOnly: /\bro\b/.test(mode), source: item.loc });
+    const inMemory = typeof js === "object" && js.type === "tmpfs" ? tmpfsMemory("type: tmpfs", js.tmpfs?.size) : {};
+    out.push({
+      ...(resolved ? { volume: resolved } : {}),
+      target,
+      readOnly: /\bro\b/.test(mode),
+      source: item.loc,
+      ...inMemory,
+    });
   }
+  // tmpfs: /run, or a list; each TARGET[:OPTIONS], its options as mount(8) takes them (size=64m,mode=1777).
   const tmpfs = child(spec, "tmpfs");
-  for (const t of readStringList(tmpfs)) {
-    const target = t.name.split(":")[0] ?? "";
-    if (target.startsWith("/")) out.push({ target, readOnly: false, source: t.source });
+  const one = tmpfs?.kind === "seq" ? undefined : scalar(tmpfs)?.trim();
+  const entries =
+    tmpfs?.kind === "seq" ? readStringList(tmpfs) : one ? [{ name: one, source: tmpfs?.loc ?? spec.loc }] : [];
+  for (const t of entries) {
+    const [target = "", options = ""] = t.name.split(/:(.*)/s);
+    const size = options.split(",").find((o) => o.startsWith("size="));
+    if (target.startsWith("/"))
+      out.push({ target, readOnly: false, source: t.source, ...tmpfsMemory(`tmpfs: ${t.name}`, size?.slice(5)) });
   }
   const shared = sharedMemoryOf(spec, key);
   return shared ? [...out.filter((v) => v.target !== shared.target), shared] : out;
+}
+
+/**
+ * A tmpfs, as the RAM it was: with its size when it is one a Kubernetes quantity can say (64m, 1g, a
+ * number of bytes); a share of the PC's memory (size=50%) is none, and the finding says it has no size.
+ */
+function tmpfsMemory(said: string, size: unknown): Pick<DataVolume, "inMemory"> {
+  const sizeLimit = size === undefined ? undefined : toMemoryQuantity(size);
+  return { inMemory: { ...(sizeLimit ? { sizeLimit } : {}), said } };
 }
 
 /**
@@ -228,11 +252,11 @@ function sharedMemoryOf(spec: YNode, key: string): DataVolume | undefined {
       target: "/dev/shm",
       readOnly: false,
       source: size.loc,
-      sharedMemory: { ...(sizeLimit ? { sizeLimit } : {}), said: `shm_size: ${scalar(size) ?? ""}` },
+      inMemory: { ...(sizeLimit ? { sizeLimit } : {}), said: `shm_size: ${scalar(size) ?? ""}` },
     };
   }
   if (scalar(ipc) === "host") {
-    return { target: "/dev/shm", readOnly: false, source: ipc?.loc ?? spec.loc, sharedMemory: { said: "ipc: host" } };
+    return { target: "/dev/shm", readOnly: false, source: ipc?.loc ?? spec.loc, inMemory: { said: "ipc: host" } };
   }
   return undefined;
 }

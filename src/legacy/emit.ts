@@ -75,11 +75,11 @@ function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
     ...(v.readOnly ? { readOnly: true } : {}),
     ...(v.volume
       ? { persistentVolumeClaim: { claimName: claimNameOf(agent, v.volume) } }
-      : v.sharedMemory
+      : v.inMemory
         ? {
             emptyDir: {
               medium: "Memory" as const,
-              ...(v.sharedMemory.sizeLimit ? { sizeLimit: v.sharedMemory.sizeLimit } : {}),
+              ...(v.inMemory.sizeLimit ? { sizeLimit: v.inMemory.sizeLimit } : {}),
             },
           }
         : { emptyDir: {} }),

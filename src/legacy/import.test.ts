@@ -762,7 +762,7 @@ configs:
     });
     // Before, shm_size was dropped: a pod's /dev/shm is 64 MiB, and PyTorch's DataLoader workers die in it.
     expect(manifest(result, "trainer")?.spec.volumes).toEqual([
-      { name: "tmp", mountPath: "/tmp", emptyDir: {} },
+      { name: "tmp", mountPath: "/tmp", emptyDir: { medium: "Memory" } },
       { name: "dev-shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
     ]);
     expect(manifest(result, "nccl")?.spec.volumes).toEqual([
@@ -783,6 +783,56 @@ configs:
     expect(refused.message).toMatch(
       /pc2-docker-compose\.yml:2:\d+: services\.t\.shm_size is "lots": compose takes a size/,
     );
+  });
+
+  it("keeps a tmpfs in RAM, with the size its options give", () => {
+    const result = run({
+      path: "docker-compose.yml",
+      text: `services:
+  asr:
+    image: acme/asr:1
+    tmpfs: /tmp:mode=1777,size=512m
+  tts:
+    image: acme/tts:1
+    tmpfs: [/run, "/cache:size=50%"]
+  llm:
+    image: acme/llm:1
+    volumes:
+      - {type: tmpfs, target: /scratch, tmpfs: {size: 1073741824}}
+      - {type: tmpfs, target: /dev/shm, tmpfs: {size: 2g}}
+`,
+    });
+    // Before, each was an emptyDir on the node's disk: slower than the RAM compose gave, and unbounded.
+    expect(manifest(result, "asr")?.spec.volumes).toEqual([
+      { name: "tmp", mountPath: "/tmp", emptyDir: { medium: "Memory", sizeLimit: "512Mi" } },
+    ]);
+    // A share of the PC's memory is no size a pod can have.
+    expect(manifest(result, "tts")?.spec.volumes).toEqual([
+      { name: "run", mountPath: "/run", emptyDir: { medium: "Memory" } },
+      { name: "cache", mountPath: "/cache", emptyDir: { medium: "Memory" } },
+    ]);
+    expect(manifest(result, "llm")?.spec.volumes).toEqual([
+      { name: "scratch", mountPath: "/scratch", emptyDir: { medium: "Memory", sizeLimit: "1073741824" } },
+      { name: "dev-shm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+    ]);
+    const said = (agent: string) =>
+      kinds(result.report.findings, "data-volume")
+        .filter((f) => f.agents?.includes(agent))
+        .map((f) => f.message);
+    expect(said("asr")).toEqual([
+      expect.stringContaining(
+        "/tmp (tmpfs: /tmp:mode=1777,size=512m) becomes an emptyDir in RAM of 512Mi, which counts in the container's memory",
+      ),
+    ]);
+    expect(said("tts")).toEqual([
+      expect.stringContaining(
+        "/cache (tmpfs: /cache:size=50%) becomes an emptyDir in RAM with no size (give it emptyDir.sizeLimit)",
+      ),
+    ]);
+    expect(said("llm")).toEqual([
+      expect.stringContaining("/scratch (type: tmpfs) becomes an emptyDir in RAM of 1073741824"),
+      expect.stringContaining("shared memory (type: tmpfs) is an emptyDir in RAM at /dev/shm of 2Gi"),
+    ]);
   });
 
   it("puts on a compose service's Service the port its own environment says it listens on, and not one it reaches", () => {

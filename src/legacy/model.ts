@@ -156,8 +156,8 @@ export interface DataVolume {
   source: Location;
   /** Not in the compose file: scratch space where an infrastructure image writes (infrastructure.ts). */
   forImage?: true;
-  /** Shared memory at /dev/shm (shm_size, ipc: host): held in RAM, as compose gave it, with its size. */
-  sharedMemory?: { sizeLimit?: string; said: string };
+  /** Held in RAM as compose gave it (a tmpfs; /dev/shm by shm_size or ipc: host), with its size. */
+  inMemory?: { sizeLimit?: string; said: string };
 }
 
 export interface GpuEvidence {

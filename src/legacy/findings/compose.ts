@@ -125,10 +125,11 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       );
     }
     const named = (a.volumes ?? []).filter((v) => v.volume && !a.infrastructure);
-    const scratch = (a.volumes ?? []).filter((v) => !v.volume && !v.forImage && !v.sharedMemory);
-    const shared = a.volumes?.find((v) => v.sharedMemory);
-    if (shared?.sharedMemory) {
-      const { sizeLimit, said } = shared.sharedMemory;
+    const sharedMemoryPath = "/dev/shm";
+    const scratch = (a.volumes ?? []).filter((v) => !v.volume && !v.forImage && v.target !== sharedMemoryPath);
+    const shared = a.volumes?.find((v) => v.inMemory && v.target === sharedMemoryPath);
+    if (shared?.inMemory) {
+      const { sizeLimit, said } = shared.inMemory;
       findings.push(
         agentFinding(a, {
           kind: "data-volume",
@@ -145,10 +146,14 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
           severity: "info",
           message: `${a.legacyName}'s compose volumes: ${[
             ...named.map((v) => `${v.volume} at ${v.target} becomes a PersistentVolumeClaim of 1Gi (size it)`),
-            ...scratch.map((v) => `${v.target} becomes an emptyDir, lost with the pod`),
+            ...scratch.map((v) =>
+              v.inMemory
+                ? `${v.target} (${v.inMemory.said}) becomes an emptyDir in RAM${v.inMemory.sizeLimit ? ` of ${v.inMemory.sizeLimit}` : " with no size (give it emptyDir.sizeLimit)"}, which counts in the container's memory and is lost with the pod`
+                : `${v.target} becomes an emptyDir, lost with the pod`,
+            ),
           ].join(
             "; ",
-          )}. A claim on local-path ties the agent to the node that holds it, which a GPU fallback cannot follow`,
+          )}${named.length ? ". A claim on local-path ties the agent to the node that holds it, which a GPU fallback cannot follow" : ""}`,
           source: (named[0] ?? scratch[0])?.source ?? a.source,
         }),
       );
