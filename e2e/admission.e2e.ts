@@ -112,15 +112,15 @@ const refused: [string, () => unknown, RegExp][] = [
     /\.spec\.ports: duplicate entries for key \[name=\\?"zmq\\?"\]/,
   ],
   [
-    "two ports with one number",
+    "two ports with one number and protocol",
     () =>
       agent("dup-port-number", {
         ports: [
           { name: "a", port: 5800 },
-          { name: "b", port: 5800 },
+          { name: "b", port: 5800, protocol: "TCP" },
         ],
       }),
-    /spec\.ports.*port numbers must be unique/,
+    /spec\.ports.*a port number is listed twice for one protocol/,
   ],
   [
     "a port name over 15 characters",
@@ -344,6 +344,21 @@ describe("admission", () => {
     );
     expect(mounts.filter((m) => m.mountPath === "/tmp").map((m) => m.name)).toEqual(["vol-tmp"]);
     expect(await conditionOf("own-tmp", "Ready")).not.toMatchObject({ reason: "ChildRejected" });
+  });
+
+  it("accepts one port number over TCP and UDP, and its Service carries both", async () => {
+    const ports = [
+      { name: "sip", port: 5060, protocol: "TCP" },
+      { name: "sip-udp", port: 5060, protocol: "UDP" },
+    ];
+    await kubectl(["apply", "--server-side", "-f", "-"], stringify(agent("pbx", { ports })));
+    const carried = await eventually("pbx's Service", () =>
+      kubectl(["get", "svc", "pbx", "-n", ns.name, "-o", "jsonpath={.spec.ports}"]).then(
+        (out) => JSON.parse(out) as { name: string; port: number; protocol: string }[],
+        () => undefined,
+      ),
+    );
+    expect(carried.map(({ name, port, protocol }) => ({ name, port, protocol }))).toEqual(ports);
   });
 
   it("accepts a missing dependency, and names it in DependenciesReady", async () => {

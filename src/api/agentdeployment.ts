@@ -338,10 +338,16 @@ export const agentDeploymentSpecSchema = z
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["name"],
         "x-kubernetes-validations": [
-          { rule: "self.all(p, self.filter(q, q.port == p.port).size() == 1)", message: "port numbers must be unique" },
+          {
+            // One number may be both TCP and UDP (SIP on 5060, DNS on 53), as on a Service.
+            rule: "self.all(p, self.filter(q, q.port == p.port && q.protocol == p.protocol).size() == 1)",
+            message: "a port number is listed twice for one protocol: list each port and protocol once",
+          },
         ],
       })
-      .describe("The ports the agent listens on. Each becomes a named port of its Service."),
+      .describe(
+        "The ports the agent listens on, each number once per protocol. Each becomes a named port of its Service.",
+      ),
     healthCheck: healthCheckSchema.optional(),
     env: z
       .array(envVarSchema)

@@ -11,13 +11,13 @@ export const maxAgentPorts = 32;
 export function declaredPorts(agent: FleetAgent): { name: string; port: number; protocol: "TCP" | "UDP" }[] {
   const out: { name: string; port: number; protocol: "TCP" | "UDP" }[] = [];
   const names = new Set<string>();
-  const numbers = new Set<number>();
+  const numbers = new Set<string>();
   const add = (port: number, base: string, protocol: "TCP" | "UDP" = "TCP") => {
-    // One entry per number: the API keeps port numbers unique.
-    if (numbers.has(port)) return;
+    // One entry per number and protocol, as the API keeps them: SIP's 5060 is both TCP and UDP.
+    if (numbers.has(`${port}/${protocol}`)) return;
     let name = base;
     for (let i = 2; names.has(name); i++) name = `${base.slice(0, 13)}-${i}`;
-    numbers.add(port);
+    numbers.add(`${port}/${protocol}`);
     names.add(name);
     out.push({ name, port, protocol });
   };

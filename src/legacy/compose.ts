@@ -116,13 +116,13 @@ function portEntry(item: YNode): PortEntry {
 function publishedPorts(node: YNode | undefined): PortUse[] {
   if (node?.kind !== "seq") return [];
   return node.items.flatMap((item) => {
-    const { host, container } = portEntry(item);
+    const { host, container, udp } = portEntry(item);
     // A bare port ("8080", or {target: 8080}) is counted as the host's too, as the host port compose
     // picked is not known.
     const published = host.length ? host : scalar(item)?.includes(":") ? [] : container;
     return published.map((port, i) => {
       const target = container[Math.min(i, container.length - 1)];
-      return { port, role: "host", source: item.loc, ...(target ? { target } : {}) };
+      return { port, role: "host", source: item.loc, ...(target ? { target } : {}), ...(udp ? { udp } : {}) };
     });
   });
 }

@@ -539,6 +539,9 @@ services:
   sip:
     image: acme/sip:1
     ports: ["5070:5070/udp"]
+  pbx:
+    image: acme/pbx:1
+    ports: ["5060:5060", "5060:5060/udp"]
 `,
     });
     // Before, a range was no port at all, and a UDP port was written as TCP.
@@ -564,6 +567,11 @@ services:
     expect(media.healthCheck).toEqual({ port: "tcp-7880", path: "/" });
     // A probe connects over TCP: an agent that listens on UDP alone gets none.
     expect(manifest(result, "sip")?.spec).not.toHaveProperty("healthCheck");
+    // One number, both protocols, as SIP takes it: before, the UDP one was dropped without a word.
+    expect(manifest(result, "pbx")?.spec.ports).toEqual([
+      { name: "tcp-5060", port: 5060, protocol: "TCP" },
+      { name: "udp-5060", port: 5060, protocol: "UDP" },
+    ]);
     expect(kinds(result.report.findings, "port-range").map((f) => [f.severity, f.agents, f.port, f.message])).toEqual([
       [
         "warning",
@@ -1719,6 +1727,18 @@ describe("findings", () => {
       pc2("services:\n  a: {image: x, ports: ['9090:9090']}\n  b: {image: y, ports: ['9090:80']}\n"),
     );
     expect(kinds(report.findings, "port-conflict")[0]?.message).toMatch(/cannot publish one host port twice/);
+  });
+
+  it("port-conflict: a number is taken once per protocol", () => {
+    const { report } = run(
+      pc2(
+        "services:\n  sip: {image: x, ports: ['5060:5060/udp']}\n  web: {image: y, ports: ['5060:5060']}\n  rtp: {image: z, ports: ['5060:6000/udp']}\n",
+      ),
+    );
+    // Before, web's TCP 5060 was said to collide with them too.
+    expect(kinds(report.findings, "port-conflict").map((f) => [f.agents, f.message.split(" is taken")[0]])).toEqual([
+      [["rtp", "sip"], "UDP port 5060 on pc2"],
+    ]);
   });
 
   it("dependency-cycle", () => {

@@ -133,6 +133,8 @@ export interface PortUse {
   source: Location;
   /** For a port compose publishes on the host: the container's port behind it, which the Service exposes. */
   target?: number;
+  /** Published for UDP (5060:5060/udp): it takes the number from no TCP listener, nor one from it. */
+  udp?: true;
 }
 
 export interface EnvVar {

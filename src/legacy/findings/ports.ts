@@ -11,9 +11,14 @@ export function portConflicts(agents: readonly FleetAgent[], composeOnly: readon
     const uses = all
       .filter((a) => a.machine === machine)
       .flatMap((a) => a.ports.map((p) => ({ ...p, agent: a.legacyName, from: a.from })));
-    const byPort = new Map<number, typeof uses>();
-    for (const u of uses) byPort.set(u.port, [...(byPort.get(u.port) ?? []), u]);
-    for (const [port, list] of [...byPort].sort(([a], [b]) => a - b)) {
+    // A number is taken once per protocol: a UDP port and a TCP one of one number do not collide.
+    const byPort = new Map<string, typeof uses>();
+    for (const u of uses) {
+      const key = `${u.port}${u.udp ? "/udp" : ""}`;
+      byPort.set(key, [...(byPort.get(key) ?? []), u]);
+    }
+    for (const list of [...byPort.values()].sort(([a], [b]) => (a?.port ?? 0) - (b?.port ?? 0))) {
+      const { port, udp } = list[0] ?? { port: 0 };
       const owners = [...new Set(list.map((u) => u.agent))];
       const describe = (u: (typeof list)[number]) =>
         `${u.agent} (${u.role === "host" ? "published on the host by compose" : u.role}, ${where(u.source)})`;
@@ -26,7 +31,7 @@ export function portConflicts(agents: readonly FleetAgent[], composeOnly: readon
           machine,
           agents: owners,
           port,
-          message: `port ${port} on ${machineLabel(machine)} is taken by ${list.map(describe).join(" and by ")}${
+          message: `${udp ? "UDP " : ""}port ${port} on ${machineLabel(machine)} is taken by ${list.map(describe).join(" and by ")}${
             twiceOnHost ? "; compose cannot publish one host port twice" : ""
           }. In Kubernetes each agent has its own address, so the manifests keep both; check which one the other agents mean`,
           source: where((list[1] ?? list[0])?.source ?? { file: "", line: 0, column: 0 }),
