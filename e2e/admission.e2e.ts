@@ -233,6 +233,20 @@ const refused: [string, () => unknown, RegExp][] = [
       }),
     /spec\.configMountPath: .*put configMountPath in a directory of its own/,
   ]),
+  ...(
+    [
+      ["cpu", 2, "1500m"],
+      ["memory", "4Gi", "2Gi"],
+      ["ephemeral-storage", "10G", "1Gi"],
+    ] as const
+  ).map(([resource, request, limit]): [string, () => unknown, RegExp] => [
+    `a ${resource} request above its limit`,
+    () =>
+      agent(`over-${resource}`, { resources: { requests: { [resource]: request }, limits: { [resource]: limit } } }),
+    new RegExp(
+      `spec\\.resources\\.requests(\\.${resource}|\\[.${resource}.\\]): .*requests\\.${resource} is more than limits\\.${resource}`,
+    ),
+  ]),
   [
     "a CPU request that is no quantity",
     () => agent("cpu-lots", { resources: { requests: { cpu: "lots" } } }),
@@ -344,6 +358,13 @@ describe("admission", () => {
     );
     expect(mounts.filter((m) => m.mountPath === "/tmp").map((m) => m.name)).toEqual(["vol-tmp"]);
     expect(await conditionOf("own-tmp", "Ready")).not.toMatchObject({ reason: "ChildRejected" });
+  });
+
+  it("accepts a request equal to its limit, however it is written", async () => {
+    const resources = { requests: { cpu: 1, memory: "1536Mi" }, limits: { cpu: "1000m", memory: "1.5Gi" } };
+    await kubectl(["apply", "--server-side", "-f", "-"], stringify(agent("at-limit", { resources })));
+    const stored = await kubectl(["get", "agd", "at-limit", "-n", ns.name, "-o", "jsonpath={.spec.resources}"]);
+    expect(JSON.parse(stored)).toEqual(resources);
   });
 
   it("accepts one port number over TCP and UDP, and its Service carries both", async () => {

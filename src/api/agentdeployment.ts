@@ -316,6 +316,21 @@ export const networkSchema = z
   .strict()
   .describe("Who may connect to the agent. Without it, only its dependents may.");
 
+/**
+ * A request above its limit makes a pod the API server refuses (must be less than or equal to the
+ * limit): refused here instead, naming the agent's field, not its Deployment's.
+ */
+const requestsWithinLimits = (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => {
+  // CEL spells a property's '-' as __dash__; an int-or-string quantity is read through string().
+  const field = resource.replace(/-/g, "__dash__");
+  const [request, limit] = [`self.requests.${field}`, `self.limits.${field}`].map((q) => `string(${q})`);
+  return {
+    rule: `!has(self.requests) || !has(self.limits) || !has(self.requests.${field}) || !has(self.limits.${field}) || !isQuantity(${request}) || !isQuantity(${limit}) || quantity(${request}).compareTo(quantity(${limit})) <= 0`,
+    message: `requests.${resource} is more than limits.${resource}: a pod may not ask for more than it may use`,
+    fieldPath: `.requests${resource.includes("-") ? `['${resource}']` : `.${resource}`}`,
+  };
+});
+
 /** configMountPath's directory, in CEL: '' for a file at the root. */
 const configDirCel = "self.configMountPath.substring(0, self.configMountPath.lastIndexOf('/'))";
 
@@ -382,6 +397,7 @@ export const agentDeploymentSpecSchema = z
       })
       .strict()
       .optional()
+      .meta({ "x-kubernetes-validations": requestsWithinLimits })
       .describe("CPU and memory; GPU is set by gpu, never here."),
     gpu: gpuRequestSchema.optional(),
     dependencies: z

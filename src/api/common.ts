@@ -57,7 +57,8 @@ const quantityPattern =
 /** A Kubernetes resource quantity ("500m", "2Gi", or a bare number). */
 export const quantity = (description: string) =>
   z
-    .union([z.string().regex(quantityPattern), z.number().nonnegative()])
+    // Bounded, so that CEL rules comparing quantities stay within the API server's cost budget.
+    .union([z.string().max(64).regex(quantityPattern), z.number().nonnegative()])
     .meta({ "x-kubernetes-int-or-string": true })
     .describe(description);
 
