@@ -842,6 +842,40 @@ describe("compose, as kompose reads it and what it drops", () => {
     expect(spec(result, "llm")?.resources).toEqual({ limits: { memory: "8Gi" } });
   });
 
+  it("requests no more than a service's limit, which Kubernetes refuses, and says so", () => {
+    const result = compose(`services:
+  embedder:
+    image: cascade/embedder:1
+    deploy: {resources: {reservations: {cpus: "2", memory: 8g}, limits: {cpus: "1.5", memory: 4096m}}}
+  reranker:
+    image: cascade/reranker:1
+    mem_reservation: 1536m
+    mem_limit: 1.5g
+    cpus: "0.5"
+    deploy: {resources: {reservations: {cpus: "0.25"}}}
+`);
+    // Before, the manifest asked for 8Gi under a 4Gi limit, and its pods were refused.
+    expect(spec(result, "embedder")?.resources).toEqual({
+      requests: { cpu: "1.5", memory: "4096Mi" },
+      limits: { cpu: "1.5", memory: "4096Mi" },
+    });
+    // 1536Mi is 1.5Gi: equal, not above; a request below its limit is kept.
+    expect(spec(result, "reranker")?.resources).toEqual({
+      requests: { cpu: "0.25", memory: "1536Mi" },
+      limits: { cpu: "0.5", memory: "1.5Gi" },
+    });
+    expect(result.report.findings.filter((f) => f.kind === "resource-limits")).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        agents: ["embedder"],
+        source: "mainpc-docker-compose.yml:2",
+        message: expect.stringContaining(
+          "embedder reserves cpu 2 above its limit of 1.5, and memory 8Gi above its limit of 4096Mi: Kubernetes refuses a pod that requests more than its limit",
+        ),
+      }),
+    ]);
+  });
+
   it("mounts compose's secrets where the service read them, from legacy-secrets, and says which keys to create from which files", () => {
     const result = compose(`services:
   planner:

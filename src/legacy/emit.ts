@@ -10,6 +10,7 @@ import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts"
 import type { SecretValue } from "./findings/scans.ts";
 import { type FleetAgent, type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel } from "./names.ts";
+import { requestsWithinLimits } from "./resources.ts";
 import {
   composeSecretsDirectory,
   legacySecretKey,
@@ -58,6 +59,16 @@ function healthCheckOf(agent: FleetAgent, declared: { name: string; port: number
   return hc?.tcp || (agent.infrastructure && !hc?.path)
     ? { port: port.name, tcp: true, ...timing }
     : { port: port.name, path: hc?.path ?? "/health", ...timing };
+}
+
+/** spec.resources: requests and limits, each request at most its limit (resources.ts). */
+function resourcesOf(given: NonNullable<FleetAgent["resources"]>): AgentDeploymentSpec["resources"] {
+  const { cpu, memory, cpuLimit, memoryLimit } = requestsWithinLimits(given).resources;
+  const list = (c: string | undefined, m: string | undefined) =>
+    c || m ? { ...(c ? { cpu: c } : {}), ...(m ? { memory: m } : {}) } : undefined;
+  const requests = list(cpu, memory);
+  const limits = list(cpuLimit, memoryLimit);
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
 /** A named compose volume's PersistentVolumeClaim: one per agent and volume. */
@@ -200,28 +211,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     ...(env.length ? { env } : {}),
     ...(secretEnv.length ? { secretEnv } : {}),
     ...(Object.keys(config).length ? { config } : {}),
-    ...(agent.resources
-      ? {
-          resources: {
-            ...(agent.resources.cpu || agent.resources.memory
-              ? {
-                  requests: {
-                    ...(agent.resources.cpu ? { cpu: agent.resources.cpu } : {}),
-                    ...(agent.resources.memory ? { memory: agent.resources.memory } : {}),
-                  },
-                }
-              : {}),
-            ...(agent.resources.cpuLimit || agent.resources.memoryLimit
-              ? {
-                  limits: {
-                    ...(agent.resources.cpuLimit ? { cpu: agent.resources.cpuLimit } : {}),
-                    ...(agent.resources.memoryLimit ? { memory: agent.resources.memoryLimit } : {}),
-                  },
-                }
-              : {}),
-          },
-        }
-      : {}),
+    ...(agent.resources ? { resources: resourcesOf(agent.resources) } : {}),
     ...(gpuClass
       ? {
           gpu: {

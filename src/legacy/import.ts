@@ -32,6 +32,7 @@ import {
   type Severity,
   where,
 } from "./model.ts";
+import { resourceFindings } from "./resources.ts";
 import { legacySecretName, secretFileMounts } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
@@ -205,6 +206,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...infrastructureFindings(addresses, fleet.agents),
     ...unsetVariableFindings(variables.unset),
     ...composeFindings(fleet.agents),
+    ...resourceFindings(fleet.agents),
   ];
   findings.push(...vramFindings(fleet.agents, classOf));
   const unassigned = fleet.agents.filter((a) => a.machine === unassignedMachine);
