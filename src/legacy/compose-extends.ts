@@ -7,7 +7,14 @@ import { posix } from "node:path";
 import { isCompose, outOfProfile, readCompose } from "./compose.ts";
 import { withOverride } from "./compose-override.ts";
 import { fillFromDotEnv } from "./dotenv.ts";
-import { type BesideFileReader, type EnvVar, type Finding, InputError, type LegacyAgent, where } from "./model.ts";
+import {
+  agentFinding,
+  type BesideFileReader,
+  type EnvVar,
+  type Finding,
+  InputError,
+  type LegacyAgent,
+} from "./model.ts";
 import { parseYaml } from "./yaml-source.ts";
 
 /** The services of another compose file (`extends: {file}`), or why they cannot be read. */
@@ -54,14 +61,13 @@ function extendService(base: LegacyAgent, own: LegacyAgent, enabled: ReadonlySet
   };
 }
 
-const missingBase = (own: LegacyAgent, why: string): Finding => ({
-  kind: "compose-extends",
-  severity: "warning",
-  machine: own.machine,
-  agents: [own.legacyName],
-  message: `${own.legacyName} extends ${why}: it is imported with its own settings alone, without the image, environment, ports or volumes it would take from there. Import the file that defines that service with it`,
-  source: where(own.extendsService?.source ?? own.source),
-});
+const missingBase = (own: LegacyAgent, why: string): Finding =>
+  agentFinding(own, {
+    kind: "compose-extends",
+    severity: "warning",
+    message: `${own.legacyName} extends ${why}: it is imported with its own settings alone, without the image, environment, ports or volumes it would take from there. Import the file that defines that service with it`,
+    source: own.extendsService?.source ?? own.source,
+  });
 
 /**
  * A compose file's services with each extends: resolved, bases first (a chain, across files too);

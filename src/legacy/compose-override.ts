@@ -4,7 +4,7 @@
 // replace, environment and volumes merge by name and target, ports and dependencies add up.
 import { firstFew, inWords } from "../lib/words.ts";
 import { machineLabel } from "./machine.ts";
-import { type Finding, type LegacyAgent, where } from "./model.ts";
+import { agentFinding, type Finding, type LegacyAgent, where } from "./model.ts";
 import { toDnsLabel } from "./names.ts";
 
 /** `base`'s items whose key `over` does not give, then `over`'s: the later file wins per key. */
@@ -177,14 +177,12 @@ export function mergeOverrides(services: readonly LegacyAgent[]): {
 
 /** An override file's service, merged into the service it adds to. */
 export function overrideFinding({ base, overrides }: OverrideMerged): Finding {
-  return {
+  return agentFinding(base, {
     kind: "duplicate-agent",
     severity: "info",
-    machine: base.machine,
-    agents: [base.legacyName],
     message: `${base.legacyName} at ${inWords(overrides.map((o) => where(o.source)))} has no image or build of its own: it adds to ${base.legacyName} at ${where(base.source)}, and is merged into it as compose merges an override file (its environment, ports, volumes and dependencies added, what it sets again replaced)`,
-    source: where(overrides[0]?.source ?? base.source),
-  };
+    source: overrides[0]?.source ?? base.source,
+  });
 }
 
 /** Overrides whose base is not among the files given, one warning per file: compose never ran them alone. */

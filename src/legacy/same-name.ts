@@ -3,7 +3,7 @@
 // manifest file would be written over the other).
 import { counted, inWords } from "../lib/words.ts";
 import { machineLabel } from "./machine.ts";
-import { type Finding, type FleetAgent, type LegacyAgent, where } from "./model.ts";
+import { agentFinding, type Finding, type FleetAgent, type LegacyAgent, where } from "./model.ts";
 import { toAgentName, toDnsLabel } from "./names.ts";
 
 /**
@@ -26,17 +26,17 @@ export function oncePerMachine(agents: readonly LegacyAgent[]): { kept: LegacyAg
     const a = definitions.at(-1) as LegacyAgent;
     const files = new Set(definitions.map((d) => d.source.file));
     const why = runs(chosen) && definitions.some((d) => !runs(d)) ? "it has something to run" : "the later one";
-    findings.push({
-      kind: "duplicate-agent",
-      severity: "warning",
-      machine: a.machine,
-      agents: [a.legacyName],
-      message:
-        files.size === 1
-          ? `${a.legacyName} is defined ${definitions.length === 2 ? "twice" : `${definitions.length} times`} in ${a.source.file} (lines ${inWords(definitions.map((d) => String(d.source.line)))}); the later definition is imported`
-          : `${a.legacyName} is defined for ${machineLabel(a.machine)} in ${files.size === 2 ? "two files" : counted(files.size, "file")} (${inWords(definitions.map((d) => where(d.source)))}); the one at ${where(chosen.source)} is imported (${why})`,
-      source: where(a.source),
-    });
+    findings.push(
+      agentFinding(a, {
+        kind: "duplicate-agent",
+        severity: "warning",
+        message:
+          files.size === 1
+            ? `${a.legacyName} is defined ${definitions.length === 2 ? "twice" : `${definitions.length} times`} in ${a.source.file} (lines ${inWords(definitions.map((d) => String(d.source.line)))}); the later definition is imported`
+            : `${a.legacyName} is defined for ${machineLabel(a.machine)} in ${files.size === 2 ? "two files" : counted(files.size, "file")} (${inWords(definitions.map((d) => where(d.source)))}); the one at ${where(chosen.source)} is imported (${why})`,
+        source: a.source,
+      }),
+    );
   }
   return { kept, findings };
 }

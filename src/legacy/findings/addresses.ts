@@ -3,7 +3,7 @@
 
 import { agentsNamed, counted, firstFew } from "../../lib/words.ts";
 import type { FleetAddresses } from "../address-rewrites.ts";
-import { type Finding, type FleetAgent, where } from "../model.ts";
+import { agentFinding, type Finding, type FleetAgent, where } from "../model.ts";
 import { byKey, byPlace } from "./by-place.ts";
 
 /**
@@ -133,18 +133,18 @@ export function infrastructureFindings(result: FleetAddresses | undefined, agent
         : undefined,
       "for production, its own Helm chart does backups and upgrades better",
     ].filter((x): x is string => x !== undefined);
-    findings.push({
-      kind: "infrastructure-stateful",
-      // Its data itself in scratch space: a drain or a restarted PC loses it, where compose kept it.
-      // Or it may not start at all.
-      severity: (scratch.length && !data.length) || unknownWrites ? "warning" : "info",
-      machine: a.machine,
-      agents: [a.legacyName],
-      message: `${a.name} (${a.infrastructure.kind}) keeps data: ${sentences
-        .map((x, i) => (i ? `${x[0]?.toUpperCase()}${x.slice(1)}` : x))
-        .join(". ")}`,
-      source: where(a.source),
-    });
+    findings.push(
+      agentFinding(a, {
+        kind: "infrastructure-stateful",
+        // Its data itself in scratch space: a drain or a restarted PC loses it, where compose kept it.
+        // Or it may not start at all.
+        severity: (scratch.length && !data.length) || unknownWrites ? "warning" : "info",
+        message: `${a.name} (${a.infrastructure.kind}) keeps data: ${sentences
+          .map((x, i) => (i ? `${x[0]?.toUpperCase()}${x.slice(1)}` : x))
+          .join(". ")}`,
+        source: a.source,
+      }),
+    );
   }
   for (const need of result?.needs.values() ?? []) {
     if (need.defined || need.neededBy.size === 0) continue;

@@ -4,7 +4,15 @@
 import { counted } from "../../lib/words.ts";
 import type { Fleet } from "../fleet.ts";
 import { machineLabel } from "../machine.ts";
-import { type Decommissioned, type Finding, type FleetAgent, type LegacyAgent, putOutOfUse, where } from "../model.ts";
+import {
+  agentFinding,
+  type Decommissioned,
+  type Finding,
+  type FleetAgent,
+  type LegacyAgent,
+  putOutOfUse,
+  where,
+} from "../model.ts";
 import { sameName } from "../names.ts";
 
 /**
@@ -34,16 +42,16 @@ export function driftFindings(fleet: Fleet): Finding[] {
     const gone = decommissioned.find(
       (d) => d.machine === s.machine && (sameName(d.legacyName, runs) || sameName(d.legacyName, s.legacyName)),
     );
-    findings.push({
-      kind: "compose-drift",
-      severity: gone ? "warning" : "info",
-      machine: s.machine,
-      agents: [s.legacyName],
-      message: gone
-        ? `compose service ${s.legacyName} still runs ${runs}, which the startup config ${putOutOfUse(gone)} at ${where(gone.source)} (${gone.reason}); not imported`
-        : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${machineLabel(s.machine)}'s startup config; not imported${whatItRuns(s, agents)}`,
-      source: where(s.source),
-    });
+    findings.push(
+      agentFinding(s, {
+        kind: "compose-drift",
+        severity: gone ? "warning" : "info",
+        message: gone
+          ? `compose service ${s.legacyName} still runs ${runs}, which the startup config ${putOutOfUse(gone)} at ${where(gone.source)} (${gone.reason}); not imported`
+          : `compose service ${s.legacyName}${s.serviceName ? ` (${s.serviceName})` : ""} is not an agent of ${machineLabel(s.machine)}'s startup config; not imported${whatItRuns(s, agents)}`,
+        source: s.source,
+      }),
+    );
   }
 
   // Startup agents no compose file runs, per machine that has a compose file: one finding, not dozens.
@@ -130,12 +138,7 @@ export function driftFindings(fleet: Fleet): Finding[] {
       (a) => sameName(a.legacyName, d.legacyName) && (d.how !== "disabled" || a.machine === d.machine),
     );
     if (importedAnyway) continue;
-    findings.push({
-      ...notImported(d),
-      machine: d.machine,
-      agents: [d.legacyName],
-      source: where(d.source),
-    });
+    findings.push(agentFinding(d, { ...notImported(d), source: d.source }));
   }
   return findings;
 }

@@ -1,7 +1,15 @@
 // What a definition holds that must not travel as it is: literal secrets (and secret defaults such
 // as ${X:-admin}), host paths mounted into containers, and fixed addresses.
 import { agentsNamed, counted, inWords } from "../../lib/words.ts";
-import { type Finding, type FleetAgent, type HostAccess, type LegacyAgent, type Location, where } from "../model.ts";
+import {
+  agentFinding,
+  type Finding,
+  type FleetAgent,
+  type HostAccess,
+  type LegacyAgent,
+  type Location,
+  where,
+} from "../model.ts";
 import { secretKey } from "../secret-names.ts";
 import { substitute } from "../values.ts";
 import { byPlace } from "./by-place.ts";
@@ -138,31 +146,31 @@ export function mountFindings(defs: readonly LegacyAgent[]): Finding[] {
         plain.push({ mount: p.mount, source: p.source });
         continue;
       }
-      findings.push({
-        kind: "host-mount",
-        severity: dockerSocket || sensitive.test(p.path) ? "blocker" : "warning",
-        machine: d.machine,
-        agents: [d.legacyName],
-        message: dockerSocket
-          ? `${d.legacyName} ${p.how}: the Docker socket is root on the host, and there is no Docker on a k3s node. Kubernetes restarts failed pods itself; drop this agent or give it RBAC on pods instead. It is imported without the mount`
-          : models
-            ? `${d.legacyName} ${p.how}: model files on one PC's disk. Put them on a PersistentVolumeClaim, or have the agent download them on start (a hostPath volume in spec.volumes would share one copy, but only in a namespace whose Pod Security level is privileged, and only if both PCs hold it at the same path)`
-            : `${d.legacyName} ${p.how}: the host's system directories are not an agent's to read; drop the mount (the restricted Pod Security Standard of the agents' namespace refuses host paths)`,
-        source: where(p.source),
-      });
+      findings.push(
+        agentFinding(d, {
+          kind: "host-mount",
+          severity: dockerSocket || sensitive.test(p.path) ? "blocker" : "warning",
+          message: dockerSocket
+            ? `${d.legacyName} ${p.how}: the Docker socket is root on the host, and there is no Docker on a k3s node. Kubernetes restarts failed pods itself; drop this agent or give it RBAC on pods instead. It is imported without the mount`
+            : models
+              ? `${d.legacyName} ${p.how}: model files on one PC's disk. Put them on a PersistentVolumeClaim, or have the agent download them on start (a hostPath volume in spec.volumes would share one copy, but only in a namespace whose Pod Security level is privileged, and only if both PCs hold it at the same path)`
+              : `${d.legacyName} ${p.how}: the host's system directories are not an agent's to read; drop the mount (the restricted Pod Security Standard of the agents' namespace refuses host paths)`,
+          source: p.source,
+        }),
+      );
     }
     const [first] = plain;
     if (first) {
-      findings.push({
-        kind: "host-mount",
-        severity: "warning",
-        machine: d.machine,
-        agents: [d.legacyName],
-        message: `${d.legacyName} mounts ${inWords(plain.map((p) => p.mount))}${
-          plain.length > 1 ? ` (lines ${plain.map((p) => p.source.line).join(", ")})` : ""
-        }: ${plain.length > 1 ? "host paths tie" : "a host path ties"} it to one machine and its files, and the agents' restricted namespace refuses host paths: use a ConfigMap or a PersistentVolumeClaim`,
-        source: where(first.source),
-      });
+      findings.push(
+        agentFinding(d, {
+          kind: "host-mount",
+          severity: "warning",
+          message: `${d.legacyName} mounts ${inWords(plain.map((p) => p.mount))}${
+            plain.length > 1 ? ` (lines ${plain.map((p) => p.source.line).join(", ")})` : ""
+          }: ${plain.length > 1 ? "host paths tie" : "a host path ties"} it to one machine and its files, and the agents' restricted namespace refuses host paths: use a ConfigMap or a PersistentVolumeClaim`,
+          source: first.source,
+        }),
+      );
     }
   }
   return findings;
@@ -273,14 +281,14 @@ export function hostAccessFindings(defs: readonly LegacyAgent[]): Finding[] {
     const push = (list: readonly HostAccess[], severity: Finding["severity"], says: (what: string) => string) => {
       const [first] = list;
       if (!first) return;
-      found.push({
-        kind: "host-access",
-        severity,
-        machine: d.machine,
-        agents: [d.legacyName],
-        message: `${d.legacyName} ${says(inWords(list.map((a) => a.what)))}`,
-        source: where(first.source),
-      });
+      found.push(
+        agentFinding(d, {
+          kind: "host-access",
+          severity,
+          message: `${d.legacyName} ${says(inWords(list.map((a) => a.what)))}`,
+          source: first.source,
+        }),
+      );
     };
     push(
       of("device", (a) => !gpuDevice.test(a.what)),
