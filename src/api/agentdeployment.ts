@@ -380,7 +380,7 @@ export const agentDeploymentSpecSchema = z
       .record(z.string(), z.unknown())
       .optional()
       .describe(
-        "Free-form configuration of the agent. It becomes a ConfigMap mounted as a YAML file; a change rolls the pods.",
+        "Free-form configuration of the agent. It becomes a ConfigMap mounted as a YAML file (JSON when configMountPath ends in .json); a change rolls the pods.",
       ),
     configMountPath: z
       .string()

@@ -189,6 +189,14 @@ describe("renderChildren", () => {
     expect(before.byKind("ConfigMap")).toMatchObject({ data: { "config.yaml": "sample_rate: 16000\n" } });
   });
 
+  it("writes the config as JSON where its file's name says JSON", () => {
+    const config = { model: "whisper-large-v3", beams: [1, 5], vad: { enabled: true } };
+    const { byKind } = render({ config, configMountPath: "/app/settings.JSON" });
+    const text = (byKind("ConfigMap") as unknown as { data: Record<string, string> }).data["settings.JSON"] ?? "";
+    // Before, a file named .json held YAML, and the agent's json.load failed on it.
+    expect(JSON.parse(text)).toEqual(config);
+  });
+
   it("renders no Service without ports and no ConfigMap without config", () => {
     const { byKind } = render({});
     expect(byKind("Service")).toBeUndefined();

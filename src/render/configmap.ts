@@ -6,20 +6,25 @@ import { childMetadata } from "./labels.ts";
 export const configMapName = (agentName: string) => `${agentName}-config`;
 export const configFileName = (mountPath: string) => mountPath.slice(mountPath.lastIndexOf("/") + 1) || "config.yaml";
 
-// The YAML of each config, by the config object: a render asks for it twice (the ConfigMap and the
+/** A config file whose name says JSON is written as JSON: an agent's json.load cannot read YAML. */
+const isJsonFile = (fileName: string) => /\.json$/i.test(fileName);
+
+// The text of each config, by the config object: a render asks for it twice (the ConfigMap and the
 // Deployment's digest of it), and the parsed spec, so its config, is one object per version of the
-// agent (reconcilers/agent-spec.ts). Nothing mutates a parsed config.
-const configYaml = new WeakMap<object, string>();
+// agent (reconcilers/agent-spec.ts). Nothing mutates a parsed config. (One config object is one
+// spec's, so one file name's: its text is keyed by the object alone.)
+const configText = new WeakMap<object, string>();
 
 function configData(agent: AgentDeployment): Record<string, string> | undefined {
   const { config, configMountPath } = agent.spec;
   if (config === undefined) return undefined;
-  let yaml = configYaml.get(config);
-  if (yaml === undefined) {
-    yaml = stringify(config, { lineWidth: 0 });
-    configYaml.set(config, yaml);
+  const fileName = configFileName(configMountPath);
+  let text = configText.get(config);
+  if (text === undefined) {
+    text = isJsonFile(fileName) ? `${JSON.stringify(config, null, 2)}\n` : stringify(config, { lineWidth: 0 });
+    configText.set(config, text);
   }
-  return { [configFileName(configMountPath)]: yaml };
+  return { [fileName]: text };
 }
 
 /**
@@ -30,7 +35,7 @@ export function prepareConfigFile(agent: AgentDeployment): void {
   configData(agent);
 }
 
-/** The agent's free-form config as one YAML file; none when the agent has no config. */
+/** The agent's free-form config as one YAML (or JSON) file; none when the agent has no config. */
 export function renderConfigMap(agent: AgentDeployment) {
   const data = configData(agent);
   if (!data) return undefined;
