@@ -220,18 +220,17 @@ const refused: [string, () => unknown, RegExp][] = [
     /spec\.volumes: .*two volumes are mounted at the same mountPath/,
   ],
   ...[
-    ["a volume's mount path", "/models/config.yaml"],
-    ["/tmp", "/tmp/config.yaml"],
-    ["/", "/config.yaml"],
+    ["a volume's mount path", "/models"],
+    ["the scratch space's", "/tmp"],
   ].map(([where, configMountPath]): [string, () => unknown, RegExp] => [
-    `a config file whose directory is ${where}`,
+    `a config file at ${where}`,
     () =>
       agent("config-dir", {
         config: { a: 1 },
         configMountPath,
         volumes: [{ name: "models", mountPath: "/models", emptyDir: {} }],
       }),
-    /spec\.configMountPath: .*put configMountPath in a directory of its own/,
+    /spec\.configMountPath: .*put the config file at a path of its own/,
   ]),
   ...(
     [
@@ -337,6 +336,7 @@ describe("admission", () => {
       stringify(
         agent("own-tmp", {
           config: { a: 1 },
+          configMountPath: "/tmp/agent.yaml",
           volumes: [{ name: "tmp", mountPath: "/tmp", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }],
         }),
       ),
@@ -357,6 +357,11 @@ describe("admission", () => {
       ),
     );
     expect(mounts.filter((m) => m.mountPath === "/tmp").map((m) => m.name)).toEqual(["vol-tmp"]);
+    // The config file alone, inside it.
+    expect(mounts.find((m) => m.name === "config")).toMatchObject({
+      mountPath: "/tmp/agent.yaml",
+      subPath: "agent.yaml",
+    });
     expect(await conditionOf("own-tmp", "Ready")).not.toMatchObject({ reason: "ChildRejected" });
   });
 

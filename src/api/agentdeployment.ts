@@ -331,9 +331,6 @@ const requestsWithinLimits = (["cpu", "memory", "ephemeral-storage"] as const).m
   };
 });
 
-/** configMountPath's directory, in CEL: '' for a file at the root. */
-const configDirCel = "self.configMountPath.substring(0, self.configMountPath.lastIndexOf('/'))";
-
 export const agentDeploymentSpecSchema = z
   .object({
     image: z.string().min(1).describe("The container image, with a tag or digest (cascade/stt-service:1.4.2)."),
@@ -388,7 +385,7 @@ export const agentDeploymentSpecSchema = z
       .regex(/^(\/[-._a-zA-Z0-9]+)+$/)
       .default("/etc/agentfleet/config.yaml")
       .describe(
-        "Where the config file appears in the container: an absolute path whose last part (the file's name) is letters, digits, '-', '_' and '.'.",
+        "Where the config file appears in the container: an absolute path whose last part (the file's name) is letters, digits, '-', '_' and '.'. Only that file is mounted; the rest of its directory stays as the image has it.",
       ),
     resources: z
       .object({
@@ -462,11 +459,11 @@ export const agentDeploymentSpecSchema = z
         fieldPath: ".secretEnv",
       },
       {
-        // The config file's directory is mounted whole (render/deployment.ts): a second mount there
-        // makes a pod the API server refuses, and one at /tmp would make the agent's scratch read-only.
-        rule: `!has(self.config) || [${configDirCel}].all(dir, dir != '' && dir != '/tmp' && (!has(self.volumes) || self.volumes.all(v, v.mountPath != dir)))`,
+        // The config file is mounted at configMountPath itself (render/deployment.ts): a second mount
+        // at that path makes a pod the API server refuses (volumeMounts must be unique).
+        rule: "!has(self.config) || (self.configMountPath != '/tmp' && (!has(self.volumes) || self.volumes.all(v, v.mountPath != self.configMountPath)))",
         message:
-          "the config file's directory is mounted whole and read-only: put configMountPath in a directory of its own, not /, /tmp or a volume's mountPath",
+          "configMountPath is where a volume (or the agent's scratch space, /tmp) is mounted: put the config file at a path of its own",
         fieldPath: ".configMountPath",
       },
     ],

@@ -180,13 +180,22 @@ describe("renderChildren", () => {
     const after = render({ config: { sample_rate: 22050 } });
     expect(before.container?.volumeMounts).toContainEqual({
       name: "config",
-      mountPath: "/etc/agentfleet",
+      mountPath: "/etc/agentfleet/config.yaml",
+      subPath: "config.yaml",
       readOnly: true,
     });
     const hash = (r: typeof before) => r.deployment.spec.template.metadata.annotations?.["agentfleet.io/config-hash"];
     expect(hash(before)).toBeDefined();
     expect(hash(before)).not.toBe(hash(after));
     expect(before.byKind("ConfigMap")).toMatchObject({ data: { "config.yaml": "sample_rate: 16000\n" } });
+  });
+
+  it("mounts the config file alone, beside what the image keeps in its directory", () => {
+    const { container } = render({ config: { port: 7000 }, configMountPath: "/app/config.yaml" });
+    // Before, /app itself was mounted from the ConfigMap, hiding the agent's code there.
+    expect(container?.volumeMounts.filter((m) => m.name === "config")).toEqual([
+      { name: "config", mountPath: "/app/config.yaml", subPath: "config.yaml", readOnly: true },
+    ]);
   });
 
   it("writes the config as JSON where its file's name says JSON", () => {

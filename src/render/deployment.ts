@@ -1,6 +1,5 @@
 // The Deployment that runs an agent: pinned to its GPU class's nodes with the class's resource and
 // RuntimeClass, probed as its health check says, configured by reference, secrets by reference.
-import path from "node:path/posix";
 import type { AgentVolume, HealthCheck } from "../api/agentdeployment.ts";
 import type { GPUClass } from "../api/gpuclass.ts";
 import { annotationKeys as annotations } from "../api/labels.ts";
@@ -106,7 +105,15 @@ export function renderDeployment({
         items: [{ key: configFileName(spec.configMountPath), path: configFileName(spec.configMountPath) }],
       },
     });
-    mounts.push({ name: "config", mountPath: path.dirname(spec.configMountPath), readOnly: true });
+    // The file alone, by subPath: a mount of its directory would hide what the image keeps there
+    // (configMountPath: /app/config.yaml would hide the agent's code in /app). A subPath mount sees
+    // no later change of the ConfigMap, and needs none: a change of the config rolls the pods.
+    mounts.push({
+      name: "config",
+      mountPath: spec.configMountPath,
+      subPath: configFileName(spec.configMountPath),
+      readOnly: true,
+    });
   }
   for (const v of spec.volumes ?? []) {
     volumes.push({ name: `vol-${v.name}`, ...volumeSource(v) });
