@@ -331,6 +331,9 @@ const requestsWithinLimits = (["cpu", "memory", "ephemeral-storage"] as const).m
   };
 });
 
+/** An absolute path whose every part is letters, digits, '-', '_' and '.': where a config file can be. */
+export const configMountPathPattern = /^(\/[-._a-zA-Z0-9]+)+$/;
+
 export const agentDeploymentSpecSchema = z
   .object({
     image: z.string().min(1).describe("The container image, with a tag or digest (cascade/stt-service:1.4.2)."),
@@ -382,7 +385,7 @@ export const agentDeploymentSpecSchema = z
     configMountPath: z
       .string()
       .max(4096)
-      .regex(/^(\/[-._a-zA-Z0-9]+)+$/)
+      .regex(configMountPathPattern)
       .default("/etc/agentfleet/config.yaml")
       .describe(
         "Where the config file appears in the container: an absolute path whose last part (the file's name) is letters, digits, '-', '_' and '.'. Only that file is mounted; the rest of its directory stays as the image has it.",

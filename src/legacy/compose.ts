@@ -457,7 +457,17 @@ function configFilesOf(spec: YNode, root: YNode): ComposeConfigFile[] {
           : scalar(child(defined, "external")) === "true"
             ? "an external config"
             : "a config no file given defines";
-    return [{ name, target: target.startsWith("/") ? target : `/${target}`, from, source: item.loc }];
+    const text = content ? scalar(content) : undefined;
+    return [
+      {
+        name,
+        target: target.startsWith("/") ? target : `/${target}`,
+        from,
+        source: item.loc,
+        ...(text !== undefined && content ? { content: { text, source: content.loc } } : {}),
+        ...(file && !content ? { file } : {}),
+      },
+    ];
   });
 }
 

@@ -210,7 +210,9 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     ...(volumes.length ? { volumes } : {}),
     ...(env.length ? { env } : {}),
     ...(secretEnv.length ? { secretEnv } : {}),
-    ...(Object.keys(config).length ? { config } : {}),
+    ...(Object.keys(config).length
+      ? { config, ...(agent.configMountPath ? { configMountPath: agent.configMountPath } : {}) }
+      : {}),
     ...(agent.resources ? { resources: resourcesOf(agent.resources) } : {}),
     ...(gpuClass
       ? {

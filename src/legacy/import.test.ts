@@ -726,35 +726,82 @@ models:
     ]);
   });
 
-  it("says which compose configs a service reads that no manifest carries", () => {
-    const result = run({
-      path: "pc2-docker-compose.yml",
-      text: `services:
+  it("carries a compose config of settings into the agent's spec.config, and says which others no manifest carries", () => {
+    const compose = `services:
   web:
     image: acme/web:1
     configs:
       - source: web_conf
         target: /etc/web/conf.yaml
       - tls
+      - source: extra
+        target: /etc/web/extra.yaml
+  worker:
+    image: acme/worker:1
+    configs: [{source: worker_conf, target: /app/settings.json}]
+  cache:
+    image: redis:7
 configs:
   web_conf:
     content: |
       listen: 80
+      cache_url: redis://localhost:6379
+      openai_api_key: sk-proj-abcdefghijklmnopqrstuvwxyz123456
   tls:
     file: ./tls.conf
-`,
+  extra:
+    content: "debug: true"
+  worker_conf:
+    file: ./worker.json
+`;
+    const result = importLegacy([{ path: "pc2-docker-compose.yml", text: compose }], {
+      namespace: "agents",
+      classes: defaultClasses,
+      readBesideFile: (file, path) =>
+        file === "pc2-docker-compose.yml" && path === "./worker.json" ? '{"queue": "jobs", "batch": 8}' : undefined,
     });
-    // Before, the files were dropped without a word, and web started without them.
+    // Before, each file was dropped with a warning, and the agents started without them.
+    expect(manifest(result, "web")?.spec).toMatchObject({
+      config: { listen: 80, cache_url: "redis://cache:6379" },
+      configMountPath: "/etc/web/conf.yaml",
+    });
+    // Its secret as a launcher config's is: out of the file, taken from the Secret, found at its line.
+    expect(manifest(result, "web")?.spec.config).not.toHaveProperty("openai_api_key");
+    expect(manifest(result, "web")?.spec.secretEnv).toEqual([
+      { name: "OPENAI_API_KEY", secretName: "legacy-secrets", key: "web.openai_api_key" },
+    ]);
+    expect(kinds(result.report.findings, "secret").map((f) => [f.agents, f.source])).toEqual([
+      [["web"], "pc2-docker-compose.yml:20"],
+    ]);
+    expect(manifest(result, "worker")?.spec).toMatchObject({
+      config: { queue: "jobs", batch: 8 },
+      configMountPath: "/app/settings.json",
+    });
     expect(kinds(result.report.findings, "compose-config").map((f) => [f.severity, f.source, f.message])).toEqual([
-      [
-        "warning",
-        "pc2-docker-compose.yml:5",
-        "web reads the compose config web_conf at /etc/web/conf.yaml, from its content at pc2-docker-compose.yml:10, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: /etc/web/conf.yaml",
-      ],
       [
         "warning",
         "pc2-docker-compose.yml:7",
         "web reads the compose config tls at /tls, from the file ./tls.conf, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: /tls",
+      ],
+      // An agent has one config file: the second stays the person's to place.
+      [
+        "warning",
+        "pc2-docker-compose.yml:8",
+        expect.stringContaining(
+          "web reads the compose config extra at /etc/web/extra.yaml, from its content at pc2-docker-compose.yml:24, which is not imported",
+        ),
+      ],
+      [
+        "info",
+        "pc2-docker-compose.yml:5",
+        "web reads the compose config web_conf at /etc/web/conf.yaml, from its content at pc2-docker-compose.yml:17: it is its spec.config, mounted there, with its addresses and secrets handled as the agent's (its comments and layout are not kept)",
+      ],
+      [
+        "info",
+        "pc2-docker-compose.yml:12",
+        expect.stringContaining(
+          "worker reads the compose config worker_conf at /app/settings.json, from the file ./worker.json: it is its spec.config",
+        ),
       ],
     ]);
   });

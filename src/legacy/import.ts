@@ -3,6 +3,7 @@
 import { counted } from "../lib/words.ts";
 import { type AddressRewrite, type FleetAddresses, rewriteFleetAddresses } from "./address-rewrites.ts";
 import { type ClassChoice, type ClassSize, chooseClass, homeLabClassSizes } from "./classes.ts";
+import { importedConfigText, withComposeConfigFiles } from "./compose-config-files.ts";
 import { gpuImageOf } from "./dockerfile.ts";
 import { withDotEnvFiles } from "./dotenv.ts";
 import { commonImagePrefix, renderManifestFiles, secretReferences } from "./emit.ts";
@@ -153,7 +154,10 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const withFiles = read
     ? { ...given, agents: withEnvFiles(given.agents, read), composeOnly: withEnvFiles(given.composeOnly, read) }
     : given;
-  const assembled = { ...withFiles, agents: withReadOnlyRootNeeds(withFiles.agents) };
+  const assembled = {
+    ...withFiles,
+    agents: withReadOnlyRootNeeds(withComposeConfigFiles(withFiles.agents, read)),
+  };
   const variables = expandVariables(assembled.agents);
   const rewrite = rewriteFleetAddresses(variables.agents, machines);
   // Kept as they were on request; where an agent listens is still looked at, to say it breaks.
@@ -191,7 +195,11 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...cycleFindings(fleet.agents, edges, deps.edges),
     ...driftFindings(fleet),
     ...secretFindings(secrets, imported),
-    ...looseSecretFindings(fleet.everyScalar, new Set(secrets.map((s) => where(s.source)))),
+    ...looseSecretFindings(
+      fleet.everyScalar,
+      // A compose config's text carried into an agent's config is that agent's, value by value.
+      new Set([...secrets.map((s) => where(s.source)), ...assembled.agents.flatMap(importedConfigText)]),
+    ),
     ...mountFindings(everyDefinition),
     ...hostAccessFindings(fleet.agents),
     ...addressFindings(everyDefinition, fleet.fileScalars, {

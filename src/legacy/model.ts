@@ -197,6 +197,12 @@ export interface ComposeConfigFile {
   /** Where compose took it from: inline content at a line, a file, a variable, or an external config. */
   from: string;
   source: Location;
+  /** Its text, when compose gave it inline (content:), and where that text is. */
+  content?: { text: string; source: Location };
+  /** The file it is read from (file:), relative to the compose file. */
+  file?: string;
+  /** Carried into the agent's spec.config (compose-config-files.ts). */
+  imported?: true;
 }
 
 /** A compose service's extends: (`extends: base`, or `{service, file}`), and what it gives of its own. */
@@ -235,6 +241,8 @@ export interface LegacyAgent {
   dependencies: { name: string; source: Location; optional?: boolean }[];
   required: boolean;
   config: Record<string, unknown>;
+  /** Where the agent reads its config file, when a compose config gave it (spec.configMountPath). */
+  configMountPath?: string;
   env: EnvVar[];
   mounts: HostMount[];
   gpu: GpuEvidence[];

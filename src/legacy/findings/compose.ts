@@ -71,8 +71,10 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       findings.push(
         agentFinding(a, {
           kind: "compose-config",
-          severity: "warning",
-          message: `${a.legacyName} reads the compose config ${c.name} at ${c.target}, from ${c.from}, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: ${c.target}`,
+          severity: c.imported ? "info" : "warning",
+          message: c.imported
+            ? `${a.legacyName} reads the compose config ${c.name} at ${c.target}, from ${c.from}: it is its spec.config, mounted there, with its addresses and secrets handled as the agent's (its comments and layout are not kept)`
+            : `${a.legacyName} reads the compose config ${c.name} at ${c.target}, from ${c.from}, which is not imported: nothing puts that file in its pod. Copy it into the image, or, if it is YAML, give it as spec.config with spec.configMountPath: ${c.target}`,
           source: c.source,
         }),
       );
