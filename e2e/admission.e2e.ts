@@ -247,6 +247,11 @@ const refused: [string, () => unknown, RegExp][] = [
     ),
   ]),
   [
+    "more than an hour to stop",
+    () => agent("slow-stop", { terminationGracePeriodSeconds: 3601 }),
+    /spec\.terminationGracePeriodSeconds/,
+  ],
+  [
     "a CPU request that is no quantity",
     () => agent("cpu-lots", { resources: { requests: { cpu: "lots" } } }),
     /spec\.resources\.requests\.cpu/,

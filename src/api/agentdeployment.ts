@@ -331,6 +331,9 @@ const requestsWithinLimits = (["cpu", "memory", "ephemeral-storage"] as const).m
   };
 });
 
+/** The longest an agent may take to stop: a drain of a PC waits for it. */
+export const maxTerminationGracePeriodSeconds = 3600;
+
 /** An absolute path whose every part is letters, digits, '-', '_' and '.': where a config file can be. */
 export const configMountPathPattern = /^(\/[-._a-zA-Z0-9]+)+$/;
 
@@ -444,6 +447,15 @@ export const agentDeploymentSpecSchema = z
       .describe("Volumes mounted into the agent, for model files and caches."),
     podLabels: labelMap("Extra labels for the agent's pods.").optional(),
     podAnnotations: annotationMap("Extra annotations for the agent's pods.").optional(),
+    terminationGracePeriodSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(maxTerminationGracePeriodSeconds)
+      .optional()
+      .describe(
+        "How long the agent is given to stop after SIGTERM (a drain, an update, a move) before it is killed: time to finish its requests and write what it keeps. Kubernetes' 30 s when empty.",
+      ),
     serviceAccountName: dnsLabel(
       "The ServiceAccount the agent's pods run as; the namespace's default when empty.",
     ).optional(),

@@ -206,6 +206,14 @@ describe("renderChildren", () => {
     expect(JSON.parse(text)).toEqual(config);
   });
 
+  it("gives the agent the time to stop it asks for, and Kubernetes' own when it asks none", () => {
+    const grace = (spec: Record<string, unknown>) =>
+      (render(spec).pod as unknown as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds;
+    expect(grace({ terminationGracePeriodSeconds: 120 })).toBe(120);
+    expect(grace({ terminationGracePeriodSeconds: 0 })).toBe(0);
+    expect(grace({})).toBeUndefined();
+  });
+
   it("renders no Service without ports and no ConfigMap without config", () => {
     const { byKind } = render({});
     expect(byKind("Service")).toBeUndefined();

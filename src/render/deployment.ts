@@ -176,6 +176,9 @@ export function renderDeployment({
         },
         spec: {
           ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+          ...(spec.terminationGracePeriodSeconds !== undefined
+            ? { terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds }
+            : {}),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: {
