@@ -67,6 +67,8 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
   const serviceName = over.serviceName ?? base.serviceName;
   const containerName = over.containerName ?? base.containerName;
   const workingDir = over.workingDir ?? base.workingDir;
+  const stopGracePeriod = over.stopGracePeriod ?? base.stopGracePeriod;
+  const stopSignal = over.stopSignal ?? base.stopSignal;
   // The fields set below only when they hold something: none is kept from the base by the spread.
   const {
     command: _command,
@@ -86,6 +88,8 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     ...(command ? { command } : {}),
     ...(args ? { args } : {}),
     ...(workingDir ? { workingDir } : {}),
+    ...(stopGracePeriod ? { stopGracePeriod } : {}),
+    ...(stopSignal ? { stopSignal } : {}),
     ports: merge(
       ["ports"],
       byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),

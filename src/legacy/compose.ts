@@ -13,7 +13,7 @@ import {
   readStringList,
   statedVram,
 } from "./agent-fields.ts";
-import { readHealthCheck } from "./healthcheck.ts";
+import { durationSeconds, readHealthCheck } from "./healthcheck.ts";
 import { knownServer, serverDefaultVram } from "./inference-servers.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
@@ -227,6 +227,26 @@ function dataVolumes(spec: YNode, key: string): DataVolume[] {
   }
   const shared = sharedMemoryOf(spec, key);
   return shared ? [...out.filter((v) => v.target !== shared.target), shared] : out;
+}
+
+/**
+ * How compose stopped the service: stop_grace_period (1m30s) before it killed it, and stop_signal
+ * when it is not SIGTERM, the signal Kubernetes sends.
+ */
+function stoppingOf(spec: YNode): Pick<LegacyAgent, "stopGracePeriod" | "stopSignal"> {
+  const grace = child(spec, "stop_grace_period");
+  const seconds = durationSeconds(substitute(scalar(grace) ?? "").value);
+  const signalNode = child(spec, "stop_signal");
+  const signal = substitute(scalar(signalNode) ?? "")
+    .value.trim()
+    .toUpperCase();
+  const named = signal && !signal.startsWith("SIG") && !/^\d+$/.test(signal) ? `SIG${signal}` : signal;
+  return {
+    ...(grace && seconds !== undefined ? { stopGracePeriod: { seconds, source: grace.loc } } : {}),
+    ...(signalNode && named && named !== "SIGTERM" && named !== "15"
+      ? { stopSignal: { signal: named, source: signalNode.loc } }
+      : {}),
+  };
 }
 
 /**
@@ -706,6 +726,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const containerName = containerNameOf(spec);
     const hostnames = hostnamesOf(spec, containerName);
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
+    const { stopGracePeriod, stopSignal } = stoppingOf(spec);
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     const extendsService = extendsOf(spec);
     const gpu = gpuEvidence(spec, env);
@@ -775,6 +796,8 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(containerName ? { containerName } : {}),
       // A relative one is compose's mistake (it refuses it): the image's WORKDIR stays.
       ...(workingDir.startsWith("/") ? { workingDir } : {}),
+      ...(stopGracePeriod ? { stopGracePeriod } : {}),
+      ...(stopSignal ? { stopSignal } : {}),
       // Neither an image nor a build (nor extends: a base that may have them): what an override file gives.
       ...(!image && !child(spec, "build") && !extendsService ? { overrideOnly: true as const } : {}),
       ...(extendsService ? { extendsService } : {}),

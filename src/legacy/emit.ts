@@ -1,7 +1,11 @@
 // AgentDeployment manifests for the imported fleet, in the API the operator serves: names as DNS
 // labels with the legacy name kept in an annotation, GPU class from the machine, secrets by reference.
 import { stringify } from "yaml";
-import { type AgentDeploymentSpec, agentDeploymentSpecSchema } from "../api/agentdeployment.ts";
+import {
+  type AgentDeploymentSpec,
+  agentDeploymentSpecSchema,
+  maxTerminationGracePeriodSeconds,
+} from "../api/agentdeployment.ts";
 import { apiVersion } from "../api/group.ts";
 import { annotationKeys, labelKeys, managedBy, podSecurityEnforce } from "../api/labels.ts";
 import { declaredPorts, maxAgentPorts } from "./agent-ports.ts";
@@ -204,6 +208,9 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     ...(command ? { command } : {}),
     ...(agent.args ? { args: agent.args } : {}),
     ...(agent.workingDir ? { workingDir: agent.workingDir } : {}),
+    ...(agent.stopGracePeriod
+      ? { terminationGracePeriodSeconds: Math.min(agent.stopGracePeriod.seconds, maxTerminationGracePeriodSeconds) }
+      : {}),
     ...(agent.replicas ? { replicas: agent.replicas } : {}),
     ...(declared.length ? { ports: declared } : {}),
     ...(healthCheck ? { healthCheck } : {}),

@@ -840,6 +840,34 @@ configs:
     );
   });
 
+  it("gives a service the time to stop compose gave it, and says when it stopped on another signal", () => {
+    const result = run({
+      path: "docker-compose.yml",
+      text: `services:
+  memory-hub:
+    image: acme/hub:1
+    stop_grace_period: 1m30s
+    stop_signal: INT
+  archiver:
+    image: acme/archiver:1
+    stop_grace_period: 2h
+  web:
+    image: acme/web:1
+    stop_signal: SIGTERM
+`,
+    });
+    // Before, each got Kubernetes' 30 s, and memory-hub lost what it writes on its way out.
+    expect(manifest(result, "memory-hub")?.spec.terminationGracePeriodSeconds).toBe(90);
+    expect(manifest(result, "archiver")?.spec.terminationGracePeriodSeconds).toBe(3600);
+    expect(manifest(result, "web")?.spec).not.toHaveProperty("terminationGracePeriodSeconds");
+    expect(
+      kinds(result.report.findings, "stopping").map((f) => [f.severity, f.agents, f.source, f.message.split(";")[0]]),
+    ).toEqual([
+      ["warning", ["memory-hub"], "docker-compose.yml:5", "memory-hub was stopped with SIGINT (stop_signal)"],
+      ["info", ["archiver"], "docker-compose.yml:8", "archiver was given 7200 s to stop (stop_grace_period)"],
+    ]);
+  });
+
   it("keeps a tmpfs in RAM, with the size its options give", () => {
     const result = run({
       path: "docker-compose.yml",

@@ -95,6 +95,7 @@ export type FindingKind =
   | "healthcheck-dropped"
   | "env-file"
   | "data-volume"
+  | "stopping"
   | "variable-unresolved";
 
 export interface Finding {
@@ -296,6 +297,10 @@ export interface LegacyAgent {
   hostnames?: string[];
   /** compose's working_dir: where its process starts, instead of the image's WORKDIR. */
   workingDir?: string;
+  /** compose's stop_grace_period: how long it was given to stop before it was killed. */
+  stopGracePeriod?: { seconds: number; source: Location };
+  /** compose's stop_signal, other than SIGTERM: the signal it stopped on. */
+  stopSignal?: { signal: string; source: Location };
   /** A compose service's container_name: two services of one name and different container names are two containers. */
   containerName?: string;
   /**

@@ -2,6 +2,7 @@
 // not given (and those it read), healthchecks that are neither HTTP nor TCP, volumes turned into claims or scratch space,
 // port ranges wider than a Service.
 
+import { maxTerminationGracePeriodSeconds } from "../../api/agentdeployment.ts";
 import { counted, inWords } from "../../lib/words.ts";
 import { declaredPorts, maxAgentPorts } from "../agent-ports.ts";
 import { agentFinding, type DataVolume, type Finding, type FleetAgent, where } from "../model.ts";
@@ -67,6 +68,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         }),
       );
     }
+    findings.push(...stoppingFindings(a));
     for (const c of a.configFiles ?? []) {
       findings.push(
         agentFinding(a, {
@@ -191,4 +193,31 @@ function sharedVolumeFindings(agents: readonly FleetAgent[]): Finding[] {
         source: where(u.source),
       };
     });
+}
+
+/** How compose stopped a service, where Kubernetes stops it otherwise. */
+function stoppingFindings(a: FleetAgent): Finding[] {
+  const { stopSignal, stopGracePeriod } = a;
+  return [
+    ...(stopSignal
+      ? [
+          agentFinding(a, {
+            kind: "stopping",
+            severity: "warning",
+            message: `${a.legacyName} was stopped with ${stopSignal.signal} (stop_signal); Kubernetes stops it with SIGTERM (or the STOPSIGNAL of its image), which a Python process does not catch unless it says so: it would end without the cleanup ${stopSignal.signal} ran. Make it stop cleanly on SIGTERM, or give its image STOPSIGNAL ${stopSignal.signal}`,
+            source: stopSignal.source,
+          }),
+        ]
+      : []),
+    ...(stopGracePeriod && stopGracePeriod.seconds > maxTerminationGracePeriodSeconds
+      ? [
+          agentFinding(a, {
+            kind: "stopping",
+            severity: "info",
+            message: `${a.legacyName} was given ${stopGracePeriod.seconds} s to stop (stop_grace_period); an agent is given at most ${maxTerminationGracePeriodSeconds} s (spec.terminationGracePeriodSeconds), as a drain of its PC waits for it`,
+            source: stopGracePeriod.source,
+          }),
+        ]
+      : []),
+  ];
 }
