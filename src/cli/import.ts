@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { isTaggedImage } from "../legacy/dockerfile.ts";
+import { sharedClaimsFile } from "../legacy/emit.ts";
 import { defaultClasses, importLegacy } from "../legacy/import.ts";
 import { InputError, type LegacyFile } from "../legacy/model.ts";
 import { textReport } from "../legacy/report.ts";
@@ -114,7 +115,7 @@ export async function runImport(
   const write = !(values.strict && blockers > 0);
   if (write) await writeDirectoryAtomically(values.out, manifests, marker);
   const outcome = write
-    ? `Wrote ${[...manifests.keys()].filter((f) => f.endsWith(".yaml")).length - 2} AgentDeployments, namespace.yaml${manifests.has("Dockerfile") ? ", a Dockerfile" : ""} and kustomization.yaml to ${values.out}/.${
+    ? `Wrote ${report.agents.length} AgentDeployments, namespace.yaml${manifests.has(sharedClaimsFile) ? `, the claims agents share (${sharedClaimsFile})` : ""}${manifests.has("Dockerfile") ? ", a Dockerfile" : ""} and kustomization.yaml to ${values.out}/.${
         blockers ? ` Fix the ${counted(blockers, "blocker")} first, then` : " Next:"
       } kubectl apply -k ${values.out}`
     : `Wrote nothing: --strict and ${counted(blockers, "blocker")}.`;

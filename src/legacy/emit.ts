@@ -23,6 +23,7 @@ import {
   secretFileMounts,
   secretKey,
 } from "./secret-names.ts";
+import { claimNameOf, ownClaimName, type SharedVolume, sharedClaimOf, sharedVolumes } from "./shared-claims.ts";
 import { resolveDeep } from "./values.ts";
 
 export interface EmitOptions {
@@ -75,11 +76,7 @@ function resourcesOf(given: NonNullable<FleetAgent["resources"]>): AgentDeployme
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
-/** A named compose volume's PersistentVolumeClaim: one per agent and volume. */
-export const claimNameOf = (agent: FleetAgent, volume: string) =>
-  toDnsLabel(`${agent.name}-${volume}`).slice(0, 63).replace(/-+$/, "");
-
-function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
+function volumesOf(agent: FleetAgent, shared: readonly SharedVolume[]): AgentDeploymentSpec["volumes"] {
   const data = (agent.volumes ?? []).map((v, i) => ({
     // A named volume keeps its name; scratch space is named for where it is mounted (/tmp/cache → tmp-cache).
     name:
@@ -89,7 +86,7 @@ function volumesOf(agent: FleetAgent): AgentDeploymentSpec["volumes"] {
     mountPath: v.target,
     ...(v.readOnly ? { readOnly: true } : {}),
     ...(v.volume
-      ? { persistentVolumeClaim: { claimName: claimNameOf(agent, v.volume) } }
+      ? { persistentVolumeClaim: { claimName: claimNameOf(agent, { ...v, volume: v.volume }, shared) } }
       : v.inMemory
         ? {
             emptyDir: {
@@ -141,21 +138,30 @@ function secretFileVolumes(agent: FleetAgent): NonNullable<AgentDeploymentSpec["
   ];
 }
 
-/** The PersistentVolumeClaims an agent's named volumes need: 1Gi on the default StorageClass (local-path on k3s). */
-export function claimManifests(agent: FleetAgent, namespace: string) {
-  const names = [...new Set((agent.volumes ?? []).flatMap((v) => (v.volume ? [v.volume] : [])))];
-  return names.map((volume) => ({
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: {
-      name: claimNameOf(agent, volume),
-      namespace,
-      labels: { [labelKeys.partOf]: managedBy },
-      annotations: { [annotationKeys.legacyName]: `${agent.legacyName}/${volume}` },
-    },
-    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
-  }));
+/** A PersistentVolumeClaim of 1Gi on the default StorageClass (local-path on k3s). */
+const claimManifest = (name: string, namespace: string, legacyName: string) => ({
+  apiVersion: "v1",
+  kind: "PersistentVolumeClaim",
+  metadata: {
+    name,
+    namespace,
+    labels: { [labelKeys.partOf]: managedBy },
+    annotations: { [annotationKeys.legacyName]: legacyName },
+  },
+  spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+});
+
+/** The claims an agent's named volumes need that it shares with no other agent. */
+export function claimManifests(agent: FleetAgent, namespace: string, shared: readonly SharedVolume[] = []) {
+  const own = (agent.volumes ?? []).flatMap((v) => (v.volume && !sharedClaimOf(agent, v, shared) ? [v.volume] : []));
+  return [...new Set(own)].map((volume) =>
+    claimManifest(ownClaimName(agent, volume), namespace, `${agent.legacyName}/${volume}`),
+  );
 }
+
+/** The claims of volumes agents share, in a file of their own. */
+const sharedClaimManifests = (shared: readonly SharedVolume[], namespace: string) =>
+  shared.flatMap((s) => (s.claimName ? [claimManifest(s.claimName, namespace, s.volume)] : []));
 
 /** A secret an agent's manifest takes from legacy-secrets: the variable it sets, the key it reads. */
 export interface SecretReference {
@@ -177,7 +183,7 @@ export function secretReferences(agent: FleetAgent, secrets: readonly SecretValu
   }));
 }
 
-export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
+export function agentManifest(agent: FleetAgent, opts: EmitOptions, shared: readonly SharedVolume[] = []) {
   const references = secretReferences(agent, opts.secrets);
   const secretNames = new Set(references.map((r) => r.from.key));
   const declared = ports(agent) ?? [];
@@ -186,7 +192,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions) {
     agent,
     declared.filter((p) => p.protocol === "TCP"),
   );
-  const volumes = volumesOf(agent) ?? [];
+  const volumes = volumesOf(agent, shared) ?? [];
   const env = agent.env
     .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))
     // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
@@ -277,6 +283,9 @@ function stripSecrets(value: unknown): unknown {
 }
 
 /** File name → content: one manifest per agent, the namespace, and a kustomization listing them. */
+/** The file of the claims agents share: no agent's (it owns none of them), and no agent's name (a DNS label has no dot). */
+export const sharedClaimsFile = "shared.volumes.yaml";
+
 export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOptions): Map<string, string> {
   const files = new Map<string, string>();
   const header = "# Imported from legacy configs by `agentfleet import`. Review, then: kubectl apply -k .\n";
@@ -291,9 +300,15 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
         metadata: { name: opts.namespace, labels: { [podSecurityEnforce]: "restricted" } },
       }),
   );
+  const shared = sharedVolumes(agents);
+  const documents = (docs: readonly object[]) => header + docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+  const sharedClaims = sharedClaimManifests(shared, opts.namespace);
+  if (sharedClaims.length) files.set(sharedClaimsFile, documents(sharedClaims));
   for (const a of agents) {
-    const docs = [agentManifest(a, opts), ...claimManifests(a, opts.namespace)];
-    files.set(`${a.name}.yaml`, header + docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n"));
+    files.set(
+      `${a.name}.yaml`,
+      documents([agentManifest(a, opts, shared), ...claimManifests(a, opts.namespace, shared)]),
+    );
   }
   if (opts.image) {
     files.set("Dockerfile", fleetDockerfile(opts.image));
@@ -306,7 +321,11 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
         apiVersion: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
         namespace: opts.namespace,
-        resources: ["namespace.yaml", ...agents.map((a) => `${a.name}.yaml`)],
+        resources: [
+          "namespace.yaml",
+          ...(sharedClaims.length ? [sharedClaimsFile] : []),
+          ...agents.map((a) => `${a.name}.yaml`),
+        ],
       }),
   );
   return files;

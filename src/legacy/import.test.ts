@@ -638,16 +638,39 @@ volumes: {models: {}}
     ]);
   });
 
-  it("says when services that shared a named volume in compose each get a claim of their own", () => {
+  it("gives services of one PC that shared a named volume in compose one claim, and those on two PCs one each", () => {
     const result = run({
       path: "pc2-docker-compose.yml",
       text: `services:
   fetcher: {image: acme/fetch:1, volumes: [models:/models, own:/own]}
   llm: {image: acme/llm:1, volumes: [models:/models:ro]}
   tts: {image: acme/tts:1, volumes: [models:/data/models]}
-volumes: {models: {}, own: {}}
+  indexer: {image: acme/index:1, volumes: [index:/index]}
+  search: {image: acme/search:1, volumes: [index:/index], deploy: {placement: {constraints: ["node.hostname == mainpc"]}}}
+volumes: {models: {}, own: {}, index: {}}
 `,
     });
+    const claimOf = (agent: string, volume: string) =>
+      (
+        (manifest(result, agent)?.spec.volumes ?? []) as {
+          name: string;
+          persistentVolumeClaim?: { claimName: string };
+        }[]
+      ).find((v) => v.name === volume)?.persistentVolumeClaim?.claimName;
+    // Before, each got a claim of its own, and llm found nothing of what fetcher downloaded.
+    expect(["fetcher", "llm", "tts"].map((a) => claimOf(a, "models"))).toEqual(["models", "models", "models"]);
+    expect(claimOf("fetcher", "own")).toBe("fetcher-own");
+    const claims = (file: string) =>
+      parseAllDocuments(result.files.get(file) ?? "")
+        .map((d) => d.toJS() as { kind: string; metadata: { name: string } })
+        .filter((d) => d.kind === "PersistentVolumeClaim")
+        .map((d) => d.metadata.name);
+    // The shared claim once, in a file of its own that kubectl apply -k reads; no agent's file repeats it.
+    expect(claims("shared.volumes.yaml")).toEqual(["models"]);
+    expect(parse(result.files.get("kustomization.yaml") ?? "").resources).toContain("shared.volumes.yaml");
+    expect(["fetcher", "llm", "tts"].flatMap((a) => claims(`${a}.yaml`))).toEqual(["fetcher-own"]);
+    // On two PCs, a claim on local-path cannot follow both.
+    expect([claimOf("indexer", "index"), claimOf("search", "index")]).toEqual(["indexer-index", "search-index"]);
     expect(
       kinds(result.report.findings, "data-volume")
         .filter((f) => f.agents.length > 1)
@@ -656,9 +679,23 @@ volumes: {models: {}, own: {}}
       [
         ["fetcher", "llm", "tts"],
         "pc2-docker-compose.yml:2",
-        "models is one volume that fetcher, llm and tts share in compose; each gets a claim of its own here, so what one writes there the others do not see. If they pass files through it (a model one downloads and another loads), give them one claim on storage every PC reaches (ReadWriteMany, such as NFS)",
+        "models is one volume that fetcher, llm and tts share in compose; they share one claim here, models, so what one writes there the others read. local-path keeps it on the PC where the first of them starts, and the others start there too",
+      ],
+      [
+        ["search", "indexer"],
+        "pc2-docker-compose.yml:6",
+        "index is one volume that search and indexer share in compose, on different PCs; each gets a claim of its own here (a claim on local-path stays on one PC), so what one writes there the others do not see. If they pass files through it (a model one downloads and another loads), give them one claim on storage every PC reaches (ReadWriteMany, such as NFS)",
       ],
     ]);
+    // A file of no known PC: its GPU agents may each take a class of their own, on different PCs.
+    const unplaced = run({
+      path: "docker-compose.yml",
+      text: "services:\n  a: {image: x, volumes: [data:/data]}\n  b: {image: y, volumes: [data:/data]}\n",
+    });
+    expect(unplaced.files.has("shared.volumes.yaml")).toBe(false);
+    expect(kinds(unplaced.report.findings, "data-volume").map((f) => f.message.split(";")[0])).toContain(
+      "data is one volume that a and b share in compose, on no PC the files name",
+    );
   });
 
   it("puts a swarm stack's service on the machine its placement constraint names, and reads its GPU reservation", () => {

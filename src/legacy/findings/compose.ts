@@ -5,11 +5,13 @@
 import { maxTerminationGracePeriodSeconds } from "../../api/agentdeployment.ts";
 import { counted, inWords } from "../../lib/words.ts";
 import { declaredPorts, maxAgentPorts } from "../agent-ports.ts";
-import { agentFinding, type DataVolume, type Finding, type FleetAgent, where } from "../model.ts";
+import { agentFinding, type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
+import { type SharedVolume, sharedClaimOf, sharedVolumes } from "../shared-claims.ts";
 
 export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
   const findings: Finding[] = [];
+  const sharedClaims = sharedVolumes(agents);
   for (const a of agents) {
     const listening = declaredPorts(a);
     const cut = listening.slice(maxAgentPorts);
@@ -149,7 +151,12 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
           kind: "data-volume",
           severity: "info",
           message: `${a.legacyName}'s compose volumes: ${[
-            ...named.map((v) => `${v.volume} at ${v.target} becomes a PersistentVolumeClaim of 1Gi (size it)`),
+            ...named.map((v) => {
+              const claim = sharedClaimOf(a, v, sharedClaims);
+              return claim
+                ? `${v.volume} at ${v.target} is the claim ${claim.claimName} it shares (size it)`
+                : `${v.volume} at ${v.target} becomes a PersistentVolumeClaim of 1Gi (size it)`;
+            }),
             ...scratch.map((v) =>
               v.inMemory
                 ? `${v.target} (${v.inMemory.said}) becomes an emptyDir in RAM${v.inMemory.sizeLimit ? ` of ${v.inMemory.sizeLimit}` : " with no size (give it emptyDir.sizeLimit)"}, which counts in the container's memory and is lost with the pod`
@@ -163,36 +170,26 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
       );
     }
   }
-  return [...findings, ...sharedVolumeFindings(agents)];
+  return [...findings, ...sharedVolumeFindings(sharedClaims)];
 }
 
 /**
  * A named volume several services of one compose file mounted: one volume in compose, a claim per
  * agent here (a local-path claim is one PC's disk), so what one writes the others no longer see.
  */
-function sharedVolumeFindings(agents: readonly FleetAgent[]): Finding[] {
-  const users = new Map<string, { volume: string; agents: FleetAgent[]; source: DataVolume["source"] }>();
-  for (const a of agents) {
-    for (const v of a.volumes ?? []) {
-      if (!v.volume) continue;
-      const key = `${v.source.file}\0${v.volume}`;
-      const seen = users.get(key) ?? { volume: v.volume, agents: [], source: v.source };
-      if (!seen.agents.includes(a)) seen.agents.push(a);
-      users.set(key, seen);
-    }
-  }
-  return [...users.values()]
-    .filter((u) => u.agents.length > 1)
-    .map((u) => {
-      const names = u.agents.map((a) => a.legacyName);
-      return {
-        kind: "data-volume" as const,
-        severity: "info" as const,
-        agents: names,
-        message: `${u.volume} is one volume that ${inWords(names)} share in compose; each gets a claim of its own here, so what one writes there the others do not see. If they pass files through it (a model one downloads and another loads), give them one claim on storage every PC reaches (ReadWriteMany, such as NFS)`,
-        source: where(u.source),
-      };
-    });
+function sharedVolumeFindings(shared: readonly SharedVolume[]): Finding[] {
+  return shared.map((u) => {
+    const names = u.agents.map((a) => a.legacyName);
+    return {
+      kind: "data-volume" as const,
+      severity: "info" as const,
+      agents: names,
+      message: u.claimName
+        ? `${u.volume} is one volume that ${inWords(names)} share in compose; they share one claim here, ${u.claimName}, so what one writes there the others read. local-path keeps it on the PC where the first of them starts, and the others start there too`
+        : `${u.volume} is one volume that ${inWords(names)} share in compose, ${u.agents.some((a) => !a.machine) ? "on no PC the files name" : "on different PCs"}; each gets a claim of its own here (a claim on local-path stays on one PC), so what one writes there the others do not see. If they pass files through it (a model one downloads and another loads), give them one claim on storage every PC reaches (ReadWriteMany, such as NFS)`,
+      source: where(u.source),
+    };
+  });
 }
 
 /** How compose stopped a service, where Kubernetes stops it otherwise. */
