@@ -4,34 +4,26 @@
 import { posix } from "node:path";
 import { join as shellJoin } from "shlex";
 import { inWords } from "../lib/words.ts";
-import {
-  boundPort,
-  flagPorts,
-  flagSettings,
-  readCommand,
-  readEnv,
-  readStringList,
-  statedVram,
-} from "./agent-fields.ts";
+import { flagSettings, readCommand, readEnv, readStringList, statedVram } from "./agent-fields.ts";
+import { commandPorts, containerPorts, environmentPorts, publishedPorts } from "./compose-ports.ts";
+import { quantity } from "./compose-quantity.ts";
+import { dataVolumes, hostMounts } from "./compose-volumes.ts";
 import { durationSeconds, readHealthCheck } from "./healthcheck.ts";
 import { knownServer, serverDefaultVram } from "./inference-servers.ts";
 import { infrastructureOfImage } from "./infrastructure.ts";
 import {
   type ComposeConfigFile,
   type ComposeExtends,
-  type DataVolume,
   type GpuEvidence,
   type HostAccess,
   type HostMount,
-  InputError,
   type LegacyAgent,
   type Location,
-  type PortUse,
   type SecretFile,
   where,
 } from "./model.ts";
 import { toDnsLabel } from "./names.ts";
-import { substitute, toCpuQuantity, toMemoryQuantity, toPort } from "./values.ts";
+import { substitute } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
 /** The keys of a compose service (the Compose Specification's), by which its services: is told apart. */
@@ -66,94 +58,6 @@ export function isCompose(root: YNode | undefined): boolean {
   return services.entries.length === 0 || !services.entries.every((e) => settingsOnly(e.value));
 }
 
-/**
- * A port or a range of them, as compose writes either side of a ports: entry or an expose: one
- * ("9000-9002"). A range is cut at 1,024 ports: no Service carries more than 32 of an agent's.
- */
-function portsOf(text: string): number[] {
-  const range = /^(\d+)-(\d+)$/.exec(text.trim());
-  if (!range) return [toPort(text)].filter((p): p is number => p !== undefined);
-  const [first, last] = [toPort(range[1]), toPort(range[2])];
-  if (first === undefined || last === undefined || last < first) return [];
-  return Array.from({ length: Math.min(last - first + 1, 1024) }, (_, i) => first + i);
-}
-
-/** A port's text and whether compose's /udp suffix marks it UDP (/tcp and /sctp are dropped too). */
-function withProtocol(text: string): { text: string; udp: boolean } {
-  return { text: text.replace(/\/(tcp|udp|sctp)$/i, ""), udp: /\/udp$/i.test(text) };
-}
-
-interface PortEntry {
-  /** Host ports published, paired with containers' by position; none for a port not published. */
-  host: number[];
-  container: number[];
-  udp: boolean;
-}
-
-/**
- * One entry of compose's ports: "8080", "${PORT_OFFSET:-0}7200:7200", "127.0.0.1:80:8080/tcp",
- * "9000-9002:9000-9002", "5060:5060/udp", or {published, target, protocol}.
- */
-function portEntry(item: YNode): PortEntry {
-  const long = toJS(item) as { published?: unknown; target?: unknown; protocol?: unknown } | string | number;
-  if (typeof long === "object" && long) {
-    return {
-      host: portsOf(substitute(String(long.published ?? "")).value),
-      container: portsOf(String(long.target ?? "")),
-      udp: String(long.protocol ?? "").toLowerCase() === "udp",
-    };
-  }
-  const { text, udp } = withProtocol(substitute(String(long)).value.trim());
-  const parts = text.split(":");
-  // host:container or ip:host:container; a bare port is the container's, published on a random host port.
-  return {
-    host: parts.length >= 2 ? portsOf(parts[parts.length - 2] ?? "") : [],
-    container: portsOf(parts[parts.length - 1] ?? ""),
-    udp,
-  };
-}
-
-function publishedPorts(node: YNode | undefined): PortUse[] {
-  if (node?.kind !== "seq") return [];
-  return node.items.flatMap((item) => {
-    const { host, container, udp } = portEntry(item);
-    // A bare port ("8080", or {target: 8080}) is counted as the host's too, as the host port compose
-    // picked is not known.
-    const published = host.length ? host : scalar(item)?.includes(":") ? [] : container;
-    return published.map((port, i) => {
-      const target = container[Math.min(i, container.length - 1)];
-      return { port, role: "host", source: item.loc, ...(target ? { target } : {}), ...(udp ? { udp } : {}) };
-    });
-  });
-}
-
-/** What the container listens on, by protocol: the target side of ports, and expose. */
-function containerPorts(spec: YNode): { tcp: number[]; udp: number[] } {
-  const ports = child(spec, "ports");
-  const exposed = child(spec, "expose");
-  const entries = [
-    ...(ports?.kind === "seq" ? ports.items.map(portEntry) : []),
-    ...(exposed?.kind === "seq"
-      ? exposed.items.map((i) => {
-          const { text, udp } = withProtocol(scalar(i) ?? "");
-          return { host: [], container: portsOf(text), udp };
-        })
-      : []),
-  ];
-  const of = (udp: boolean) => [...new Set(entries.filter((e) => e.udp === udp).flatMap((e) => e.container))];
-  return { tcp: of(false), udp: of(true) };
-}
-
-/**
- * The ports its command line binds or serves on: NATS's -cluster nats://0.0.0.0:6222,
- * --bind=0.0.0.0:9100, uvicorn's or vLLM's --port 8000.
- */
-function commandPorts(commandLine: readonly string[], source: Location): number[] {
-  const words = commandLine.map((w) => substitute(w).value);
-  const ports = words.map((w) => boundPort(w.slice(w.indexOf("=") + 1)));
-  return [...ports.filter((p): p is number => p !== undefined), ...flagPorts(words, source).map((p) => p.port)];
-}
-
 /** A service's command line as it runs: its entrypoint's words, then its command's. */
 function commandLineOf(spec: YNode): { entrypoint?: string[]; command?: string[]; words: string[] } {
   const entrypoint = readCommand(child(spec, "entrypoint"));
@@ -167,67 +71,6 @@ function commandLineOf(spec: YNode): { entrypoint?: string[]; command?: string[]
 
 /** deploy.resources.reservations, where compose reserves devices and swarm its generic resources. */
 const reservationsOf = (spec: YNode) => child(child(child(spec, "deploy"), "resources"), "reservations");
-
-/**
- * The ports a service's own environment says it listens on (PROXY_GRPC_PORT=5715, METRICS_PORT=9100):
- * a *_PORT (or PORT) whose value is a port (its variables' defaults taken) with no *_HOST, *_ADDR, *_URL or *_ENDPOINT beside it of
- * the same prefix, which would make it the port of something it reaches (TARGET_MFH_HOST and
- * TARGET_MFH_PORT; REDIS_HOST and REDIS_PORT). compose's network let its dependents reach any port;
- * a Service and a NetworkPolicy let through only those they name.
- */
-function environmentPorts(env: readonly { name: string; value: string }[]): number[] {
-  const names = new Set(env.map((e) => e.name.toUpperCase()));
-  const reaches = (prefix: string) =>
-    ["HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", "ENDPOINT", "SERVER", "SERVERS"].some((s) =>
-      names.has(prefix ? `${prefix}_${s}` : s),
-    );
-  return env.flatMap((e) => {
-    const own = /^(?:(.*)_)?PORT$/i.exec(e.name);
-    const port = toPort(e.value);
-    return own && port && !reaches((own[1] ?? "").toUpperCase()) ? [port] : [];
-  });
-}
-
-/** Named volumes (redis_data:/data) and scratch ones (/cache, tmpfs); host paths are read by hostMounts. */
-function dataVolumes(spec: YNode, key: string): DataVolume[] {
-  const node = child(spec, "volumes");
-  const out: DataVolume[] = [];
-  for (const item of node?.kind === "seq" ? node.items : []) {
-    const js = toJS(item) as
-      | { type?: string; source?: string; target?: string; read_only?: boolean; tmpfs?: { size?: unknown } }
-      | string;
-    const [source, target, mode] =
-      typeof js === "string"
-        ? js.split(":").length === 1
-          ? ["", js, ""]
-          : [js.split(":")[0] ?? "", js.split(":")[1] ?? "", js.split(":")[2] ?? ""]
-        : [js.type === "tmpfs" ? "" : (js.source ?? ""), js.target ?? "", js.read_only ? "ro" : ""];
-    const resolved = substitute(source).value;
-    if (/^(\/|\.|~)/.test(resolved) || (typeof js === "object" && js.type === "bind") || !target.startsWith("/"))
-      continue;
-    const inMemory = typeof js === "object" && js.type === "tmpfs" ? tmpfsMemory("type: tmpfs", js.tmpfs?.size) : {};
-    out.push({
-      ...(resolved ? { volume: resolved } : {}),
-      target,
-      readOnly: /\bro\b/.test(mode),
-      source: item.loc,
-      ...inMemory,
-    });
-  }
-  // tmpfs: /run, or a list; each TARGET[:OPTIONS], its options as mount(8) takes them (size=64m,mode=1777).
-  const tmpfs = child(spec, "tmpfs");
-  const one = tmpfs?.kind === "seq" ? undefined : scalar(tmpfs)?.trim();
-  const entries =
-    tmpfs?.kind === "seq" ? readStringList(tmpfs) : one ? [{ name: one, source: tmpfs?.loc ?? spec.loc }] : [];
-  for (const t of entries) {
-    const [target = "", options = ""] = t.name.split(/:(.*)/s);
-    const size = options.split(",").find((o) => o.startsWith("size="));
-    if (target.startsWith("/"))
-      out.push({ target, readOnly: false, source: t.source, ...tmpfsMemory(`tmpfs: ${t.name}`, size?.slice(5)) });
-  }
-  const shared = sharedMemoryOf(spec, key);
-  return shared ? [...out.filter((v) => v.target !== shared.target), shared] : out;
-}
 
 /**
  * How compose stopped the service: stop_grace_period (1m30s) before it killed it, and stop_signal
@@ -247,52 +90,6 @@ function stoppingOf(spec: YNode): Pick<LegacyAgent, "stopGracePeriod" | "stopSig
       ? { stopSignal: { signal: named, source: signalNode.loc } }
       : {}),
   };
-}
-
-/**
- * A tmpfs, as the RAM it was: with its size when it is one a Kubernetes quantity can say (64m, 1g, a
- * number of bytes); a share of the PC's memory (size=50%) is none, and the finding says it has no size.
- */
-function tmpfsMemory(said: string, size: unknown): Pick<DataVolume, "inMemory"> {
-  const sizeLimit = size === undefined ? undefined : toMemoryQuantity(size);
-  return { inMemory: { ...(sizeLimit ? { sizeLimit } : {}), said } };
-}
-
-/**
- * /dev/shm as compose sized it: shm_size (a pod's is 64 MiB, too small for PyTorch's DataLoader
- * workers or NCCL), or ipc: host, whose shared memory was the PC's. A quantity compose refuses stops
- * the import at its line, as the other quantities do.
- */
-function sharedMemoryOf(spec: YNode, key: string): DataVolume | undefined {
-  const size = child(spec, "shm_size");
-  const ipc = child(spec, "ipc");
-  if (size) {
-    const sizeLimit = quantity(spec, "shm_size", "memory", `services.${key}`);
-    return {
-      target: "/dev/shm",
-      readOnly: false,
-      source: size.loc,
-      inMemory: { ...(sizeLimit ? { sizeLimit } : {}), said: `shm_size: ${scalar(size) ?? ""}` },
-    };
-  }
-  if (scalar(ipc) === "host") {
-    return { target: "/dev/shm", readOnly: false, source: ipc?.loc ?? spec.loc, inMemory: { said: "ipc: host" } };
-  }
-  return undefined;
-}
-
-function hostMounts(node: YNode | undefined): HostMount[] {
-  if (node?.kind !== "seq") return [];
-  return node.items.flatMap((item) => {
-    const js = toJS(item) as { type?: string; source?: string; target?: string } | string;
-    const [source, target] =
-      typeof js === "string" ? [js.split(":")[0] ?? "", js.split(":")[1] ?? ""] : [js.source ?? "", js.target ?? ""];
-    // "/scratch" alone is an anonymous volume, not a host path (dataVolumes reads it).
-    if (typeof js === "string" && !js.includes(":")) return [];
-    const resolved = substitute(source).value;
-    const isPath = /^(\/|\.|~)/.test(resolved) || (typeof js === "object" && js.type === "bind");
-    return isPath ? [{ hostPath: resolved, target, source: item.loc }] : [];
-  });
 }
 
 /** A host path under /dev is a device: host access, not a directory to move (scans.ts). */
@@ -525,37 +322,6 @@ function envFilesOf(spec: YNode): NonNullable<LegacyAgent["envFiles"]> {
     const optional = /^false$/i.test(scalar(child(item, "required")) ?? "");
     return path ? [{ path, source: item.loc, ...(optional ? { optional: true as const } : {}) }] : [];
   });
-}
-
-const quantities = {
-  cpu: { parse: toCpuQuantity, expected: "a number of CPUs, such as 1.5" },
-  memory: { parse: toMemoryQuantity, expected: "a size such as 512m or 4g" },
-};
-
-/**
- * A CPU or memory figure (deploy.resources' cpus and memory, or the service's own cpus, mem_limit,
- * mem_reservation), its variables replaced by their defaults as compose would; a value compose
- * refuses too stops the import, at its line, rather than being lost.
- */
-function quantity(
-  node: YNode | undefined,
-  key: string,
-  kind: keyof typeof quantities,
-  path: string,
-): string | undefined {
-  const value = child(node, key);
-  const raw = scalar(value);
-  if (raw === undefined || value === undefined) return undefined;
-  const { parse, expected } = quantities[kind];
-  const parsed = parse(raw);
-  if (parsed !== undefined) return parsed;
-  const resolved = substitute(raw).value.trim();
-  // Unset (a variable with no default) or 0: compose sets no limit, and neither does the manifest.
-  if (resolved === "" || /^0*(\.0*)?$/.test(resolved)) return undefined;
-  throw new InputError(
-    `${path}.${key} is "${raw}"${resolved !== raw ? ` ("${resolved}" once its variables are replaced)` : ""}: compose takes ${expected}; fix or remove it`,
-    value.loc,
-  );
 }
 
 /** A compose service's profiles: as written, where. */
