@@ -1,13 +1,15 @@
 // The imported legacy fleet (manifests/legacy, from the user's own files) on the real control plane:
 // every agent is accepted, every GPU agent runs on the machine its legacy file put it on or says in
 // its Placed condition why not, and no card is promised more VRAM than it has.
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, nodeNameOf } from "../hack/lib/cluster.ts";
 import { applyManifests, installCrds, sampleGpuClasses } from "../hack/lib/install.ts";
 import { type RunningOperator, startOperator } from "../hack/lib/operator-process.ts";
 import { repoRoot } from "../hack/lib/paths.ts";
+import { defaultClasses, importLegacy } from "../src/legacy/import.ts";
 import { clients, eventually, removeNamespace } from "./support/kube.ts";
 
 const legacyDir = path.join(repoRoot, "manifests/legacy");
@@ -77,8 +79,9 @@ describe("the imported legacy fleet", () => {
       '"pod-security.kubernetes.io/enforce":"restricted"',
     );
     await provisionClaims("agents");
+    // One file per agent; the shared claims' and a Job's have a dot in their name, which no agent's has.
     const expected = (await readdir(legacyDir)).filter(
-      (f) => !["kustomization.yaml", "namespace.yaml"].includes(f),
+      (f) => /^[a-z0-9-]+\.yaml$/.test(f) && !["kustomization.yaml", "namespace.yaml"].includes(f),
     ).length;
     const agents = await eventually(
       "every agent to have a Placed condition",
@@ -171,4 +174,59 @@ describe("the imported legacy fleet", () => {
     expect(config).toContain("redis://redis:6379/0");
     expect(config).not.toContain("localhost");
   }, 200_000);
+
+  it("runs a download others waited for as a Job, admitted under the restricted standard, in the claim its reader mounts", async () => {
+    const namespace = "one-shot";
+    const compose = `services:
+  model-download:
+    image: acme/downloader:1
+    command: [huggingface-cli, download, Qwen/Qwen2.5-7B, --local-dir, /models]
+    environment: {HF_TOKEN: hf_abcdefghijklmnopqrstuvwxyz0123456789}
+    volumes: [models:/models]
+  llm:
+    image: acme/llm:1
+    volumes: [models:/models:ro]
+    depends_on: {model-download: {condition: service_completed_successfully}}
+volumes: {models: {}}
+`;
+    const { files } = importLegacy([{ path: "pc2-docker-compose.yml", text: compose }], {
+      namespace,
+      classes: defaultClasses,
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), "one-shot-"));
+    try {
+      for (const [name, text] of files) await writeFile(path.join(dir, name), text);
+      await kubectl(["apply", "--server-side", "-k", dir]);
+      await provisionClaims(namespace);
+      // The Job's pod, once the Job controller made it: the namespace's Pod Security admission let it in.
+      const pod = await eventually(
+        "the Job's pod",
+        async () =>
+          (
+            JSON.parse(
+              await kubectl(["get", "pods", "-n", namespace, "-l", "job-name=model-download", "-o", "json"]),
+            ) as { items: { spec: { volumes?: { persistentVolumeClaim?: { claimName: string } }[] } }[] }
+          ).items[0],
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      expect(pod.spec.volumes?.map((v) => v.persistentVolumeClaim?.claimName)).toContain("llm-models");
+      const refused = await kubectl([
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        "involvedObject.kind=Job,reason=FailedCreate",
+        "-o",
+        "name",
+      ]);
+      expect(refused).toBe("");
+    } finally {
+      await removeNamespace(core, namespace);
+      await kubectl(["delete", "pv", "-l", `agentfleet.io/e2e-volume=${namespace}`, "--wait=false"]).catch(
+        () => undefined,
+      );
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { isTaggedImage } from "../legacy/dockerfile.ts";
 import { sharedClaimsFile } from "../legacy/emit.ts";
 import { defaultClasses, importLegacy } from "../legacy/import.ts";
 import { InputError, type LegacyFile } from "../legacy/model.ts";
+import { jobFileSuffix } from "../legacy/one-shot-jobs.ts";
 import { textReport } from "../legacy/report.ts";
 import { decodeText } from "../lib/text-decoding.ts";
 import { counted } from "../lib/words.ts";
@@ -114,8 +115,9 @@ export async function runImport(
   const blockers = report.findings.filter((f) => f.severity === "blocker").length;
   const write = !(values.strict && blockers > 0);
   if (write) await writeDirectoryAtomically(values.out, manifests, marker);
+  const jobs = [...manifests.keys()].filter((f) => f.endsWith(jobFileSuffix)).length;
   const outcome = write
-    ? `Wrote ${report.agents.length} AgentDeployments, namespace.yaml${manifests.has(sharedClaimsFile) ? `, the claims agents share (${sharedClaimsFile})` : ""}${manifests.has("Dockerfile") ? ", a Dockerfile" : ""} and kustomization.yaml to ${values.out}/.${
+    ? `Wrote ${report.agents.length} AgentDeployments, namespace.yaml${manifests.has(sharedClaimsFile) ? `, the claims agents share (${sharedClaimsFile})` : ""}${jobs ? `, ${counted(jobs, "Job")} for what runs once` : ""}${manifests.has("Dockerfile") ? ", a Dockerfile" : ""} and kustomization.yaml to ${values.out}/.${
         blockers ? ` Fix the ${counted(blockers, "blocker")} first, then` : " Next:"
       } kubectl apply -k ${values.out}`
     : `Wrote nothing: --strict and ${counted(blockers, "blocker")}.`;

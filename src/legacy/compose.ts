@@ -23,6 +23,7 @@ import {
   where,
 } from "./model.ts";
 import { toDnsLabel } from "./names.ts";
+import { jobFileName } from "./one-shot-jobs.ts";
 import { substitute } from "./values.ts";
 import { child, scalar, scalarsOf, toJS, type YNode } from "./yaml-source.ts";
 
@@ -399,15 +400,24 @@ function oneShotDisabled(
   const shared = named(spec, key).filter((v) => named(child(services, first), first).includes(v));
   const image = scalar(child(spec, "image"));
   const command = shellJoin(commandLineOf(spec).words);
+  const name = toDnsLabel(key);
+  const waits = `${inWords(once.waiting)} ${once.waiting.length === 1 ? "waits" : "wait"}`;
+  // One that needs a GPU is left to the person: a Job of the importer's would hold no card.
+  const needsGpu = gpuEvidence(spec, readEnv(child(spec, "environment"))).length > 0;
   return {
-    reason: `it runs once and exits: ${inWords(once.waiting)} ${once.waiting.length === 1 ? "waits" : "wait"} for it to finish (condition: service_completed_successfully)`,
+    reason: `it runs once and exits: ${waits} for it to finish (condition: service_completed_successfully)`,
     source: once.source,
-    switchOn: `Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job ${toDnsLabel(key)} --image=${image ?? "IMAGE"}${command ? ` -- ${command}` : ""}${
-      shared.length
-        ? `; it wrote to ${inWords(shared)}, which ${first} reads, so write the Job out with --dry-run=client -o yaml and mount ${first}'s claim of it there`
-        : ""
-    }), or make it part of ${first}'s own start`,
+    switchOn: needsGpu
+      ? `Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job ${name} --image=${image ?? "IMAGE"}${command ? ` -- ${command}` : ""}${
+          shared.length
+            ? `; it wrote to ${inWords(shared)}, which ${first} reads, so write the Job out with --dry-run=client -o yaml and mount ${first}'s claim of it there`
+            : ""
+        }), give it the GPU it needs, or make it part of ${first}'s own start`
+      : `It is written as the Job ${name} (${jobFileName(name)}), which kubectl apply -k runs once beside the agents${
+          shared.length ? `, writing to ${first}'s claim of ${inWords(shared)}` : ""
+        }: ${once.waiting.length === 1 ? `${first} no longer waits` : `${inWords(once.waiting)} no longer wait`} for it, and may restart until it has finished. To run it again, delete the Job and apply again`,
     oneShot: true,
+    ...(needsGpu ? {} : { asJob: true as const }),
   };
 }
 

@@ -12,8 +12,9 @@ import { declaredPorts, maxAgentPorts } from "./agent-ports.ts";
 import type { ClassChoice } from "./classes.ts";
 import { fleetDockerfile, fleetDockerignore, gpuImageOf } from "./dockerfile.ts";
 import type { SecretValue } from "./findings/scans.ts";
-import { type FleetAgent, type HealthCheckTiming, InputError, where } from "./model.ts";
+import { type DataVolume, type FleetAgent, type HealthCheckTiming, InputError, where } from "./model.ts";
 import { toDnsLabel } from "./names.ts";
+import { jobFileName, oneShotJob } from "./one-shot-jobs.ts";
 import { requestsWithinLimits } from "./resources.ts";
 import {
   composeSecretsDirectory,
@@ -39,6 +40,8 @@ export interface EmitOptions {
   image?: string | undefined;
   edges: ReadonlyMap<string, string[]>;
   secrets: readonly SecretValue[];
+  /** The services others waited on to finish, each written as a Job (one-shot-jobs.ts). */
+  oneShots?: readonly FleetAgent[];
 }
 
 function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
@@ -183,6 +186,60 @@ export function secretReferences(agent: FleetAgent, secrets: readonly SecretValu
   }));
 }
 
+/** The image an agent runs: its own, else the monorepo's (its -cuda tag for a GPU agent), else one named for it. */
+function imageOf(agent: FleetAgent, opts: EmitOptions): string {
+  if (agent.image) return agent.image;
+  if (opts.image) return agent.gpu.length ? gpuImageOf(opts.image) : opts.image;
+  return `${opts.imagePrefix}${agent.name}:latest`;
+}
+
+/** Its variables with a value in the manifest: not those that held a secret (taken by reference), nor a GPU's choice. */
+function plainEnv(agent: FleetAgent, secretNames: ReadonlySet<string>) {
+  return (
+    agent.env
+      .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))
+      // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
+      .map((e) => ({ name: e.name, value: e.value }))
+      .filter((e, i, all) => all.findLastIndex((o) => o.name === e.name) === i)
+  );
+}
+
+/**
+ * A one-shot's Job: each named volume it writes mounted from the claim of the agent that reads it
+ * (one it shares with no imported agent is left out: nothing would read what it writes there).
+ */
+function oneShotJobOf(
+  oneShot: FleetAgent,
+  agents: readonly FleetAgent[],
+  shared: readonly SharedVolume[],
+  opts: EmitOptions,
+) {
+  const references = secretReferences(oneShot, opts.secrets);
+  const claims = (oneShot.volumes ?? []).flatMap((v) => {
+    const sameVolume = (w: DataVolume) => w.volume === v.volume && w.source.file === v.source.file;
+    const reader = agents.find((a) => a.volumes?.some(sameVolume));
+    const theirs = reader?.volumes?.find(sameVolume);
+    return v.volume && reader && theirs
+      ? [
+          {
+            volume: v.volume,
+            target: v.target,
+            readOnly: v.readOnly,
+            claimName: claimNameOf(reader, { ...theirs, volume: v.volume }, shared),
+          },
+        ]
+      : [];
+  });
+  return oneShotJob(oneShot, {
+    namespace: opts.namespace,
+    image: imageOf(oneShot, opts),
+    env: plainEnv(oneShot, new Set(references.map((r) => r.from.key))),
+    secretEnv: references.map(({ name, secretName, key }) => ({ name, secretName, key })),
+    claims,
+    ...(oneShot.resources ? { resources: resourcesOf(oneShot.resources) } : {}),
+  });
+}
+
 export function agentManifest(agent: FleetAgent, opts: EmitOptions, shared: readonly SharedVolume[] = []) {
   const references = secretReferences(agent, opts.secrets);
   const secretNames = new Set(references.map((r) => r.from.key));
@@ -193,24 +250,14 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions, shared: read
     declared.filter((p) => p.protocol === "TCP"),
   );
   const volumes = volumesOf(agent, shared) ?? [];
-  const env = agent.env
-    .filter((e) => !secretNames.has(e.name) && !/^(NVIDIA|CUDA)_VISIBLE_DEVICES$/.test(e.name))
-    // Their variables are already expanded (variables.ts): a $ left in a value is the pod's.
-    .map((e) => ({ name: e.name, value: e.value }))
-    .filter((e, i, all) => all.findLastIndex((o) => o.name === e.name) === i);
+  const env = plainEnv(agent, secretNames);
   const secretEnv = references.map(({ name, secretName, key }) => ({ name, secretName, key }));
   const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
   const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
   const gpuClass = agent.gpu.length ? opts.classOf(agent) : undefined;
   const dependencies = opts.edges.get(agent.name) ?? [];
   const spec = {
-    image:
-      agent.image ??
-      (opts.image
-        ? agent.gpu.length
-          ? gpuImageOf(opts.image)
-          : opts.image
-        : `${opts.imagePrefix}${agent.name}:latest`),
+    image: imageOf(agent, opts),
     ...(command ? { command } : {}),
     ...(agent.args ? { args: agent.args } : {}),
     ...(agent.workingDir ? { workingDir: agent.workingDir } : {}),
@@ -310,6 +357,10 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
       documents([agentManifest(a, opts, shared), ...claimManifests(a, opts.namespace, shared)]),
     );
   }
+  const jobFiles = (opts.oneShots ?? []).map((o) => {
+    files.set(jobFileName(o.name), documents([oneShotJobOf(o, agents, shared, opts)]));
+    return jobFileName(o.name);
+  });
   if (opts.image) {
     files.set("Dockerfile", fleetDockerfile(opts.image));
     files.set("Dockerfile.dockerignore", fleetDockerignore);
@@ -325,6 +376,7 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
           "namespace.yaml",
           ...(sharedClaims.length ? [sharedClaimsFile] : []),
           ...agents.map((a) => `${a.name}.yaml`),
+          ...jobFiles,
         ],
       }),
   );

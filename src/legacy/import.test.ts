@@ -606,22 +606,31 @@ services:
     ]);
   });
 
-  it("sets aside a service others wait on to finish, as a Job's work, and drops the wait from them", () => {
+  it("writes a service others wait on to finish as a Job that runs it once, and drops the wait from them", () => {
     const result = run({
       path: "pc2-docker-compose.yml",
       text: `services:
   model-download:
     image: acme/downloader:1
     command: [huggingface-cli, download, Qwen/Qwen2.5-7B, --local-dir, /models]
-    volumes: [models:/models]
+    environment:
+      HF_HUB_ENABLE_HF_TRANSFER: "1"
+      HF_TOKEN: hf_abcdefghijklmnopqrstuvwxyz0123456789
+    volumes: [models:/models, scratch:/scratch]
   llm:
     image: acme/llm:1
-    volumes: [models:/models]
+    volumes: [models:/models:ro]
     depends_on:
       model-download: {condition: service_completed_successfully}
       redis: {condition: service_started}
   redis: {image: redis:7}
-volumes: {models: {}}
+  quantize:
+    image: acme/quantize:1
+    runtime: nvidia
+  gguf:
+    image: acme/gguf:1
+    depends_on: {quantize: {condition: service_completed_successfully}}
+volumes: {models: {}, scratch: {}}
 `,
     });
     // Before, it became an agent that Kubernetes restarted after each exit, and llm waited for it to
@@ -629,13 +638,44 @@ volumes: {models: {}}
     expect(result.files.has("model-download.yaml")).toBe(false);
     expect(manifest(result, "llm")?.spec.dependencies).toEqual(["redis"]);
     expect(kinds(result.report.findings, "missing-dependency")).toEqual([]);
+    const job = parse(result.files.get("model-download.job.yaml") ?? "null");
+    expect(job).toMatchObject({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "model-download", namespace: "agents" },
+      spec: { template: { spec: { restartPolicy: "OnFailure", securityContext: { runAsUser: 1000, fsGroup: 1000 } } } },
+    });
+    const container = job.spec.template.spec.containers[0];
+    expect(container).toMatchObject({
+      image: "acme/downloader:1",
+      args: ["huggingface-cli", "download", "Qwen/Qwen2.5-7B", "--local-dir", "/models"],
+      // Into llm's own claim, where llm reads it; scratch, which no agent reads, is left out.
+      volumeMounts: [{ name: "llm-models", mountPath: "/models" }],
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    });
+    // Its token from legacy-secrets, as an agent's, and listed among the keys to create.
+    expect(container.env).toEqual([
+      { name: "HF_HUB_ENABLE_HF_TRANSFER", value: "1" },
+      { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "legacy-secrets", key: "model-download.HF_TOKEN" } } },
+    ]);
+    expect(result.report.secrets.map((s) => s.key)).toContain("model-download.HF_TOKEN");
+    expect(parse(result.files.get("kustomization.yaml") ?? "").resources).toContain("model-download.job.yaml");
     expect(kinds(result.report.findings, "one-shot").map((f) => [f.severity, f.source, f.message])).toEqual([
       [
         "warning",
-        "pc2-docker-compose.yml:10",
-        "model-download is not imported: it runs once and exits: llm waits for it to finish (condition: service_completed_successfully). An AgentDeployment runs for ever, and would start it again each time it exits. Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job model-download --image=acme/downloader:1 -- huggingface-cli download Qwen/Qwen2.5-7B --local-dir /models; it wrote to models, which llm reads, so write the Job out with --dry-run=client -o yaml and mount llm's claim of it there), or make it part of llm's own start",
+        "pc2-docker-compose.yml:13",
+        "model-download is not imported: it runs once and exits: llm waits for it to finish (condition: service_completed_successfully). An AgentDeployment runs for ever, and would start it again each time it exits. It is written as the Job model-download (model-download.job.yaml), which kubectl apply -k runs once beside the agents, writing to llm's claim of models: llm no longer waits for it, and may restart until it has finished. To run it again, delete the Job and apply again",
+      ],
+      // One that needs a GPU is left to the person.
+      [
+        "warning",
+        "pc2-docker-compose.yml:21",
+        expect.stringContaining(
+          "Run it once as a Kubernetes Job in the agents' namespace before you apply (kubectl create job quantize --image=acme/quantize:1), give it the GPU it needs",
+        ),
       ],
     ]);
+    expect(result.files.has("quantize.job.yaml")).toBe(false);
   });
 
   it("gives services of one PC that shared a named volume in compose one claim, and those on two PCs one each", () => {

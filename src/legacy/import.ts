@@ -33,6 +33,7 @@ import {
   type Severity,
   where,
 } from "./model.ts";
+import { toDnsLabel } from "./names.ts";
 import { resourceFindings } from "./resources.ts";
 import { legacySecretName, secretFileMounts } from "./secret-names.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
@@ -159,6 +160,13 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     agents: withReadOnlyRootNeeds(withComposeConfigFiles(withFiles.agents, read)),
   };
   const variables = expandVariables(assembled.agents);
+  // The services others waited on to finish, written as Jobs: named, and their env files and
+  // variables read, as an agent's are.
+  const oneShotDefinitions = assembled.switchedOff
+    .filter((a) => a.disabled?.asJob)
+    .map(({ secretFiles: _notMounted, ...a }) => ({ ...a, name: toDnsLabel(a.legacyName) }));
+  const oneShotVariables = expandVariables(read ? withEnvFiles(oneShotDefinitions, read) : oneShotDefinitions);
+  const oneShots = oneShotVariables.agents;
   const rewrite = rewriteFleetAddresses(variables.agents, machines);
   // Kept as they were on request; where an agent listens is still looked at, to say it breaks.
   const addresses: FleetAddresses | undefined = opts.keepAddresses ? undefined : rewrite;
@@ -185,8 +193,14 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
   // Secrets as the files wrote them: a ${X:-admin} default is named as such.
   // Those switched off too: not imported, their secrets are still in the files, to rotate.
-  const secrets = findSecrets([...assembled.agents, ...assembled.composeOnly, ...assembled.switchedOff]);
-  const imported = new Set(fleet.agents.map((a) => a.legacyName));
+  const secrets = findSecrets([
+    ...assembled.agents,
+    ...assembled.composeOnly,
+    ...assembled.switchedOff.filter((a) => !a.disabled?.asJob),
+    ...oneShots,
+  ]);
+  // A Job takes its secrets from legacy-secrets, as an agent does.
+  const imported = new Set([...fleet.agents, ...oneShots].map((a) => a.legacyName));
 
   const findings: Finding[] = [
     ...fleet.findings,
@@ -212,7 +226,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     }),
     ...(addresses ? rewriteFindings(addresses) : listenFindings(rewrite, { kept: true })),
     ...infrastructureFindings(addresses, fleet.agents),
-    ...unsetVariableFindings(variables.unset),
+    ...unsetVariableFindings([...variables.unset, ...oneShotVariables.unset]),
     ...composeFindings(fleet.agents),
     ...resourceFindings(fleet.agents),
   ];
@@ -277,6 +291,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     image: opts.image,
     edges,
     secrets,
+    oneShots,
   });
   return {
     files: manifestFiles,
@@ -300,7 +315,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
           .sort((a, b) => a.source.localeCompare(b.source, undefined, { numeric: true })),
       },
       infrastructure: infrastructureReport(fleet.agents, addresses),
-      secrets: fleet.agents
+      secrets: [...fleet.agents, ...oneShots]
         .flatMap((a): ReportedSecret[] => [
           ...secretReferences(a, secrets).map((r) => ({
             secret: r.secretName,

@@ -338,7 +338,8 @@ export interface LegacyAgent {
    * An agent its launcher skipped (`enabled: false`, a compose profile not asked for): not imported.
    * `switchOn` says how to import it after all, when the importer can.
    */
-  disabled?: { reason: string; source: Location; switchOn?: string; oneShot?: true };
+  /** Why it is not imported; a one-shot the import writes as a Job (one-shot-jobs.ts) says so. */
+  disabled?: { reason: string; source: Location; switchOn?: string; oneShot?: true; asJob?: true };
   /**
    * The compose keys an override gives with !reset or !override: their values replace the base's
    * instead of merging with it (ports: !reset [] drops the base's ports).

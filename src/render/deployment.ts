@@ -50,6 +50,18 @@ function probes(check: HealthCheck | undefined) {
   };
 }
 
+/**
+ * The user every agent's pod runs as, and owns its volumes as (Pod Security Standards "restricted").
+ * The importer's Jobs run as it too, so that what they write in a claim the agents can read.
+ */
+export const podSecurity = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  fsGroup: 1000,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
 /** A non-root, unprivileged container (Pod Security Standards "restricted"). */
 const containerSecurity = {
   runAsNonRoot: true,
@@ -181,13 +193,7 @@ export function renderDeployment({
             : {}),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: podSecurity,
           ...(gpuClass?.spec.runtimeClassName ? { runtimeClassName: gpuClass.spec.runtimeClassName } : {}),
           ...(gpuClass
             ? {
