@@ -69,6 +69,10 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
   const workingDir = over.workingDir ?? base.workingDir;
   const stopGracePeriod = over.stopGracePeriod ?? base.stopGracePeriod;
   const stopSignal = over.stopSignal ?? base.stopSignal;
+  const runtimeSettings = [
+    ...(base.runtimeSettings ?? []).filter((r) => !over.runtimeSettings?.some((o) => o.key === r.key)),
+    ...(over.runtimeSettings ?? []),
+  ];
   // The fields set below only when they hold something: none is kept from the base by the spread.
   const {
     command: _command,
@@ -90,6 +94,7 @@ export function withOverride(base: LegacyAgent, over: LegacyAgent): LegacyAgent 
     ...(workingDir ? { workingDir } : {}),
     ...(stopGracePeriod ? { stopGracePeriod } : {}),
     ...(stopSignal ? { stopSignal } : {}),
+    ...(runtimeSettings.length ? { runtimeSettings } : {}),
     ports: merge(
       ["ports"],
       byKey(base.ports, over.ports, (p) => `${p.role} ${p.port}`),

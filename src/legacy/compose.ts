@@ -74,6 +74,37 @@ function commandLineOf(spec: YNode): { entrypoint?: string[]; command?: string[]
 const reservationsOf = (spec: YNode) => child(child(child(spec, "deploy"), "resources"), "reservations");
 
 /**
+ * What compose set of a service's surroundings that no pod spec carries, as written: its ulimits,
+ * sysctls, extra_hosts (but the host-gateway, which is the PC: addresses.ts), dns and init.
+ */
+function runtimeSettingsOf(spec: YNode): NonNullable<LegacyAgent["runtimeSettings"]> {
+  const said = (node: YNode) =>
+    node.kind === "map"
+      ? node.entries.map((e) => `${e.key}: ${scalar(e.value) ?? JSON.stringify(toJS(e.value))}`).join(", ")
+      : node.kind === "seq"
+        ? node.items.map((i) => scalar(i) ?? "").join(", ")
+        : (scalar(node) ?? "");
+  return ["ulimits", "sysctls", "extra_hosts", "dns", "dns_search", "init"].flatMap((key) => {
+    const node = child(spec, key);
+    if (!node) return [];
+    if (key === "init" && scalar(node) !== "true") return [];
+    const text = key === "extra_hosts" ? extraHostsSaid(node) : said(node);
+    return text ? [{ key, said: text, source: node.loc }] : [];
+  });
+}
+
+/** extra_hosts but those of the host-gateway (the PC itself), as written: NAME:IP or NAME=IP. */
+function extraHostsSaid(node: YNode): string {
+  const entries =
+    node.kind === "map"
+      ? node.entries.map((e) => `${e.key}:${scalar(e.value) ?? ""}`)
+      : node.kind === "seq"
+        ? node.items.map((i) => scalar(i) ?? "")
+        : [];
+  return entries.filter((e) => e && !/host-gateway$/.test(e)).join(", ");
+}
+
+/**
  * How compose stopped the service: stop_grace_period (1m30s) before it killed it, and stop_signal
  * when it is not SIGTERM, the signal Kubernetes sends.
  */
@@ -503,6 +534,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
     const hostnames = hostnamesOf(spec, containerName);
     const workingDir = substitute(scalar(child(spec, "working_dir")) ?? "").value.trim();
     const { stopGracePeriod, stopSignal } = stoppingOf(spec);
+    const runtimeSettings = runtimeSettingsOf(spec);
     const buildDirectory = buildDirectoryOf(spec, keyLoc.file);
     const extendsService = extendsOf(spec);
     const gpu = gpuEvidence(spec, env);
@@ -574,6 +606,7 @@ export function readCompose(root: YNode, profiles: ReadonlySet<string> = new Set
       ...(workingDir.startsWith("/") ? { workingDir } : {}),
       ...(stopGracePeriod ? { stopGracePeriod } : {}),
       ...(stopSignal ? { stopSignal } : {}),
+      ...(runtimeSettings.length ? { runtimeSettings } : {}),
       // Neither an image nor a build (nor extends: a base that may have them): what an override file gives.
       ...(!image && !child(spec, "build") && !extendsService ? { overrideOnly: true as const } : {}),
       ...(extendsService ? { extendsService } : {}),

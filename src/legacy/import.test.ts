@@ -945,6 +945,38 @@ configs:
     ]);
   });
 
+  it("says which of a service's process settings no pod carries, and what to do instead", () => {
+    const result = run({
+      path: "docker-compose.yml",
+      text: `services:
+  trainer:
+    image: acme/trainer:1
+    ulimits: {memlock: -1, stack: 67108864}
+    sysctls: {net.core.somaxconn: 1024}
+    extra_hosts: ["host.docker.internal:host-gateway", "nas.lan:192.168.1.40"]
+    init: true
+  web:
+    image: acme/web:1
+    extra_hosts: ["host.docker.internal:host-gateway"]
+    init: false
+`,
+    });
+    // Before, each was dropped without a word.
+    expect(
+      kinds(result.report.findings, "runtime-settings").map((f) => [
+        f.agents,
+        f.source,
+        f.message.split(" not carried")[0],
+      ]),
+    ).toEqual([
+      [["trainer"], "docker-compose.yml:4", "trainer's ulimits (memlock: -1, stack: 67108864) are"],
+      [["trainer"], "docker-compose.yml:5", "trainer's sysctls (net.core.somaxconn: 1024) are"],
+      [["trainer"], "docker-compose.yml:6", "trainer's extra_hosts (nas.lan:192.168.1.40) are"],
+      [["trainer"], "docker-compose.yml:7", "trainer's init (true) is"],
+    ]);
+    expect(kinds(result.report.findings, "runtime-settings")[0]?.message).toContain("LimitMEMLOCK=infinity");
+  });
+
   it("keeps a tmpfs in RAM, with the size its options give", () => {
     const result = run({
       path: "docker-compose.yml",

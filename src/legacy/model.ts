@@ -96,6 +96,7 @@ export type FindingKind =
   | "env-file"
   | "data-volume"
   | "stopping"
+  | "runtime-settings"
   | "variable-unresolved";
 
 export interface Finding {
@@ -301,6 +302,11 @@ export interface LegacyAgent {
   stopGracePeriod?: { seconds: number; source: Location };
   /** compose's stop_signal, other than SIGTERM: the signal it stopped on. */
   stopSignal?: { signal: string; source: Location };
+  /**
+   * What compose set of its process's surroundings that no pod spec carries (ulimits, sysctls,
+   * extra_hosts, dns, init): each key, as the file wrote it.
+   */
+  runtimeSettings?: { key: string; said: string; source: Location }[];
   /** A compose service's container_name: two services of one name and different container names are two containers. */
   containerName?: string;
   /**

@@ -70,7 +70,7 @@ export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
         }),
       );
     }
-    findings.push(...stoppingFindings(a));
+    findings.push(...stoppingFindings(a), ...runtimeSettingFindings(a));
     for (const c of a.configFiles ?? []) {
       findings.push(
         agentFinding(a, {
@@ -217,4 +217,29 @@ function stoppingFindings(a: FleetAgent): Finding[] {
         ]
       : []),
   ];
+}
+
+/** What each of compose's settings of a process's surroundings becomes in a pod, and what to do. */
+const runtimeSettingAdvice: Record<string, (said: string) => string> = {
+  ulimits: (said) =>
+    `a pod's limits are those of its node's container runtime${/\bmemlock\b/.test(said) ? "; for memlock (CUDA's pinned memory, NCCL), give each PC's k3s service LimitMEMLOCK=infinity (systemctl edit k3s, or k3s-agent)" : ""}`,
+  sysctls: () =>
+    "a pod of the agents' namespace may set only the sysctls Kubernetes deems safe, and this one sets none; set them on the PCs, or have the kubelet allow them (--allowed-unsafe-sysctls) for a namespace whose Pod Security level is not restricted",
+  extra_hosts: () =>
+    "a pod resolves names by the cluster's DNS: give such an address a Service without a selector and an EndpointSlice of that IP, or write the IP where the agent reads the name",
+  dns: () => "a pod asks the cluster's DNS, which forwards names it does not know to the PC's own resolvers",
+  dns_search: () => "a pod searches the cluster's domains (agents.svc.cluster.local, …), not these",
+  init: () =>
+    "in a pod the agent itself is its process 1: the children it leaves are not reaped unless it does so; give its image tini as its entrypoint",
+};
+
+function runtimeSettingFindings(a: FleetAgent): Finding[] {
+  return (a.runtimeSettings ?? []).map((r) =>
+    agentFinding(a, {
+      kind: "runtime-settings",
+      severity: "info",
+      message: `${a.legacyName}'s ${r.key} (${r.said}) ${r.key === "init" ? "is" : "are"} not carried: ${runtimeSettingAdvice[r.key]?.(r.said) ?? "no pod spec has it"}`,
+      source: r.source,
+    }),
+  );
 }
