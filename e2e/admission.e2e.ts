@@ -247,6 +247,15 @@ const refused: [string, () => unknown, RegExp][] = [
     ),
   ]),
   [
+    "a probe with no time to answer",
+    () =>
+      agent("probe-no-time", {
+        ports: [{ name: "health", port: 8080 }],
+        healthCheck: { port: "health", path: "/health", timeoutSeconds: 0 },
+      }),
+    /spec\.healthCheck\.timeoutSeconds/,
+  ],
+  [
     "more than an hour to stop",
     () => agent("slow-stop", { terminationGracePeriodSeconds: 3601 }),
     /spec\.terminationGracePeriodSeconds/,

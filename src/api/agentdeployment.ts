@@ -29,6 +29,7 @@ export const agentPortSchema = z
 /** The bounds and defaults of a health check's timing: the schema's, and what the importer keeps within. */
 export const healthCheckTiming = {
   periodSeconds: { min: 1, max: 300, default: 10 },
+  timeoutSeconds: { min: 1, max: 300, default: 5 },
   failureThreshold: { min: 1, max: 100, default: 3 },
   startupSeconds: { min: 1, max: 3600, default: 600 },
 } as const;
@@ -48,6 +49,9 @@ export const healthCheckSchema = z
       .describe("HTTP GET path to probe (/health); leave empty and set tcp for a TCP check."),
     tcp: z.boolean().optional().describe("Probe by opening a TCP connection instead of an HTTP GET."),
     periodSeconds: timingField("periodSeconds").describe("How often to probe."),
+    timeoutSeconds: timingField("timeoutSeconds").describe(
+      "How long one probe may take before it counts as a failure: longer for an agent whose health answer waits behind its work.",
+    ),
     failureThreshold: timingField("failureThreshold").describe(
       "Consecutive failures before the agent is marked unready (and, for liveness, restarted).",
     ),

@@ -89,6 +89,14 @@ describe("renderChildren", () => {
       failureThreshold: 6,
     });
     expect(container?.startupProbe).toMatchObject({ failureThreshold: 90, periodSeconds: 10 });
+    // Five seconds for one probe to answer, unless the agent asks for more.
+    expect(container?.readinessProbe).toMatchObject({ timeoutSeconds: 5 });
+    const slow = render({
+      ports: [{ name: "health", port: 6800 }],
+      healthCheck: { port: "health", path: "/health", timeoutSeconds: 20 },
+    });
+    for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const)
+      expect(slow.container?.[probe]).toMatchObject({ timeoutSeconds: 20 });
   });
 
   it("probes TCP when asked", () => {

@@ -36,7 +36,7 @@ function pinnedTerms(terms: GPUClass["spec"]["nodeSelectorTerms"], node: string 
 
 function probe(check: HealthCheck, failureThreshold: number) {
   const action = check.tcp ? { tcpSocket: { port: check.port } } : { httpGet: { port: check.port, path: check.path } };
-  return { ...action, periodSeconds: check.periodSeconds, timeoutSeconds: 5, failureThreshold };
+  return { ...action, periodSeconds: check.periodSeconds, timeoutSeconds: check.timeoutSeconds, failureThreshold };
 }
 
 function probes(check: HealthCheck | undefined) {
