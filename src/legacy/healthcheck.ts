@@ -39,7 +39,7 @@ export function durationSeconds(raw: string): number | undefined {
 }
 
 /**
- * A healthcheck block's interval and retries, where they differ from spec.healthCheck's defaults,
+ * A healthcheck block's interval, timeout and retries, where they differ from spec.healthCheck's defaults,
  * and its start_period when longer than the time an agent is given to start; each within the API's
  * bounds. Durations as compose writes them (30s, 1m30s); with `bareSeconds`, a plain number is
  * seconds too, as a launcher's own config writes it.
@@ -48,8 +48,9 @@ export function healthCheckTimingOf(
   healthcheck: YNode | undefined,
   { bareSeconds = false } = {},
 ): HealthCheckTiming | undefined {
+  // compose's keys, or a launcher's with their unit in their name (interval_seconds).
   const read = (key: string) => {
-    const raw = scalar(child(healthcheck, key));
+    const raw = scalar(child(healthcheck, key) ?? child(healthcheck, `${key}_seconds`));
     return raw === undefined ? undefined : substitute(raw).value;
   };
   const seconds = (raw: string | undefined) =>
@@ -60,9 +61,10 @@ export function healthCheckTimingOf(
       ? { [field]: Math.min(Math.max(value, min), max) }
       : {};
   };
-  const { periodSeconds, failureThreshold, startupSeconds } = healthCheckTiming;
+  const { periodSeconds, timeoutSeconds, failureThreshold, startupSeconds } = healthCheckTiming;
   const out: HealthCheckTiming = {
     ...within("periodSeconds", seconds(read("interval")), (v) => v !== periodSeconds.default),
+    ...within("timeoutSeconds", seconds(read("timeout")), (v) => v !== timeoutSeconds.default),
     ...within("failureThreshold", Number(read("retries")), (v) => v !== failureThreshold.default),
     ...within("startupSeconds", seconds(read("start_period")), (v) => v > startupSeconds.default),
   };

@@ -1329,6 +1329,35 @@ tts: python agents/tts.py --listen \${PORT:-8000} --stt http://localhost:5700
     expect(probe("batch")).toEqual([["main=6200"], { port: "main", path: "/health", periodSeconds: 300 }]);
   });
 
+  it("checks each agent as its launcher's health_checks did, and as long as compose's timeout let it answer", () => {
+    const result = run(
+      {
+        path: "mainpc_startup.yaml",
+        text: `global_settings:
+  health_checks: {interval_seconds: 30, timeout_seconds: 10, retries: 3}
+agents:
+  - {name: STT, script_path: stt.py, port: 5700, health_check_port: 6700}
+  - {name: LLM, script_path: llm.py, port: 5900, health_check: {port: 6900, interval: 5, timeout: 60}}
+`,
+      },
+      {
+        path: "pc2-docker-compose.yml",
+        text: `services:
+  vllm:
+    image: vllm/vllm-openai:v0.9.0
+    healthcheck: {test: ["CMD", "curl", "-f", "http://localhost:8000/health"], timeout: 30s}
+`,
+      },
+    );
+    const check = (name: string) => manifest(result, name)?.spec.healthCheck;
+    // Before, every probe had 5 s to answer and ran every 10 s, whatever the launcher or compose said:
+    // a busy model server failed them, and its liveness probe restarted it.
+    expect(check("stt")).toEqual({ port: "health", path: "/health", periodSeconds: 30, timeoutSeconds: 10 });
+    // Its own block wins; the file's fills in the rest.
+    expect(check("llm")).toEqual({ port: "health", path: "/health", periodSeconds: 5, timeoutSeconds: 60 });
+    expect(check("vllm")).toMatchObject({ timeoutSeconds: 30 });
+  });
+
   it("starts an agent whose launcher did not wait for its dependencies without waiting for them", () => {
     const result = run({
       path: "pc2.yaml",

@@ -177,7 +177,9 @@ export interface HostAccess {
 }
 
 /** A probe's timing as spec.healthCheck takes it. */
-export type HealthCheckTiming = Partial<Record<"periodSeconds" | "failureThreshold" | "startupSeconds", number>>;
+export type HealthCheckTiming = Partial<
+  Record<"periodSeconds" | "timeoutSeconds" | "failureThreshold" | "startupSeconds", number>
+>;
 
 /** A compose secret a service reads as a file (/run/secrets/NAME): compose's secrets:, not a value. */
 export interface SecretFile {

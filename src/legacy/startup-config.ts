@@ -409,6 +409,14 @@ export function readStartupConfig(root: YNode | undefined, machineNames: readonl
     });
     reading.limits = { settings, source: limits.loc };
   }
+  // global_settings.health_checks: how the launcher checked every agent of the file (each one's own
+  // block wins), seconds as it writes them.
+  const shared = healthCheckTimingOf(child(child(root, "global_settings"), "health_checks"), { bareSeconds: true });
+  if (shared) {
+    reading.agents = reading.agents.map((a) =>
+      a.healthCheck ? { ...a, healthCheck: { ...a.healthCheck, timing: { ...shared, ...a.healthCheck.timing } } } : a,
+    );
+  }
   return reading;
 }
 
