@@ -14,7 +14,8 @@ import { readTextFile, UnreadableFileError } from "./read-text-file.ts";
 import { OutputError, writeDirectoryAtomically } from "./write-atomically.ts";
 
 export const importUsage = `agentfleet import [MACHINE=]FILE... [flags]
-  Turns legacy startup_config.yaml and docker-compose files into AgentDeployment manifests and a report.
+  Turns legacy startup_config.yaml and docker-compose files into AgentDeployment manifests (with the claims
+  and the Jobs they need) and a report.
   MACHINE is mainpc, pc2, or a machine named by --class; without it, the machine is inferred.
     --out DIR                  where to write the manifests (default: agentfleet-import)
     --json                     print a machine-readable report instead of the text one
