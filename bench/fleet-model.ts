@@ -17,17 +17,21 @@ const repoRoot = path.resolve(import.meta.dirname, "..");
 // The fleet: the imported legacy fleet, scaled up with varied classes, VRAM, dependencies and config.
 export async function generateFleet(n: number): Promise<AgentDeployment[]> {
   const dir = path.join(repoRoot, "manifests/legacy");
-  const base = await Promise.all(
-    (await readdir(dir))
-      .filter((f) => !["kustomization.yaml", "namespace.yaml"].includes(f))
-      .sort()
-      .map(
-        async (f) =>
+  // The AgentDeployment of each file that holds one (not the namespace's, the shared claims' or a Job's).
+  const base = (
+    await Promise.all(
+      (
+        await readdir(dir)
+      )
+        .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
+        .sort()
+        .map(async (f) =>
           parseAllDocuments(await readFile(path.join(dir, f), "utf8"))
-            .map((d) => d.toJS() as AgentDeployment)
-            .find((d) => d.kind === "AgentDeployment") as AgentDeployment,
-      ),
-  );
+            .map((d) => d.toJS() as AgentDeployment | null)
+            .find((d) => d?.kind === "AgentDeployment"),
+        ),
+    )
+  ).filter((a): a is AgentDeployment => a !== undefined);
   const namespaces = n > 1000 ? ["bench-a", "bench-b", "bench-c"] : ["bench"];
   let seed = 7;
   const rand = () => {
