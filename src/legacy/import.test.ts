@@ -654,7 +654,9 @@ volumes: {models: {}, scratch: {}}
       securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
     });
     // Its token from legacy-secrets, as an agent's, and listed among the keys to create.
+    // Its home where uid 1000 may write: huggingface-cli keeps its cache there.
     expect(container.env).toEqual([
+      { name: "HOME", value: "/tmp" },
       { name: "HF_HUB_ENABLE_HF_TRANSFER", value: "1" },
       { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "legacy-secrets", key: "model-download.HF_TOKEN" } } },
     ]);

@@ -2,8 +2,8 @@
 // Job that runs it once: compose ran it once, where an AgentDeployment would start it again after
 // each exit. It runs as the agents do (their user, so that what it writes in a claim they read, and
 // the restricted Pod Security Standard of their namespace), with the claims of the agents that read
-// what it leaves. Its root stays writable, unlike an agent's: a download tool keeps its cache in its
-// home. Pure.
+// what it leaves. Its root stays writable, unlike an agent's, and its home is /tmp: a download tool
+// keeps its cache in its home. Pure.
 import type { AgentDeploymentSpec } from "../api/agentdeployment.ts";
 import { annotationKeys, labelKeys, managedBy } from "../api/labels.ts";
 import { podSecurity } from "../render/deployment.ts";
@@ -24,8 +24,15 @@ export interface OneShotParts {
   resources?: AgentDeploymentSpec["resources"];
 }
 
+/**
+ * Where its home is, unless it says: uid 1000 has no home in most images, so it would be /, where
+ * it may not write, and a download tool keeps its cache under its home (~/.cache/huggingface).
+ */
+const scratchHome = { name: "HOME", value: "/tmp" };
+
 export function oneShotJob(agent: FleetAgent, parts: OneShotParts) {
-  const { namespace, image, env, secretEnv, claims, resources } = parts;
+  const { namespace, image, secretEnv, claims, resources } = parts;
+  const env = parts.env.some((e) => e.name === "HOME") ? parts.env : [scratchHome, ...parts.env];
   const volumes = [...new Map(claims.map((c) => [c.claimName, c])).values()];
   return {
     apiVersion: "batch/v1",
@@ -53,17 +60,13 @@ export function oneShotJob(agent: FleetAgent, parts: OneShotParts) {
               ...(agent.command ? { command: agent.command } : {}),
               ...(agent.args ? { args: agent.args } : {}),
               ...(agent.workingDir ? { workingDir: agent.workingDir } : {}),
-              ...(env.length || secretEnv.length
-                ? {
-                    env: [
-                      ...env,
-                      ...secretEnv.map((s) => ({
-                        name: s.name,
-                        valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
-                      })),
-                    ],
-                  }
-                : {}),
+              env: [
+                ...env,
+                ...secretEnv.map((s) => ({
+                  name: s.name,
+                  valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } },
+                })),
+              ],
               ...(resources ? { resources } : {}),
               ...(claims.length
                 ? {
