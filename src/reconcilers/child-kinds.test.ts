@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GpuChoice } from "../placement/gpu-choice.ts";
 import { agent, classes, placedOn, renderInput } from "../testing/fixtures.ts";
+import { deploymentDrift, driftDigest } from "./child-drift.ts";
 import { renderChildren } from "./child-kinds.ts";
 
 const protect = { protect: true, reason: "FallbackAvailable", message: "" } as const;
@@ -97,6 +98,22 @@ describe("renderChildren", () => {
     });
     for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const)
       expect(slow.container?.[probe]).toMatchObject({ timeoutSeconds: 20 });
+  });
+
+  it("writes a variable with an empty value as the API server stores it, so that it matches what is stored", () => {
+    const { deployment, container } = render({
+      env: [
+        { name: "OPENAI_API_BASE", value: "" },
+        { name: "A", value: "1" },
+      ],
+    });
+    expect(container?.env).toEqual(expect.arrayContaining([{ name: "OPENAI_API_BASE" }, { name: "A", value: "1" }]));
+    // The drift digest of the rendered child is that of the stored one, which has no empty value.
+    const stored = structuredClone(deployment) as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    };
+    for (const e of stored.spec.template.spec.containers[0]?.env ?? []) if (e.value === "") delete e.value;
+    expect(driftDigest(deploymentDrift, stored)).toBe(driftDigest(deploymentDrift, deployment));
   });
 
   it("probes TCP when asked", () => {

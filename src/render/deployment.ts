@@ -142,7 +142,9 @@ export function renderDeployment({
   const ownNames = new Set([...(spec.env ?? []), ...(spec.secretEnv ?? [])].map((e) => e.name));
   const env = [
     ...dependencyEnv(dependencies, ownNames),
-    ...(spec.env ?? []),
+    // An empty value as the API server stores it, with no value at all (the same empty variable):
+    // written as "", the stored Deployment never matched it, and the operator wrote it again and again.
+    ...(spec.env ?? []).map((e) => (e.value === "" ? { name: e.name } : e)),
     ...(choice.kind === "gpu" ? choice.env : []),
     // Without this, a container that requests no GPU still sees every GPU of the node.
     ...(choice.kind === "cpu" ? [{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }] : []),
