@@ -205,7 +205,23 @@ describe(`${runs} fuzzed AgentDeployments`, () => {
         });
         return settled.length === sample.length ? settled : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 1000,
+        // Which sampled agents have no status for their spec yet, and what they have.
+        explain: async () => {
+          const list = await client.get<{
+            items: { metadata: { name: string; generation?: number }; status?: AgentDeployment["status"] }[];
+          }>(resourcePath(agentDeploymentResource, ns.name));
+          return list.items
+            .filter((a) => {
+              const ready = a.status?.conditions?.find((c) => c.type === AgentCondition.Ready);
+              return !(a.status?.observedGeneration === a.metadata.generation && ready && ready.message !== "");
+            })
+            .map((a) => `${a.metadata.name} (generation ${a.metadata.generation}): ${JSON.stringify(a.status ?? null)}`)
+            .join("\n");
+        },
+      },
     );
     expect(operator.process.exitCode).toBeNull();
     expect(await operator.writes()).toBeGreaterThan(0);

@@ -14,12 +14,21 @@ const validPorts = fc
     fc.record({ name: portName, port: fc.integer({ min: 1, max: 65535 }), protocol: fc.constantFrom("TCP", "UDP") }),
     { minLength: 0, maxLength: 4, selector: (p) => p.name },
   )
+  .chain((ports) =>
+    // Sometimes a number taken twice, over the other protocol (SIP on 5060): a Service carries both.
+    fc.boolean().map((twice) => {
+      const first = ports[0];
+      return twice && first && ports.length < 4 && !ports.some((p) => p.name === "other-proto")
+        ? [...ports, { name: "other-proto", port: first.port, protocol: first.protocol === "TCP" ? "UDP" : "TCP" }]
+        : ports;
+    }),
+  )
   .map((ports) => {
-    // Port numbers must be unique too.
-    const seen = new Set<number>();
+    // Each number once per protocol.
+    const seen = new Set<string>();
     return ports.filter((p) => {
-      if (seen.has(p.port)) return false;
-      seen.add(p.port);
+      if (seen.has(`${p.port}/${p.protocol}`)) return false;
+      seen.add(`${p.port}/${p.protocol}`);
       return true;
     });
   });
@@ -39,6 +48,21 @@ export const validSpec = fc
     config: fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.jsonValue({ maxDepth: 2 })), {
       nil: undefined,
     }),
+    // Beside what the image keeps in its directory, inside the scratch space, as JSON.
+    configMountPath: fc.option(
+      fc.constantFrom("/app/config.yaml", "/app/settings.json", "/tmp/agent.yaml", "/config.yaml"),
+      { nil: undefined },
+    ),
+    terminationGracePeriodSeconds: fc.option(fc.integer({ min: 0, max: 3600 }), { nil: undefined }),
+    resources: fc.option(
+      fc.constantFrom(
+        { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: 1, memory: "1Gi" } },
+        // Equal, however written.
+        { requests: { cpu: 1, memory: "1536Mi" }, limits: { cpu: "1000m", memory: "1.5Gi" } },
+        { limits: { memory: "2Gi" } },
+      ),
+      { nil: undefined },
+    ),
     gpu: fc.option(
       fc.oneof(
         fc.record({
@@ -60,6 +84,8 @@ export const validSpec = fc
         [{ name: "dshm", mountPath: "/dev/shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } }],
         [{ name: "dshm", mountPath: "/dev/shm", emptyDir: { medium: "Memory" } }],
         [{ name: "scratch", mountPath: "/scratch", emptyDir: {} }],
+        // In place of the agent's own scratch space.
+        [{ name: "tmp", mountPath: "/tmp", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }],
       ),
       { nil: undefined },
     ),
@@ -79,7 +105,11 @@ export const validSpec = fc
     for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
     const ports = spec.ports;
     if (ports.length && Math.abs(spec.priority) % 2 === 0) {
-      out.healthCheck = { port: ports[0]?.name, path: "/health" };
+      out.healthCheck = {
+        port: ports[0]?.name,
+        path: "/health",
+        ...(Math.abs(spec.priority) % 4 === 0 ? { timeoutSeconds: 1 + (Math.abs(spec.priority) % 60) } : {}),
+      };
     }
     return out;
   });
@@ -138,7 +168,11 @@ const mutationPaths = fc.constantFrom(
   ["podLabels"],
   ["podAnnotations"],
   ["healthCheck"],
+  ["healthCheck", "timeoutSeconds"],
   ["resources"],
+  ["resources", "requests", "memory"],
+  ["terminationGracePeriodSeconds"],
+  ["volumes", 0, "mountPath"],
   ["serviceAccountName"],
   ["unknownField"],
 );

@@ -50,16 +50,23 @@ const keysAreQualifiedNames = {
     "keys must be qualified names: an optional DNS subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
 };
 
-/** resource.Quantity's syntax, as controller-gen writes it into CRDs. */
+/**
+ * resource.Quantity's syntax, as controller-gen writes it into CRDs, without its leading minus: a
+ * pod may not ask for less than nothing, and its Deployment would be refused.
+ */
 const quantityPattern =
-  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+  /^(\+)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
-/** A Kubernetes resource quantity ("500m", "2Gi", or a bare number). */
+/** A Kubernetes resource quantity ("500m", "2Gi", or a bare number), never negative. */
 export const quantity = (description: string) =>
   z
     // Bounded, so that CEL rules comparing quantities stay within the API server's cost budget.
-    .union([z.string().max(64).regex(quantityPattern), z.number().nonnegative()])
-    .meta({ "x-kubernetes-int-or-string": true })
+    .union([z.string().max(64).regex(quantityPattern), z.number().int().nonnegative()])
+    .meta({
+      "x-kubernetes-int-or-string": true,
+      // The integer's bound, which the int-or-string schema has no place for.
+      "x-kubernetes-validations": [{ rule: "type(self) == string || self >= 0", message: "must not be negative" }],
+    })
     .describe(description);
 
 export const resourceList = (description: string) =>

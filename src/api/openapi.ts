@@ -18,13 +18,17 @@ function structural(node: JSONSchema): JSONSchema {
   if (out["x-kubernetes-int-or-string"] === true) {
     // A quantity: integer or string. The API server allows only this exact anyOf; the string's pattern
     // goes beside it, as controller-gen writes resource.Quantity (a pattern applies to strings only).
+    // So do the string's length bound and the rules on the value.
     const branches = Array.isArray(out.anyOf) ? (out.anyOf as JSONSchema[]) : [];
-    const pattern = branches.find((b) => b.type === "string")?.pattern;
+    const { pattern, maxLength } = branches.find((b) => b.type === "string") ?? {};
+    const rules = out["x-kubernetes-validations"];
     return {
       ...(out.description === undefined ? {} : { description: out.description }),
       "x-kubernetes-int-or-string": true,
       anyOf: [{ type: "integer" }, { type: "string" }],
       ...(pattern === undefined ? {} : { pattern }),
+      ...(maxLength === undefined ? {} : { maxLength }),
+      ...(rules === undefined ? {} : { "x-kubernetes-validations": rules }),
     };
   }
   if (out.type === "integer" || out.type === "number") {
