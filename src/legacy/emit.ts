@@ -24,7 +24,7 @@ import {
   secretFileMounts,
   secretKey,
 } from "./secret-names.ts";
-import { claimNameOf, ownClaimName, type SharedVolume, sharedClaimOf, sharedVolumes } from "./shared-claims.ts";
+import { claimNameOf, ownClaimName, readersClaimOf, type SharedVolume, sharedClaimOf } from "./shared-claims.ts";
 import { resolveDeep } from "./values.ts";
 
 export interface EmitOptions {
@@ -42,6 +42,8 @@ export interface EmitOptions {
   secrets: readonly SecretValue[];
   /** The services others waited on to finish, each written as a Job (one-shot-jobs.ts). */
   oneShots?: readonly FleetAgent[];
+  /** The named volumes agents share (shared-claims.ts sharedVolumes of the same agents). */
+  shared?: readonly SharedVolume[];
 }
 
 function ports(agent: FleetAgent): AgentDeploymentSpec["ports"] {
@@ -186,6 +188,10 @@ export function secretReferences(agent: FleetAgent, secrets: readonly SecretValu
   }));
 }
 
+/** spec.secretEnv of the secrets it takes by reference. */
+const secretEnvOf = (references: readonly SecretReference[]) =>
+  references.map(({ name, secretName, key }) => ({ name, secretName, key }));
+
 /** The image an agent runs: its own, else the monorepo's (its -cuda tag for a GPU agent), else one named for it. */
 function imageOf(agent: FleetAgent, opts: EmitOptions): string {
   if (agent.image) return agent.image;
@@ -216,25 +222,14 @@ function oneShotJobOf(
 ) {
   const references = secretReferences(oneShot, opts.secrets);
   const claims = (oneShot.volumes ?? []).flatMap((v) => {
-    const sameVolume = (w: DataVolume) => w.volume === v.volume && w.source.file === v.source.file;
-    const reader = agents.find((a) => a.volumes?.some(sameVolume));
-    const theirs = reader?.volumes?.find(sameVolume);
-    return v.volume && reader && theirs
-      ? [
-          {
-            volume: v.volume,
-            target: v.target,
-            readOnly: v.readOnly,
-            claimName: claimNameOf(reader, { ...theirs, volume: v.volume }, shared),
-          },
-        ]
-      : [];
+    const claimName = readersClaimOf(v, agents, shared);
+    return v.volume && claimName ? [{ volume: v.volume, target: v.target, readOnly: v.readOnly, claimName }] : [];
   });
   return oneShotJob(oneShot, {
     namespace: opts.namespace,
     image: imageOf(oneShot, opts),
     env: plainEnv(oneShot, new Set(references.map((r) => r.from.key))),
-    secretEnv: references.map(({ name, secretName, key }) => ({ name, secretName, key })),
+    secretEnv: secretEnvOf(references),
     claims,
     ...(oneShot.resources ? { resources: resourcesOf(oneShot.resources) } : {}),
   });
@@ -251,7 +246,7 @@ export function agentManifest(agent: FleetAgent, opts: EmitOptions, shared: read
   );
   const volumes = volumesOf(agent, shared) ?? [];
   const env = plainEnv(agent, secretNames);
-  const secretEnv = references.map(({ name, secretName, key }) => ({ name, secretName, key }));
+  const secretEnv = secretEnvOf(references);
   const config = resolveDeep(stripSecrets(agent.config)) as Record<string, unknown>;
   const command = agent.command ?? (agent.scriptPath ? ["python", agent.scriptPath] : undefined);
   const gpuClass = agent.gpu.length ? opts.classOf(agent) : undefined;
@@ -347,7 +342,7 @@ export function renderManifestFiles(agents: readonly FleetAgent[], opts: EmitOpt
         metadata: { name: opts.namespace, labels: { [podSecurityEnforce]: "restricted" } },
       }),
   );
-  const shared = sharedVolumes(agents);
+  const shared = opts.shared ?? [];
   const documents = (docs: readonly object[]) => header + docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
   const sharedClaims = sharedClaimManifests(shared, opts.namespace);
   if (sharedClaims.length) files.set(sharedClaimsFile, documents(sharedClaims));

@@ -36,6 +36,7 @@ import {
 import { toDnsLabel } from "./names.ts";
 import { resourceFindings } from "./resources.ts";
 import { legacySecretName, secretFileMounts } from "./secret-names.ts";
+import { sharedVolumes } from "./shared-claims.ts";
 import { expandVariables, unsetVariableFindings } from "./variables.ts";
 
 export interface ImportOptions {
@@ -188,6 +189,8 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     choices.set(a, choice);
     return choice;
   };
+  // Asked by the findings and the manifests: found once.
+  const shared = sharedVolumes(fleet.agents);
   const deps = resolveDependencies(fleet.agents, fleet.decommissioned);
   const edges = withReaches(deps.edges, addresses);
   const everyDefinition = [...fleet.agents, ...fleet.composeOnly];
@@ -227,7 +230,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     ...(addresses ? rewriteFindings(addresses) : listenFindings(rewrite, { kept: true })),
     ...infrastructureFindings(addresses, fleet.agents),
     ...unsetVariableFindings([...variables.unset, ...oneShotVariables.unset]),
-    ...composeFindings(fleet.agents),
+    ...composeFindings(fleet.agents, shared),
     ...resourceFindings(fleet.agents),
   ];
   findings.push(...vramFindings(fleet.agents, classOf));
@@ -292,6 +295,7 @@ export function importLegacy(files: readonly LegacyFile[], opts: ImportOptions):
     edges,
     secrets,
     oneShots,
+    shared,
   });
   return {
     files: manifestFiles,

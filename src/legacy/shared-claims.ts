@@ -17,7 +17,11 @@ export interface SharedVolume {
 }
 
 /** A compose project's volume: the same name in two compose files is two volumes. */
-const volumeKey = (file: string, volume: string) => `${file}\0${volume}`;
+type VolumeOfFile = Pick<DataVolume, "volume" | "source">;
+const volumeKey = (v: VolumeOfFile) => `${v.source.file}\0${v.volume}`;
+
+/** Whether two services' volumes are one compose volume. */
+const sameVolume = (a: VolumeOfFile, b: VolumeOfFile) => a.volume !== undefined && volumeKey(a) === volumeKey(b);
 
 const asClaimName = (name: string) => toDnsLabel(name).slice(0, 63).replace(/-+$/, "");
 
@@ -30,7 +34,7 @@ export function sharedVolumes(agents: readonly FleetAgent[]): SharedVolume[] {
   for (const a of agents) {
     for (const v of a.volumes ?? []) {
       if (!v.volume) continue;
-      const key = volumeKey(v.source.file, v.volume);
+      const key = volumeKey(v);
       const seen = users.get(key) ?? { volume: v.volume, agents: [], source: v.source };
       if (!seen.agents.includes(a)) seen.agents.push(a);
       users.set(key, seen);
@@ -54,10 +58,22 @@ export function sharedVolumes(agents: readonly FleetAgent[]): SharedVolume[] {
 
 /** The shared claim an agent mounts for a named volume, if it shares one. */
 export const sharedClaimOf = (agent: FleetAgent, v: DataVolume, shared: readonly SharedVolume[]) =>
-  shared.find(
-    (s) => s.claimName && s.volume === v.volume && s.source.file === v.source.file && s.agents.includes(agent),
-  );
+  shared.find((s) => s.claimName && sameVolume(s, v) && s.agents.includes(agent));
 
 /** The claim an agent mounts for a named volume: the one it shares, or its own. */
 export const claimNameOf = (agent: FleetAgent, v: DataVolume & { volume: string }, shared: readonly SharedVolume[]) =>
   sharedClaimOf(agent, v, shared)?.claimName ?? ownClaimName(agent, v.volume);
+
+/**
+ * The claim an imported agent mounts for a named volume another service (a one-shot) writes: the
+ * first agent that reads it; none when no imported agent does.
+ */
+export function readersClaimOf(
+  v: DataVolume,
+  agents: readonly FleetAgent[],
+  shared: readonly SharedVolume[],
+): string | undefined {
+  if (v.volume === undefined) return undefined;
+  const reader = agents.find((a) => a.volumes?.some((w) => sameVolume(w, v)));
+  return reader && claimNameOf(reader, { ...v, volume: v.volume }, shared);
+}

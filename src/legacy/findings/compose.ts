@@ -7,11 +7,10 @@ import { counted, inWords } from "../../lib/words.ts";
 import { declaredPorts, maxAgentPorts } from "../agent-ports.ts";
 import { agentFinding, type Finding, type FleetAgent, where } from "../model.ts";
 import { legacySecretName, secretFileMounts } from "../secret-names.ts";
-import { type SharedVolume, sharedClaimOf, sharedVolumes } from "../shared-claims.ts";
+import { type SharedVolume, sharedClaimOf } from "../shared-claims.ts";
 
-export function composeFindings(agents: readonly FleetAgent[]): Finding[] {
+export function composeFindings(agents: readonly FleetAgent[], sharedClaims: readonly SharedVolume[]): Finding[] {
   const findings: Finding[] = [];
-  const sharedClaims = sharedVolumes(agents);
   for (const a of agents) {
     const listening = declaredPorts(a);
     const cut = listening.slice(maxAgentPorts);
